@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import { spawn } from 'node:child_process';
+import { ConfigError } from '@passerelle/config';
+import { loadStackConfig } from './config.ts';
+import { StackError } from './errors.ts';
+import { PARTS, partNamed, type PartName } from './parts.ts';
+import { tailFile } from './processes.ts';
+import { down, logFileOf, status, up } from './stack.ts';
+
+const USAGE = `usage: npm run infra -- <command>
+
+commands:
+  up [part…]              start the local stack (kafka, registry, zipkin) and wait until ready
+  down [part…]            stop what the stack runs (SIGTERM, then SIGKILL after 30 s)
+  status                  one line per part: state, pid, ports, readiness, URL
+  logs <part> [-n N] [-f] the last N lines (default 80) of a part's log; -f follows it
+
+parts: ${PARTS.map((p) => p.name).join(', ')}`;
+
+const log = (message: string): void => console.log(`[infra] ${message}`);
+
+function partsFrom(args: readonly string[]): PartName[] {
+  return args.length === 0 ? PARTS.map((p) => p.name) : args.map((arg) => partNamed(arg).name);
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const config = loadStackConfig();
+  switch (command) {
+    case 'up': {
+      const result = await up(config, log, partsFrom(rest));
+      log(`stack ready in ${(result.millis / 1000).toFixed(1)} s`);
+      for (const s of await status(config)) if (s.state === 'running') log(`  ${s.name.padEnd(9)} ${s.url}`);
+      return 0;
+    }
+    case 'down':
+      await down(config, log, partsFrom(rest));
+      return 0;
+    case 'status': {
+      const rows = await status(config);
+      for (const row of rows) {
+        const state = row.state === 'running' ? (row.ready ? 'ready' : 'starting') : row.state;
+        console.log(`${row.name.padEnd(9)} ${state.padEnd(9)} pid ${String(row.pid ?? '-').padEnd(8)} ports ${row.ports.join(',').padEnd(11)} ${row.url}`);
+      }
+      return rows.every((row) => row.ready) ? 0 : 3;
+    }
+    case 'logs': {
+      const [name, ...flags] = rest;
+      if (!name) {
+        console.error(USAGE);
+        return 2;
+      }
+      const file = logFileOf(config, partNamed(name).name);
+      const nIndex = flags.indexOf('-n');
+      const lines = nIndex >= 0 ? Number(flags[nIndex + 1]) : 80;
+      if (!Number.isInteger(lines) || lines <= 0) {
+        console.error('logs: -n takes a positive whole number');
+        return 2;
+      }
+      if (flags.includes('-f')) {
+        if (!fs.existsSync(file)) fs.writeFileSync(file, '');
+        const tail = spawn('tail', ['-n', String(lines), '-F', file], { stdio: 'inherit' });
+        return new Promise((resolve) => tail.on('exit', (code) => resolve(code ?? 0)));
+      }
+      console.log(tailFile(file, lines));
+      return 0;
+    }
+    default:
+      console.error(USAGE);
+      return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof StackError || error instanceof ConfigError) {
+      console.error(`[infra] ${error.message}`);
+      if (error instanceof StackError && error.hint) console.error(`[infra] how to fix:\n${error.hint}`);
+    } else {
+      console.error('[infra] unexpected failure:', error);
+    }
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,83 @@
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { EnvReader, type EnvSource } from '@passerelle/config';
+
+/** Versions of the servers the local stack runs; docker-compose.yml pins the same ones. */
+export const VERSIONS = {
+  kafka: '4.1.2',
+  apicurio: '3.3.3',
+  zipkin: '3.6.1',
+  // The major version compose runs; the local stack uses the machine's server (14+ works).
+  postgres: '15',
+} as const;
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface StackConfig {
+  readonly home: string;
+  readonly logsDir: string;
+  readonly host: string;
+  readonly javaCommand: string;
+  readonly registryJavaCommand: string | undefined;
+  readonly readyTimeoutMs: number;
+  readonly databaseUrl: string;
+  readonly kafka: { readonly port: number; readonly controllerPort: number; readonly heapMb: number };
+  readonly registry: {
+    readonly port: number;
+    readonly managementPort: number;
+    readonly database: string;
+    readonly heapMb: number;
+  };
+  readonly zipkin: { readonly port: number; readonly heapMb: number };
+}
+
+/** Reads the local stack's settings once; every variable is optional and validated. */
+export function loadStackConfig(source: EnvSource = process.env): StackConfig {
+  const env = new EnvReader(source);
+  const home = path.resolve(REPO_ROOT, env.string('PASSERELLE_HOME', '.passerelle'));
+  const javaHome = env.optionalString('JAVA_HOME');
+  const registryJavaHome = env.optionalString('PASSERELLE_REGISTRY_JAVA_HOME');
+  const config: StackConfig = {
+    home,
+    logsDir: path.join(home, 'logs'),
+    host: '127.0.0.1',
+    javaCommand: javaHome ? path.join(javaHome, 'bin', 'java') : 'java',
+    registryJavaCommand: registryJavaHome ? path.join(registryJavaHome, 'bin', 'java') : undefined,
+    readyTimeoutMs: env.integer('PASSERELLE_READY_TIMEOUT_S', 180, { min: 5, max: 1800 }) * 1000,
+    databaseUrl: env.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/passerelle', ['postgres:', 'postgresql:']),
+    kafka: {
+      port: env.port('PASSERELLE_KAFKA_PORT', 9092),
+      controllerPort: env.port('PASSERELLE_KAFKA_CONTROLLER_PORT', 9093),
+      heapMb: env.integer('PASSERELLE_KAFKA_HEAP_MB', 512, { min: 128 }),
+    },
+    registry: {
+      port: env.port('PASSERELLE_REGISTRY_PORT', 8081),
+      managementPort: env.port('PASSERELLE_REGISTRY_MANAGEMENT_PORT', 9001),
+      database: env.identifier('PASSERELLE_REGISTRY_DATABASE', 'passerelle_registry'),
+      heapMb: env.integer('PASSERELLE_REGISTRY_HEAP_MB', 512, { min: 128 }),
+    },
+    zipkin: {
+      port: env.port('PASSERELLE_ZIPKIN_PORT', 9411),
+      heapMb: env.integer('PASSERELLE_ZIPKIN_HEAP_MB', 256, { min: 64 }),
+    },
+  };
+  env.done();
+  return config;
+}
+
+/** Addresses clients use to reach the stack. */
+export interface StackEndpoints {
+  readonly kafkaBrokers: string[];
+  readonly registryUrl: string;
+  readonly zipkinUrl: string;
+  readonly databaseUrl: string;
+}
+
+export function endpointsOf(config: StackConfig): StackEndpoints {
+  return {
+    kafkaBrokers: [`${config.host}:${config.kafka.port}`],
+    registryUrl: `http://${config.host}:${config.registry.port}/apis/ccompat/v7`,
+    zipkinUrl: `http://${config.host}:${config.zipkin.port}`,
+    databaseUrl: config.databaseUrl,
+  };
+}

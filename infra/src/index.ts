@@ -1,0 +1,10 @@
+export { loadStackConfig, endpointsOf, VERSIONS, REPO_ROOT } from './config.ts';
+export type { StackConfig, StackEndpoints } from './config.ts';
+export { up, down, status, logFileOf } from './stack.ts';
+export type { UpResult, PartStatus, Log } from './stack.ts';
+export { PARTS } from './parts.ts';
+export type { PartName } from './parts.ts';
+export { StackError, PortInUseError, NotReadyError, PrerequisiteError, ArtifactError } from './errors.ts';
+export { ensureDatabase, dropDatabase, withDatabase, databaseName } from './postgres.ts';
+export { composeDrift } from './compose-drift.ts';
+export { kafkaBrokerSettings, registryEnvironment } from './parts.ts';

@@ -1,0 +1,27 @@
+import { EnvReader, type EnvSource } from '@passerelle/config';
+
+/** Where the tests find the real stack; handed to every spec through vitest's provide/inject. */
+export interface TestStack {
+  readonly kafkaBrokers: string[];
+  readonly registryUrl: string;
+  readonly zipkinUrl: string;
+  readonly databaseUrl: string;
+}
+
+/**
+ * A stack named by the environment, when all of its addresses are set: CI systems with
+ * their own Kafka, registry and Zipkin point the tests at them this way.
+ */
+export function stackFromEnvironment(source: EnvSource): TestStack | undefined {
+  const named = ['PASSERELLE_KAFKA_BROKERS', 'PASSERELLE_REGISTRY_URL', 'PASSERELLE_ZIPKIN_URL'].filter((v) => source[v]?.trim());
+  if (named.length === 0) return undefined;
+  const env = new EnvReader(source);
+  const stack: TestStack = {
+    kafkaBrokers: env.requiredString('PASSERELLE_KAFKA_BROKERS') ? env.hostPorts('PASSERELLE_KAFKA_BROKERS', []) : [],
+    registryUrl: env.requiredUrl('PASSERELLE_REGISTRY_URL'),
+    zipkinUrl: env.requiredUrl('PASSERELLE_ZIPKIN_URL'),
+    databaseUrl: env.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/passerelle', ['postgres:', 'postgresql:']),
+  };
+  env.done();
+  return stack;
+}

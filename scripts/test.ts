@@ -1,0 +1,96 @@
+/**
+ * `npm test`: static checks, then the unit, integration and end-to-end tiers against the real
+ * stack. Starts the parts of the stack that are not running and stops only those at the end.
+ * Closes with one summary line, "tests: N passed, N failed".
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT, down, loadStackConfig, up, type PartName } from '@passerelle/infra';
+import { provisionIfAvailable } from './provisioning.ts';
+
+const log = (message: string): void => console.log(`[passerelle test] ${message}`);
+const bin = (name: string): string => path.join(REPO_ROOT, 'node_modules', '.bin', name);
+
+function run(command: string, args: readonly string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: 'inherit' });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+interface TierResult {
+  readonly tier: string;
+  readonly passed: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly exitCode: number;
+}
+
+async function runTier(tier: string): Promise<TierResult> {
+  const report = path.join(REPO_ROOT, '.passerelle', 'test-results', `${tier}.json`);
+  fs.mkdirSync(path.dirname(report), { recursive: true });
+  fs.rmSync(report, { force: true });
+  log(`tier ${tier}…`);
+  const exitCode = await run(bin('vitest'), ['run', '--project', tier, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]);
+  let counts = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0 };
+  if (fs.existsSync(report)) counts = { ...counts, ...(JSON.parse(fs.readFileSync(report, 'utf8')) as typeof counts) };
+  return {
+    tier,
+    passed: counts.numPassedTests,
+    failed: counts.numFailedTests + (exitCode !== 0 && counts.numFailedTests === 0 ? 1 : 0),
+    skipped: counts.numPendingTests + counts.numTodoTests,
+    exitCode,
+  };
+}
+
+async function main(): Promise<number> {
+  const tiers = (process.env['PASSERELLE_TEST_TIERS'] ?? 'unit,int,e2e').split(',').map((t) => t.trim()).filter(Boolean);
+
+  log('typecheck…');
+  if ((await run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'])) !== 0) return fail('typecheck failed');
+  log('lint…');
+  if ((await run(bin('eslint'), ['.'])) !== 0) return fail('lint failed');
+
+  const config = loadStackConfig();
+  let started: readonly PartName[] = [];
+  const results: TierResult[] = [];
+  try {
+    if (tiers.some((tier) => tier !== 'unit') && process.env['PASSERELLE_TEST_INFRA'] !== 'containers' && !process.env['PASSERELLE_KAFKA_BROKERS']) {
+      const result = await up(config, log);
+      started = result.started;
+      log(`stack ready in ${(result.millis / 1000).toFixed(1)} s${started.length ? ` (started ${started.join(', ')})` : ' (already running)'}`);
+      await provisionIfAvailable(config, log);
+    }
+    for (const tier of tiers) results.push(await runTier(tier));
+  } finally {
+    if (started.length > 0) {
+      log(`stopping what this run started: ${started.join(', ')}`);
+      await down(config, log, started);
+    }
+  }
+
+  for (const r of results) log(`${r.tier.padEnd(5)} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
+  const passed = results.reduce((sum, r) => sum + r.passed, 0);
+  const failed = results.reduce((sum, r) => sum + r.failed, 0);
+  const skipped = results.reduce((sum, r) => sum + r.skipped, 0);
+  console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  return failed > 0 || results.some((r) => r.exitCode !== 0) ? 1 : 0;
+}
+
+function fail(message: string): number {
+  log(message);
+  console.log('tests: 0 passed, 1 failed');
+  return 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`[passerelle test] ${(error as Error).message}`);
+    const hint = (error as { hint?: string }).hint;
+    if (hint) console.error(hint);
+    console.log('tests: 0 passed, 1 failed');
+    process.exit(1);
+  },
+);

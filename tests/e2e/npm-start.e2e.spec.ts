@@ -1,0 +1,100 @@
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createServer } from 'node:net';
+import { REPO_ROOT, dropDatabase } from '@passerelle/infra';
+import { uniqueSuffix } from '@passerelle/testing';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Pids of live processes whose command line mentions `needle`, zombies excluded. */
+function processesMentioning(needle: string): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return !/\) Z /.test(stat) && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+describe('npm start', () => {
+  // A second, private stack on free ports and its own data folder, so this test proves a cold
+  // start and a clean stop without touching the stack the other tests use.
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-start-'));
+  const registryDatabase = `passerelle_registry_e2e_${uniqueSuffix()}`;
+  let child: ChildProcess | undefined;
+  let output = '';
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    for (const pid of processesMentioning(home)) process.kill(pid, 'SIGKILL');
+    await dropDatabase(inject('stack').databaseUrl, registryDatabase);
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('brings the stack up, prints its URLs, and on SIGINT leaves no Java process of the project running', async () => {
+    const ports = { kafka: await freePort(), controller: await freePort(), registry: await freePort(), management: await freePort(), zipkin: await freePort() };
+    child = spawn('npm', ['start'], {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        PASSERELLE_HOME: home,
+        PASSERELLE_KAFKA_PORT: String(ports.kafka),
+        PASSERELLE_KAFKA_CONTROLLER_PORT: String(ports.controller),
+        PASSERELLE_REGISTRY_PORT: String(ports.registry),
+        PASSERELLE_REGISTRY_MANAGEMENT_PORT: String(ports.management),
+        PASSERELLE_ZIPKIN_PORT: String(ports.zipkin),
+        PASSERELLE_REGISTRY_DATABASE: registryDatabase,
+        PASSERELLE_START_SERVICES: 'none',
+        DATABASE_URL: inject('stack').databaseUrl,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+
+    const ready = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 180_000);
+      const check = setInterval(() => {
+        if (output.includes('press Ctrl-C to stop')) {
+          clearInterval(check);
+          clearTimeout(timer);
+          resolve(true);
+        }
+        if (child?.exitCode !== null) {
+          clearInterval(check);
+          clearTimeout(timer);
+          resolve(false);
+        }
+      }, 250);
+    });
+    expect(ready, output).toBe(true);
+    expect(output).toContain(`127.0.0.1:${ports.kafka}`);
+    expect(output).toContain(`http://127.0.0.1:${ports.registry}/apis/ccompat/v7`);
+    expect(output).toContain(`http://127.0.0.1:${ports.zipkin}/zipkin/`);
+    const javaPids = processesMentioning(home);
+    expect(javaPids.length).toBeGreaterThanOrEqual(3);
+
+    const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    const code = await exited;
+
+    expect(code, output).toBe(0);
+    expect(output).toContain('[passerelle] stopped');
+    expect(processesMentioning(home)).toEqual([]);
+  }, 300_000);
+});
