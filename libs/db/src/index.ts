@@ -1,0 +1,2 @@
+export { createDatabase, migrate, ping } from './database.ts';
+export type { DatabaseOptions, Knex, NamedMigration } from './database.ts';

@@ -1,0 +1,74 @@
+/** One invalid field: a JSON pointer-like path (or "row 3, column region") and why. */
+export interface FieldProblem {
+  readonly field: string;
+  readonly reason: string;
+}
+
+/**
+ * An RFC 7807 problem. Thrown anywhere in a request; turned into
+ * `application/problem+json` by the error middleware, and nowhere else.
+ */
+export class ProblemError extends Error {
+  readonly status: number;
+  readonly type: string;
+  readonly title: string;
+  readonly errors: readonly FieldProblem[];
+  readonly extra: Readonly<Record<string, unknown>>;
+
+  constructor(
+    status: number,
+    title: string,
+    options: { type?: string; detail?: string; errors?: readonly FieldProblem[]; extra?: Record<string, unknown> } = {},
+  ) {
+    super(options.detail ?? title);
+    this.name = 'ProblemError';
+    this.status = status;
+    this.title = title;
+    this.type = options.type ?? `https://passerelle.ontario.example/problems/${slug(title)}`;
+    this.errors = options.errors ?? [];
+    this.extra = options.extra ?? {};
+  }
+}
+
+function slug(title: string): string {
+  return title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+export const problems = {
+  validation: (errors: readonly FieldProblem[], detail = 'the request has invalid fields') =>
+    new ProblemError(400, 'Invalid request', { type: 'https://passerelle.ontario.example/problems/validation', detail, errors }),
+  unauthorized: (detail = 'a valid credential is required') =>
+    new ProblemError(401, 'Unauthorized', { detail }),
+  forbidden: (detail: string) => new ProblemError(403, 'Forbidden', { detail }),
+  notFound: (detail: string) => new ProblemError(404, 'Not found', { detail }),
+  conflict: (detail: string) => new ProblemError(409, 'Conflict', { detail }),
+  tooLarge: (limit: string) => new ProblemError(413, 'Payload too large', { detail: `the body exceeds the limit of ${limit}` }),
+  unsupportedMediaType: (got: string | undefined, accepted: readonly string[]) =>
+    new ProblemError(415, 'Unsupported media type', {
+      detail: `content type ${got ? `"${got}"` : '(none)'} is not accepted; send one of ${accepted.join(', ')}`,
+      errors: [{ field: 'Content-Type', reason: `must be one of ${accepted.join(', ')}` }],
+    }),
+  unavailable: (detail: string) => new ProblemError(503, 'Service unavailable', { detail }),
+};
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  errors?: readonly FieldProblem[];
+  [key: string]: unknown;
+}
+
+export function toProblemBody(problem: ProblemError, instance?: string): ProblemBody {
+  return {
+    ...problem.extra,
+    type: problem.type,
+    title: problem.title,
+    status: problem.status,
+    detail: problem.message,
+    ...(instance ? { instance } : {}),
+    ...(problem.errors.length > 0 ? { errors: problem.errors } : {}),
+  };
+}
