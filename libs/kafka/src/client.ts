@@ -1,0 +1,51 @@
+import { Kafka, Partitioners, logLevel, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
+import type { Logger } from '@passerelle/logging';
+
+export interface KafkaClientOptions {
+  readonly clientId: string;
+  readonly brokers: readonly string[];
+  /** SCRAM credentials of this service's principal, when the broker requires them. */
+  readonly sasl?: { readonly mechanism: 'scram-sha-512'; readonly username: string; readonly password: string };
+  readonly logger?: Logger;
+  /** Connection retries before an operation fails (default 8, about 30 s with backoff). */
+  readonly retries?: number;
+}
+
+/** kafkajs levels mapped onto the service's JSON logger; kafkajs's own text never includes payloads. */
+function kafkaLogCreator(logger: Logger) {
+  return () =>
+    ({ level, log }: { level: number; log: { message: string; [key: string]: unknown } }) => {
+      const { message, broker, clientId, error, retryCount } = log;
+      const fields = { component: 'kafkajs', broker, clientId, error, retryCount };
+      if (level === logLevel.ERROR) logger.error(fields, message);
+      else if (level === logLevel.WARN) logger.warn(fields, message);
+      else if (level === logLevel.INFO) logger.debug(fields, message);
+    };
+}
+
+export function createKafka(options: KafkaClientOptions): Kafka {
+  const config: KafkaConfig = {
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    connectionTimeout: 3_000,
+    requestTimeout: 30_000,
+    retry: { initialRetryTime: 300, retries: options.retries ?? 8, maxRetryTime: 10_000 },
+    logLevel: options.logger ? logLevel.INFO : logLevel.NOTHING,
+    ...(options.logger ? { logCreator: kafkaLogCreator(options.logger) } : {}),
+    ...(options.sasl ? { sasl: options.sasl as SASLOptions } : {}),
+  };
+  return new Kafka(config);
+}
+
+/**
+ * The one producer shape Passerelle uses: idempotent, acks=all, one request in flight so
+ * that retries cannot reorder messages of a key.
+ */
+export function createIdempotentProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5_000 },
+  });
+}

@@ -1,0 +1,231 @@
+import { context, propagation, trace, SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
+import type { Producer, TopicMessages } from 'kafkajs';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Knex } from '@passerelle/db';
+import type { Logger } from '@passerelle/logging';
+import { OUTBOX_TABLE, type OutboxRow } from './outbox.schema.ts';
+import {
+  ATTR_MESSAGING_DESTINATION_NAME,
+  ATTR_MESSAGING_MESSAGE_ID,
+  ATTR_MESSAGING_OPERATION_NAME,
+  ATTR_MESSAGING_OPERATION_TYPE,
+  ATTR_MESSAGING_SYSTEM,
+  ATTR_PASSERELLE_EVENT_TYPE,
+  MESSAGING_SYSTEM_KAFKA,
+} from './semconv.ts';
+
+/** Turns one outbox row into the bytes Kafka carries (Confluent-framed Avro, in practice). */
+export type OutboxEncoder = (row: OutboxRow) => Promise<Buffer>;
+
+export interface OutboxRelayOptions {
+  readonly db: Knex;
+  readonly producer: Producer;
+  readonly encode: OutboxEncoder;
+  readonly logger: Logger;
+  readonly metrics?: Registry;
+  /** Distinguishes relays sharing one database; replicas of one adapter share it. */
+  readonly name: string;
+  readonly batchSize?: number;
+  readonly pollIntervalMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+const tracer = trace.getTracer('@passerelle/kafka');
+
+/** A stable 31-bit key for pg_try_advisory_xact_lock from the relay's name. */
+function lockKey(name: string): number {
+  let hash = 0;
+  for (const char of `outbox-relay:${name}`) hash = (Math.imul(hash, 31) + char.charCodeAt(0)) | 0;
+  return hash & 0x7fffffff;
+}
+
+/**
+ * Publishes outbox rows in id order. Each batch runs in one transaction holding an advisory
+ * lock, so with several replicas exactly one publishes at a time and per-key order holds.
+ * Rows are marked published in that transaction after Kafka acknowledged them (acks=all);
+ * a crash in between republishes them, and consumers drop the duplicates by eventId.
+ */
+export class OutboxRelay {
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly maxBackoffMs: number;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private backoffMs = 0;
+  private connected = false;
+  private readonly published: Counter;
+  private readonly failures: Counter;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.batchSize = options.batchSize ?? 200;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
+    const registers = options.metrics ? [options.metrics] : [];
+    this.published = new Counter({ name: 'outbox_published_total', help: 'Outbox rows published to Kafka', registers });
+    this.failures = new Counter({ name: 'outbox_publish_failures_total', help: 'Failed publish attempts (batches)', registers });
+    const db = options.db;
+    new Gauge({
+      name: 'outbox_depth',
+      help: 'Outbox rows accepted but not yet published',
+      registers,
+      async collect() {
+        const [row] = await db(OUTBOX_TABLE).whereNull('published_at').count({ n: '*' });
+        this.set(Number(row?.['n'] ?? 0));
+      },
+    });
+    new Gauge({
+      name: 'outbox_oldest_unpublished_age_seconds',
+      help: 'Age of the oldest unpublished outbox row (0 when empty)',
+      registers,
+      async collect() {
+        const result = await db.raw<{ rows: { age: number | null }[] }>(
+          `SELECT EXTRACT(EPOCH FROM now() - min(accepted_at))::float8 AS age FROM ${OUTBOX_TABLE} WHERE published_at IS NULL`,
+        );
+        this.set(result.rows[0]?.age ?? 0);
+      },
+    });
+  }
+
+  /** True once the producer has connected and the last attempt succeeded. */
+  get kafkaHealthy(): boolean {
+    return this.connected && this.backoffMs === 0;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Wakes the relay now (after an acceptance commits), instead of at the next poll. */
+  notify(): void {
+    this.wake?.();
+  }
+
+  /** Stops after the batch in flight, then tries one last drain within `flushMs`. */
+  async stop(flushMs = 5_000): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    if (this.connected && this.backoffMs === 0) {
+      const deadline = Date.now() + flushMs;
+      while (Date.now() < deadline) {
+        const count = await this.publishBatch().catch(() => 0);
+        if (count === 0) break;
+      }
+    }
+    await this.options.producer.disconnect().catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let count = 0;
+      try {
+        if (!this.connected) {
+          await this.options.producer.connect();
+          this.connected = true;
+        }
+        count = await this.publishBatch();
+        if (this.backoffMs > 0) this.options.logger.info({ relay: this.options.name }, 'outbox relay recovered');
+        this.backoffMs = 0;
+      } catch (error) {
+        this.failures.inc();
+        this.backoffMs = Math.min(this.maxBackoffMs, Math.max(500, this.backoffMs * 2));
+        const err = error as { name?: string; code?: string; message?: string; retriable?: boolean };
+        this.options.logger.warn(
+          { relay: this.options.name, error: { type: err.name, code: err.code, message: err.message }, retryInMs: this.backoffMs },
+          'outbox publish failed; will retry',
+        );
+        if (err.name === 'KafkaJSConnectionError' || err.name === 'KafkaJSNonRetriableError') this.connected = false;
+      }
+      if (!this.running) break;
+      if (count >= this.batchSize && this.backoffMs === 0) continue;
+      await this.sleep(this.backoffMs || this.pollIntervalMs);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  /** One batch: lock, read in id order, encode, send, mark. Returns how many were published. */
+  async publishBatch(): Promise<number> {
+    const { db } = this.options;
+    let ids: number[] = [];
+    try {
+      return await db.transaction(async (trx) => {
+        const lock = await trx.raw<{ rows: { locked: boolean }[] }>('SELECT pg_try_advisory_xact_lock(?) AS locked', [lockKey(this.options.name)]);
+        if (!lock.rows[0]?.locked) return 0;
+        const rows = (await trx(OUTBOX_TABLE).whereNull('published_at').orderBy('id').limit(this.batchSize)) as OutboxRow[];
+        if (rows.length === 0) return 0;
+        ids = rows.map((row) => row.id);
+        const spans: Span[] = [];
+        try {
+          const topicMessages = await this.toMessages(rows, spans);
+          await this.options.producer.sendBatch({ topicMessages, acks: -1 });
+        } catch (error) {
+          for (const span of spans) {
+            span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).name });
+            span.end();
+          }
+          throw error;
+        }
+        for (const span of spans) span.end();
+        await trx(OUTBOX_TABLE)
+          .whereIn('id', ids)
+          .update({ published_at: trx.fn.now(), attempts: trx.raw('attempts + 1'), last_error: null });
+        this.published.inc(rows.length);
+        return rows.length;
+      });
+    } catch (error) {
+      if (ids.length > 0) {
+        const reason = `${(error as Error).name}: ${(error as Error).message}`.slice(0, 500);
+        await db(OUTBOX_TABLE).whereIn('id', ids).update({ attempts: db.raw('attempts + 1'), last_error: reason }).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Each row gets a producer span whose parent is the trace context stored with it, and
+   * that span's context travels in the message headers: the trace of the ministry's request
+   * continues on the consumer side.
+   */
+  private async toMessages(rows: readonly OutboxRow[], spans: Span[]): Promise<TopicMessages[]> {
+    const byTopic = new Map<string, TopicMessages>();
+    for (const row of rows) {
+      const parent = propagation.extract(context.active(), row.trace_context ?? {});
+      const span = tracer.startSpan(
+        `send ${row.topic}`,
+        {
+          kind: SpanKind.PRODUCER,
+          attributes: {
+            [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_KAFKA,
+            [ATTR_MESSAGING_DESTINATION_NAME]: row.topic,
+            [ATTR_MESSAGING_OPERATION_TYPE]: 'send',
+            [ATTR_MESSAGING_OPERATION_NAME]: 'send',
+            [ATTR_MESSAGING_MESSAGE_ID]: row.event_id,
+            [ATTR_PASSERELLE_EVENT_TYPE]: row.event_type,
+          },
+        },
+        parent,
+      );
+      spans.push(span);
+      const headers: Record<string, string> = { 'passerelle-event-id': row.event_id, 'passerelle-event-type': row.event_type };
+      propagation.inject(trace.setSpan(parent, span), headers);
+      const value = await this.options.encode(row);
+      const messages = byTopic.get(row.topic) ?? { topic: row.topic, messages: [] };
+      messages.messages.push({ key: row.message_key, value, headers });
+      byTopic.set(row.topic, messages);
+    }
+    return [...byTopic.values()];
+  }
+}
