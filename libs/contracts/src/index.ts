@@ -1,0 +1,32 @@
+export { encodeFrame } from './wire-encoder.ts';
+export { decodeFrame } from './wire-decoder.ts';
+export type { Frame } from './wire-decoder.ts';
+export { MAGIC_BYTE, HEADER_LENGTH, SCHEMA_ID_LENGTH, MAX_SCHEMA_ID } from './wire-format.ts';
+export {
+  ContractError,
+  WrongMagicByteError,
+  MalformedMessageError,
+  UnknownSchemaIdError,
+  UnknownEventTypeError,
+  SchemaResolutionError,
+  SchemaValidationError,
+  SchemaNotRegisteredError,
+  IncompatibleSchemaError,
+  RegistryUnavailableError,
+  RegistryRequestError,
+} from './errors.ts';
+export { EVENT_TYPES, TOPIC_FAMILIES, isEventType, familyOf, eventTypesOf, recordNameOf, eventTypeOfRecord, messageKeyOf } from './event-types.ts';
+export type { EventType, TopicFamily } from './event-types.ts';
+export { topicName, topicFor, parseTopicName, allMinistryTopics, MINISTRY_TOPIC_PREFIXES, DEAD_LETTER_TOPIC, TOPIC_VERSION } from './topic-names.ts';
+export type { TopicOwner } from './topic-names.ts';
+export { subjectOf } from './subject-naming.ts';
+export { createCodec, createCodecs, avscOptions } from './avro-codec.ts';
+export type { EventCodec } from './avro-codec.ts';
+export { EventSerde } from './event-serde.ts';
+export type { DecodedEvent, EventSerdeOptions } from './event-serde.ts';
+export { RegistryClient } from './registry-client.ts';
+export type { RegistryClientOptions, SchemaRegistryPort, CompatibilityLevel } from './registry-client.ts';
+export { fullCompatibilityProblems, explainIncompatibility } from './avro-compatibility.ts';
+export type { Incompatibility, Direction } from './avro-compatibility.ts';
+export { registerAll, registerSchema, checkAll, checkCompatibility, REQUIRED_COMPATIBILITY } from './schema-registration.ts';
+export type { RegistrationOptions, RegistrationResult, CompatibilityReport, CompatibilityStatus } from './schema-registration.ts';

@@ -1,0 +1,2 @@
+export { sampleEvents, sampleEnvelope, samplePseudonym } from './sample-events.ts';
+export { InMemoryRegistry } from './in-memory-registry.ts';
