@@ -6,8 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, down, loadStackConfig, status, up, type PartName } from '@passerelle/infra';
-import { provisionIfAvailable } from './provisioning.ts';
+import { REPO_ROOT, down, loadStackConfig, provision, status, up, type PartName } from '@passerelle/infra';
+
 
 const log = (message: string): void => console.log(`[passerelle] ${message}`);
 
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
 
   const result = await up(config, log);
   started = result.started;
-  await provisionIfAvailable(config, log);
+  await provision(config, log);
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,

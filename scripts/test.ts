@@ -6,8 +6,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, down, loadStackConfig, up, type PartName } from '@passerelle/infra';
-import { provisionIfAvailable } from './provisioning.ts';
+import { REPO_ROOT, down, loadStackConfig, provision, up, type PartName } from '@passerelle/infra';
+
 
 const log = (message: string): void => console.log(`[passerelle test] ${message}`);
 const bin = (name: string): string => path.join(REPO_ROOT, 'node_modules', '.bin', name);
@@ -60,7 +60,7 @@ async function main(): Promise<number> {
       const result = await up(config, log);
       started = result.started;
       log(`stack ready in ${(result.millis / 1000).toFixed(1)} s${started.length ? ` (started ${started.join(', ')})` : ' (already running)'}`);
-      await provisionIfAvailable(config, log);
+      await provision(config, log);
     }
     for (const tier of tiers) results.push(await runTier(tier));
   } finally {

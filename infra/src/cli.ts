@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import { ConfigError } from '@passerelle/config';
+import { ContractError } from '@passerelle/contracts';
 import { loadStackConfig } from './config.ts';
+import { provisionCommand, schemasCommand, topicsCommand } from './contract-commands.ts';
 import { StackError } from './errors.ts';
 import { PARTS, partNamed, type PartName } from './parts.ts';
 import { tailFile } from './processes.ts';
@@ -14,6 +16,11 @@ commands:
   down [part…]            stop what the stack runs (SIGTERM, then SIGKILL after 30 s)
   status                  one line per part: state, pid, ports, readiness, URL
   logs <part> [-n N] [-f] the last N lines (default 80) of a part's log; -f follows it
+  provision               topics apply, then schemas register (what npm start and npm test do after up)
+  topics apply            create the topics of infra/topics/topics.json and set their declared config
+  topics check            exit 1 when a topic is missing or differs from its declaration
+  schemas register        register every event schema (subject = record name) under FULL_TRANSITIVE
+  schemas check           exit 1 naming each schema the registry would refuse, and why
 
 parts: ${PARTS.map((p) => p.name).join(', ')}`;
 
@@ -65,6 +72,12 @@ async function main(argv: readonly string[]): Promise<number> {
       console.log(tailFile(file, lines));
       return 0;
     }
+    case 'provision':
+      return provisionCommand(config, log);
+    case 'topics':
+      return topicsCommand(rest[0], config, log);
+    case 'schemas':
+      return schemasCommand(rest[0], config, log);
     default:
       console.error(USAGE);
       return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
@@ -76,7 +89,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof StackError || error instanceof ConfigError) {
+    if (error instanceof StackError || error instanceof ConfigError || error instanceof ContractError) {
       console.error(`[infra] ${error.message}`);
       if (error instanceof StackError && error.hint) console.error(`[infra] how to fix:\n${error.hint}`);
     } else {

@@ -8,3 +8,18 @@ export { StackError, PortInUseError, NotReadyError, PrerequisiteError, ArtifactE
 export { ensureDatabase, dropDatabase, withDatabase, databaseName } from './postgres.ts';
 export { composeDrift } from './compose-drift.ts';
 export { kafkaBrokerSettings, registryEnvironment } from './parts.ts';
+export { provision, provisionEndpoints } from './provision.ts';
+export type { ProvisionResult } from './provision.ts';
+export {
+  applyTopics,
+  checkTopics,
+  diffTopics,
+  describeDrift,
+  loadTopicDeclarations,
+  parseTopicDeclarations,
+  TopicDeclarationError,
+  TopicDriftError,
+  TOPICS_FILE,
+  DECLARED_CONFIGS,
+} from './topics.ts';
+export type { TopicDeclaration, TopicDrift, ObservedTopic, ApplyResult, DeclaredConfig } from './topics.ts';
