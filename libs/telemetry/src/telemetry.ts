@@ -1,0 +1,118 @@
+import type { IncomingMessage } from 'node:http';
+import { register } from 'node:module';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
+import { trace } from '@opentelemetry/api';
+import { BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { RedactingSpanProcessor } from './redacting-span-processor.ts';
+
+export type InstrumentationName = 'http' | 'express' | 'pg' | 'kafkajs';
+
+export interface TelemetryOptions {
+  readonly serviceName: string;
+  readonly serviceVersion: string;
+  /** Extra resource attributes, such as the ministry an adapter serves. */
+  readonly attributes?: Readonly<Record<string, string>>;
+  /**
+   * Adapters leave out kafkajs: their outbox relay starts one producer span per row under
+   * the trace context stored with it, which kafkajs's instrumentation would overwrite.
+   */
+  readonly instrumentations: readonly InstrumentationName[];
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface Telemetry {
+  /** Exports what is buffered; tests call it before asking the trace backend. */
+  flush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+function instrumentationsFor(names: readonly InstrumentationName[]): Instrumentation[] {
+  const all: Record<InstrumentationName, () => Instrumentation> = {
+    http: () =>
+      new HttpInstrumentation({
+        // Probes would flood the trace backend with one-span traces.
+        ignoreIncomingRequestHook: (request: IncomingMessage) => PROBE_PATHS.has((request.url ?? '').split('?')[0] ?? ''),
+        // Header values can carry credentials; none are recorded.
+        headersToSpanAttributes: { server: { requestHeaders: [], responseHeaders: [] }, client: { requestHeaders: [], responseHeaders: [] } },
+      }),
+    express: () => new ExpressInstrumentation(),
+    // Statements are recorded with their placeholders; parameter values never are.
+    pg: () => new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true }),
+    kafkajs: () => new KafkaJsInstrumentation(),
+  };
+  return names.map((name) => all[name]());
+}
+
+function processors(env: NodeJS.ProcessEnv): SpanProcessor[] {
+  const exporter = exporterFrom(env);
+  const redacting = new RedactingSpanProcessor();
+  return exporter ? [redacting, new BatchSpanProcessor({ exporter, scheduledDelayMillis: 500 })] : [redacting];
+}
+
+/** OTEL_TRACES_EXPORTER as the specification names it: otlp (default), zipkin, console or none. */
+function exporterFrom(env: NodeJS.ProcessEnv): SpanExporter | undefined {
+  const name = (env['OTEL_TRACES_EXPORTER'] ?? 'otlp').split(',')[0]?.trim().toLowerCase();
+  switch (name) {
+    case 'none':
+      return undefined;
+    case 'zipkin':
+      return new ZipkinExporter({ url: env['OTEL_EXPORTER_ZIPKIN_ENDPOINT'] ?? 'http://localhost:9411/api/v2/spans' });
+    case 'console':
+      return new ConsoleSpanExporter();
+    case 'otlp':
+      return new OTLPTraceExporter();
+    default:
+      throw new Error(`OTEL_TRACES_EXPORTER: must be otlp, zipkin, console or none, got "${name}"`);
+  }
+}
+
+/**
+ * Starts the OpenTelemetry SDK. Call it first in a service's entry file and load the rest
+ * of the service with a dynamic import afterwards, so http, express, pg and kafkajs are
+ * patched before they load. Exporter and sampler come from the standard OTEL_* variables:
+ * OTEL_TRACES_EXPORTER (otlp by default; zipkin for the local stack), OTEL_TRACES_SAMPLER
+ * and OTEL_TRACES_SAMPLER_ARG (parent-based, always on by default).
+ */
+export function startTelemetry(options: TelemetryOptions): Telemetry {
+  const env = options.env ?? process.env;
+  // Metrics go through prom-client's /metrics and logs through stdout; the SDK exports traces only.
+  env['OTEL_METRICS_EXPORTER'] ??= 'none';
+  env['OTEL_LOGS_EXPORTER'] ??= 'none';
+  env['OTEL_TRACES_SAMPLER'] ??= 'parentbased_always_on';
+  env['OTEL_PROPAGATORS'] ??= 'tracecontext,baggage';
+
+  // Packages loaded by `import` are patched only through this loader hook; CommonJS
+  // require hooks alone miss a package's entry module when ESM code imports it.
+  register('import-in-the-middle/hook.mjs', import.meta.url);
+
+  const sdk = new NodeSDK({
+    resource: resourceFromAttributes({
+      'service.name': options.serviceName,
+      'service.version': options.serviceVersion,
+      'deployment.environment.name': env['PASSERELLE_ENVIRONMENT'] ?? 'development',
+      ...options.attributes,
+    }),
+    autoDetectResources: false,
+    spanProcessors: processors(env),
+    instrumentations: instrumentationsFor(options.instrumentations),
+  });
+  sdk.start();
+
+  return {
+    async flush() {
+      const provider = trace.getTracerProvider() as { forceFlush?: () => Promise<void>; getDelegate?: () => { forceFlush?: () => Promise<void> } };
+      await (provider.forceFlush?.() ?? provider.getDelegate?.().forceFlush?.());
+    },
+    shutdown: () => sdk.shutdown(),
+  };
+}
