@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** The ministries that have an adapter, by service folder suffix. */
+export const ADAPTER_MINISTRIES = ['justice', 'child-welfare', 'health', 'education', 'coordination-office'] as const;
+export type AdapterMinistry = (typeof ADAPTER_MINISTRIES)[number];
+
+export interface DevSecrets {
+  /** Bearer token each ministry's systems present to its adapter. */
+  readonly tokens: Record<AdapterMinistry, string>;
+  /** HMAC key each adapter pseudonymises person references with. */
+  readonly pseudonymKeys: Record<AdapterMinistry, string>;
+}
+
+function secret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * Credentials for the local stack only: made at the first `npm start` and kept in the
+ * git-ignored data folder (mode 0600), so they are stable across restarts and never in the repo.
+ * Production passes real ones through the environment.
+ */
+export function loadDevSecrets(home: string): DevSecrets {
+  const file = path.join(home, 'secrets.json');
+  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as DevSecrets;
+  const made: DevSecrets = {
+    tokens: Object.fromEntries(ADAPTER_MINISTRIES.map((m) => [m, secret()])) as Record<AdapterMinistry, string>,
+    pseudonymKeys: Object.fromEntries(ADAPTER_MINISTRIES.map((m) => [m, secret()])) as Record<AdapterMinistry, string>,
+  };
+  fs.mkdirSync(home, { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(made, null, 2), { mode: 0o600 });
+  return made;
+}
