@@ -7,9 +7,50 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, down, loadStackConfig, provision, status, up, type PartName } from '@passerelle/infra';
+import { ADAPTER_MINISTRIES, loadDevSecrets, type DevSecrets } from './dev-secrets.ts';
+import { runDemoScenario } from './demo/scenario.ts';
 
 
 const log = (message: string): void => console.log(`[passerelle] ${message}`);
+
+/** Default HTTP port of each service (health, metrics, and its API where it has one). */
+const SERVICE_PORTS: Readonly<Record<string, number>> = {
+  'adapter-justice': 8101,
+  'adapter-child-welfare': 8102,
+  'adapter-health': 8103,
+  'adapter-education': 8104,
+  'adapter-coordination-office': 8105,
+  projector: 8110,
+  'view-api': 8080,
+};
+
+/** What one service needs beyond the shared addresses: its port and, for adapters, its credentials. */
+function serviceEnvironment(name: string, secrets: DevSecrets): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  const port = SERVICE_PORTS[name];
+  if (port !== undefined) env['PORT'] = String(port);
+  const ministry = ADAPTER_MINISTRIES.find((m) => name === `adapter-${m}`);
+  if (ministry) {
+    env['PASSERELLE_MINISTRY_TOKEN'] = secrets.tokens[ministry];
+    env['PASSERELLE_PSEUDONYM_KEY'] = secrets.pseudonymKeys[ministry];
+  }
+  return env;
+}
+
+async function waitReady(name: string, url: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) });
+      if (response.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  log(`${name} did not answer /readyz within ${timeoutMs / 1000} s`);
+  return false;
+}
 
 interface RunningService {
   readonly name: string;
@@ -88,8 +129,9 @@ async function main(): Promise<void> {
   // PASSERELLE_START_SERVICES: "all" (default), "none", or a comma-separated list of service folders.
   const wanted = (process.env['PASSERELLE_START_SERVICES'] ?? 'all').trim();
   const chosen = discoverServices().filter((name) => wanted === 'all' || (wanted !== 'none' && wanted.split(',').map((s) => s.trim()).includes(name)));
+  const secrets = loadDevSecrets(config.home);
   for (const name of chosen) {
-    const service = startService(name, env);
+    const service = startService(name, { ...env, ...serviceEnvironment(name, secrets) });
     services.push(service);
     service.child.on('exit', (code, signal) => {
       if (!stopping) {
@@ -99,10 +141,28 @@ async function main(): Promise<void> {
     });
   }
 
+  const ready = await Promise.all(
+    services.map(async (s) => ({ name: s.name, ok: SERVICE_PORTS[s.name] === undefined || (await waitReady(s.name, `http://127.0.0.1:${SERVICE_PORTS[s.name]}`, 90_000)) })),
+  );
+  const adapters = Object.fromEntries(
+    ADAPTER_MINISTRIES.map((m) => [m, { url: `http://127.0.0.1:${SERVICE_PORTS[`adapter-${m}`]}`, token: secrets.tokens[m] }]),
+  ) as Parameters<typeof runDemoScenario>[0];
+  const allAdapters = ADAPTER_MINISTRIES.every((m) => ready.some((r) => r.name === `adapter-${m}` && r.ok));
+  if (process.env['PASSERELLE_DEMO'] !== 'off' && allAdapters) {
+    log('sending the demo scenario through the adapters…');
+    const demo = await runDemoScenario(adapters, (message) => log(`demo: ${message}`));
+    log(`demo scenario: ${demo.accepted} records accepted`);
+  }
+
   log('the stack is up:');
   for (const part of await status(config)) log(`  ${part.name.padEnd(9)} ${part.url}`);
   log(`  postgres  ${result.endpoints.databaseUrl.replace(/:[^:@/]*@/, ':***@')}`);
-  log(services.length > 0 ? `services: ${services.map((s) => s.name).join(', ')}` : 'no services under services/ yet');
+  for (const service of services) {
+    const port = SERVICE_PORTS[service.name];
+    log(`  ${service.name.padEnd(28)} ${port ? `http://127.0.0.1:${port}` : '(no HTTP port)'}`);
+  }
+  if (services.length === 0) log('no services started (PASSERELLE_START_SERVICES)');
+  log(`demo credentials (bearer tokens per ministry) are in ${path.join(config.home, 'secrets.json')}`);
   log('press Ctrl-C to stop');
   // Keep the event loop alive until a signal arrives.
   setInterval(() => undefined, 1 << 30);

@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import type { Counter } from 'prom-client';
+import { createCodecs, messageKeyOf, topicFor, type EventCodec, type EventType, type TopicOwner } from '@passerelle/contracts';
+import type { Knex } from '@passerelle/db';
+import { ProblemError, problems, type FieldProblem } from '@passerelle/http';
+import { appendToOutbox, type OutboxEntry } from '@passerelle/kafka';
+import { IDEMPOTENCY_TABLE, SOURCE_IDS_TABLE } from './acceptance.schema.ts';
+import { canonicalJson } from './canonical-json.ts';
+import type { CanonicalEvent, TraceContext } from './canonical-event.ts';
+import type { Pseudonymiser } from './pseudonymiser.ts';
+
+/** What a ministry record becomes once accepted: the events and the ids they are keyed by. */
+export interface AcceptedEvent {
+  readonly eventId: string;
+  readonly eventType: EventType;
+  /** referralId, gapId or initiativeId: the Kafka message key. */
+  readonly key: string;
+  /** Row of the batch the event came from, for CSV uploads. */
+  readonly row?: number;
+}
+
+export interface AcceptanceBody {
+  readonly events: readonly AcceptedEvent[];
+}
+
+export interface AcceptanceResult {
+  readonly status: 202;
+  /** True when nothing new was accepted: the answer is the one given the first time. */
+  readonly replayed: boolean;
+  readonly body: AcceptanceBody;
+}
+
+/** Finds, or allocates on first sight, the random id Passerelle uses for a ministry's own record id. */
+export interface IdAllocator {
+  idFor(entity: 'referral' | 'gap', sourceId: string): Promise<string>;
+}
+
+export interface NativeRecord {
+  /**
+   * What makes this record the same record when it is sent again, such as
+   * `referral|VWAP-2024-000123` or `task|T-77|completed|2025-03-01T10:00:00Z`. Stored only as an HMAC.
+   */
+  readonly sourceKey: string;
+  /** The native record as received; only its keyed fingerprint is kept. */
+  readonly content: unknown;
+  /** Where the record sits in the request ("row 4"), for a conflict answer. */
+  readonly label?: string;
+  readonly row?: number;
+  build(ids: IdAllocator): Promise<readonly CanonicalEvent[]>;
+}
+
+export interface AcceptanceRequest {
+  /** The Idempotency-Key header, when the caller sent one; scoped by `route`. */
+  readonly idempotencyKey?: string;
+  readonly route: string;
+  /** The whole request body, fingerprinted under the Idempotency-Key. */
+  readonly content: unknown;
+  readonly records: readonly NativeRecord[];
+  readonly trace: TraceContext;
+}
+
+export interface AcceptanceOptions {
+  readonly db: Knex;
+  readonly ministry: TopicOwner;
+  readonly pseudonymiser: Pseudonymiser;
+  readonly accepted?: Counter;
+  /** Called after each commit that added outbox rows (wakes the relay). */
+  readonly onCommitted?: () => void;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+class Conflict extends Error {
+  constructor(readonly problems: readonly FieldProblem[]) {
+    super('conflict');
+  }
+}
+
+class Replay extends Error {
+  constructor(readonly body: AcceptanceBody) {
+    super('replay');
+  }
+}
+
+/**
+ * Accepts native records in one PostgreSQL transaction: idempotency records, source-id links
+ * and outbox rows commit together or not at all. Only after the commit does the caller answer
+ * 202, so an acknowledged record is durable whatever Kafka is doing.
+ */
+export class Acceptance {
+  private readonly codecs: ReadonlyMap<EventType, EventCodec> = createCodecs();
+
+  constructor(private readonly options: AcceptanceOptions) {}
+
+  async accept(request: AcceptanceRequest): Promise<AcceptanceResult> {
+    const { pseudonymiser } = this.options;
+    if (request.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(request.idempotencyKey)) {
+      throw problems.validation([{ field: 'Idempotency-Key', reason: 'must be 1 to 200 visible ASCII characters' }]);
+    }
+    const requestKey = request.idempotencyKey === undefined ? undefined : pseudonymiser.sourceId('idempotency-key', `${request.route}|${request.idempotencyKey}`);
+    const requestHash = pseudonymiser.body(canonicalJson(request.content));
+    let added = 0;
+    try {
+      const result = await this.options.db.transaction(async (trx) => {
+        if (requestKey !== undefined && !(await this.claim(trx, requestKey, requestHash))) {
+          const previous = await this.previous(trx, requestKey);
+          if (previous.body_hash !== requestHash) throw new Conflict([{ field: 'Idempotency-Key', reason: 'was used before with a different body' }]);
+          throw new Replay(previous.response);
+        }
+        const ids = this.allocator(trx);
+        const events: AcceptedEvent[] = [];
+        const entries: OutboxEntry[] = [];
+        const conflicts: FieldProblem[] = [];
+        let fresh = 0;
+        for (const record of request.records) {
+          const key = pseudonymiser.sourceId('record', record.sourceKey);
+          const hash = pseudonymiser.body(canonicalJson(record.content));
+          if (!(await this.claim(trx, key, hash))) {
+            const previous = await this.previous(trx, key);
+            if (previous.body_hash !== hash) {
+              conflicts.push({ field: record.label ?? 'body', reason: 'a different record was accepted before under the same source id' });
+              continue;
+            }
+            events.push(...previous.response.events.map((event) => ({ ...event, ...(record.row === undefined ? {} : { row: record.row }) })));
+            continue;
+          }
+          const built = await record.build(ids);
+          const mine = built.map((event) => this.toOutbox(event, request.trace));
+          const accepted = built.map((event, i) => ({ eventId: event.payload.envelope.eventId, eventType: event.type, key: mine[i]?.key ?? '' }));
+          await trx(IDEMPOTENCY_TABLE).where({ key_hash: key }).update({ response: JSON.stringify({ events: accepted }) });
+          entries.push(...mine);
+          events.push(...accepted.map((event) => ({ ...event, ...(record.row === undefined ? {} : { row: record.row }) })));
+          fresh += 1;
+        }
+        if (conflicts.length > 0) throw new Conflict(conflicts);
+        await appendToOutbox(trx, entries);
+        const body: AcceptanceBody = { events };
+        if (requestKey !== undefined) await trx(IDEMPOTENCY_TABLE).where({ key_hash: requestKey }).update({ response: JSON.stringify(body) });
+        added = entries.length;
+        for (const entry of entries) this.options.accepted?.inc({ event_type: entry.eventType });
+        return { status: 202 as const, replayed: fresh === 0, body };
+      });
+      if (added > 0) this.options.onCommitted?.();
+      return result;
+    } catch (error) {
+      if (error instanceof Replay) return { status: 202, replayed: true, body: error.body };
+      if (error instanceof Conflict) {
+        throw new ProblemError(409, 'Conflict', {
+          detail: 'nothing was accepted: a record or key was accepted before with different content',
+          errors: error.problems,
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** Inserts the idempotency record; false when the key exists (waiting for a concurrent holder to finish). */
+  private async claim(trx: Knex.Transaction, keyHash: string, bodyHash: string): Promise<boolean> {
+    const inserted = await trx(IDEMPOTENCY_TABLE).insert({ key_hash: keyHash, body_hash: bodyHash }).onConflict('key_hash').ignore().returning('key_hash');
+    return inserted.length > 0;
+  }
+
+  private async previous(trx: Knex.Transaction, keyHash: string): Promise<{ body_hash: string; response: AcceptanceBody }> {
+    return (await trx(IDEMPOTENCY_TABLE).where({ key_hash: keyHash }).first()) as { body_hash: string; response: AcceptanceBody };
+  }
+
+  private allocator(trx: Knex.Transaction): IdAllocator {
+    const { pseudonymiser } = this.options;
+    return {
+      async idFor(entity, sourceId) {
+        const sourceHash = pseudonymiser.sourceId(entity, sourceId);
+        await trx(SOURCE_IDS_TABLE).insert({ entity, source_hash: sourceHash, entity_id: randomUUID() }).onConflict(['entity', 'source_hash']).ignore();
+        const row = (await trx(SOURCE_IDS_TABLE).where({ entity, source_hash: sourceHash }).first('entity_id')) as { entity_id: string };
+        return row.entity_id;
+      },
+    };
+  }
+
+  /**
+   * Validates against the local Avro schema before the row is written: a mapping bug must fail
+   * this request, not sit in the outbox as a row the relay can never encode.
+   */
+  private toOutbox(event: CanonicalEvent, trace: TraceContext): OutboxEntry {
+    const codec = this.codecs.get(event.type);
+    const issues = codec?.validate(event.payload) ?? [`no local schema for ${event.type}`];
+    if (issues.length > 0) throw new Error(`the mapped ${event.type} does not satisfy its schema: ${issues.join('; ')}`);
+    const traceContext: Record<string, string> = {};
+    if (trace.traceparent) traceContext['traceparent'] = trace.traceparent;
+    if (trace.tracestate) traceContext['tracestate'] = trace.tracestate;
+    return {
+      eventId: event.payload.envelope.eventId,
+      eventType: event.type,
+      topic: topicFor(this.options.ministry, event.type),
+      key: messageKeyOf(event.type, event.payload as never),
+      payload: event.payload,
+      traceContext,
+    };
+  }
+}

@@ -1,0 +1,46 @@
+import { EnvReader, type EnvSource } from '@passerelle/config';
+
+/** Shortest accepted secret: 32 characters, so a token or key cannot be a short guessable word. */
+export const MIN_SECRET_LENGTH = 32;
+
+/** Everything an adapter reads from its environment, parsed and validated once at start. */
+export interface AdapterConfig {
+  readonly port: number;
+  readonly databaseUrl: string;
+  /** PostgreSQL schema holding this adapter's tables (outbox, idempotency, source ids). */
+  readonly databaseSchema: string;
+  readonly kafkaBrokers: readonly string[];
+  readonly registryUrl: string;
+  /** The bearer token the ministry's systems present. */
+  readonly ministryToken: string;
+  /** The HMAC key of this ministry's pseudonyms and hashed source ids. */
+  readonly pseudonymKey: string;
+  readonly logLevel: string;
+}
+
+export interface AdapterConfigDefaults {
+  readonly port: number;
+  readonly databaseSchema: string;
+}
+
+/**
+ * Reads PORT, DATABASE_URL, PASSERELLE_DB_SCHEMA, PASSERELLE_KAFKA_BROKERS,
+ * PASSERELLE_REGISTRY_URL, PASSERELLE_MINISTRY_TOKEN, PASSERELLE_PSEUDONYM_KEY and LOG_LEVEL.
+ * The token and the key have no default: an adapter without them refuses to start rather than
+ * run open or publish unkeyed pseudonyms. Throws one ConfigError naming every bad variable.
+ */
+export function loadAdapterConfig(source: EnvSource, defaults: AdapterConfigDefaults): AdapterConfig {
+  const env = new EnvReader(source);
+  const config: AdapterConfig = {
+    port: env.port('PORT', defaults.port),
+    databaseUrl: env.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/passerelle', ['postgres:', 'postgresql:']),
+    databaseSchema: env.identifier('PASSERELLE_DB_SCHEMA', defaults.databaseSchema),
+    kafkaBrokers: env.hostPorts('PASSERELLE_KAFKA_BROKERS', ['127.0.0.1:9092']),
+    registryUrl: env.url('PASSERELLE_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7'),
+    ministryToken: env.requiredString('PASSERELLE_MINISTRY_TOKEN', { minLength: MIN_SECRET_LENGTH }),
+    pseudonymKey: env.requiredString('PASSERELLE_PSEUDONYM_KEY', { minLength: MIN_SECRET_LENGTH }),
+    logLevel: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  };
+  env.done();
+  return config;
+}

@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { EventSerde, RegistryClient, type EventType, type TopicOwner } from '@passerelle/contracts';
+import { createDatabase, migrate, ping, type Knex } from '@passerelle/db';
+import { createHttpApp, finishApp, listen } from '@passerelle/http';
+import { OutboxRelay, createIdempotentProducer, createKafka, outboxMigrations } from '@passerelle/kafka';
+import { createLogger, type Logger, type LoggerOptions } from '@passerelle/logging';
+import { initiativesById, loadCatalogue, type Initiative } from '@passerelle/schemas';
+import { Acceptance, type NativeRecord } from './acceptance.ts';
+import { acceptanceMigrations } from './acceptance.schema.ts';
+import type { AdapterConfig } from './adapter-config.ts';
+import { requireBearerToken } from './bearer-auth.ts';
+import { anyBrokerReachable } from './broker-probe.ts';
+import { currentTraceContext, type MappingContext } from './canonical-event.ts';
+import { mountCommonRoutes } from './common/common.routes.ts';
+import { Pseudonymiser } from './pseudonymiser.ts';
+import { csvBody, jsonBody } from './request-body.ts';
+import { ATTR_PASSERELLE_EVENTS, ATTR_PASSERELLE_MINISTRY, ATTR_PASSERELLE_RECORDS, ATTR_PASSERELLE_REPLAYED, ATTR_PASSERELLE_ROUTE } from './semconv.ts';
+
+const tracer = trace.getTracer('@passerelle/adapter');
+
+/** Size limits: one native record, and one batch file. */
+export const JSON_BODY_LIMIT = '64kb';
+export const CSV_BODY_LIMIT = '2mb';
+
+/** What routes get from the machinery: parsing guards, the mapping context, and acceptance. */
+export interface AdapterKit {
+  readonly ministry: TopicOwner;
+  readonly pseudonymiser: Pseudonymiser;
+  readonly logger: Logger;
+  readonly initiatives: ReadonlyMap<string, Initiative>;
+  /** Content type, size, UTF-8, JSON and depth guards; `req.body` is the parsed value after them. */
+  json(accepted?: readonly string[], limit?: string): RequestHandler[];
+  /** The same for text/csv; `req.body` is the decoded text. */
+  csv(limit?: string): RequestHandler[];
+  /** A mapping context for one request: fresh ids, the receive time, the current trace context. */
+  mappingContext(): MappingContext;
+  /** Accepts the records in one transaction and answers 202 with the event ids (or the original answer). */
+  accept(req: Request, res: Response, records: readonly NativeRecord[]): Promise<void>;
+}
+
+export interface AdapterDefinition {
+  /** Service name in logs, metrics and traces, e.g. `adapter-justice`. */
+  readonly service: string;
+  readonly ministry: TopicOwner;
+  /** POST /service-gaps and /service-gaps/resolutions. */
+  readonly serviceGaps: boolean;
+  /** POST /initiative-milestones, limited to the initiatives this ministry leads. */
+  readonly milestones: boolean;
+  /** POST /referrals/status-changes and /referrals/consent-withdrawals in the common JSON shape. */
+  readonly referralLifecycle?: { readonly referenceField: string };
+  /** The ministry's own routes, mounted behind the bearer-token check. */
+  routes(router: Router, kit: AdapterKit): void;
+}
+
+export interface StartOptions {
+  /** Where JSON log lines go (stdout by default); tests capture them. */
+  readonly logDestination?: LoggerOptions['destination'];
+  readonly relayPollIntervalMs?: number;
+  readonly relayMaxBackoffMs?: number;
+  /** How long stop() lets the relay drain what is left. */
+  readonly flushMs?: number;
+}
+
+export interface RunningAdapter {
+  readonly url: string;
+  readonly port: number;
+  readonly logger: Logger;
+  /** Stops accepting, lets requests in flight finish, drains the relay, closes the pool. */
+  stop(): Promise<void>;
+}
+
+const MIGRATIONS_TABLE = 'adapter_migrations';
+
+/** Starts one adapter: migrations, HTTP API, outbox relay. Port 0 picks a free port (tests). */
+export async function startAdapter(definition: AdapterDefinition, config: AdapterConfig, options: StartOptions = {}): Promise<RunningAdapter> {
+  const logger = createLogger({ service: definition.service, level: config.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
+  const pseudonymiser = new Pseudonymiser(config.pseudonymKey);
+  const initiatives = initiativesById(loadCatalogue());
+
+  const db: Knex = createDatabase({ url: config.databaseUrl, schema: config.databaseSchema, applicationName: definition.service });
+  try {
+    await migrate(db, [...outboxMigrations, ...acceptanceMigrations], MIGRATIONS_TABLE, config.databaseSchema);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  const serde = new EventSerde(new RegistryClient({ url: config.registryUrl }));
+  const kafka = createKafka({ clientId: definition.service, brokers: config.kafkaBrokers, logger });
+  const relay = new OutboxRelay({
+    db,
+    producer: createIdempotentProducer(kafka),
+    encode: (row) => serde.encode(row.event_type as EventType, row.payload as never),
+    logger,
+    metrics,
+    name: `${definition.service}:${config.databaseSchema}`,
+    pollIntervalMs: options.relayPollIntervalMs ?? 1_000,
+    maxBackoffMs: options.relayMaxBackoffMs ?? 30_000,
+  });
+
+  const { app } = createHttpApp({
+    service: definition.service,
+    logger,
+    metrics,
+    readiness: [
+      { name: 'postgres', required: true, check: () => ping(db) },
+      // Reported only: the outbox absorbs a Kafka outage, so the adapter keeps accepting.
+      {
+        name: 'kafka',
+        required: false,
+        check: async () => {
+          // The relay learns of an outage only when a publish fails; a TCP probe tells at once.
+          const reachable = await anyBrokerReachable(config.kafkaBrokers);
+          const ok = reachable && relay.kafkaHealthy;
+          return { ok, detail: ok ? 'publishing' : reachable ? 'reachable; the relay is not publishing yet' : 'unreachable; accepted records wait in the outbox' };
+        },
+      },
+    ],
+  });
+
+  const accepted = new Counter({ name: 'adapter_events_accepted_total', help: 'Canonical events committed to the outbox', labelNames: ['event_type'], registers: [metrics] });
+  const acceptance = new Acceptance({ db, ministry: definition.ministry, pseudonymiser, accepted, onCommitted: () => relay.notify() });
+
+  const kit: AdapterKit = {
+    ministry: definition.ministry,
+    pseudonymiser,
+    logger,
+    initiatives,
+    json: (accepted = ['application/json'], limit = JSON_BODY_LIMIT) => jsonBody(limit, accepted),
+    csv: (limit = CSV_BODY_LIMIT) => csvBody(limit),
+    mappingContext: () => ({
+      ministry: definition.ministry,
+      newId: randomUUID,
+      receivedAt: Date.now(),
+      // Read when events are built, inside the acceptance span, so envelope and outbox row carry the same context.
+      get trace() {
+        return currentTraceContext();
+      },
+    }),
+    async accept(req, res, records) {
+      const route = `${req.baseUrl}${String((req.route as { path?: string } | undefined)?.path ?? req.path)}`;
+      const header = req.headers['idempotency-key'];
+      // The acceptance span is the parent of every outbox row's trace context, hence of the relay's publish spans.
+      await tracer.startActiveSpan(`accept ${route}`, { attributes: { [ATTR_PASSERELLE_MINISTRY]: definition.ministry, [ATTR_PASSERELLE_ROUTE]: route, [ATTR_PASSERELLE_RECORDS]: records.length } }, async (span) => {
+        try {
+          const result = await acceptance.accept({
+            route,
+            ...(typeof header === 'string' ? { idempotencyKey: header } : {}),
+            content: req.body as unknown,
+            records,
+            trace: currentTraceContext(),
+          });
+          span.setAttributes({ [ATTR_PASSERELLE_EVENTS]: result.body.events.length, [ATTR_PASSERELLE_REPLAYED]: result.replayed });
+          logger.info({ route, records: records.length, events: result.body.events.length, replayed: result.replayed }, result.replayed ? 'records already accepted' : 'records accepted');
+          res.status(result.status).setHeader('Idempotent-Replayed', String(result.replayed));
+          res.json(result.body);
+        } catch (error) {
+          // The error's class only: a message could describe the record.
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).name });
+          throw error;
+        } finally {
+          span.end();
+        }
+      });
+    },
+  };
+
+  app.use(requireBearerToken(config.ministryToken));
+  const router = express.Router();
+  definition.routes(router, kit);
+  mountCommonRoutes(router, kit, definition);
+  app.use(router);
+  finishApp(app, logger);
+
+  let server: Awaited<ReturnType<typeof listen>>;
+  try {
+    server = await listen(app, config.port);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  relay.start();
+  logger.info({ port: server.port, schema: config.databaseSchema, ministry: definition.ministry }, 'adapter started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: server.url,
+    port: server.port,
+    logger,
+    stop() {
+      stopping ??= (async () => {
+        await server.stop(10_000);
+        await relay.stop(options.flushMs ?? 5_000);
+        await db.destroy();
+        logger.info('adapter stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { childWelfareAdapter, loadConfig, start } from './adapter.ts';

@@ -1,0 +1,1 @@
+export { coordinationOfficeAdapter, loadConfig, start } from './adapter.ts';

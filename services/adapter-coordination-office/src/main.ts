@@ -1,0 +1,4 @@
+import { runAdapterMain } from '@passerelle/adapter/main';
+
+// Telemetry starts before the service's modules load, so http, express and pg get patched.
+await runAdapterMain({ service: 'adapter-coordination-office', ministry: 'COORDINATION_OFFICE', load: () => import('./adapter.ts') });

@@ -1,0 +1,1 @@
+export { educationAdapter, loadConfig, start } from './adapter.ts';

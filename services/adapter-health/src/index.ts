@@ -1,0 +1,1 @@
+export { healthAdapter, loadConfig, start } from './adapter.ts';

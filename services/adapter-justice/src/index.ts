@@ -1,0 +1,1 @@
+export { justiceAdapter, loadConfig, start } from './adapter.ts';

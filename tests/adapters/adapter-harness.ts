@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import knex, { type Knex } from 'knex';
+import { Kafka, logLevel } from 'kafkajs';
+import type { RunningAdapter, StartOptions } from '@passerelle/adapter';
+import { LogCapture, testAdapterConfig } from '@passerelle/adapter/testing';
+import * as childWelfare from '@passerelle/adapter-child-welfare';
+import * as coordinationOffice from '@passerelle/adapter-coordination-office';
+import * as education from '@passerelle/adapter-education';
+import * as health from '@passerelle/adapter-health';
+import * as justice from '@passerelle/adapter-justice';
+import { EventSerde, RegistryClient, type DecodedEvent } from '@passerelle/contracts';
+
+export const ADAPTER_NAMES = ['justice', 'child-welfare', 'health', 'education', 'coordination-office'] as const;
+export type AdapterName = (typeof ADAPTER_NAMES)[number];
+
+const MODULES = { justice, 'child-welfare': childWelfare, health, education, 'coordination-office': coordinationOffice } as const;
+
+export interface StartedAdapter {
+  readonly name: AdapterName;
+  readonly url: string;
+  readonly token: string;
+  readonly schema: string;
+  readonly running: RunningAdapter;
+  /** Every log line the adapter wrote (tests keep stdout quiet and search these). */
+  readonly logs: LogCapture;
+}
+
+export interface StackAddresses {
+  readonly databaseUrl: string;
+  readonly kafkaBrokers: readonly string[];
+  readonly registryUrl: string;
+}
+
+/** Starts the named adapters in-process on port 0, each with a fresh token and key, in its default schema of `stack.databaseUrl`. */
+export async function startAdapters(stack: StackAddresses, names: readonly AdapterName[] = ADAPTER_NAMES, options: StartOptions = {}): Promise<Record<AdapterName, StartedAdapter>> {
+  const started = await Promise.all(
+    names.map(async (name) => {
+      const schema = `adapter_${name.replace(/-/g, '_')}`;
+      const config = testAdapterConfig(stack, { databaseSchema: schema, logLevel: 'debug' });
+      const logs = new LogCapture();
+      const running = await MODULES[name].start(config, { relayPollIntervalMs: 100, relayMaxBackoffMs: 1_000, logDestination: logs, ...options });
+      return { name, url: running.url, token: config.ministryToken, schema, running, logs } satisfies StartedAdapter;
+    }),
+  );
+  return Object.fromEntries(started.map((adapter) => [adapter.name, adapter])) as Record<AdapterName, StartedAdapter>;
+}
+
+export async function stopAdapters(adapters: Partial<Record<AdapterName, StartedAdapter>>): Promise<void> {
+  await Promise.all(Object.values(adapters).map((adapter) => adapter?.running.stop()));
+}
+
+export interface RowCounts {
+  readonly outbox: number;
+  readonly idempotency: number;
+  readonly sourceIds: number;
+}
+
+/** Rows in an adapter's outbox, idempotency and source-id tables. */
+export async function countRows(db: Knex, schema: string): Promise<RowCounts> {
+  const count = async (table: string): Promise<number> => Number((await db.withSchema(schema).table(table).count({ n: '*' }))[0]?.['n'] ?? 0);
+  return { outbox: await count('outbox'), idempotency: await count('idempotency_keys'), sourceIds: await count('source_ids') };
+}
+
+export function openDatabase(url: string): Knex {
+  return knex({ client: 'pg', connection: url, pool: { min: 0, max: 2 } });
+}
+
+export interface ConsumedMessage {
+  readonly topic: string;
+  readonly key: string;
+  readonly eventId: string;
+  readonly value: Buffer;
+  readonly headers: Record<string, string>;
+}
+
+/**
+ * Reads `topics` from the beginning with a group of its own until every wanted eventId has
+ * arrived (topics are shared, so others' events are skipped), then waits `settleMs` more so a
+ * duplicate right behind would be seen too.
+ */
+export async function consumeEventIds(brokers: readonly string[], topics: readonly string[], wanted: ReadonlySet<string>, timeoutMs = 60_000, settleMs = 1_500): Promise<ConsumedMessage[]> {
+  const kafka = new Kafka({ clientId: 'adapter-tests', brokers: [...brokers], logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `adapter-test-${randomBytes(4).toString('hex')}` });
+  const seen: ConsumedMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ topic, message }) => {
+      const eventId = String(message.headers?.['passerelle-event-id'] ?? '');
+      if (!wanted.has(eventId)) return;
+      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+      seen.push({ topic, key: String(message.key), eventId, value: message.value ?? Buffer.alloc(0), headers });
+    },
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (new Set(seen.map((m) => m.eventId)).size < wanted.size && Date.now() < deadline) await sleep(200);
+  await sleep(settleMs);
+  await consumer.disconnect();
+  return seen;
+}
+
+export async function decodeAll(registryUrl: string, messages: readonly ConsumedMessage[]): Promise<(DecodedEvent & { topic: string; key: string })[]> {
+  const serde = new EventSerde(new RegistryClient({ url: registryUrl }));
+  return Promise.all(messages.map(async (message) => ({ ...(await serde.decode(message.value)), topic: message.topic, key: message.key })));
+}
+
+export function eventIdsOf(body: Record<string, unknown>): string[] {
+  return ((body['events'] as { eventId: string }[] | undefined) ?? []).map((event) => event.eventId);
+}
