@@ -11,6 +11,8 @@ export interface DevSecrets {
   readonly tokens: Record<AdapterMinistry, string>;
   /** HMAC key each adapter pseudonymises person references with. */
   readonly pseudonymKeys: Record<AdapterMinistry, string>;
+  /** HS256 key the view API verifies development tokens with (npm run view-api -- token …). */
+  readonly jwtSecret: string;
 }
 
 function secret(): string {
@@ -24,10 +26,22 @@ function secret(): string {
  */
 export function loadDevSecrets(home: string): DevSecrets {
   const file = path.join(home, 'secrets.json');
-  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as DevSecrets;
+  if (fs.existsSync(file)) {
+    const existing = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<DevSecrets>;
+    if (existing.tokens && existing.pseudonymKeys && existing.jwtSecret) return existing as DevSecrets;
+    // Written by an older version: keep what exists, add what is missing.
+    const completed: DevSecrets = {
+      tokens: existing.tokens ?? (Object.fromEntries(ADAPTER_MINISTRIES.map((m) => [m, secret()])) as Record<AdapterMinistry, string>),
+      pseudonymKeys: existing.pseudonymKeys ?? (Object.fromEntries(ADAPTER_MINISTRIES.map((m) => [m, secret()])) as Record<AdapterMinistry, string>),
+      jwtSecret: existing.jwtSecret ?? secret(),
+    };
+    fs.writeFileSync(file, JSON.stringify(completed, null, 2), { mode: 0o600 });
+    return completed;
+  }
   const made: DevSecrets = {
     tokens: Object.fromEntries(ADAPTER_MINISTRIES.map((m) => [m, secret()])) as Record<AdapterMinistry, string>,
     pseudonymKeys: Object.fromEntries(ADAPTER_MINISTRIES.map((m) => [m, secret()])) as Record<AdapterMinistry, string>,
+    jwtSecret: secret(),
   };
   fs.mkdirSync(home, { recursive: true });
   fs.writeFileSync(file, JSON.stringify(made, null, 2), { mode: 0o600 });

@@ -30,6 +30,7 @@ function serviceEnvironment(name: string, secrets: DevSecrets): NodeJS.ProcessEn
   const port = SERVICE_PORTS[name];
   if (port !== undefined) env['PORT'] = String(port);
   const ministry = ADAPTER_MINISTRIES.find((m) => name === `adapter-${m}`);
+  if (name === 'view-api') env['PASSERELLE_JWT_SECRET'] = secrets.jwtSecret;
   if (ministry) {
     env['PASSERELLE_MINISTRY_TOKEN'] = secrets.tokens[ministry];
     env['PASSERELLE_PSEUDONYM_KEY'] = secrets.pseudonymKeys[ministry];
