@@ -7,3 +7,10 @@ export const ATTR_MESSAGING_MESSAGE_ID = 'messaging.message.id';
 export const ATTR_MESSAGING_BATCH_MESSAGE_COUNT = 'messaging.batch.message_count';
 export const ATTR_PASSERELLE_EVENT_TYPE = 'passerelle.event.type';
 export const MESSAGING_SYSTEM_KAFKA = 'kafka';
+
+// Consumer side (projector): who consumed, from where.
+export const ATTR_MESSAGING_CONSUMER_GROUP_NAME = 'messaging.consumer.group.name';
+export const ATTR_MESSAGING_DESTINATION_PARTITION_ID = 'messaging.destination.partition.id';
+export const ATTR_MESSAGING_KAFKA_OFFSET = 'messaging.kafka.offset';
+export const ATTR_PASSERELLE_OUTCOME = 'passerelle.projector.outcome';
+export const ATTR_PASSERELLE_DEAD_LETTER_REASON = 'passerelle.dead_letter.reason';

@@ -1,0 +1,73 @@
+import { ConfigError, EnvReader, type ConfigProblem, type EnvSource } from '@passerelle/config';
+import { DEAD_LETTER_TOPIC, MINISTRY_TOPIC_PREFIXES } from '@passerelle/contracts';
+
+/** Every ministry topic of contract generation v1: `<ministry prefix>.<family>.v1`. */
+export const DEFAULT_TOPIC_PATTERN = `^(${Object.values(MINISTRY_TOPIC_PREFIXES).join('|')})\\.[a-z][a-z-]*\\.v1$`;
+
+export interface ProjectorConfig {
+  readonly port: number;
+  readonly databaseUrl: string;
+  /** PostgreSQL schema holding the view (a rebuild builds a fresh one, then takes this name). */
+  readonly viewSchema: string;
+  readonly kafkaBrokers: readonly string[];
+  readonly registryUrl: string;
+  readonly consumerGroup: string;
+  readonly topicPattern: RegExp;
+  readonly deadLetterTopic: string;
+  readonly logLevel: string;
+  /** How often the topic list is checked for new topics matching the pattern. */
+  readonly topicRefreshMs: number;
+  /** Messages per PostgreSQL transaction within a Kafka batch. */
+  readonly chunkSize: number;
+  readonly partitionsConsumedConcurrently: number;
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  /** Longest pause before retrying a partition while the schema registry is unavailable. */
+  readonly maxRetryBackoffMs: number;
+}
+
+function compile(source: string, problems: ConfigProblem[]): RegExp {
+  try {
+    return new RegExp(source);
+  } catch (error) {
+    problems.push({ variable: 'PASSERELLE_TOPIC_PATTERN', reason: `must be a regular expression: ${(error as Error).message}` });
+    return new RegExp(DEFAULT_TOPIC_PATTERN);
+  }
+}
+
+/**
+ * Reads the projector's variables once, at start. The names are the ones `npm start` sets;
+ * a bad value stops the process with a message naming every variable to fix.
+ */
+export function loadConfig(source: EnvSource): ProjectorConfig {
+  const env = new EnvReader(source);
+  const problems: ConfigProblem[] = [];
+  const config: ProjectorConfig = {
+    port: env.port('PORT', 8110),
+    databaseUrl: env.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/passerelle', ['postgres:', 'postgresql:']),
+    viewSchema: env.identifier('PASSERELLE_VIEW_SCHEMA', 'view'),
+    kafkaBrokers: env.hostPorts('PASSERELLE_KAFKA_BROKERS', ['127.0.0.1:9092']),
+    registryUrl: env.url('PASSERELLE_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7'),
+    consumerGroup: env.string('PASSERELLE_CONSUMER_GROUP', 'passerelle-projector'),
+    topicPattern: compile(env.string('PASSERELLE_TOPIC_PATTERN', DEFAULT_TOPIC_PATTERN), problems),
+    deadLetterTopic: env.string('PASSERELLE_DEAD_LETTER_TOPIC', DEAD_LETTER_TOPIC),
+    logLevel: env.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
+    topicRefreshMs: 30_000,
+    chunkSize: 250,
+    partitionsConsumedConcurrently: 3,
+    sessionTimeoutMs: 10_000,
+    heartbeatIntervalMs: 3_000,
+    maxRetryBackoffMs: 30_000,
+  };
+  try {
+    env.done();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.unshift(...error.problems);
+  }
+  if (config.topicPattern.test(config.deadLetterTopic)) {
+    problems.push({ variable: 'PASSERELLE_TOPIC_PATTERN', reason: `matches the dead-letter topic ${config.deadLetterTopic}: the projector would consume its own dead letters` });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

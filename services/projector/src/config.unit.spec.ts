@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '@passerelle/config';
+import { loadConfig } from './config.ts';
+
+describe('projector configuration', () => {
+  it('defaults to the local stack, the view schema, every ministry topic and the shared dead-letter topic', () => {
+    const config = loadConfig({});
+
+    expect(config).toMatchObject({ port: 8110, viewSchema: 'view', consumerGroup: 'passerelle-projector', deadLetterTopic: 'passerelle.dead-letter.v1', kafkaBrokers: ['127.0.0.1:9092'] });
+    for (const topic of ['justice.referrals.v1', 'child-welfare.service-gaps.v1', 'coordination-office.initiative-milestones.v1', 'education.new-family.v1']) expect(config.topicPattern.test(topic)).toBe(true);
+    for (const topic of ['passerelle.dead-letter.v1', 'justice.referrals.v2', 'police.referrals.v1', 'x.justice.referrals.v1']) expect(config.topicPattern.test(topic)).toBe(false);
+  });
+
+  it('names every bad variable: schema, port, pattern', () => {
+    let caught: unknown;
+    try {
+      loadConfig({ PASSERELLE_VIEW_SCHEMA: 'View; drop', PORT: '0', PASSERELLE_TOPIC_PATTERN: '([' });
+    } catch (error) {
+      caught = error;
+    }
+
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).problems.map((p) => p.variable).sort()).toEqual(['PASSERELLE_TOPIC_PATTERN', 'PASSERELLE_VIEW_SCHEMA', 'PORT']);
+  });
+
+  it('refuses a topic pattern that would consume its own dead letters', () => {
+    expect(() => loadConfig({ PASSERELLE_TOPIC_PATTERN: '^passerelle\\..*' })).toThrow(/matches the dead-letter topic/);
+  });
+});

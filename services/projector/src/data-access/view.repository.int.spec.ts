@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDatabase, type Knex } from '@passerelle/db';
+import { initiativesById, loadCatalogue } from '@passerelle/schemas';
+import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
+import { prepareView } from '../projector.ts';
+import { applyEvents } from '../domain/apply-events.ts';
+import { initiativeRowsOf } from '../domain/initiative.projection.ts';
+import { comparable, type AcceptedEvent, type DeadLetterRow } from '../domain/view-model.ts';
+import { InMemoryView } from '../testing/in-memory-view.ts';
+import { createRng, generateScenario, randomBatches, shuffle } from '../testing/scenario-generator.ts';
+import { readViewSnapshot } from './view-snapshot.repository.ts';
+import type { ViewRepository } from './view.repository.ts';
+
+const stack = inject('stack');
+const catalogue = loadCatalogue();
+let database: TestDatabase;
+let pools: Knex[] = [];
+
+async function freshView(schema: string, members: number): Promise<ViewRepository[]> {
+  const repositories: ViewRepository[] = [];
+  for (let i = 0; i < members; i++) {
+    const db = createDatabase({ url: database.url, schema, poolMax: 4 });
+    pools.push(db);
+    repositories.push(await prepareView(db, schema, catalogue));
+  }
+  return repositories;
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase(stack.databaseUrl, 'projector_repository');
+});
+
+afterAll(async () => {
+  await Promise.all(pools.map((db) => db.destroy()));
+  pools = [];
+  await database?.drop();
+});
+
+describe('the view repository', () => {
+  it('gives the pure projection when four consumers apply batches about the same referrals at the same time', async () => {
+    const events = generateScenario({ seed: 5, referrals: 40, gaps: 8, milestones: 30, initiatives: [...initiativesById(catalogue).values()] });
+    const members = await freshView('view_concurrent', 4);
+    const rng = createRng(5);
+    // Each member gets a random quarter of the events, in random batches: the same referral is folded by several at once.
+    const shares: AcceptedEvent[][] = [[], [], [], []];
+    for (const event of shuffle(rng, events)) shares[rng.int(0, 3)]?.push(event);
+
+    await Promise.all(members.map(async (repository, i) => {
+      for (const batch of randomBatches(rng, shares[i] ?? [], 12)) await applyEvents(repository, batch, [], Date.now());
+    }));
+
+    const expected = new InMemoryView(initiativeRowsOf(catalogue));
+    await expected.apply(events);
+    const actual = await readViewSnapshot(pools[0] as Knex, 'view_concurrent');
+    expect(comparable(actual)).toEqual(comparable(expected.snapshot()));
+  });
+
+  it('publishes a dead letter a rebuild only recorded once the live consumer reaches it, and only once', async () => {
+    const [repository] = await freshView('view_dead_letters', 1);
+    const letter = (published: boolean): DeadLetterRow => ({
+      source_topic: 'justice.referrals.v1',
+      source_partition: 1,
+      source_offset: 42,
+      reason_code: 'wrong_magic_byte',
+      reason: 'message starts with byte 255',
+      event_id: null,
+      event_type: null,
+      published,
+      dead_lettered_at: Date.now(),
+    });
+    const position = [{ topic: 'justice.referrals.v1', partition: 1, offset: 42 }];
+
+    const byRebuild = await applyEvents(repository as ViewRepository, [], [letter(false)], 1);
+    const publishedAfterRebuild = await repository?.publishedDeadLetters(position);
+    const byLive = await applyEvents(repository as ViewRepository, [], [letter(true)], 2);
+    const again = await applyEvents(repository as ViewRepository, [], [letter(true)], 2);
+
+    expect(byRebuild?.deadLetters).toHaveLength(1);
+    expect(publishedAfterRebuild?.size).toBe(0);
+    expect(byLive?.deadLetters).toHaveLength(1);
+    expect(again?.deadLetters).toHaveLength(0);
+    expect((await repository?.publishedDeadLetters(position))?.size).toBe(1);
+  });
+});

@@ -1,0 +1,53 @@
+import { aggregateOf, planBatch, processedRowOf, type BatchPlan, type PriorState } from './batch-plan.ts';
+import type { AcceptedEvent, DeadLetterRow, ProcessedEventRow } from './view-model.ts';
+
+/** What applying a batch needs from storage, inside one transaction. */
+export interface ViewTransaction {
+  /** Serialises work on these aggregates (`referral:<id>`, `gap:<id>`, `initiative:<id>`) with other transactions. */
+  lockAggregates(keys: readonly string[]): Promise<void>;
+  /** Records event ids; returns those that were not recorded before. */
+  recordProcessed(rows: readonly ProcessedEventRow[]): Promise<ReadonlySet<string>>;
+  loadPrior(ids: { referralIds: readonly string[]; gapIds: readonly string[]; initiativeIds: readonly string[] }): Promise<PriorState>;
+  carryOut(plan: BatchPlan): Promise<void>;
+  /** Records dead letters; returns those recorded (or published) for the first time. */
+  recordDeadLetters(rows: readonly DeadLetterRow[]): Promise<readonly DeadLetterRow[]>;
+}
+
+export interface ViewStore {
+  /** Runs `work` in one transaction: all of it is stored, or none. */
+  transaction<T>(work: (tx: ViewTransaction) => Promise<T>): Promise<T>;
+}
+
+export interface ApplyResult {
+  /** Events new to the view, now applied. */
+  readonly applied: readonly AcceptedEvent[];
+  /** Events whose id the view had already processed: redeliveries, dropped. */
+  readonly duplicates: readonly AcceptedEvent[];
+  readonly deadLetters: readonly DeadLetterRow[];
+}
+
+/**
+ * Applies a batch exactly once in effect: in one transaction, lock what it touches, record its
+ * event ids (those already recorded are redeliveries and are dropped), plan the changes of
+ * the new ones from what the view holds, store them, record dead letters. The caller resolves
+ * Kafka offsets only after this returns.
+ */
+export async function applyEvents(store: ViewStore, events: readonly AcceptedEvent[], deadLetters: readonly DeadLetterRow[], now: number): Promise<ApplyResult> {
+  const unique = [...new Map(events.map((event) => [event.eventId, event])).values()].sort((a, b) => (a.eventId < b.eventId ? -1 : 1));
+  return store.transaction(async (tx) => {
+    let fresh: AcceptedEvent[] = [];
+    if (unique.length > 0) {
+      await tx.lockAggregates([...new Set(unique.map((event) => `${aggregateOf(event).kind}:${aggregateOf(event).id}`))].sort());
+      const recorded = await tx.recordProcessed(unique.map((event) => processedRowOf(event, now)));
+      fresh = unique.filter((event) => recorded.has(event.eventId));
+    }
+    if (fresh.length > 0) {
+      const ids = (kind: string) => [...new Set(fresh.map(aggregateOf).filter((a) => a.kind === kind).map((a) => a.id))];
+      const prior = await tx.loadPrior({ referralIds: ids('referral'), gapIds: ids('gap'), initiativeIds: ids('initiative') });
+      await tx.carryOut(planBatch(fresh, prior, now));
+    }
+    const recordedLetters = deadLetters.length > 0 ? await tx.recordDeadLetters(deadLetters) : [];
+    const freshIds = new Set(fresh.map((event) => event.eventId));
+    return { applied: fresh, duplicates: events.filter((event) => !freshIds.has(event.eventId)), deadLetters: recordedLetters };
+  });
+}

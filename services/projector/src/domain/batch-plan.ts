@@ -1,0 +1,200 @@
+import type { EventType } from '@passerelle/contracts';
+import type { EventPayloads } from '@passerelle/schemas/generated';
+import { evolveInitiative, noProgress } from './initiative.projection.ts';
+import { countsOf, sumCounts } from './referral-counts.ts';
+import { foldReferral, PERSON_LEVEL_FIELDS, PURGED_COLUMNS, stripPersonLevel } from './referral.projection.ts';
+import { foldServiceGap } from './service-gap.projection.ts';
+import type {
+  AcceptedEvent,
+  ConsentPurgeRow,
+  IllegalTransitionRow,
+  InitiativeProgress,
+  MilestoneRow,
+  ProcessedEventRow,
+  ReferralCountRow,
+  ReferralHistoryRow,
+  ReferralRow,
+  ServiceGapEventRow,
+  ServiceGapRow,
+} from './view-model.ts';
+
+/** What the view already holds about the entities a batch touches. */
+export interface PriorState {
+  readonly referralHistory: ReadonlyMap<string, readonly ReferralHistoryRow[]>;
+  readonly gapHistory: ReadonlyMap<string, readonly ServiceGapEventRow[]>;
+  readonly initiativeProgress: ReadonlyMap<string, InitiativeProgress>;
+}
+
+/** Every write a batch of new events causes. The SQL repository and the in-memory model both just carry it out. */
+export interface BatchPlan {
+  readonly referralHistory: ReferralHistoryRow[];
+  /** Referrals whose existing history rows lose `strippedFields` from their payload. */
+  readonly strippedReferrals: string[];
+  readonly strippedFields: readonly string[];
+  readonly referrals: ReferralRow[];
+  /** Illegal transitions of these referrals are replaced by `illegalTransitions`. */
+  readonly refoldedReferrals: string[];
+  readonly illegalTransitions: IllegalTransitionRow[];
+  readonly consentPurges: ConsentPurgeRow[];
+  /** Increments. */
+  readonly referralCounts: ReferralCountRow[];
+  readonly milestones: MilestoneRow[];
+  readonly initiatives: InitiativeProgress[];
+  readonly gapEvents: ServiceGapEventRow[];
+  readonly serviceGaps: ServiceGapRow[];
+}
+
+type ReferralEventType = ReferralHistoryRow['event_type'];
+type GapEventType = ServiceGapEventRow['event_type'];
+
+const REFERRAL_TYPES: readonly EventType[] = ['ReferralCreated', 'ReferralStatusChanged', 'ConsentWithdrawn'];
+const GAP_TYPES: readonly EventType[] = ['ServiceGapReported', 'ServiceGapResolved'];
+
+/** The aggregate an event belongs to: the unit the projector locks, loads and refolds. */
+export function aggregateOf(event: AcceptedEvent): { kind: 'referral' | 'initiative' | 'gap'; id: string } {
+  const payload = event.payload as unknown as Record<string, string>;
+  if (REFERRAL_TYPES.includes(event.type)) return { kind: 'referral', id: payload['referralId'] as string };
+  if (GAP_TYPES.includes(event.type)) return { kind: 'gap', id: payload['gapId'] as string };
+  return { kind: 'initiative', id: payload['initiativeId'] as string };
+}
+
+/** The event body without its envelope: what history rows keep. */
+function bodyOf(event: AcceptedEvent): Record<string, unknown> {
+  const { envelope: _envelope, ...body } = event.payload as unknown as Record<string, unknown>;
+  return body;
+}
+
+function positionColumns(event: AcceptedEvent) {
+  return { source_topic: event.position.topic, source_partition: event.position.partition, source_offset: event.position.offset };
+}
+
+export function processedRowOf(event: AcceptedEvent, now: number): ProcessedEventRow {
+  return { event_id: event.eventId, event_type: event.type, ...positionColumns(event), processed_at: now };
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+/**
+ * Decides what a batch of events (each new to the view: duplicates are dropped before) changes.
+ * Referrals and gaps are refolded from their whole history, so the result depends only on the
+ * set of events applied, never on the order they came in; initiatives keep the greatest
+ * milestone, which is order-free too.
+ */
+export function planBatch(events: readonly AcceptedEvent[], prior: PriorState, now: number): BatchPlan {
+  const plan: BatchPlan = {
+    referralHistory: [],
+    strippedReferrals: [],
+    strippedFields: PERSON_LEVEL_FIELDS,
+    referrals: [],
+    refoldedReferrals: [],
+    illegalTransitions: [],
+    consentPurges: [],
+    referralCounts: [],
+    milestones: [],
+    initiatives: [],
+    gapEvents: [],
+    serviceGaps: [],
+  };
+  const byAggregate = groupBy(events, (event) => {
+    const aggregate = aggregateOf(event);
+    return `${aggregate.kind}:${aggregate.id}`;
+  });
+
+  const counts: ReferralCountRow[] = [];
+  for (const [key, group] of byAggregate) {
+    const id = key.slice(key.indexOf(':') + 1);
+    switch (key.slice(0, key.indexOf(':'))) {
+      case 'referral': {
+        const before = prior.referralHistory.get(id) ?? [];
+        const withdrawnNow = group.some((event) => event.type === 'ConsentWithdrawn');
+        const withdrawn = withdrawnNow || before.some((row) => row.event_type === 'ConsentWithdrawn');
+        const added = group.map<ReferralHistoryRow>((event) => {
+          const body = bodyOf(event);
+          return {
+            event_id: event.eventId,
+            referral_id: id,
+            event_type: event.type as ReferralEventType,
+            source_ministry: event.sourceMinistry,
+            occurred_at: event.occurredAt,
+            ...positionColumns(event),
+            trace_id: event.traceId,
+            // A withdrawn referral never takes person-level data back, whatever arrives later.
+            payload: withdrawn ? stripPersonLevel(body) : body,
+            consumed_at: now,
+          };
+        });
+        const kept = withdrawnNow ? before.map((row) => ({ ...row, payload: stripPersonLevel(row.payload) })) : before;
+        const folded = foldReferral([...kept, ...added]);
+        plan.referralHistory.push(...added);
+        if (withdrawnNow) plan.strippedReferrals.push(id);
+        if (folded.row) plan.referrals.push(folded.row);
+        plan.refoldedReferrals.push(id);
+        plan.illegalTransitions.push(...folded.illegal);
+        for (const event of group) {
+          if (event.type === 'ReferralCreated') counts.push(...countsOf(event.payload as EventPayloads['ReferralCreated']));
+          if (event.type === 'ConsentWithdrawn') {
+            plan.consentPurges.push({
+              event_id: event.eventId,
+              referral_id: id,
+              withdrawn_at: event.occurredAt,
+              source_ministry: event.sourceMinistry,
+              removed_columns: [...PURGED_COLUMNS],
+              purged_at: now,
+            });
+          }
+        }
+        break;
+      }
+      case 'gap': {
+        const added = group.map<ServiceGapEventRow>((event) => ({
+          event_id: event.eventId,
+          gap_id: id,
+          event_type: event.type as GapEventType,
+          source_ministry: event.sourceMinistry,
+          occurred_at: event.occurredAt,
+          ...positionColumns(event),
+          trace_id: event.traceId,
+          payload: bodyOf(event),
+          consumed_at: now,
+        }));
+        const row = foldServiceGap([...(prior.gapHistory.get(id) ?? []), ...added]);
+        plan.gapEvents.push(...added);
+        if (row) plan.serviceGaps.push(row);
+        break;
+      }
+      case 'initiative': {
+        let progress = prior.initiativeProgress.get(id) ?? noProgress(id);
+        for (const event of group) {
+          const payload = event.payload as EventPayloads['InitiativeMilestoneRecorded'];
+          const milestone: MilestoneRow = {
+            event_id: event.eventId,
+            initiative_id: id,
+            status: payload.status,
+            measure_unit: payload.measure?.unit ?? null,
+            measure_quantity: payload.measure?.quantity ?? null,
+            source_ministry: event.sourceMinistry,
+            occurred_at: event.occurredAt,
+            ...positionColumns(event),
+            trace_id: event.traceId,
+            consumed_at: now,
+          };
+          plan.milestones.push(milestone);
+          progress = evolveInitiative(progress, milestone);
+        }
+        plan.initiatives.push(progress);
+        break;
+      }
+    }
+  }
+  plan.referralCounts.push(...sumCounts(counts));
+  return plan;
+}

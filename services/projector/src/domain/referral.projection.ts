@@ -1,0 +1,164 @@
+import type { ReferralCreated, ReferralStatus, ReferralStatusChanged } from '@passerelle/schemas/generated';
+import { checkTransition } from './referral-status.machine.ts';
+import { POPULATION_GROUPS, type IllegalTransitionRow, type PopulationColumns, type ReferralHistoryRow, type ReferralRow } from './view-model.ts';
+
+/** What the fold needs of a history row. */
+export type ReferralFact = Pick<ReferralHistoryRow, 'event_id' | 'event_type' | 'occurred_at' | 'source_ministry' | 'payload'>;
+
+/** Body fields that identify or describe the person: removed from history rows on withdrawal. */
+export const PERSON_LEVEL_FIELDS = ['subjectPseudonym', 'populationFlags'] as const;
+
+/**
+ * Fold order: the referral's creation first, then (occurredAt, eventId). A referral cannot
+ * change status before it exists, so a status change stamped before the creation reflects
+ * clock skew between ministries' systems, not a real order. Arrival order never matters.
+ */
+export function compareFacts(a: ReferralFact, b: ReferralFact): number {
+  const creation = Number(b.event_type === 'ReferralCreated') - Number(a.event_type === 'ReferralCreated');
+  if (creation !== 0) return creation;
+  return a.occurred_at - b.occurred_at || (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0);
+}
+
+const STATUS_COLUMN: Partial<Record<ReferralStatus, keyof ReferralRow>> = {
+  RECEIVED: 'received_at',
+  ACCEPTED: 'accepted_at',
+  DECLINED: 'declined_at',
+  IN_PROGRESS: 'in_progress_at',
+  ON_HOLD: 'on_hold_at',
+  COMPLETED: 'completed_at',
+  WITHDRAWN: 'withdrawn_at',
+};
+
+function noPopulation(): PopulationColumns {
+  return Object.fromEntries(POPULATION_GROUPS.map((group) => [group.column, null])) as PopulationColumns;
+}
+
+function populationOf(flags: unknown): PopulationColumns {
+  const source = (flags ?? {}) as Record<string, boolean | null | undefined>;
+  return Object.fromEntries(POPULATION_GROUPS.map((group) => [group.column, source[group.field] ?? null])) as PopulationColumns;
+}
+
+export interface ReferralStep {
+  readonly state: ReferralRow | undefined;
+  readonly illegal?: IllegalTransitionRow;
+}
+
+function illegal(state: ReferralRow | undefined, fact: ReferralFact, to: ReferralStatus | null, code: IllegalTransitionRow['reason_code'], reason: string): IllegalTransitionRow {
+  return {
+    event_id: fact.event_id,
+    referral_id: String(fact.payload['referralId']),
+    event_type: fact.event_type,
+    from_status: state?.status ?? null,
+    to_status: to,
+    reason_code: code,
+    reason,
+    occurred_at: fact.occurred_at,
+    source_ministry: fact.source_ministry,
+  };
+}
+
+function touched(state: ReferralRow, fact: ReferralFact): ReferralRow {
+  return { ...state, applied_events: state.applied_events + 1, last_event_id: fact.event_id, last_event_at: fact.occurred_at };
+}
+
+/**
+ * One step of the referral read model. `undefined` before the creation: an event that has no
+ * referral yet leaves it undefined and is not illegal (it waits in the history).
+ */
+export function evolveReferral(state: ReferralRow | undefined, fact: ReferralFact): ReferralStep {
+  switch (fact.event_type) {
+    case 'ReferralCreated': {
+      if (state) {
+        const reason = `the referral was already created by event ${state.created_event_id}`;
+        return { state: { ...state, illegal_transitions: state.illegal_transitions + 1 }, illegal: illegal(state, fact, null, 'duplicate_creation', reason) };
+      }
+      const body = fact.payload as Partial<ReferralCreated>;
+      return {
+        state: {
+          referral_id: body.referralId as string,
+          status: 'REQUESTED',
+          status_reason: null,
+          status_changed_at: fact.occurred_at,
+          referring_ministry: body.referringMinistry as ReferralCreated['referringMinistry'],
+          receiving_ministry: body.receivingMinistry ?? null,
+          receiving_service_type: body.receivingServiceType as ReferralCreated['receivingServiceType'],
+          service_category: body.serviceCategory as ReferralCreated['serviceCategory'],
+          region: body.region as ReferralCreated['region'],
+          urgency: body.urgency as ReferralCreated['urgency'],
+          consent_scope: body.consentScope as ReferralCreated['consentScope'],
+          subject_pseudonym: body.subjectPseudonym ?? null,
+          ...populationOf(body.populationFlags),
+          created_event_id: fact.event_id,
+          created_by: fact.source_ministry,
+          requested_at: fact.occurred_at,
+          received_at: null,
+          accepted_at: null,
+          declined_at: null,
+          in_progress_at: null,
+          on_hold_at: null,
+          completed_at: null,
+          withdrawn_at: null,
+          consent_withdrawn_at: null,
+          applied_events: 1,
+          illegal_transitions: 0,
+          last_event_id: fact.event_id,
+          last_event_at: fact.occurred_at,
+        },
+      };
+    }
+    case 'ReferralStatusChanged': {
+      if (!state) return { state };
+      const body = fact.payload as Partial<ReferralStatusChanged>;
+      const to = body.status as ReferralStatus;
+      const verdict = checkTransition(state.status, to);
+      if (!verdict.allowed) return { state: { ...state, illegal_transitions: state.illegal_transitions + 1 }, illegal: illegal(state, fact, to, verdict.code, verdict.reason) };
+      const column = STATUS_COLUMN[to];
+      return {
+        state: {
+          ...touched(state, fact),
+          status: to,
+          status_reason: body.reasonCode ?? null,
+          status_changed_at: fact.occurred_at,
+          ...(column ? { [column]: fact.occurred_at } : {}),
+        },
+      };
+    }
+    case 'ConsentWithdrawn': {
+      if (!state) return { state };
+      return {
+        state: {
+          ...touched(state, fact),
+          subject_pseudonym: null,
+          ...noPopulation(),
+          consent_withdrawn_at: state.consent_withdrawn_at ?? fact.occurred_at,
+        },
+      };
+    }
+  }
+}
+
+/** The referral row and its illegal transitions, from every applied event about it. */
+export function foldReferral(facts: readonly ReferralFact[]): { row: ReferralRow | undefined; illegal: IllegalTransitionRow[] } {
+  let state: ReferralRow | undefined;
+  const flagged: IllegalTransitionRow[] = [];
+  for (const fact of [...facts].sort(compareFacts)) {
+    const step = evolveReferral(state, fact);
+    state = step.state;
+    if (step.illegal) flagged.push(step.illegal);
+  }
+  return { row: state, illegal: flagged };
+}
+
+/** A history body without the person-level fields. */
+export function stripPersonLevel(payload: Record<string, unknown>): Record<string, unknown> {
+  const stripped = { ...payload };
+  for (const field of PERSON_LEVEL_FIELDS) delete stripped[field];
+  return stripped;
+}
+
+/** The columns a purge empties, as recorded in consent_purges (names only, never values). */
+export const PURGED_COLUMNS: readonly string[] = [
+  'referrals.subject_pseudonym',
+  ...POPULATION_GROUPS.map((group) => `referrals.${group.column}`),
+  ...PERSON_LEVEL_FIELDS.map((field) => `referral_history.payload.${field}`),
+];

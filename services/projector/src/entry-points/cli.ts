@@ -1,0 +1,207 @@
+/**
+ * Operator commands of the projector:
+ *
+ *   npm run projector -- status [--json]
+ *   npm run projector -- dead-letters list [--limit N] [--json]
+ *   npm run projector -- dead-letters redrive <topic:partition:offset>…
+ *   npm run projector -- rebuild [--expect-identical] [--json]
+ *
+ * Configuration comes from the same variables as the service. Output never shows payloads:
+ * dead letters are listed from their headers only.
+ */
+import { pathToFileURL } from 'node:url';
+import { ConfigError, type EnvSource } from '@passerelle/config';
+import { createDatabase } from '@passerelle/db';
+import { consumerGroupLag, createIdempotentProducer, createKafka, parseMessagePosition, readDeadLetter, readTopic, toRedrive } from '@passerelle/kafka';
+import { createLogger } from '@passerelle/logging';
+import { loadConfig, type ProjectorConfig } from '../config.ts';
+import { MIGRATIONS_TABLE } from '../data-access/view.migrations.ts';
+import { listViewSchemas } from '../data-access/view-schemas.repository.ts';
+import { readViewStatus } from '../data-access/view-snapshot.repository.ts';
+import { RebuildVerificationError, runRebuild } from './rebuild.ts';
+
+export interface CliOutput {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const USAGE = `usage: projector <command>
+  status [--json]                                   view tables, pending referrals, illegal transitions, dead letters, lag
+  dead-letters list [--limit N] [--json]            the dead-letter topic, newest last (headers only, never payloads)
+  dead-letters redrive <topic:partition:offset>...  republish dead letters' original bytes to their original topics
+  rebuild [--expect-identical] [--json]             replay every topic from offset 0 into a fresh schema, verify, switch`;
+
+function flag(args: string[], name: string): boolean {
+  const index = args.indexOf(name);
+  if (index < 0) return false;
+  args.splice(index, 1);
+  return true;
+}
+
+function option(args: string[], name: string): string | undefined {
+  const index = args.indexOf(name);
+  if (index < 0) return undefined;
+  const [, value] = args.splice(index, 2);
+  return value;
+}
+
+const silentLogger = () => createLogger({ service: 'projector-cli', level: 'warn', destination: { write: () => true } as never });
+
+async function status(config: ProjectorConfig, json: boolean, io: CliOutput): Promise<number> {
+  const db = createDatabase({ url: config.databaseUrl, applicationName: 'passerelle-projector-cli' });
+  const kafka = createKafka({ clientId: 'passerelle-projector-cli', brokers: config.kafkaBrokers, retries: 2 });
+  const admin = kafka.admin();
+  try {
+    const schemas = await listViewSchemas(db, config.viewSchema);
+    const view = schemas.live ? await readViewStatus(db, config.viewSchema, MIGRATIONS_TABLE) : undefined;
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((topic) => config.topicPattern.test(topic)).sort();
+    const lag = await consumerGroupLag(admin, config.consumerGroup, topics);
+    const result = { schema: config.viewSchema, consumerGroup: config.consumerGroup, schemas, view, topics, lag, totalLag: lag.reduce((sum, p) => sum + p.lag, 0) };
+    if (json) {
+      io.out(JSON.stringify(result));
+      return 0;
+    }
+    io.out(`view schema ${config.viewSchema}: ${schemas.live ? 'present' : 'missing (the projector creates it at start)'}`);
+    if (view) {
+      io.out(`  migrations: ${view.migrations.join(', ')}`);
+      for (const [table, count] of Object.entries(view.tables)) io.out(`  ${table.padEnd(22)} ${count}`);
+      io.out(`  referrals by status: ${JSON.stringify(view.referralsByStatus)}`);
+      io.out(`  referrals waiting for their creation: ${view.pendingReferrals}`);
+      io.out(`  illegal transitions: ${JSON.stringify(view.illegalTransitionsByReason)}`);
+      io.out(`  dead letters: ${JSON.stringify(view.deadLettersByReason)}`);
+    }
+    if (schemas.rebuilding.length) io.out(`rebuild schemas (in progress or abandoned): ${schemas.rebuilding.join(', ')}`);
+    if (schemas.retired.length) io.out(`retired views: ${schemas.retired.join(', ')}`);
+    io.out(`consumer group ${config.consumerGroup}: ${topics.length} topics, lag ${result.totalLag}`);
+    for (const p of lag.filter((entry) => entry.lag > 0)) io.out(`  ${p.topic}:${p.partition} committed ${p.committed} of ${p.high} (lag ${p.lag})`);
+    return 0;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+    await db.destroy();
+  }
+}
+
+async function listDeadLetters(config: ProjectorConfig, limit: number, json: boolean, io: CliOutput): Promise<number> {
+  const kafka = createKafka({ clientId: 'passerelle-projector-cli', brokers: config.kafkaBrokers, retries: 2 });
+  const messages = await readTopic(kafka, config.deadLetterTopic, { groupPrefix: 'passerelle-projector-cli' });
+  const letters = messages
+    .map((message) => ({ ...readDeadLetter(message.topic, message.partition, message.offset, message.headers), timestamp: Number(message.timestamp) }))
+    .sort((a, b) => a.timestamp - b.timestamp)
+    .slice(-limit);
+  if (json) {
+    io.out(JSON.stringify(letters));
+    return 0;
+  }
+  io.out(`${letters.length} dead letter(s) in ${config.deadLetterTopic}${messages.length > letters.length ? ` (last ${limit} of ${messages.length})` : ''}`);
+  for (const letter of letters) {
+    io.out(
+      `${letter.id}  ${new Date(letter.timestamp).toISOString()}  ${letter.reasonCode.padEnd(20)} from ${letter.sourceTopic}:${letter.sourcePartition}:${letter.sourceOffset}` +
+        `${letter.eventType ? `  ${letter.eventType} ${letter.eventId ?? ''}` : ''}${letter.redrivenFrom ? `  (redriven from ${letter.redrivenFrom})` : ''}\n    ${letter.reason}`,
+    );
+  }
+  return 0;
+}
+
+async function redrive(config: ProjectorConfig, ids: string[], io: CliOutput): Promise<number> {
+  if (ids.length === 0) {
+    io.err('dead-letters redrive: name at least one dead letter as <topic>:<partition>:<offset> (see `dead-letters list`)');
+    return 2;
+  }
+  const wanted = ids.map(parseMessagePosition);
+  const foreign = wanted.filter((position) => position.topic !== config.deadLetterTopic);
+  if (foreign.length > 0) {
+    io.err(`only dead letters of ${config.deadLetterTopic} can be redriven, not ${foreign.map((p) => p.topic).join(', ')}`);
+    return 2;
+  }
+  const kafka = createKafka({ clientId: 'passerelle-projector-cli', brokers: config.kafkaBrokers, retries: 2 });
+  const messages = await readTopic(kafka, config.deadLetterTopic, { groupPrefix: 'passerelle-projector-cli' });
+  const found = wanted.map((position) => ({ position, message: messages.find((m) => m.partition === position.partition && m.offset === position.offset) }));
+  const missing = found.filter((entry) => !entry.message);
+  if (missing.length > 0) {
+    io.err(`not in ${config.deadLetterTopic}: ${missing.map((entry) => `${entry.position.topic}:${entry.position.partition}:${entry.position.offset}`).join(', ')}`);
+    return 1;
+  }
+  const producer = createIdempotentProducer(kafka);
+  await producer.connect();
+  try {
+    for (const { message } of found) {
+      if (!message) continue;
+      const { topic, message: republished } = toRedrive(message);
+      const [meta] = await producer.send({ topic, acks: -1, messages: [republished] });
+      io.out(`redriven ${message.topic}:${message.partition}:${message.offset} → ${topic}:${meta?.partition}:${meta?.baseOffset}`);
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  return 0;
+}
+
+async function rebuild(config: ProjectorConfig, expectIdentical: boolean, json: boolean, io: CliOutput): Promise<number> {
+  try {
+    const report = await runRebuild(config, {
+      expectIdentical,
+      logger: silentLogger(),
+      onProgress: (p) => {
+        if (json) io.out(JSON.stringify({ progress: p }));
+        else io.out(`rebuild ${p.phase}: ${p.events} events, ${p.eventsPerSecond} events/s, lag ${p.lag}, ${(p.elapsedMs / 1000).toFixed(1)} s`);
+      },
+    });
+    if (json) io.out(JSON.stringify({ report }));
+    else {
+      io.out(`rebuilt ${report.events} events in ${(report.durationMs / 1000).toFixed(1)} s (${report.eventsPerSecond} events/s); switched ${report.rebuiltSchema} → ${report.liveSchema}`);
+      io.out(report.retiredSchema ? `previous view kept as ${report.retiredSchema} (drop it when no longer needed)` : 'there was no previous view');
+      for (const d of report.check.differences) io.out(`  ${d.table.padEnd(22)} live ${d.rowsA}  rebuilt ${d.rowsB}  only live ${d.onlyInA}  only rebuilt ${d.onlyInB}`);
+      io.out(report.identical ? 'the rebuilt view is identical to the previous one' : 'the rebuilt view differs from the previous one (see above)');
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof RebuildVerificationError) {
+      io.err(error.message);
+      io.err(`the rebuilt schema ${error.report.rebuiltSchema} was kept for inspection`);
+      if (json) io.out(JSON.stringify({ report: error.report }));
+      return 3;
+    }
+    throw error;
+  }
+}
+
+/** Runs one command; returns the exit code. */
+export async function runCli(argv: readonly string[], env: EnvSource, io: CliOutput): Promise<number> {
+  const args = [...argv];
+  const json = flag(args, '--json');
+  let config: ProjectorConfig;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.err(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  const [command, sub, ...rest] = args;
+  if (command === 'status') return status(config, json, io);
+  if (command === 'dead-letters' && sub === 'list') {
+    const limit = Number(option(rest, '--limit') ?? 50);
+    if (!Number.isInteger(limit) || limit < 1) {
+      io.err('--limit must be a positive whole number');
+      return 2;
+    }
+    return listDeadLetters(config, limit, json, io);
+  }
+  if (command === 'dead-letters' && sub === 'redrive') return redrive(config, rest, io);
+  if (command === 'rebuild') return rebuild(config, flag(sub === undefined ? [] : [sub, ...rest], '--expect-identical'), json, io);
+  io.err(USAGE);
+  return command === 'help' || command === undefined ? 0 : 2;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runCli(process.argv.slice(2), process.env, { out: (line) => console.log(line), err: (line) => console.error(line) }).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(`projector: ${(error as Error).message}`);
+      process.exit(1);
+    },
+  );
+}

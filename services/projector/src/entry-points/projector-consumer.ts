@@ -1,0 +1,397 @@
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Context, type Span } from '@opentelemetry/api';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { EventSerde } from '@passerelle/contracts';
+import {
+  ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
+  ATTR_MESSAGING_CONSUMER_GROUP_NAME,
+  ATTR_MESSAGING_DESTINATION_NAME,
+  ATTR_MESSAGING_DESTINATION_PARTITION_ID,
+  ATTR_MESSAGING_KAFKA_OFFSET,
+  ATTR_MESSAGING_MESSAGE_ID,
+  ATTR_MESSAGING_OPERATION_NAME,
+  ATTR_MESSAGING_OPERATION_TYPE,
+  ATTR_MESSAGING_SYSTEM,
+  ATTR_PASSERELLE_DEAD_LETTER_REASON,
+  ATTR_PASSERELLE_EVENT_TYPE,
+  ATTR_PASSERELLE_OUTCOME,
+  MESSAGING_SYSTEM_KAFKA,
+  createIdempotentProducer,
+  headersAsStrings,
+  toDeadLetter,
+} from '@passerelle/kafka';
+import type { Logger } from '@passerelle/logging';
+import type { Initiative } from '@passerelle/schemas';
+import type { ProjectorConfig } from '../config.ts';
+import { applyEvents } from '../domain/apply-events.ts';
+import { checkEvent, classifyDecodeFailure, type Rejection } from '../domain/event-checks.ts';
+import { parseTraceparent, traceIdOf } from '../domain/trace-context.ts';
+import type { AcceptedEvent, DeadLetterRow } from '../domain/view-model.ts';
+import type { ViewRepository } from '../data-access/view.repository.ts';
+import type { ProjectorMetrics } from './projector-metrics.ts';
+
+const tracer = trace.getTracer('@passerelle/projector');
+
+export interface ChunkProgress {
+  readonly topic: string;
+  readonly partition: number;
+  /** The next offset to read on this partition: everything before it is applied or dead-lettered. */
+  readonly nextOffset: number;
+  readonly applied: number;
+  readonly duplicates: number;
+  readonly deadLetters: number;
+}
+
+export interface ProjectorConsumerOptions {
+  readonly kafka: Kafka;
+  readonly groupId: string;
+  readonly topicPattern: RegExp;
+  readonly deadLetterTopic: string;
+  /** A rebuild records dead letters without publishing them again: the live projector already did. */
+  readonly publishDeadLetters: boolean;
+  readonly serde: EventSerde;
+  readonly initiatives: ReadonlyMap<string, Initiative>;
+  readonly repository: ViewRepository;
+  readonly logger: Logger;
+  readonly metrics?: ProjectorMetrics;
+  readonly tuning: Pick<ProjectorConfig, 'topicRefreshMs' | 'chunkSize' | 'partitionsConsumedConcurrently' | 'sessionTimeoutMs' | 'heartbeatIntervalMs' | 'maxRetryBackoffMs'>;
+  readonly onProgress?: (progress: ChunkProgress) => void;
+}
+
+interface Rejected {
+  readonly message: KafkaMessage;
+  readonly rejection: Rejection;
+  readonly eventId?: string;
+  readonly eventType?: string;
+}
+
+/**
+ * The consumer group member that feeds the view. Subscribes to every topic matching the pattern
+ * (and restarts onto new ones as they appear: kafkajs resolves a subscription once), consumes
+ * in batches, and per chunk of a batch: decodes, checks, publishes dead letters, applies in one
+ * PostgreSQL transaction, and only then resolves and commits the Kafka offsets.
+ */
+export class ProjectorConsumer {
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+  private readonly admin: Admin;
+  private subscribed: string[] = [];
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private readonly backoffs = new Map<string, number>();
+  private restarting: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private joined = false;
+  private needsRestart: string | undefined;
+  private registryAvailable = true;
+
+  constructor(private readonly options: ProjectorConsumerOptions) {
+    this.admin = options.kafka.admin();
+  }
+
+  get topics(): readonly string[] {
+    return this.subscribed;
+  }
+
+  async start(): Promise<void> {
+    await this.admin.connect();
+    if (this.options.publishDeadLetters) {
+      this.producer = createIdempotentProducer(this.options.kafka);
+      await this.producer.connect();
+    }
+    await this.refreshTopics('start');
+    this.refreshTimer = setInterval(() => void this.refreshTopics('topic refresh'), this.options.tuning.topicRefreshMs);
+    this.refreshTimer.unref();
+  }
+
+  /** Stops consuming after the chunk in flight; resolved offsets are committed as the consumer leaves. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.refreshTimer);
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    await this.restarting;
+    await this.consumer?.disconnect().catch(() => undefined);
+    await this.producer?.disconnect().catch(() => undefined);
+    await this.admin.disconnect().catch(() => undefined);
+  }
+
+  /** For /readyz: the consumer has joined its group (or has no topic to consume yet). */
+  readiness(): { ok: boolean; detail: string } {
+    if (this.stopped) return { ok: false, detail: 'stopped' };
+    if (this.needsRestart) return { ok: false, detail: `consumer down (${this.needsRestart}); restarting` };
+    if (this.subscribed.length === 0) return { ok: true, detail: 'no topic matches the pattern yet' };
+    if (!this.joined) return { ok: false, detail: 'joining the consumer group' };
+    return { ok: true, detail: `${this.subscribed.length} topics${this.registryAvailable ? '' : '; schema registry unavailable, retrying'}` };
+  }
+
+  /** Re-reads the topic list and restarts the consumer when the matching set changed or it crashed. */
+  refreshTopics(reason: string): Promise<void> {
+    this.restarting = this.restarting
+      .then(() => this.refresh(reason))
+      .catch((error: unknown) => this.options.logger.error({ err: { type: (error as Error).name, message: (error as Error).message } }, 'topic refresh failed; will try again'));
+    return this.restarting;
+  }
+
+  private async refresh(reason: string): Promise<void> {
+    if (this.stopped) return;
+    const matching = (await this.admin.listTopics()).filter((topic) => this.options.topicPattern.test(topic)).sort();
+    const changed = matching.join(',') !== this.subscribed.join(',');
+    if (!changed && !this.needsRestart && (this.consumer || matching.length === 0)) return;
+    const added = matching.filter((topic) => !this.subscribed.includes(topic));
+    this.options.logger.info({ groupId: this.options.groupId, topics: matching.length, added, reason: this.needsRestart ?? reason }, 'starting consumer');
+    this.options.metrics?.consumerRestarts.inc({ reason: this.needsRestart ? 'crash' : changed ? 'topics' : reason });
+    await this.consumer?.disconnect().catch(() => undefined);
+    this.consumer = undefined;
+    this.joined = false;
+    this.needsRestart = undefined;
+    this.subscribed = matching;
+    this.options.metrics?.topicsSubscribed.set(matching.length);
+    if (matching.length === 0 || this.stopped) return;
+
+    const { tuning } = this.options;
+    const consumer = this.options.kafka.consumer({
+      groupId: this.options.groupId,
+      sessionTimeout: tuning.sessionTimeoutMs,
+      heartbeatInterval: tuning.heartbeatIntervalMs,
+      allowAutoTopicCreation: false,
+      // A fetch waits at most this long for data: it bounds how long a stop (SIGTERM, rebuild switch) waits on an idle fetch.
+      maxWaitTimeInMs: 1_000,
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.joined = true;
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      const { error, restart } = event.payload as { error: Error; restart: boolean };
+      this.options.logger.error({ err: { type: error.name, message: error.message }, restart }, 'consumer crashed');
+      if (!restart && consumer === this.consumer) {
+        this.needsRestart = error.name;
+        const timer = setTimeout(() => void this.refreshTopics('crash'), 2_000);
+        timer.unref();
+      }
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: matching, fromBeginning: true });
+      await consumer.run({
+        autoCommit: true,
+        autoCommitInterval: 1_000,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: tuning.partitionsConsumedConcurrently,
+        eachBatch: (payload) => this.eachBatch(payload),
+      });
+    } catch (error) {
+      // Left undefined, the consumer is started again at the next refresh.
+      await consumer.disconnect().catch(() => undefined);
+      throw error;
+    }
+    this.consumer = consumer;
+  }
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const timer = this.options.metrics?.batchDuration.startTimer();
+    const batchSpan = tracer.startSpan(`process ${topic}`, {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_KAFKA,
+        [ATTR_MESSAGING_DESTINATION_NAME]: topic,
+        [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(partition),
+        [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: this.options.groupId,
+        [ATTR_MESSAGING_OPERATION_TYPE]: 'process',
+        [ATTR_MESSAGING_OPERATION_NAME]: 'process',
+        [ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: batch.messages.length,
+      },
+    });
+    try {
+      for (let start = 0; start < batch.messages.length; start += this.options.tuning.chunkSize) {
+        if (!isRunning() || isStale()) break;
+        const chunk = batch.messages.slice(start, start + this.options.tuning.chunkSize);
+        const outcome = await this.processChunk(topic, partition, chunk, batchSpan);
+        if (outcome.lastHandled !== undefined) resolveOffset(outcome.lastHandled);
+        await commitOffsetsIfNecessary();
+        await heartbeat();
+        if (outcome.retry) {
+          this.pauseForRetry(topic, partition, pause);
+          break;
+        }
+      }
+      batchSpan.setStatus({ code: SpanStatusCode.OK });
+    } catch (error) {
+      batchSpan.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).name });
+      this.options.logger.error({ topic, partition, err: { type: (error as Error).name, message: (error as Error).message } }, 'batch failed; kafkajs will redeliver from the last resolved offset');
+      throw error;
+    } finally {
+      batchSpan.end();
+      timer?.();
+    }
+  }
+
+  /**
+   * The registry is down: stop this partition where decoding failed and pause it with an
+   * increasing delay. kafkajs fetches again from the last resolved offset when it resumes.
+   */
+  private pauseForRetry(topic: string, partition: number, pause: () => () => void): void {
+    const key = `${topic}:${partition}`;
+    const delay = Math.min(this.options.tuning.maxRetryBackoffMs, Math.max(500, (this.backoffs.get(key) ?? 250) * 2));
+    this.backoffs.set(key, delay);
+    this.registryAvailable = false;
+    this.options.metrics?.registryRetries.inc();
+    this.options.logger.warn({ topic, partition, retryInMs: delay }, 'schema registry unavailable; partition paused');
+    const resume = pause();
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      resume();
+    }, delay);
+    timer.unref();
+    this.retryTimers.add(timer);
+  }
+
+  private parentContext(headers: Record<string, string>): Context {
+    const extracted = propagation.extract(ROOT_CONTEXT, headers);
+    if (trace.getSpanContext(extracted)) return extracted;
+    // No propagator registered (no SDK in this process): read the W3C header directly, so the trace still continues.
+    const parsed = parseTraceparent(headers['traceparent']);
+    return parsed ? trace.setSpanContext(ROOT_CONTEXT, { ...parsed, isRemote: true }) : ROOT_CONTEXT;
+  }
+
+  private messageSpan(topic: string, partition: number, message: KafkaMessage, headers: Record<string, string>, batchSpan: Span): Span {
+    return tracer.startSpan(
+      `process ${topic}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_KAFKA,
+          [ATTR_MESSAGING_DESTINATION_NAME]: topic,
+          [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(partition),
+          [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: this.options.groupId,
+          [ATTR_MESSAGING_OPERATION_TYPE]: 'process',
+          [ATTR_MESSAGING_OPERATION_NAME]: 'process',
+          [ATTR_MESSAGING_KAFKA_OFFSET]: Number(message.offset),
+        },
+        links: [{ context: batchSpan.spanContext() }],
+      },
+      this.parentContext(headers),
+    );
+  }
+
+  private async processChunk(topic: string, partition: number, messages: readonly KafkaMessage[], batchSpan: Span): Promise<{ lastHandled?: string; retry: boolean }> {
+    const accepted: AcceptedEvent[] = [];
+    const rejected: Rejected[] = [];
+    const spans = new Map<string, Span>();
+    let retryAt: number | undefined;
+
+    for (const [index, message] of messages.entries()) {
+      const headers = headersAsStrings(message.headers);
+      const span = this.messageSpan(topic, partition, message, headers, batchSpan);
+      spans.set(message.offset, span);
+      if (!message.value || message.value.length === 0) {
+        rejected.push({ message, rejection: { code: 'empty_message', text: 'the message has no value' } });
+        continue;
+      }
+      let decoded;
+      try {
+        decoded = await this.options.serde.decode(message.value);
+        this.registryAvailable = true;
+      } catch (error) {
+        const failure = classifyDecodeFailure(error);
+        if (failure.retry) {
+          retryAt = index;
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).name });
+          break;
+        }
+        rejected.push({ message, rejection: failure.rejection });
+        continue;
+      }
+      const envelope = decoded.payload.envelope;
+      span.setAttributes({ [ATTR_MESSAGING_MESSAGE_ID]: envelope.eventId, [ATTR_PASSERELLE_EVENT_TYPE]: decoded.type });
+      const check = checkEvent(decoded, topic, this.options.initiatives);
+      if (!check.ok) {
+        rejected.push({ message, rejection: check.rejection, eventId: envelope.eventId, eventType: decoded.type });
+        continue;
+      }
+      accepted.push({
+        eventId: envelope.eventId,
+        type: decoded.type,
+        payload: decoded.payload,
+        occurredAt: envelope.occurredAt,
+        sourceMinistry: envelope.sourceMinistry,
+        position: { topic, partition, offset: Number(message.offset) },
+        traceId: traceIdOf(headers['traceparent'], envelope.traceparent),
+      } as AcceptedEvent);
+    }
+
+    const handled = retryAt === undefined ? messages : messages.slice(0, retryAt);
+    try {
+      if (handled.length === 0) return { retry: retryAt !== undefined };
+      const now = new Date();
+      const deadRows: DeadLetterRow[] = rejected.map((entry) => ({
+        source_topic: topic,
+        source_partition: partition,
+        source_offset: Number(entry.message.offset),
+        reason_code: entry.rejection.code,
+        reason: entry.rejection.text.slice(0, 500),
+        event_id: entry.eventId ?? null,
+        event_type: entry.eventType ?? null,
+        published: this.options.publishDeadLetters,
+        dead_lettered_at: now.getTime(),
+      }));
+      await this.publishDeadLetters(topic, partition, rejected, now);
+      // The transaction's queries (when pg is instrumented) nest under the batch span.
+      const result = await context.with(trace.setSpan(ROOT_CONTEXT, batchSpan), () => applyEvents(this.options.repository, accepted, deadRows, now.getTime()));
+
+      for (const event of result.applied) {
+        this.options.metrics?.applied.inc({ event_type: event.type });
+        spans.get(String(event.position.offset))?.setAttribute(ATTR_PASSERELLE_OUTCOME, 'applied');
+      }
+      for (const event of result.duplicates) {
+        this.options.metrics?.duplicates.inc({ event_type: event.type });
+        spans.get(String(event.position.offset))?.setAttribute(ATTR_PASSERELLE_OUTCOME, 'duplicate');
+      }
+      for (const entry of rejected) {
+        spans.get(entry.message.offset)?.setAttributes({ [ATTR_PASSERELLE_OUTCOME]: 'dead_letter', [ATTR_PASSERELLE_DEAD_LETTER_REASON]: entry.rejection.code });
+      }
+      for (const row of result.deadLetters) {
+        this.options.metrics?.deadLetters.inc({ reason: row.reason_code });
+        this.options.logger.warn(
+          { topic, partition, offset: row.source_offset, reason: row.reason_code, eventId: row.event_id ?? undefined, eventType: row.event_type ?? undefined, published: row.published },
+          'message dead-lettered',
+        );
+      }
+      if (retryAt === undefined) this.backoffs.delete(`${topic}:${partition}`);
+      const last = handled[handled.length - 1] as KafkaMessage;
+      this.options.logger.debug({ topic, partition, lastOffset: last.offset, applied: result.applied.length, duplicates: result.duplicates.length, deadLetters: rejected.length }, 'chunk applied');
+      this.options.onProgress?.({
+        topic,
+        partition,
+        nextOffset: Number(last.offset) + 1,
+        applied: result.applied.length,
+        duplicates: result.duplicates.length,
+        deadLetters: rejected.length,
+      });
+      return { lastHandled: last.offset, retry: retryAt !== undefined };
+    } finally {
+      for (const span of spans.values()) span.end();
+    }
+  }
+
+  /**
+   * Dead letters go out before the transaction that records them commits. A crash in between
+   * republishes them on redelivery (at least once); positions already published are skipped.
+   */
+  private async publishDeadLetters(topic: string, partition: number, rejected: readonly Rejected[], now: Date): Promise<void> {
+    if (!this.options.publishDeadLetters || rejected.length === 0 || !this.producer) return;
+    const recorded = await this.options.repository.publishedDeadLetters(rejected.map((entry) => ({ topic, partition, offset: Number(entry.message.offset) })));
+    const fresh = rejected.filter((entry) => !recorded.has(`${topic}:${partition}:${entry.message.offset}`));
+    if (fresh.length === 0) return;
+    await this.producer.send({
+      topic: this.options.deadLetterTopic,
+      acks: -1,
+      messages: fresh.map((entry) =>
+        toDeadLetter(
+          { topic, partition, offset: entry.message.offset, key: entry.message.key, value: entry.message.value, headers: entry.message.headers },
+          entry.rejection,
+          { consumerGroup: this.options.groupId, failedAt: now, eventId: entry.eventId, eventType: entry.eventType },
+        ),
+      ),
+    });
+  }
+}

@@ -1,0 +1,122 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDatabase, type Knex } from '@passerelle/db';
+import { initiativesById, loadCatalogue } from '@passerelle/schemas';
+import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
+import { start, type RunningProjector } from '../projector.ts';
+import { comparable } from '../domain/view-model.ts';
+import { readViewSnapshot } from '../data-access/view-snapshot.repository.ts';
+import { listViewSchemas } from '../data-access/view-schemas.repository.ts';
+import { generateScenario } from '../testing/scenario-generator.ts';
+import { EventProducer, REPO_ROOT, TestTopics, waitFor } from '../testing/stack-harness.ts';
+import { milestone, minute } from '../testing/event-builders.ts';
+import type { ProjectorConfig } from '../config.ts';
+
+const stack = inject('stack');
+const topics = new TestTopics(stack);
+let database: TestDatabase;
+let db: Knex;
+let producer: EventProducer;
+let config: ProjectorConfig;
+let projector: RunningProjector | undefined;
+
+const processed = async (): Promise<number> => Number(((await db('view.processed_events').count({ n: '*' })) as { n: number }[])[0]?.n);
+
+/** Runs `npm run projector -- <args>` as an operator would, collecting its output. */
+function projectorCommand(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(REPO_ROOT, 'services/projector/src/entry-points/cli.ts'), ...args], {
+      env: { ...process.env, ...topics.env(database.url, config.consumerGroup) },
+      cwd: REPO_ROOT,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase(stack.databaseUrl, 'projector_rebuild');
+  db = createDatabase({ url: database.url });
+  await topics.create([...topics.ministryTopics(), topics.deadLetterTopic]);
+  producer = new EventProducer(topics.kafka, stack);
+  await producer.connect();
+  config = topics.config(database.url);
+  projector = await start(config);
+});
+
+afterAll(async () => {
+  await projector?.stop();
+  await producer?.disconnect();
+  await db?.destroy();
+  await topics.deleteAll();
+  await database?.drop();
+});
+
+describe('rebuild from offset 0', () => {
+  const initiatives = [...initiativesById(loadCatalogue()).values()];
+  const first = generateScenario({ seed: 21, referrals: 300, gaps: 30, milestones: 60, initiatives, topicPrefix: topics.prefix });
+  const second = generateScenario({ seed: 22, referrals: 100, gaps: 10, milestones: 20, initiatives, topicPrefix: topics.prefix });
+  let output: { code: number | null; stdout: string; stderr: string };
+  let retired: string;
+
+  it('produces a view identical, table by table and row by row, to the live one, and switches to it', async () => {
+    await producer.produce(first);
+    // A poison message, so dead-letter bookkeeping is part of what must match.
+    await producer.sendRaw(`${topics.prefix}health.referrals.v1`, 'poison', Buffer.concat([Buffer.from([0x7b]), randomBytes(20)]));
+    await waitFor('the live view to apply the first wave', async () => (await processed()) === first.length);
+    // A second wave while the rebuild runs: the live projector keeps serving and writing.
+    const rebuilding = projectorCommand(['rebuild', '--expect-identical']);
+    await producer.produce(second);
+
+    output = await rebuilding;
+
+    expect(output.code, output.stderr).toBe(0);
+    const schemas = await listViewSchemas(db, 'view');
+    expect(schemas.retired).toHaveLength(1);
+    expect(schemas.rebuilding).toEqual([]);
+    retired = schemas.retired[0] as string;
+    const rebuilt = comparable(await readViewSnapshot(db, 'view'));
+    const previous = comparable(await readViewSnapshot(db, retired));
+    expect(rebuilt['referral_history']?.length).toBeGreaterThan(first.length / 2);
+    expect(rebuilt['dead_letters']).toHaveLength(1);
+    for (const table of Object.keys(previous)) expect(rebuilt[table], table).toEqual(previous[table]);
+    expect(output.stdout).toContain('the rebuilt view is identical to the previous one');
+  }, 180_000);
+
+  it('shows progress while it runs: events, rate and lag', () => {
+    const lines = output.stdout.split('\n').filter((line) => line.startsWith('rebuild replaying:'));
+
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines[0]).toMatch(/^rebuild replaying: \d+ events, \d+ events\/s, lag \d+, [\d.]+ s$/);
+    expect(lines.at(-1)).toMatch(/lag 0,/);
+    expect(output.stdout).toMatch(/rebuilt \d+ events in [\d.]+ s \(\d+ events\/s\)/);
+  });
+
+  it('the live projector keeps serving on the rebuilt view after the switch', async () => {
+    const before = await processed();
+    const later = { ...milestone('S2016-P2-04', 'JUSTICE', 'AT_RISK', minute(60 * 24 * 400)), position: { topic: `${topics.prefix}justice.initiative-milestones.v1`, partition: 0, offset: 0 } };
+
+    await producer.produce([later]);
+
+    await waitFor('the new event applied to the switched-in view', async () => (await processed()) === before + 1);
+    expect(await db('view.initiatives').where({ initiative_id: 'S2016-P2-04' }).first()).toMatchObject({ latest_event_id: later.eventId });
+    expect((await db(`${retired}.processed_events`).where({ event_id: later.eventId })).length).toBe(0);
+    expect((await fetch(`${projector?.url}/readyz`)).status).toBe(200);
+  });
+
+  it('status reports the switched-in view, the retired one, and the live group caught up', async () => {
+    const { code, stdout } = await projectorCommand(['status', '--json']);
+    const status = JSON.parse(stdout) as { schemas: { live: boolean; retired: string[] }; view: { tables: Record<string, number>; deadLettersByReason: Record<string, number> }; totalLag: number };
+
+    expect(code).toBe(0);
+    expect(status.schemas).toMatchObject({ live: true, retired: [retired] });
+    expect(status.view.tables['processed_events']).toBe(await processed());
+    expect(status.view.deadLettersByReason).toEqual({ wrong_magic_byte: 1 });
+    expect(status.totalLag).toBe(0);
+  });
+});

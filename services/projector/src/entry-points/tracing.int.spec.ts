@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { trace, type Attributes, type Context, type Link, type Span, type SpanContext, type SpanOptions, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { createDatabase, type Knex } from '@passerelle/db';
+import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
+import { start, type RunningProjector } from '../projector.ts';
+import { minute, referral } from '../testing/event-builders.ts';
+import { EventProducer, TestTopics, waitFor } from '../testing/stack-harness.ts';
+
+interface StartedSpan {
+  readonly name: string;
+  readonly kind: number | undefined;
+  readonly attributes: Attributes;
+  readonly links: readonly Link[];
+  readonly parent: SpanContext | undefined;
+  readonly context: SpanContext;
+  readonly later: Attributes;
+}
+
+/** Records what the service asks of the OpenTelemetry API; the service itself never loads an SDK. */
+class RecordingTracerProvider implements TracerProvider {
+  readonly spans: StartedSpan[] = [];
+
+  getTracer(): Tracer {
+    const spans = this.spans;
+    const startSpan = (name: string, options: SpanOptions = {}, context?: Context): Span => {
+      const parent = context ? trace.getSpanContext(context) : undefined;
+      const spanContext: SpanContext = { traceId: parent?.traceId ?? randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), traceFlags: 1 };
+      const later: Attributes = {};
+      spans.push({ name, kind: options.kind, attributes: { ...options.attributes }, links: options.links ?? [], parent, context: spanContext, later });
+      const span = trace.wrapSpanContext(spanContext);
+      span.setAttribute = (key, value) => {
+        if (value !== undefined) later[key] = value;
+        return span;
+      };
+      span.setAttributes = (attributes) => {
+        Object.assign(later, attributes);
+        return span;
+      };
+      return span;
+    };
+    return { startSpan, startActiveSpan: (() => undefined) as unknown as Tracer['startActiveSpan'] };
+  }
+}
+
+const stack = inject('stack');
+const topics = new TestTopics(stack);
+const provider = new RecordingTracerProvider();
+let database: TestDatabase;
+let db: Knex;
+let producer: EventProducer;
+let projector: RunningProjector | undefined;
+
+beforeAll(async () => {
+  trace.setGlobalTracerProvider(provider);
+  database = await createTestDatabase(stack.databaseUrl, 'projector_tracing');
+  db = createDatabase({ url: database.url });
+  await topics.create([...topics.ministryTopics(), topics.deadLetterTopic]);
+  producer = new EventProducer(topics.kafka, stack);
+  await producer.connect();
+  projector = await start(topics.config(database.url));
+});
+
+afterAll(async () => {
+  await projector?.stop();
+  await producer?.disconnect();
+  await db?.destroy();
+  await topics.deleteAll();
+  await database?.drop();
+  trace.disable();
+});
+
+describe('consumer spans', () => {
+  it('continue the trace in each message header, link to the batch span, and carry messaging attributes but no values', async () => {
+    const person = referral();
+    const traceId = randomBytes(16).toString('hex');
+    const producerSpanId = randomBytes(8).toString('hex');
+    const created = person.created(minute(0));
+    const event = { ...created, position: { ...created.position, topic: `${topics.prefix}${created.position.topic}` } };
+    const traceparent = `00-${traceId}-${producerSpanId}-01`;
+    const payload = { ...event.payload, envelope: { ...event.payload.envelope, traceparent } };
+
+    await producer.produce([{ ...event, payload }]);
+    await waitFor('the event applied', async () => (await db('view.processed_events').where({ event_id: event.eventId })).length === 1);
+
+    const span = provider.spans.find((s) => s.later['messaging.message.id'] === event.eventId) as StartedSpan;
+    expect(span.parent).toMatchObject({ traceId, spanId: producerSpanId, isRemote: true });
+    expect(span.kind).toBe(4); // SpanKind.CONSUMER
+    expect(span.attributes).toMatchObject({
+      'messaging.system': 'kafka',
+      'messaging.destination.name': event.position.topic,
+      'messaging.operation.type': 'process',
+      'messaging.consumer.group.name': `projector-test-${topics.prefix.slice(1, -1)}`,
+    });
+    expect(span.attributes['messaging.destination.partition.id']).toMatch(/^\d$/);
+    expect(typeof span.attributes['messaging.kafka.offset']).toBe('number');
+    expect(span.later).toMatchObject({ 'passerelle.event.type': 'ReferralCreated', 'passerelle.projector.outcome': 'applied' });
+    const batch = provider.spans.find((s) => s.context.spanId === span.links[0]?.context.spanId);
+    expect(batch?.attributes['messaging.batch.message_count']).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(provider.spans)).not.toContain(person.pseudonym);
+    const stored = (await db('view.referral_history').where({ event_id: event.eventId }).first()) as { trace_id: string };
+    expect(stored.trace_id).toBe(traceId);
+  });
+});

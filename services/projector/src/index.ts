@@ -1,0 +1,6 @@
+export { start, prepareView } from './projector.ts';
+export type { RunningProjector, StartOptions } from './projector.ts';
+export { loadConfig, DEFAULT_TOPIC_PATTERN } from './config.ts';
+export type { ProjectorConfig } from './config.ts';
+export { runRebuild, RebuildVerificationError } from './entry-points/rebuild.ts';
+export type { RebuildReport, RebuildProgress, RebuildOptions } from './entry-points/rebuild.ts';

@@ -1,0 +1,154 @@
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { Kafka, Producer } from 'kafkajs';
+import { EventSerde, MINISTRY_TOPIC_PREFIXES, RegistryClient, TOPIC_FAMILIES, type EventType } from '@passerelle/contracts';
+import { createIdempotentProducer, createKafka } from '@passerelle/kafka';
+import type { TestStack } from '@passerelle/testing';
+import { uniqueSuffix } from '@passerelle/testing';
+import { DEFAULT_TOPIC_PATTERN, loadConfig, type ProjectorConfig } from '../config.ts';
+import { aggregateOf } from '../domain/batch-plan.ts';
+import type { AcceptedEvent } from '../domain/view-model.ts';
+
+/** The repository root, for spawning the projector's entry points in tests. */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+/**
+ * Topics of one spec file: every `<ministry>.<family>.v1` under a unique namespace
+ * (`t1a2b3c4.justice.referrals.v1`), plus its own dead-letter topic, so spec files running at
+ * the same time on the shared broker never see each other's messages.
+ */
+export class TestTopics {
+  readonly prefix = `t${uniqueSuffix()}.`;
+  readonly deadLetterTopic = `${this.prefix}dead-letter.v1`;
+  readonly kafka: Kafka;
+  private readonly created: string[] = [];
+
+  constructor(readonly stack: TestStack) {
+    this.kafka = createKafka({ clientId: 'projector-test', brokers: stack.kafkaBrokers });
+  }
+
+  /** Matches this file's ministry topics only. */
+  get pattern(): string {
+    return `^${this.prefix.replace(/\./g, '\\.')}${DEFAULT_TOPIC_PATTERN.slice(1)}`;
+  }
+
+  ministryTopics(except: readonly string[] = []): string[] {
+    return Object.values(MINISTRY_TOPIC_PREFIXES)
+      .flatMap((ministry) => TOPIC_FAMILIES.map((family) => `${this.prefix}${ministry}.${family}.v1`))
+      .filter((topic) => !except.includes(topic));
+  }
+
+  async create(topics: readonly string[], partitions = 3): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })), waitForLeaders: true });
+      this.created.push(...topics);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async deleteAll(): Promise<void> {
+    if (this.created.length === 0) return;
+    const admin = this.kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: this.created }).catch(() => undefined);
+    await admin.disconnect();
+  }
+
+  /** Projector configuration for this file's topics, database and group. */
+  config(databaseUrl: string, overrides: Partial<ProjectorConfig> = {}): ProjectorConfig {
+    return {
+      ...loadConfig({
+        PORT: '1',
+        DATABASE_URL: databaseUrl,
+        PASSERELLE_KAFKA_BROKERS: this.stack.kafkaBrokers.join(','),
+        PASSERELLE_REGISTRY_URL: this.stack.registryUrl,
+        PASSERELLE_CONSUMER_GROUP: `projector-test-${this.prefix.slice(1, -1)}`,
+        PASSERELLE_TOPIC_PATTERN: this.pattern,
+        PASSERELLE_DEAD_LETTER_TOPIC: this.deadLetterTopic,
+        LOG_LEVEL: 'warn',
+      }),
+      port: 0,
+      topicRefreshMs: 1_000,
+      ...overrides,
+    };
+  }
+
+  /** The environment the projector's process and CLI read, for child processes. */
+  env(databaseUrl: string, groupId: string): Record<string, string> {
+    return {
+      DATABASE_URL: databaseUrl,
+      PASSERELLE_KAFKA_BROKERS: this.stack.kafkaBrokers.join(','),
+      PASSERELLE_REGISTRY_URL: this.stack.registryUrl,
+      PASSERELLE_CONSUMER_GROUP: groupId,
+      PASSERELLE_TOPIC_PATTERN: this.pattern,
+      PASSERELLE_DEAD_LETTER_TOPIC: this.deadLetterTopic,
+      LOG_LEVEL: 'warn',
+    };
+  }
+}
+
+/** Encodes events with the registered subjects (as adapters do) and produces them to their own topics. */
+export class EventProducer {
+  readonly serde: EventSerde;
+  private readonly producer: Producer;
+
+  constructor(
+    kafka: Kafka,
+    readonly stack: TestStack,
+  ) {
+    this.serde = new EventSerde(new RegistryClient({ url: stack.registryUrl }));
+    this.producer = createIdempotentProducer(kafka);
+  }
+
+  async connect(): Promise<void> {
+    await this.producer.connect();
+  }
+
+  async disconnect(): Promise<void> {
+    await this.producer.disconnect();
+  }
+
+  async encode(event: AcceptedEvent): Promise<Buffer> {
+    return this.serde.encode(event.type as EventType, event.payload as never);
+  }
+
+  /** Sends events, keyed by their referral, gap or initiative id, with the envelope's traceparent as header. */
+  async produce(events: readonly AcceptedEvent[], batchSize = 500): Promise<void> {
+    for (let i = 0; i < events.length; i += batchSize) {
+      const slice = events.slice(i, i + batchSize);
+      const byTopic = new Map<string, { key: string; value: Buffer; headers: Record<string, string> }[]>();
+      for (const event of slice) {
+        const envelope = (event.payload as { envelope: { traceparent: string | null } }).envelope;
+        const messages = byTopic.get(event.position.topic) ?? [];
+        messages.push({ key: aggregateOf(event).id, value: await this.encode(event), headers: envelope.traceparent ? { traceparent: envelope.traceparent } : {} });
+        byTopic.set(event.position.topic, messages);
+      }
+      await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    }
+  }
+
+  async sendRaw(topic: string, key: string, value: Buffer, headers: Record<string, string> = {}): Promise<{ partition: number; offset: string }> {
+    const [meta] = await this.producer.send({ topic, acks: -1, messages: [{ key, value, headers }] });
+    return { partition: meta?.partition ?? -1, offset: meta?.baseOffset ?? '-1' };
+  }
+}
+
+/** Polls until `probe` returns a truthy value, or fails naming what it waited for. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    await sleep(everyMs);
+  }
+}
