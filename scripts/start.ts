@@ -92,7 +92,10 @@ async function stopService(service: RunningService): Promise<void> {
   if (service.child.exitCode !== null || service.child.pid === undefined) return;
   const exited = new Promise<void>((resolve) => service.child.once('exit', () => resolve()));
   service.child.kill('SIGTERM');
-  const timer = setTimeout(() => service.child.kill('SIGKILL'), 20_000);
+  // tsx runs the service in a child node process: escalate to the whole process group.
+  const timer = setTimeout(() => {
+    if (service.child.pid !== undefined) process.kill(-service.child.pid, 'SIGKILL');
+  }, 20_000);
   await exited;
   clearTimeout(timer);
 }
