@@ -1,0 +1,41 @@
+import { EnvReader, type EnvSource } from '@passerelle/config';
+import { DEFAULT_SUPPRESSION_THRESHOLD } from './domain/suppression.ts';
+
+export type JwtKeyConfig = { readonly kind: 'jwks'; readonly url: string } | { readonly kind: 'secret'; readonly secret: string };
+
+export interface ViewApiConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl: string;
+  readonly viewSchema: string;
+  readonly apiSchema: string;
+  readonly jwt: { readonly issuer: string; readonly audience: string; readonly key: JwtKeyConfig };
+  readonly suppressionThreshold: number;
+  readonly traceUiUrl: string;
+  readonly logLevel: string;
+}
+
+export const DEFAULT_ISSUER = 'passerelle-dev';
+export const DEFAULT_AUDIENCE = 'passerelle-view-api';
+
+/** Parsed once at start; a bad value stops the process naming every variable to fix. */
+export function loadConfig(env: EnvSource): ViewApiConfig {
+  const read = new EnvReader(env);
+  const jwksUrl = read.optionalString('PASSERELLE_JWT_JWKS_URL');
+  const key: JwtKeyConfig = jwksUrl
+    ? { kind: 'jwks', url: read.url('PASSERELLE_JWT_JWKS_URL', jwksUrl) }
+    : { kind: 'secret', secret: read.requiredString('PASSERELLE_JWT_SECRET', { minLength: 32 }) };
+  const config: ViewApiConfig = {
+    port: read.integer('PORT', 8080, { min: 0, max: 65535 }),
+    host: read.string('HOST', '127.0.0.1'),
+    databaseUrl: read.requiredUrl('DATABASE_URL', ['postgres:', 'postgresql:']),
+    viewSchema: read.identifier('PASSERELLE_VIEW_SCHEMA', 'view'),
+    apiSchema: read.identifier('PASSERELLE_VIEW_API_SCHEMA', 'view_api'),
+    jwt: { issuer: read.string('PASSERELLE_JWT_ISSUER', DEFAULT_ISSUER), audience: read.string('PASSERELLE_JWT_AUDIENCE', DEFAULT_AUDIENCE), key },
+    suppressionThreshold: read.integer('PASSERELLE_SUPPRESSION_THRESHOLD', DEFAULT_SUPPRESSION_THRESHOLD, { min: 1, max: 100 }),
+    traceUiUrl: read.url('PASSERELLE_TRACE_UI_URL', 'http://127.0.0.1:9411/zipkin/traces/'),
+    logLevel: read.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
+  };
+  read.done();
+  return config;
+}

@@ -1,0 +1,133 @@
+import { suppressTable } from './suppression.ts';
+
+const iso = (value: unknown): string | null => (value instanceof Date ? value.toISOString() : value == null ? null : String(value));
+const num = (value: unknown): number | null => (value == null ? null : Number(value));
+
+export function presentInitiative(row: Record<string, unknown>) {
+  return {
+    initiativeId: String(row['initiative_id']),
+    strategyId: String(row['strategy_id']),
+    pillarId: String(row['pillar_id']),
+    pillarTitle: { en: String(row['pillar_title_en']), fr: String(row['pillar_title_fr']) },
+    title: { en: String(row['title_en']), fr: String(row['title_fr']) },
+    leadMinistry: String(row['lead_ministry']),
+    latestMilestone:
+      row['latest_status'] == null
+        ? null
+        : { status: String(row['latest_status']), measureUnit: (row['latest_measure_unit'] as string | null) ?? null, measureQuantity: num(row['latest_measure_quantity']), occurredAt: iso(row['latest_occurred_at']) ?? '' },
+    milestones: Number(row['milestones'] ?? 0),
+  };
+}
+export type Initiative = ReturnType<typeof presentInitiative>;
+
+/** Progress per pillar: how many initiatives, by latest milestone status (NONE when no milestone yet). */
+export function pillarsOf(initiatives: readonly Initiative[]) {
+  const pillars = new Map<string, { pillarId: string; title: { en: string; fr: string }; initiatives: number; byStatus: Record<string, number> }>();
+  for (const initiative of initiatives) {
+    const pillar = pillars.get(initiative.pillarId) ?? { pillarId: initiative.pillarId, title: initiative.pillarTitle, initiatives: 0, byStatus: {} };
+    pillar.initiatives += 1;
+    const status = initiative.latestMilestone?.status ?? 'NONE';
+    pillar.byStatus[status] = (pillar.byStatus[status] ?? 0) + 1;
+    pillars.set(initiative.pillarId, pillar);
+  }
+  return [...pillars.values()];
+}
+
+export function presentMilestone(row: Record<string, unknown>) {
+  return {
+    status: String(row['status']),
+    measureUnit: (row['measure_unit'] as string | null) ?? null,
+    measureQuantity: num(row['measure_quantity']),
+    sourceMinistry: String(row['source_ministry']),
+    occurredAt: iso(row['occurred_at']) ?? '',
+  };
+}
+
+export function presentServiceGap(row: Record<string, unknown>) {
+  return {
+    gapId: String(row['gap_id']),
+    status: String(row['status']),
+    region: String(row['region']),
+    serviceCategory: String(row['service_category']),
+    severity: String(row['severity']),
+    gapCode: String(row['gap_code']),
+    reportedBy: String(row['reported_by']),
+    reportedAt: iso(row['reported_at']) ?? '',
+    resolution: (row['resolution'] as string | null) ?? null,
+    resolvedAt: iso(row['resolved_at']),
+  };
+}
+
+export function summariseGaps(rows: ReadonlyArray<{ region: string; status: string; severity: string; gaps: number }>) {
+  const regions = new Map<string, { region: string; open: number; resolved: number; openBySeverity: Record<string, number> }>();
+  for (const row of rows) {
+    const region = regions.get(row.region) ?? { region: row.region, open: 0, resolved: 0, openBySeverity: {} };
+    if (row.status === 'OPEN') {
+      region.open += row.gaps;
+      region.openBySeverity[row.severity] = (region.openBySeverity[row.severity] ?? 0) + row.gaps;
+    } else {
+      region.resolved += row.gaps;
+    }
+    regions.set(row.region, region);
+  }
+  return { regions: [...regions.values()] };
+}
+
+export interface FlowHop {
+  eventId: string;
+  eventType: string;
+  ministry: string;
+  occurredAt: Date;
+  consumedAt: Date;
+  traceId: string | null;
+}
+
+/** Each hop with the latency since the previous one and the view's lag; trace links for operators. */
+export function presentFlow(referralId: string, hops: readonly FlowHop[], traceUiBase: string) {
+  const base = traceUiBase.endsWith('/') ? traceUiBase : `${traceUiBase}/`;
+  return {
+    referralId,
+    traceUiBase: base,
+    hops: hops.map((hop, index) => {
+      const previous = index > 0 ? hops[index - 1] : undefined;
+      return {
+        eventId: hop.eventId,
+        eventType: hop.eventType,
+        ministry: hop.ministry,
+        occurredAt: hop.occurredAt.toISOString(),
+        receivedByViewAt: hop.consumedAt.toISOString(),
+        latencySincePreviousMs: previous ? hop.occurredAt.getTime() - previous.occurredAt.getTime() : null,
+        viewLagMs: hop.consumedAt.getTime() - hop.occurredAt.getTime(),
+        traceId: hop.traceId,
+        traceUrl: hop.traceId ? `${base}${encodeURIComponent(hop.traceId)}` : null,
+      };
+    }),
+  };
+}
+
+export interface StatsInput {
+  key: Record<string, string>;
+  count: number;
+  accepted: number;
+  medianDaysToAcceptance: number | null;
+}
+
+/**
+ * Suppressed counts; a median is shown only where more than `threshold` acceptances stand
+ * behind it, since a median of a few cases is nearly one person's timeline.
+ */
+export function presentStats(groupBy: readonly string[], rows: readonly StatsInput[], threshold: number, overall: StatsInput | undefined) {
+  const table = suppressTable(rows, groupBy, threshold);
+  return {
+    groupBy: [...groupBy],
+    threshold,
+    total: table.total,
+    totalSuppressed: table.totalSuppressed,
+    cells: table.cells.map((cell, index) => {
+      const row = rows[index] as StatsInput;
+      // The reason stays inside: telling primary from complementary cells would say which are small.
+      return { key: cell.key, count: cell.count, suppressed: cell.suppressed, medianDaysToAcceptance: !cell.suppressed && row.accepted > threshold ? row.medianDaysToAcceptance : null };
+    }),
+    medianDaysToAcceptance: overall && overall.accepted > threshold ? overall.medianDaysToAcceptance : null,
+  };
+}

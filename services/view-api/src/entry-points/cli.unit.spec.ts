@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { decodeJwt } from 'jose';
+import { runCli } from './cli.ts';
+
+const env = { PASSERELLE_JWT_SECRET: 'dev-secret-dev-secret-dev-secret-0001' };
+
+describe('the development token CLI', () => {
+  it('mints a ministry token carrying its ministry, issuer and audience', async () => {
+    const out: string[] = [];
+    expect(await runCli(['token', 'ministry', '--ministry', 'JUSTICE'], env, (l) => out.push(l), () => undefined)).toBe(0);
+    expect(decodeJwt(out[0] ?? '')).toMatchObject({ role: 'ministry', ministry: 'JUSTICE', iss: 'passerelle-dev', aud: 'passerelle-view-api', sub: 'dev-ministry-justice' });
+  });
+
+  it('refuses an unknown role, a ministry token without a ministry, and a missing secret', async () => {
+    const errors: string[] = [];
+    const err = (l: string) => errors.push(l);
+    expect(await runCli(['token', 'admin'], env, () => undefined, err)).toBe(2);
+    expect(await runCli(['token', 'ministry'], env, () => undefined, err)).toBe(2);
+    expect(await runCli(['token', 'operator'], { PASSERELLE_HOME: '/nonexistent/passerelle-home' }, () => undefined, err)).toBe(1);
+    expect(errors.join('\n')).toContain('PASSERELLE_JWT_SECRET');
+  });
+});

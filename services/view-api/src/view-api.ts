@@ -1,0 +1,113 @@
+import express, { type Request, type Response } from 'express';
+import { fileURLToPath } from 'node:url';
+import { createDatabase, migrate } from '@passerelle/db';
+import { createHttpApp, finishApp, listen } from '@passerelle/http';
+import { createLogger, type Logger } from '@passerelle/logging';
+import type { ViewApiConfig } from './config.ts';
+import { AuditRepository } from './data-access/audit.repository.ts';
+import { AUDIT_MIGRATIONS_TABLE, auditMigrations } from './data-access/audit.migrations.ts';
+import { ViewRepository } from './data-access/view.repository.ts';
+import { authenticate, createVerifier, principalOf } from './entry-points/auth.ts';
+import { buildOpenApi } from './entry-points/openapi.ts';
+import { checkCapability, parseParams, parseQuery, requestIdOf, v1Routes } from './entry-points/routes.ts';
+
+export interface RunningViewApi {
+  readonly url: string;
+  readonly port: number;
+  /** "GET /path" for every route the express app mounted (tests compare it with the OpenAPI document). */
+  readonly routes: readonly string[];
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly logger?: Logger;
+}
+
+const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
+
+/** The view API and dashboard in one process; tests start it on port 0. */
+export async function start(config: ViewApiConfig, options: StartOptions = {}): Promise<RunningViewApi> {
+  const logger = options.logger ?? createLogger({ service: 'view-api', level: config.logLevel });
+  const db = createDatabase({ url: config.databaseUrl, schema: config.viewSchema, applicationName: 'passerelle-view-api', poolMax: 10 });
+  try {
+    await migrate(db, auditMigrations(config.apiSchema), AUDIT_MIGRATIONS_TABLE, config.apiSchema);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  const view = new ViewRepository(db, config.viewSchema);
+  const audit = new AuditRepository(db, config.apiSchema);
+  const routes = v1Routes({ view, audit, threshold: config.suppressionThreshold, traceUiUrl: config.traceUiUrl });
+  const openapi = buildOpenApi(routes);
+
+  const { app } = createHttpApp({
+    service: 'view-api',
+    logger,
+    readiness: [
+      {
+        name: 'view',
+        required: true,
+        check: async () => {
+          await view.ping();
+          return { ok: true };
+        },
+      },
+    ],
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.use(
+    express.static(PUBLIC_DIR, {
+      index: 'index.html',
+      setHeaders: (res) => {
+        res.setHeader('Content-Security-Policy', "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'");
+        res.setHeader('X-Content-Type-Options', 'nosniff');
+      },
+    }),
+  );
+
+  const auth = authenticate(createVerifier(config.jwt));
+  for (const spec of routes) {
+    app.get(spec.path, auth, async (req: Request, res: Response) => {
+      const principal = principalOf(res);
+      checkCapability(principal, spec);
+      const params = parseParams(spec, req);
+      const query = parseQuery(spec.query, req);
+      const result = await spec.handle({ principal, query, params });
+      if (spec.personLevel) {
+        // Written before the body leaves: no audit row, no person-level data.
+        const { cursor: _cursor, ...filters } = query;
+        await audit.record({
+          subject: principal.subject,
+          role: principal.role,
+          ministry: principal.ministry,
+          endpoint: spec.path,
+          filters: { ...filters, ...params },
+          referralIds: result.audit?.referralIds ?? [],
+          requestId: requestIdOf(res),
+        });
+      }
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(result.body);
+    });
+  }
+  finishApp(app, logger);
+
+  const server = await listen(app, config.port, config.host);
+  logger.info({ port: server.port }, 'view-api listening');
+  return {
+    url: server.url,
+    port: server.port,
+    routes: mountedRoutes(app),
+    async stop() {
+      await server.stop(5_000);
+      await db.destroy();
+    },
+  };
+}
+
+function mountedRoutes(app: express.Express): string[] {
+  const stack = (app as unknown as { router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> } }).router.stack;
+  return stack.flatMap((layer) => (layer.route ? Object.keys(layer.route.methods).map((m) => `${m.toUpperCase()} ${layer.route?.path}`) : []));
+}

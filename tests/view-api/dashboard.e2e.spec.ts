@@ -1,0 +1,99 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startViewApi, type ViewApiHarness } from './harness.ts';
+import { SEED } from './view-seed.ts';
+
+const stack = inject('stack');
+const RESULTS = resolve(import.meta.dirname, '../../.passerelle/test-results');
+let h: ViewApiHarness;
+let browser: Browser;
+
+interface Stats {
+  total: number | null;
+  threshold: number;
+  medianDaysToAcceptance: number | null;
+  cells: Array<{ key: Record<string, string>; count: number | null; suppressed: boolean }>;
+}
+
+beforeAll(async () => {
+  mkdirSync(RESULTS, { recursive: true });
+  h = await startViewApi(stack.databaseUrl, 'view_api_dashboard');
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+});
+
+async function openDashboard(page: Page, token: string, query = ''): Promise<void> {
+  await page.goto(`${h.api.url}/${query}`);
+  await page.getByLabel(/Bearer token|Jeton/).fill(token);
+  await page.keyboard.press('Tab');
+  await page.locator('#token-form button[type=submit]').press('Enter');
+  await page.waitForSelector('body[data-loaded=true]');
+}
+
+async function expectFiguresMatchApi(page: Page, stats: Stats): Promise<void> {
+  for (const cell of stats.cells) {
+    const td = page.locator(`td[data-cell="${cell.key['region']}/${cell.key['status']}"]`);
+    if (cell.suppressed) {
+      expect(await td.getAttribute('data-suppressed')).toBe('true');
+      expect((await td.innerText()).trim().split('\n')[0]).toBe('x');
+      expect(await td.getAttribute('title')).toMatch(new RegExp(`1 (to|à) ${stats.threshold}`));
+    } else {
+      expect(await td.innerText()).toBe(String(cell.count));
+    }
+  }
+  expect(await page.getByTestId('referral-total').innerText()).toBe(String(stats.total));
+  expect(await page.getByTestId('median').getAttribute('data-value')).toBe(String(stats.medianDaysToAcceptance));
+}
+
+describe('the dashboard in headless Chromium', () => {
+  it('shows the API figures in English and French, suppressed cells as such, and saves screenshots', async () => {
+    const token = await h.token('coordination-office');
+    const stats = (await (await h.get('/v1/stats/referrals?groupBy=region,status', token)).json()) as Stats;
+    const gaps = (await (await h.get('/v1/service-gaps/summary', token)).json()) as { regions: Array<{ region: string; open: number }> };
+    expect(stats.cells.some((c) => c.suppressed)).toBe(true);
+
+    const context = await browser.newContext({ locale: 'fr-CA', viewport: { width: 1280, height: 1600 } });
+    const page = await context.newPage();
+    await openDashboard(page, token);
+    // navigator.language is fr-CA: French by default.
+    expect(await page.locator('html').getAttribute('lang')).toBe('fr');
+    expect(await page.locator('#referrals-heading').innerText()).toBe('Aiguillages par statut et par région');
+    await expectFiguresMatchApi(page, stats);
+    for (const region of gaps.regions) expect(await page.getByTestId(`gaps-open-${region.region}`).innerText()).toBe(String(region.open));
+    expect(await page.locator('[data-testid=initiative-table] tbody tr').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: resolve(RESULTS, 'view-api-dashboard-fr.png'), fullPage: true });
+
+    // Keyboard only: focus the switch and press Enter.
+    await page.getByTestId('lang-toggle').focus();
+    await page.keyboard.press('Enter');
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    expect(await page.locator('#referrals-heading').innerText()).toBe('Referrals by status and region');
+    await expectFiguresMatchApi(page, stats);
+    await page.screenshot({ path: resolve(RESULTS, 'view-api-dashboard-en.png'), fullPage: true });
+    await context.close();
+  });
+
+  it('shows an operator the flow of a referral with links to the trace UI, and no referral figures', async () => {
+    const token = await h.token('operator');
+    const flow = (await (await h.get(`/v1/referrals/${SEED.justiceToChildWelfare}/flow`, token)).json()) as { hops: Array<{ traceUrl: string }> };
+    const context = await browser.newContext({ locale: 'en-CA' });
+    const page = await context.newPage();
+    await openDashboard(page, token, '?lang=en');
+    expect(await page.getByTestId('referrals').innerText()).toContain('Not available for your role.');
+    await page.getByLabel('Referral id').fill(SEED.justiceToChildWelfare);
+    await page.getByLabel('Referral id').press('Enter');
+    await page.waitForSelector('[data-testid=flow-table]');
+    const hrefs = await page.locator('[data-testid=flow-table] a').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+    expect(hrefs).toEqual(flow.hops.map((hop) => hop.traceUrl));
+    await page.screenshot({ path: resolve(RESULTS, 'view-api-dashboard-operator.png'), fullPage: true });
+    await context.close();
+  });
+});

@@ -1,0 +1,57 @@
+import { createDatabase, type Knex } from '@passerelle/db';
+import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
+import { prepareView } from '@passerelle/projector';
+import { DEFAULT_AUDIENCE, DEFAULT_ISSUER, mintDevToken, start, type RunningViewApi, type ViewApiConfig } from '@passerelle/view-api';
+import { createLogger } from '@passerelle/logging';
+import { Writable } from 'node:stream';
+import { seedView } from './view-seed.ts';
+
+export const SECRET = 'test-secret-for-view-api-tests-0123456789';
+export const VIEW_SCHEMA = 'view';
+export const API_SCHEMA = 'view_api';
+
+export interface ViewApiHarness {
+  readonly api: RunningViewApi;
+  readonly db: Knex;
+  readonly database: TestDatabase;
+  token(role: string, ministry?: string, overrides?: { secret?: string; audience?: string; expiresIn?: string }): Promise<string>;
+  get(path: string, token?: string): Promise<Response>;
+  close(): Promise<void>;
+}
+
+const quiet = createLogger({ service: 'view-api-test', destination: new Writable({ write: (_c, _e, cb) => cb() }) as never });
+
+/** A database of the spec file's own, the view prepared by the projector's own migrations, seeded, and the API on port 0. */
+export async function startViewApi(databaseUrl: string, prefix: string, overrides: Partial<ViewApiConfig> = {}): Promise<ViewApiHarness> {
+  const database = await createTestDatabase(databaseUrl, prefix);
+  const db = createDatabase({ url: database.url, schema: VIEW_SCHEMA });
+  await prepareView(db, VIEW_SCHEMA);
+  await seedView(db, VIEW_SCHEMA);
+  const api = await start(
+    {
+      port: 0,
+      host: '127.0.0.1',
+      databaseUrl: database.url,
+      viewSchema: VIEW_SCHEMA,
+      apiSchema: API_SCHEMA,
+      jwt: { issuer: DEFAULT_ISSUER, audience: DEFAULT_AUDIENCE, key: { kind: 'secret', secret: SECRET } },
+      suppressionThreshold: 5,
+      traceUiUrl: 'http://127.0.0.1:9411/zipkin/traces/',
+      logLevel: 'silent',
+      ...overrides,
+    },
+    { logger: quiet },
+  );
+  return {
+    api,
+    db,
+    database,
+    token: (role, ministry, o = {}) => mintDevToken({ secret: o.secret ?? SECRET, issuer: DEFAULT_ISSUER, audience: o.audience ?? DEFAULT_AUDIENCE, role, ministry, expiresIn: o.expiresIn }),
+    get: (path, token) => fetch(`${api.url}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+    async close() {
+      await api.stop();
+      await db.destroy();
+      await database.drop();
+    },
+  };
+}
