@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { createCodecs, type EventType } from '@passerelle/contracts';
+import { ProblemError } from '@passerelle/http';
 import type { AdapterConfig } from '../src/adapter-config.ts';
 import type { MappingContext } from '../src/canonical-event.ts';
 
@@ -88,4 +89,15 @@ export function readFixture(base: string | URL, relative: string): string {
 /** Schema issues of a canonical event against its local Avro schema; empty when valid. */
 export function avroIssues(type: EventType, payload: unknown): string[] {
   return codecs.get(type)?.validate(payload) ?? [`no codec for ${type}`];
+}
+
+/** The problem a mapping or parsing step throws; fails the test when it throws nothing or something else. */
+export function problemOf(run: () => unknown): ProblemError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ProblemError) return error;
+    throw error;
+  }
+  throw new Error('expected a problem');
 }

@@ -1,23 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseCsvBatch, parseNative } from '@passerelle/adapter';
-import { avroIssues, fixedMappingContext, readFixture } from '@passerelle/adapter/testing';
-import { ProblemError } from '@passerelle/http';
+import { avroIssues, fixedMappingContext, readFixture, problemOf } from '@passerelle/adapter/testing';
 import { CAS_EXPORT_FREE_TEXT, CAS_EXPORT_OPTIONAL, CAS_EXPORT_REQUIRED, casExportRowSchema, casReferralSchema } from './cas-record.schema.ts';
 import { mapCasConsentWithdrawalRow, mapCasReferral, mapCasStatusRow, personOf, rowToReferral } from './cas-record.mapper.ts';
 
 const fixtures = new URL('../../fixtures/', import.meta.url);
 const referralId = '7d1f2a9e-3b4c-4d5e-8f60-718293a4b5c6';
 const exportSpec = { required: CAS_EXPORT_REQUIRED, optional: CAS_EXPORT_OPTIONAL, freeText: CAS_EXPORT_FREE_TEXT, row: casExportRowSchema, maxRows: 100 };
-
-function problemOf(run: () => unknown): ProblemError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ProblemError) return error;
-    throw error;
-  }
-  throw new Error('expected a problem');
-}
 
 describe("children's aid society record → canonical events", () => {
   it('maps a JSON referral of a youth leaving care: response time to urgency, legal status to the care flag', () => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Pseudonymiser, parseNative } from '@passerelle/adapter';
-import { avroIssues, fixedMappingContext, readFixture } from '@passerelle/adapter/testing';
-import { ProblemError } from '@passerelle/http';
+import { avroIssues, fixedMappingContext, readFixture, problemOf } from '@passerelle/adapter/testing';
 import { serviceRequestSchema, taskSchema } from './fhir-resources.schema.ts';
 import { mapServiceRequest, mapTask, personOf, serviceRequestSourceId, taskSourceKey, taskTarget } from './fhir-referral.mapper.ts';
 
@@ -9,16 +8,6 @@ const fixtures = new URL('../../fixtures/', import.meta.url);
 const json = (name: string): unknown => JSON.parse(readFixture(fixtures, name));
 const pseudonymiser = new Pseudonymiser('unit-test-key-of-at-least-32-characters');
 const referralId = '7d1f2a9e-3b4c-4d5e-8f60-718293a4b5c6';
-
-function problemOf(run: () => unknown): ProblemError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ProblemError) return error;
-    throw error;
-  }
-  throw new Error('expected a problem');
-}
 
 describe('FHIR ServiceRequest → ReferralCreated', () => {
   it('maps every coded element of a full ServiceRequest and pseudonymises the health card number', () => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Pseudonymiser, canonicalJson, parseCsvBatch, parseNative } from '@passerelle/adapter';
-import { avroIssues, fixedMappingContext, readFixture } from '@passerelle/adapter/testing';
-import { ProblemError } from '@passerelle/http';
+import { avroIssues, fixedMappingContext, readFixture, problemOf } from '@passerelle/adapter/testing';
 import {
   JUSTICE_BATCH_FREE_TEXT,
   JUSTICE_BATCH_OPTIONAL,
@@ -17,16 +16,6 @@ const json = (name: string): unknown => JSON.parse(readFixture(fixtures, name));
 const pseudonymiser = new Pseudonymiser('unit-test-key-of-at-least-32-characters');
 const referralId = '7d1f2a9e-3b4c-4d5e-8f60-718293a4b5c6';
 const batchSpec = { required: JUSTICE_BATCH_REQUIRED, optional: JUSTICE_BATCH_OPTIONAL, freeText: JUSTICE_BATCH_FREE_TEXT, row: justiceBatchRowSchema, maxRows: 100 };
-
-function problemOf(run: () => unknown): ProblemError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ProblemError) return error;
-    throw error;
-  }
-  throw new Error('expected a problem');
-}
 
 describe('justice case-management referral → ReferralCreated', () => {
   it('maps a VWAP referral to coded values, a keyed pseudonym and the referral time', () => {
