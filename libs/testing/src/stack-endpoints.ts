@@ -1,4 +1,5 @@
 import { EnvReader, type EnvSource } from '@passerelle/config';
+import type { KafkaCredentials, KafkaPrincipal } from './kafka-access.ts';
 
 /** Where the tests find the real stack; handed to every spec through vitest's provide/inject. */
 export interface TestStack {
@@ -6,6 +7,8 @@ export interface TestStack {
   readonly registryUrl: string;
   readonly zipkinUrl: string;
   readonly databaseUrl: string;
+  /** SCRAM credentials per principal when the broker requires SASL; absent on a PLAINTEXT broker. */
+  readonly kafkaCredentials?: Readonly<Partial<Record<KafkaPrincipal, KafkaCredentials>>>;
 }
 
 /**
