@@ -1,4 +1,5 @@
 import { EnvReader, type EnvSource } from '@passerelle/config';
+import { readHttpLimits, type HttpLimits } from '@passerelle/http';
 import { DEFAULT_SUPPRESSION_THRESHOLD } from './domain/suppression.ts';
 
 export type JwtKeyConfig = { readonly kind: 'jwks'; readonly url: string } | { readonly kind: 'secret'; readonly secret: string };
@@ -13,6 +14,8 @@ export interface ViewApiConfig {
   readonly suppressionThreshold: number;
   readonly traceUiUrl: string;
   readonly logLevel: string;
+  /** Rate limit and request deadline of the HTTP API; the library defaults when absent. */
+  readonly http?: HttpLimits;
 }
 
 export const DEFAULT_ISSUER = 'passerelle-dev';
@@ -35,6 +38,7 @@ export function loadConfig(env: EnvSource): ViewApiConfig {
     suppressionThreshold: read.integer('PASSERELLE_SUPPRESSION_THRESHOLD', DEFAULT_SUPPRESSION_THRESHOLD, { min: 1, max: 100 }),
     traceUiUrl: read.url('PASSERELLE_TRACE_UI_URL', 'http://127.0.0.1:9411/zipkin/traces/'),
     logLevel: read.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
+    http: readHttpLimits(read),
   };
   read.done();
   return config;

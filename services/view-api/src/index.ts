@@ -6,3 +6,5 @@ export { mintDevToken } from './entry-points/dev-tokens.ts';
 export { ROLES, MINISTRIES } from './domain/access.ts';
 export type { Role, Principal } from './domain/access.ts';
 export { suppressTable, DEFAULT_SUPPRESSION_THRESHOLD } from './domain/suppression.ts';
+export { ViewRepository } from './data-access/view.repository.ts';
+export { visibleConsentScopes } from './domain/access.ts';

@@ -43,6 +43,7 @@ export async function start(config: ViewApiConfig, options: StartOptions = {}): 
   const { app } = createHttpApp({
     service: 'view-api',
     logger,
+    ...(config.http ? { limits: config.http } : {}),
     readiness: [
       {
         name: 'view',
@@ -61,7 +62,7 @@ export async function start(config: ViewApiConfig, options: StartOptions = {}): 
     express.static(PUBLIC_DIR, {
       index: 'index.html',
       setHeaders: (res) => {
-        res.setHeader('Content-Security-Policy', "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'");
+        res.setHeader('Content-Security-Policy', "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
         res.setHeader('X-Content-Type-Options', 'nosniff');
       },
     }),

@@ -193,4 +193,22 @@ export const viewMigrations: readonly NamedMigration[] = [
       }
     },
   },
+  {
+    // The view API filters person-level lists by ministry and time, and aggregates by time range.
+    name: '0002_referral_filter_indexes',
+    async up(db: Knex) {
+      await db.schema.alterTable('referrals', (t) => {
+        t.index(['referring_ministry', 'referral_id'], 'referrals_referring_ministry_idx');
+        t.index(['receiving_ministry', 'referral_id'], 'referrals_receiving_ministry_idx');
+        t.index(['requested_at'], 'referrals_requested_at_idx');
+      });
+    },
+    async down(db: Knex) {
+      await db.schema.alterTable('referrals', (t) => {
+        t.dropIndex([], 'referrals_referring_ministry_idx');
+        t.dropIndex([], 'referrals_receiving_ministry_idx');
+        t.dropIndex([], 'referrals_requested_at_idx');
+      });
+    },
+  },
 ];

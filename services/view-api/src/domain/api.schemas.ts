@@ -28,6 +28,17 @@ const pageQuery = {
   cursor: z.string().max(200).regex(/^[A-Za-z0-9_-]+$/).optional().describe('the nextCursor of the previous page'),
 };
 const instant = z.iso.datetime({ offset: true });
+/**
+ * Aggregates take whole months only: with free instants, two ranges a second apart would
+ * differ by one referral, whatever the suppression of each table.
+ */
+const monthStart = instant.refine(
+  (value) => {
+    const at = new Date(value);
+    return at.getUTCDate() === 1 && at.getUTCHours() === 0 && at.getUTCMinutes() === 0 && at.getUTCSeconds() === 0 && at.getUTCMilliseconds() === 0;
+  },
+  { error: 'must be the first instant of a month in UTC, e.g. 2026-07-01T00:00:00Z (aggregates are published by whole months)' },
+);
 
 export const referralListQuery = z.strictObject({
   region: regionSchema.optional(),
@@ -54,9 +65,9 @@ export const statsQuery = z.strictObject({
     .describe(`comma-separated, up to three of ${STATS_DIMENSIONS.join(', ')}`),
   region: regionSchema.optional(),
   category: categorySchema.optional(),
-  from: instant.optional(),
-  to: instant.optional(),
-});
+  from: monthStart.optional().describe('requested at or after; the first instant of a month in UTC'),
+  to: monthStart.optional().describe('requested before; the first instant of a month in UTC'),
+}).refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { error: 'must be after from', path: ['to'] });
 export type StatsQuery = z.infer<typeof statsQuery>;
 
 export const initiativesQuery = z.strictObject({

@@ -114,20 +114,22 @@ export interface StatsInput {
 
 /**
  * Suppressed counts; a median is shown only where more than `threshold` acceptances stand
- * behind it, since a median of a few cases is nearly one person's timeline.
+ * behind it, since a median of a few cases is nearly one person's timeline. `enclosing` is the
+ * same grouping over all time when the rows are limited to a time range.
  */
-export function presentStats(groupBy: readonly string[], rows: readonly StatsInput[], threshold: number, overall: StatsInput | undefined) {
-  const table = suppressTable(rows, groupBy, threshold);
+export function presentStats(groupBy: readonly string[], rows: readonly StatsInput[], threshold: number, overall: StatsInput | undefined, enclosing?: readonly StatsInput[]) {
+  const table = suppressTable(rows, groupBy, threshold, enclosing ? { cells: enclosing } : undefined);
   return {
     groupBy: [...groupBy],
     threshold,
     total: table.total,
     totalSuppressed: table.totalSuppressed,
-    cells: table.cells.map((cell, index) => {
+    // Without a grouping the one row is the total itself, not a cell.
+    cells: (groupBy.length === 0 ? [] : table.cells).map((cell, index) => {
       const row = rows[index] as StatsInput;
       // The reason stays inside: telling primary from complementary cells would say which are small.
       return { key: cell.key, count: cell.count, suppressed: cell.suppressed, medianDaysToAcceptance: !cell.suppressed && row.accepted > threshold ? row.medianDaysToAcceptance : null };
     }),
-    medianDaysToAcceptance: overall && overall.accepted > threshold ? overall.medianDaysToAcceptance : null,
+    medianDaysToAcceptance: !table.totalSuppressed && overall && overall.accepted > threshold ? overall.medianDaysToAcceptance : null,
   };
 }

@@ -15,7 +15,7 @@ export interface CountCell {
   readonly count: number;
 }
 
-export type SuppressionReason = 'small_cell' | 'complementary';
+export type SuppressionReason = 'small_cell' | 'complementary' | 'differencing';
 
 export interface SuppressedCell {
   readonly key: Readonly<Record<string, string>>;
@@ -44,10 +44,26 @@ function orderKey(key: Readonly<Record<string, string>>, dimensions: readonly st
   return JSON.stringify(dimensions.map((d) => key[d] ?? ''));
 }
 
-export function suppressTable(cells: readonly CountCell[], dimensions: readonly string[], threshold = DEFAULT_SUPPRESSION_THRESHOLD): SuppressedTable {
+/**
+ * A wider table the same cells can be subtracted from: for a time-ranged query, the same
+ * grouping over all time. A cell (or the total) whose difference from its counterpart there
+ * is a small cell is hidden as well, so "all time minus this range" cannot single anyone out.
+ */
+export interface EnclosingTable {
+  readonly cells: readonly CountCell[];
+}
+
+export function suppressTable(
+  cells: readonly CountCell[],
+  dimensions: readonly string[],
+  threshold = DEFAULT_SUPPRESSION_THRESHOLD,
+  enclosing?: EnclosingTable,
+): SuppressedTable {
   const reasons = new Map<number, SuppressionReason>();
+  const wider = new Map((enclosing?.cells ?? []).map((cell) => [orderKey(cell.key, dimensions), cell.count]));
   cells.forEach((cell, index) => {
     if (isSmallCell(cell.count, threshold)) reasons.set(index, 'small_cell');
+    else if (enclosing && isSmallCell((wider.get(orderKey(cell.key, dimensions)) ?? cell.count) - cell.count, threshold)) reasons.set(index, 'differencing');
   });
 
   const lines: number[][] = [];
@@ -85,7 +101,8 @@ export function suppressTable(cells: readonly CountCell[], dimensions: readonly 
   }
 
   const total = cells.reduce((sum, cell) => sum + cell.count, 0);
-  const totalSuppressed = isSmallCell(total, threshold);
+  const widerTotal = (enclosing?.cells ?? []).reduce((sum, cell) => sum + cell.count, 0);
+  const totalSuppressed = isSmallCell(total, threshold) || (enclosing !== undefined && isSmallCell(widerTotal - total, threshold));
   return {
     cells: cells.map((cell, index) => {
       const reason = reasons.get(index);

@@ -82,3 +82,35 @@ describe('small-cell suppression', () => {
     ]);
   });
 });
+
+describe('suppression against differencing with a wider table', () => {
+  it('hides a cell whose difference from the all-time table is small, then its complement', () => {
+    // Range: TORONTO 12, WEST 9, EAST 7. All time: TORONTO 14, WEST 9, EAST 20.
+    // TORONTO differs by 2 (all time minus the range would show 2): hidden. The line now has one
+    // hidden cell, so its smallest other non-zero cell, EAST 7, is hidden as its complement.
+    const table = suppressTable([cell('TORONTO', 12), cell('WEST', 9), cell('EAST', 7)], ['region'], 5, {
+      cells: [cell('TORONTO', 14), cell('WEST', 9), cell('EAST', 20)],
+    });
+    expect(shown(table)).toEqual([
+      ['TORONTO', null, 'differencing'],
+      ['WEST', 9, '-'],
+      ['EAST', null, 'complementary'],
+    ]);
+    // 43 - 28 = 15 is not small: the total stays.
+    expect(table.total).toBe(28);
+  });
+
+  it('hides the total when it differs from the all-time total by a small count', () => {
+    const table = suppressTable([cell('TORONTO', 20), cell('WEST', 20)], ['region'], 5, { cells: [cell('TORONTO', 20), cell('WEST', 20), cell('EAST', 2)] });
+    expect(shown(table)).toEqual([
+      ['TORONTO', 20, '-'],
+      ['WEST', 20, '-'],
+    ]);
+    expect(table).toMatchObject({ total: null, totalSuppressed: true });
+  });
+
+  it('changes nothing when the range holds everything', () => {
+    const cells = [cell('TORONTO', 12), cell('WEST', 9)];
+    expect(suppressTable(cells, ['region'], 5, { cells })).toEqual(suppressTable(cells, ['region'], 5));
+  });
+});

@@ -164,7 +164,10 @@ export function v1Routes(deps: RouteDependencies): RouteSpec[] {
         const filters = { region: q.region, category: q.category, from: q.from, to: q.to };
         const rows = await view.referralStats(groupBy, filters);
         const overall = groupBy.length === 0 ? rows[0] : (await view.referralStats([], filters))[0];
-        return { body: presentStats(groupBy, groupBy.length === 0 ? [] : rows, threshold, overall) };
+        // A time-ranged table is also checked against the same grouping over all time (differencing).
+        const ranged = q.from !== undefined || q.to !== undefined;
+        const allTime = ranged ? await view.referralStats(groupBy, { region: q.region, category: q.category }) : undefined;
+        return { body: presentStats(groupBy, rows, threshold, overall, allTime) };
       },
     },
     {
