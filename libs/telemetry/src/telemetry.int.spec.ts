@@ -57,4 +57,29 @@ describe('startTelemetry', () => {
     const everything = JSON.stringify(spans);
     expect(everything).not.toContain(canary.slice(7));
   });
+
+  it('with OTEL_SDK_DISABLED=true, serves the same request and exports nothing, even under a sampled caller trace', async () => {
+    const stack = inject('stack');
+    const child = spawn(path.join(root, 'node_modules/.bin/tsx'), [path.join(here, '../testing/probe-service.ts')], {
+      env: { ...process.env, DATABASE_URL: stack.databaseUrl, OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'zipkin', OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${stack.zipkinUrl}/api/v2/spans` },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const port = await new Promise<number>((resolve) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        const match = /PORT=(\d+)/.exec(chunk.toString());
+        if (match) resolve(Number(match[1]));
+      });
+    });
+    const traceId = randomBytes(16).toString('hex');
+
+    const response = await fetch(`http://127.0.0.1:${port}/probe/ref-2`, { headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` } });
+    await fetch(`http://127.0.0.1:${port}/stop`);
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    // The probe flushes and shuts the SDK down before it exits: whatever it exported is in Zipkin now.
+    const found = await fetch(`${stack.zipkinUrl}/api/v2/trace/${traceId}`);
+
+    expect(response.status).toBe(200);
+    expect(code).toBe(0);
+    expect(found.status).toBe(404);
+  });
 });

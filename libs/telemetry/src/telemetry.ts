@@ -8,10 +8,21 @@ import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
 import { trace } from '@opentelemetry/api';
-import { BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { RedactingSpanProcessor } from './redacting-span-processor.ts';
+import { readTracingSettings, type SamplerSetting, type TracingSettings } from './telemetry-settings.ts';
 
 export type InstrumentationName = 'http' | 'express' | 'pg' | 'kafkajs';
 
@@ -53,42 +64,62 @@ function instrumentationsFor(names: readonly InstrumentationName[]): Instrumenta
   return names.map((name) => all[name]());
 }
 
-function processors(env: NodeJS.ProcessEnv): SpanProcessor[] {
-  const exporter = exporterFrom(env);
+function processors(settings: TracingSettings): SpanProcessor[] {
+  const exporter = exporterFor(settings);
   const redacting = new RedactingSpanProcessor();
   return exporter ? [redacting, new BatchSpanProcessor({ exporter, scheduledDelayMillis: 500 })] : [redacting];
 }
 
 /** OTEL_TRACES_EXPORTER as the specification names it: otlp (default), zipkin, console or none. */
-function exporterFrom(env: NodeJS.ProcessEnv): SpanExporter | undefined {
-  const name = (env['OTEL_TRACES_EXPORTER'] ?? 'otlp').split(',')[0]?.trim().toLowerCase();
-  switch (name) {
+function exporterFor(settings: TracingSettings): SpanExporter | undefined {
+  switch (settings.exporter) {
     case 'none':
       return undefined;
     case 'zipkin':
-      return new ZipkinExporter({ url: env['OTEL_EXPORTER_ZIPKIN_ENDPOINT'] ?? 'http://localhost:9411/api/v2/spans' });
+      return new ZipkinExporter({ url: settings.zipkinEndpoint });
     case 'console':
       return new ConsoleSpanExporter();
     case 'otlp':
       return new OTLPTraceExporter();
-    default:
-      throw new Error(`OTEL_TRACES_EXPORTER: must be otlp, zipkin, console or none, got "${name}"`);
   }
 }
+
+function samplerFor(setting: SamplerSetting): Sampler {
+  switch (setting.name) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return new TraceIdRatioBasedSampler(setting.ratio);
+    case 'parentbased_always_on':
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(setting.ratio) });
+  }
+}
+
+const DISABLED: Telemetry = { flush: async () => undefined, shutdown: async () => undefined };
 
 /**
  * Starts the OpenTelemetry SDK. Call it first in a service's entry file and load the rest
  * of the service with a dynamic import afterwards, so http, express, pg and kafkajs are
- * patched before they load. Exporter and sampler come from the standard OTEL_* variables:
- * OTEL_TRACES_EXPORTER (otlp by default; zipkin for the local stack), OTEL_TRACES_SAMPLER
- * and OTEL_TRACES_SAMPLER_ARG (parent-based, always on by default).
+ * patched before they load. Exporter and sampler come from the standard OTEL_* variables
+ * (see readTracingSettings): OTEL_TRACES_EXPORTER (otlp by default; zipkin for the local
+ * stack), OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG (parent-based; everything in
+ * development). OTEL_SDK_DISABLED=true starts nothing: no loader hook, no patching, no spans.
+ * Throws TelemetryConfigError naming the variable when one holds an unusable value.
  */
 export function startTelemetry(options: TelemetryOptions): Telemetry {
   const env = options.env ?? process.env;
+  const settings = readTracingSettings(env);
+  if (settings.disabled) return DISABLED;
   // Metrics go through prom-client's /metrics and logs through stdout; the SDK exports traces only.
   env['OTEL_METRICS_EXPORTER'] ??= 'none';
   env['OTEL_LOGS_EXPORTER'] ??= 'none';
-  env['OTEL_TRACES_SAMPLER'] ??= 'parentbased_always_on';
+  // W3C trace context (traceparent, tracestate) on HTTP and in Kafka headers.
   env['OTEL_PROPAGATORS'] ??= 'tracecontext,baggage';
 
   // Packages loaded by `import` are patched only through this loader hook; CommonJS
@@ -99,11 +130,12 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     resource: resourceFromAttributes({
       'service.name': options.serviceName,
       'service.version': options.serviceVersion,
-      'deployment.environment.name': env['PASSERELLE_ENVIRONMENT'] ?? 'development',
+      'deployment.environment.name': settings.environment,
       ...options.attributes,
     }),
     autoDetectResources: false,
-    spanProcessors: processors(env),
+    sampler: samplerFor(settings.sampler),
+    spanProcessors: processors(settings),
     instrumentations: instrumentationsFor(options.instrumentations),
   });
   sdk.start();

@@ -3,11 +3,12 @@ import { createDatabase, type Knex } from '@passerelle/db';
 import { initiativesById, loadCatalogue } from '@passerelle/schemas';
 import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
 import { prepareView } from '../projector.ts';
-import { applyEvents } from '../domain/apply-events.ts';
+import { applyEvents, type EventScope } from '../domain/apply-events.ts';
 import { initiativeRowsOf } from '../domain/initiative.projection.ts';
 import { comparable, type AcceptedEvent, type DeadLetterRow } from '../domain/view-model.ts';
 import { InMemoryView } from '../testing/in-memory-view.ts';
 import { createRng, generateScenario, randomBatches, shuffle } from '../testing/scenario-generator.ts';
+import { minute, referral } from '../testing/event-builders.ts';
 import { readViewSnapshot } from './view-snapshot.repository.ts';
 import type { ViewRepository } from './view.repository.ts';
 
@@ -80,5 +81,38 @@ describe('the view repository', () => {
     expect(byLive?.deadLetters).toHaveLength(1);
     expect(again?.deadLetters).toHaveLength(0);
     expect((await repository?.publishedDeadLetters(position))?.size).toBe(1);
+  });
+
+  it("writes a traced event's history rows in that event's scope, one statement per trace, and the untraced ones in bulk", async () => {
+    const [repository] = await freshView('view_scoped', 1);
+    const traceA = 'a'.repeat(32);
+    const traceB = 'b'.repeat(32);
+    const [first, second, third, untraced] = [referral(), referral(), referral(), referral()];
+    const events = [
+      { ...(first?.created(minute(0)) as AcceptedEvent), traceId: traceA },
+      { ...(second?.created(minute(1)) as AcceptedEvent), traceId: traceA },
+      { ...(third?.created(minute(2)) as AcceptedEvent), traceId: traceB },
+      untraced?.created(minute(3)) as AcceptedEvent,
+    ];
+    const asked: string[] = [];
+    const ran: string[] = [];
+    // Every event with a trace id is traced here; a scope notes whose writes it ran.
+    const scopeOf: EventScope = (eventId) => {
+      asked.push(eventId);
+      return async (work) => {
+        ran.push(eventId);
+        return work();
+      };
+    };
+
+    const result = await applyEvents(repository as ViewRepository, events, [], Date.now(), scopeOf);
+    const stored = (await pools[pools.length - 1]?.('view_scoped.referral_history').select('event_id', 'trace_id')) as { event_id: string; trace_id: string | null }[];
+
+    expect(result.applied).toHaveLength(4);
+    expect(new Map(stored.map((row) => [row.event_id, row.trace_id]))).toEqual(new Map(events.map((e) => [e.eventId, e.traceId])));
+    expect(asked.sort()).toEqual(events.slice(0, 3).map((e) => e.eventId).sort());
+    // One statement per trace: A's two events share the scope of one of them.
+    expect(ran).toHaveLength(2);
+    expect(ran).toContain(events[2]?.eventId);
   });
 });

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from '@passerelle/db';
-import type { ViewStore, ViewTransaction } from '../domain/apply-events.ts';
+import type { EventScope, ViewStore, ViewTransaction } from '../domain/apply-events.ts';
 import type { BatchPlan, PriorState } from '../domain/batch-plan.ts';
 import type { DeadLetterRow, InitiativeProgress, InitiativeRow, ProcessedEventRow, ReferralHistoryRow, ServiceGapEventRow } from '../domain/view-model.ts';
 import { fromDbRow, qualified, toDbRow } from './rows.ts';
@@ -65,8 +65,31 @@ class SqlViewTransaction implements ViewTransaction {
     };
   }
 
-  async carryOut(plan: BatchPlan): Promise<void> {
-    if (plan.referralHistory.length) await this.t('referral_history').insert(plan.referralHistory.map(toDbRow));
+  /**
+   * Inserts per-event rows: one statement for the untraced ones, and one per trace for the
+   * traced ones, run in the scope of that trace's first event so the statement's span is a
+   * child of the event's apply span. Tracing everything costs a statement per trace.
+   */
+  private async insertEventRows<R extends { event_id: string; trace_id: string | null }>(table: string, rows: readonly R[], scopeOf: EventScope | undefined): Promise<void> {
+    if (rows.length === 0) return;
+    const bulk: R[] = [];
+    const traced = new Map<string, { run: NonNullable<ReturnType<EventScope>>; rows: R[] }>();
+    for (const row of rows) {
+      const run = row.trace_id ? scopeOf?.(row.event_id) : undefined;
+      if (!run || !row.trace_id) {
+        bulk.push(row);
+        continue;
+      }
+      const group = traced.get(row.trace_id) ?? { run, rows: [] };
+      group.rows.push(row);
+      traced.set(row.trace_id, group);
+    }
+    if (bulk.length) await this.t(table).insert(bulk.map(toDbRow));
+    for (const group of traced.values()) await group.run(() => this.t(table).insert(group.rows.map(toDbRow)).then(() => undefined));
+  }
+
+  async carryOut(plan: BatchPlan, scopeOf?: EventScope): Promise<void> {
+    await this.insertEventRows('referral_history', plan.referralHistory, scopeOf);
     if (plan.strippedReferrals.length) {
       await this.trx.raw('UPDATE ?? SET payload = payload - ?::text[] WHERE referral_id = ANY(?::uuid[])', [
         qualified(this.schema, 'referral_history'),
@@ -84,9 +107,9 @@ class SqlViewTransaction implements ViewTransaction {
         .onConflict(['referring_ministry', 'region', 'service_category', 'population_group'])
         .merge({ referrals: this.trx.raw('?? + excluded.referrals', ['referral_counts.referrals']) });
     }
-    if (plan.milestones.length) await this.t('initiative_milestones').insert(plan.milestones.map(toDbRow));
+    await this.insertEventRows('initiative_milestones', plan.milestones, scopeOf);
     for (const { initiative_id, ...progress } of plan.initiatives) await this.t('initiatives').where({ initiative_id }).update(toDbRow(progress));
-    if (plan.gapEvents.length) await this.t('service_gap_events').insert(plan.gapEvents.map(toDbRow));
+    await this.insertEventRows('service_gap_events', plan.gapEvents, scopeOf);
     if (plan.serviceGaps.length) await this.t('service_gaps').insert(plan.serviceGaps.map(toDbRow)).onConflict('gap_id').merge();
   }
 

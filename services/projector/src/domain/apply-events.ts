@@ -1,6 +1,13 @@
 import { aggregateOf, planBatch, processedRowOf, type BatchPlan, type PriorState } from './batch-plan.ts';
 import type { AcceptedEvent, DeadLetterRow, ProcessedEventRow } from './view-model.ts';
 
+/**
+ * Runs work inside one event's tracing scope (its apply span), so the SQL that stores that
+ * event's rows joins the event's own trace; undefined for an event that is not traced
+ * (sampled out, or no SDK), whose rows then go in the chunk's bulk statements.
+ */
+export type EventScope = (eventId: string) => (<T>(work: () => Promise<T>) => Promise<T>) | undefined;
+
 /** What applying a batch needs from storage, inside one transaction. */
 export interface ViewTransaction {
   /** Serialises work on these aggregates (`referral:<id>`, `gap:<id>`, `initiative:<id>`) with other transactions. */
@@ -8,7 +15,8 @@ export interface ViewTransaction {
   /** Records event ids; returns those that were not recorded before. */
   recordProcessed(rows: readonly ProcessedEventRow[]): Promise<ReadonlySet<string>>;
   loadPrior(ids: { referralIds: readonly string[]; gapIds: readonly string[]; initiativeIds: readonly string[] }): Promise<PriorState>;
-  carryOut(plan: BatchPlan): Promise<void>;
+  /** Stores the plan; rows of traced events are written inside their event's scope (see EventScope). */
+  carryOut(plan: BatchPlan, scopeOf?: EventScope): Promise<void>;
   /** Records dead letters; returns those recorded (or published) for the first time. */
   recordDeadLetters(rows: readonly DeadLetterRow[]): Promise<readonly DeadLetterRow[]>;
 }
@@ -32,7 +40,7 @@ export interface ApplyResult {
  * the new ones from what the view holds, store them, record dead letters. The caller resolves
  * Kafka offsets only after this returns.
  */
-export async function applyEvents(store: ViewStore, events: readonly AcceptedEvent[], deadLetters: readonly DeadLetterRow[], now: number): Promise<ApplyResult> {
+export async function applyEvents(store: ViewStore, events: readonly AcceptedEvent[], deadLetters: readonly DeadLetterRow[], now: number, scopeOf?: EventScope): Promise<ApplyResult> {
   const unique = [...new Map(events.map((event) => [event.eventId, event])).values()].sort((a, b) => (a.eventId < b.eventId ? -1 : 1));
   return store.transaction(async (tx) => {
     let fresh: AcceptedEvent[] = [];
@@ -44,7 +52,7 @@ export async function applyEvents(store: ViewStore, events: readonly AcceptedEve
     if (fresh.length > 0) {
       const ids = (kind: string) => [...new Set(fresh.map(aggregateOf).filter((a) => a.kind === kind).map((a) => a.id))];
       const prior = await tx.loadPrior({ referralIds: ids('referral'), gapIds: ids('gap'), initiativeIds: ids('initiative') });
-      await tx.carryOut(planBatch(fresh, prior, now));
+      await tx.carryOut(planBatch(fresh, prior, now), scopeOf);
     }
     const recordedLetters = deadLetters.length > 0 ? await tx.recordDeadLetters(deadLetters) : [];
     const freshIds = new Set(fresh.map((event) => event.eventId));

@@ -22,7 +22,7 @@ import {
 import type { Logger } from '@passerelle/logging';
 import type { Initiative } from '@passerelle/schemas';
 import type { ProjectorConfig } from '../config.ts';
-import { applyEvents } from '../domain/apply-events.ts';
+import { applyEvents, type EventScope } from '../domain/apply-events.ts';
 import { checkEvent, classifyDecodeFailure, type Rejection } from '../domain/event-checks.ts';
 import { parseTraceparent, traceIdOf } from '../domain/trace-context.ts';
 import type { AcceptedEvent, DeadLetterRow } from '../domain/view-model.ts';
@@ -335,8 +335,16 @@ export class ProjectorConsumer {
         dead_lettered_at: now.getTime(),
       }));
       await this.publishDeadLetters(topic, partition, rejected, now);
-      // The transaction's queries (when pg is instrumented) nest under the batch span.
-      const result = await context.with(trace.setSpan(ROOT_CONTEXT, batchSpan), () => applyEvents(this.options.repository, accepted, deadRows, now.getTime()));
+      // The transaction's shared queries (when pg is instrumented) nest under the batch span;
+      // each traced event's own rows are written under its apply span, in the event's trace.
+      const byEvent = new Map(accepted.map((event) => [event.eventId, spans.get(String(event.position.offset))]));
+      const scopeOf: EventScope = (eventId) => {
+        const span = byEvent.get(eventId);
+        if (!span?.isRecording()) return undefined;
+        const scope = trace.setSpan(ROOT_CONTEXT, span);
+        return (work) => context.with(scope, work);
+      };
+      const result = await context.with(trace.setSpan(ROOT_CONTEXT, batchSpan), () => applyEvents(this.options.repository, accepted, deadRows, now.getTime(), scopeOf));
 
       for (const event of result.applied) {
         this.options.metrics?.applied.inc({ event_type: event.type });
