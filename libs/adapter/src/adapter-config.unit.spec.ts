@@ -35,6 +35,29 @@ describe('adapter configuration', () => {
     }
   });
 
+  it('connects with SCRAM-SHA-512 when given a Kafka username and password, and without SASL when given neither', () => {
+    const password = 'p'.repeat(43);
+    const config = loadAdapterConfig({ PASSERELLE_MINISTRY_TOKEN: secret, PASSERELLE_PSEUDONYM_KEY: secret, PASSERELLE_KAFKA_USERNAME: 'justice', PASSERELLE_KAFKA_PASSWORD: password }, defaults);
+
+    expect(config.kafkaSasl).toEqual({ mechanism: 'scram-sha-512', username: 'justice', password });
+    expect(loadAdapterConfig({ PASSERELLE_MINISTRY_TOKEN: secret, PASSERELLE_PSEUDONYM_KEY: secret }, defaults).kafkaSasl).toBeUndefined();
+  });
+
+  it('refuses a Kafka password without a username (and the reverse), naming the missing variable and never the password', () => {
+    const password = 'never-print-this-kafka-password-Q7';
+    let caught: unknown;
+    try {
+      loadAdapterConfig({ PASSERELLE_MINISTRY_TOKEN: secret, PASSERELLE_PSEUDONYM_KEY: secret, PASSERELLE_KAFKA_PASSWORD: password }, defaults);
+    } catch (error) {
+      caught = error;
+    }
+
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).problems.map((p) => p.variable)).toEqual(['PASSERELLE_KAFKA_USERNAME']);
+    expect((caught as Error).message).not.toContain(password);
+    expect(() => loadAdapterConfig({ PASSERELLE_MINISTRY_TOKEN: secret, PASSERELLE_PSEUDONYM_KEY: secret, PASSERELLE_KAFKA_USERNAME: 'justice' }, defaults)).toThrow(/PASSERELLE_KAFKA_PASSWORD: is required when PASSERELLE_KAFKA_USERNAME is set/);
+  });
+
   it('refuses a schema name that is not a SQL identifier', () => {
     expect(() => loadAdapterConfig({ PASSERELLE_MINISTRY_TOKEN: secret, PASSERELLE_PSEUDONYM_KEY: secret, PASSERELLE_DB_SCHEMA: 'adapter; drop' }, defaults)).toThrow(/PASSERELLE_DB_SCHEMA/);
   });

@@ -91,7 +91,7 @@ export async function startAdapter(definition: AdapterDefinition, config: Adapte
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const serde = new EventSerde(new RegistryClient({ url: config.registryUrl }));
-  const kafka = createKafka({ clientId: definition.service, brokers: config.kafkaBrokers, logger });
+  const kafka = createKafka({ clientId: definition.service, brokers: config.kafkaBrokers, sasl: config.kafkaSasl, logger });
   const relay = new OutboxRelay({
     db,
     producer: createIdempotentProducer(kafka),
@@ -107,6 +107,7 @@ export async function startAdapter(definition: AdapterDefinition, config: Adapte
     service: definition.service,
     logger,
     metrics,
+    ...(config.http ? { limits: config.http } : {}),
     readiness: [
       { name: 'postgres', required: true, check: () => ping(db) },
       // Reported only: the outbox absorbs a Kafka outage, so the adapter keeps accepting.

@@ -91,6 +91,14 @@ export function fieldProblemsOf(error: z.ZodError, input: unknown, prefix = ''):
   return found;
 }
 
+/**
+ * The `when` of a whole-record refinement that must run even after field errors (so one answer
+ * names every problem) but only on an object: `null`, `[]` or `5` as a body would make it throw.
+ */
+export function whenObject(payload: { readonly value: unknown }): boolean {
+  return typeof payload.value === 'object' && payload.value !== null && !Array.isArray(payload.value);
+}
+
 /** Parses a native record or throws 400 problem details naming every invalid field. */
 export function parseNative<T extends z.ZodType>(schema: T, input: unknown, prefix = ''): z.output<T> {
   const result = schema.safeParse(input);

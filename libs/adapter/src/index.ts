@@ -3,7 +3,7 @@ export type { AdapterConfig, AdapterConfigDefaults } from './adapter-config.ts';
 export { Pseudonymiser } from './pseudonymiser.ts';
 export { requireBearerToken } from './bearer-auth.ts';
 export { jsonBody, csvBody, jsonDepth, MAX_JSON_DEPTH } from './request-body.ts';
-export { parseNative, fieldProblemsOf, fieldPath } from './field-problems.ts';
+export { parseNative, fieldProblemsOf, fieldPath, whenObject } from './field-problems.ts';
 export { parseCsvBatch } from './csv-batch.ts';
 export type { CsvBatchSpec, CsvRow } from './csv-batch.ts';
 export { canonicalJson } from './canonical-json.ts';
@@ -12,7 +12,7 @@ export type { CanonicalEvent, MappingContext, TraceContext } from './canonical-e
 export { Acceptance } from './acceptance.ts';
 export type { AcceptanceBody, AcceptanceRequest, AcceptanceResult, AcceptedEvent, IdAllocator, NativeRecord } from './acceptance.ts';
 export { IDEMPOTENCY_TABLE, SOURCE_IDS_TABLE, acceptanceMigrations } from './acceptance.schema.ts';
-export { instant, dateOrInstant, sourceId, passerelleId, lowerCodeOf, droppedText, optionalFlag, csvFlag } from './native-fields.ts';
+export { instant, dateOrInstant, sourceId, passerelleId, lowerCodeOf, droppedText, optionalFlag, csvFlag, isRealCalendarDay } from './native-fields.ts';
 export { populationFlagsSchema, toPopulationFlags, NO_FLAGS } from './common/population-flags.schema.ts';
 export type { NativePopulationFlags } from './common/population-flags.schema.ts';
 export { serviceGapReportSchema, serviceGapResolutionSchema } from './common/service-gap.schema.ts';

@@ -10,11 +10,31 @@ function notInFuture(ms: number): boolean {
   return ms <= Date.now() + FUTURE_TOLERANCE_MS;
 }
 
+/**
+ * True when the text's leading YYYY-MM-DD names a day the calendar has. Date.parse rolls
+ * 2025-02-30 over to 2 March instead of refusing it, so the day is checked on its own.
+ */
+export function isRealCalendarDay(text: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
+  if (!match) return true;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  date.setUTCFullYear(year);
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+/** Hours past 23 are refused too (Date.parse reads 24:00 as the next midnight). */
+function isRealTimeOfDay(text: string): boolean {
+  const hour = /T(\d{2}):/.exec(text)?.[1];
+  return hour === undefined || Number(hour) <= 23;
+}
+
 /** An ISO 8601 date-time with its offset, as milliseconds since the epoch. */
 export function instant() {
   return z
     .string()
     .regex(ISO_INSTANT, { error: 'must be an ISO 8601 date-time with an offset, such as 2025-03-01T09:30:00-05:00' })
+    .refine((text) => isRealCalendarDay(text) && isRealTimeOfDay(text), { error: 'is not a real date and time' })
     .transform((text) => Date.parse(text))
     .refine((ms) => Number.isFinite(ms), { error: 'is not a real date and time' })
     .refine(notInFuture, { error: 'is in the future' });
@@ -28,6 +48,7 @@ export function dateOrInstant() {
   return z
     .string()
     .regex(new RegExp(`${ISO_INSTANT.source}|${ISO_DATE.source}`), { error: 'must be an ISO 8601 date (2025-03-01) or date-time with an offset' })
+    .refine((text) => isRealCalendarDay(text) && isRealTimeOfDay(text), { error: 'is not a real date' })
     .transform((text) => Date.parse(ISO_DATE.test(text) ? `${text}T00:00:00Z` : text))
     .refine((ms) => Number.isFinite(ms), { error: 'is not a real date' })
     .refine(notInFuture, { error: 'is in the future' });

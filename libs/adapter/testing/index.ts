@@ -24,6 +24,8 @@ export function testAdapterConfig(stack: { databaseUrl: string; kafkaBrokers: re
     ministryToken: testSecret(),
     pseudonymKey: testSecret(),
     logLevel: 'info',
+    // No rate limit: suites send thousands of requests with one token; the limit has tests of its own.
+    http: { rateLimitPerMinute: 0, requestTimeoutMs: 10_000 },
     ...overrides,
   };
 }

@@ -1,8 +1,41 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { Registry, collectDefaultMetrics, Histogram } from 'prom-client';
+import { Counter, Registry, collectDefaultMetrics, Histogram } from 'prom-client';
 import type { Logger } from '@passerelle/logging';
 import { ProblemError, problems, toProblemBody } from './problem.ts';
+import { TokenBucketLimiter, clientKeyOf } from './rate-limit.ts';
+
+/** Abuse limits every service applies; read from the environment by `readHttpLimits`. */
+export interface HttpLimits {
+  /** Requests per minute per bearer token (or per client address without one); 0 disables the limit. */
+  readonly rateLimitPerMinute: number;
+  /** How long a handler may take before the client gets 503; 0 disables the deadline. */
+  readonly requestTimeoutMs: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = { rateLimitPerMinute: 600, requestTimeoutMs: 10_000 };
+
+/** The part of `@passerelle/config`'s EnvReader this needs (kept structural so the lib stays small). */
+export interface IntegerEnvReader {
+  integer(variable: string, fallback: number, range?: { min?: number; max?: number }): number;
+}
+
+/** Reads PASSERELLE_RATE_LIMIT_PER_MINUTE and PASSERELLE_REQUEST_TIMEOUT_MS. */
+export function readHttpLimits(env: IntegerEnvReader): HttpLimits {
+  return {
+    rateLimitPerMinute: env.integer('PASSERELLE_RATE_LIMIT_PER_MINUTE', DEFAULT_HTTP_LIMITS.rateLimitPerMinute, { min: 0, max: 1_000_000 }),
+    requestTimeoutMs: env.integer('PASSERELLE_REQUEST_TIMEOUT_MS', DEFAULT_HTTP_LIMITS.requestTimeoutMs, { min: 0, max: 300_000 }),
+  };
+}
+
+/** Paths probes and scrapers call: never limited, never logged as requests. */
+const OPERATIONAL_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * For JSON answers: nothing may load, nothing may frame. A service serving pages (the
+ * dashboard) sets its own policy on those files.
+ */
+const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 export interface ReadinessCheck {
   readonly name: string;
@@ -16,11 +49,14 @@ export interface HttpAppOptions {
   readonly logger: Logger;
   readonly metrics?: Registry;
   readonly readiness?: readonly ReadinessCheck[];
+  /** Rate limit and per-request deadline; DEFAULT_HTTP_LIMITS for what is not given. */
+  readonly limits?: Partial<HttpLimits>;
 }
 
 /**
  * An express app with what every Passerelle service needs before its own routes: request
- * ids, access logs without bodies or query values, /healthz, /readyz, /metrics.
+ * ids, security headers, a per-token rate limit, a per-request deadline, access logs without
+ * bodies or query values, /healthz, /readyz, /metrics.
  * Mount routes, then call `finishApp` to add the 404 and problem-details handlers.
  */
 export function createHttpApp(options: HttpAppOptions): { app: Express; metrics: Registry } {
@@ -36,21 +72,66 @@ export function createHttpApp(options: HttpAppOptions): { app: Express; metrics:
     registers: [metrics],
   });
 
+  const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
+  const limited = new Counter({ name: 'http_server_rate_limited_total', help: 'Requests refused with 429', registers: [metrics] });
+  const timedOut = new Counter({ name: 'http_server_deadline_exceeded_total', help: 'Requests answered 503 because the handler passed its deadline', registers: [metrics] });
+
   app.use((req: Request, res: Response, next: NextFunction) => {
     const requestId = randomUUID();
+    res.locals['requestId'] = requestId;
     res.setHeader('X-Request-Id', requestId);
+    setSecurityHeaders(res);
     const began = process.hrtime.bigint();
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - began) / 1e9;
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
       duration.observe({ method: req.method, route: String(route), status: String(res.statusCode) }, seconds);
-      if (req.path !== '/healthz' && req.path !== '/readyz' && req.path !== '/metrics') {
+      if (!OPERATIONAL_PATHS.has(req.path)) {
         // The path only: query strings and bodies may carry identifiers.
         options.logger.info({ requestId, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
       }
     });
     next();
   });
+
+  if (limits.rateLimitPerMinute > 0) {
+    const limiter = new TokenBucketLimiter(limits.rateLimitPerMinute);
+    app.use((req: Request, res: Response, next: NextFunction) => {
+      if (OPERATIONAL_PATHS.has(req.path)) {
+        next();
+        return;
+      }
+      const decision = limiter.take(clientKeyOf(req.headers, req.socket.remoteAddress));
+      res.setHeader('RateLimit-Policy', `${decision.limit};w=60`);
+      res.setHeader('RateLimit-Limit', String(decision.limit));
+      res.setHeader('RateLimit-Remaining', String(decision.remaining));
+      res.setHeader('RateLimit-Reset', String(decision.resetSeconds));
+      if (decision.allowed) {
+        next();
+        return;
+      }
+      limited.inc();
+      res.setHeader('Retry-After', String(decision.retryAfterSeconds));
+      next(problems.tooManyRequests(decision.retryAfterSeconds));
+    });
+  }
+
+  if (limits.requestTimeoutMs > 0) {
+    app.use((req: Request, res: Response, next: NextFunction) => {
+      const timer = setTimeout(() => {
+        if (res.headersSent) return;
+        timedOut.inc();
+        options.logger.warn({ requestId: res.locals['requestId'] as string, method: req.method, route: instanceOf(req) ?? 'unmatched', ms: limits.requestTimeoutMs }, 'request passed its deadline');
+        const problem = problems.unavailable('the request did not complete in time; it may still complete, so retry with the same Idempotency-Key');
+        res.setHeader('Retry-After', '1');
+        res.status(503).type('application/problem+json').json(toProblemBody(problem, instanceOf(req)));
+      }, limits.requestTimeoutMs);
+      const clear = (): void => clearTimeout(timer);
+      res.once('finish', clear);
+      res.once('close', clear);
+      next();
+    });
+  }
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: options.service });
@@ -63,7 +144,8 @@ export function createHttpApp(options: HttpAppOptions): { app: Express; metrics:
           const result = await check.check();
           return { name: check.name, required: check.required, ...result };
         } catch (error) {
-          return { name: check.name, required: check.required, ok: false, detail: (error as Error).message };
+          // The error's class and code only: a driver message can quote SQL or a connection string.
+          return { name: check.name, required: check.required, ok: false, detail: errorLabel(error) };
         }
       }),
     );
@@ -82,17 +164,35 @@ export function createHttpApp(options: HttpAppOptions): { app: Express; metrics:
 /** Adds the 404 handler and the one place where errors become problem details. */
 export function finishApp(app: Express, logger: Logger): void {
   app.use((req: Request, _res: Response, next: NextFunction) => {
-    next(problems.notFound(`no route for ${req.method} ${req.path}`));
+    // The method only: a path can carry whatever a caller typed into it.
+    next(problems.notFound(`no ${req.method} route at this path`));
   });
 
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const problem = toProblem(error);
-    if (problem.status >= 500) logger.error({ err: describe(error), path: req.path }, 'request failed');
-    res.status(problem.status).type('application/problem+json').json(toProblemBody(problem, req.path));
+    const requestId = res.locals['requestId'] as string | undefined;
+    if (res.headersSent) {
+      // The deadline answered already (or a stream broke midway): nothing more may be written.
+      logger.warn({ requestId, err: describe(error), path: req.path }, 'error after the answer was sent');
+      if (!res.writableEnded) res.destroy();
+      return;
+    }
+    const problem = toProblem(error, requestId);
+    if (problem.status >= 500) logger.error({ requestId, err: describe(error), path: req.path }, 'request failed');
+    if (problem.status === 503) res.setHeader('Retry-After', '5');
+    res.status(problem.status).type('application/problem+json').json(toProblemBody(problem, instanceOf(req)));
   });
 }
 
-function toProblem(error: unknown): ProblemError {
+/**
+ * The route's pattern (`/v1/referrals/:id`), never the concrete path: a path segment can hold an
+ * identifier or whatever a caller typed, and an answer must not echo it. Unmatched: none.
+ */
+function instanceOf(req: Request): string | undefined {
+  const pattern = (req.route as { path?: unknown } | undefined)?.path;
+  return typeof pattern === 'string' ? `${req.baseUrl}${pattern}` : undefined;
+}
+
+function toProblem(error: unknown, requestId: string | undefined): ProblemError {
   if (error instanceof ProblemError) return error;
   const candidate = error as { type?: string; status?: number; limit?: number };
   // body-parser's errors carry a type and a status; their messages may quote the body, so none is echoed.
@@ -103,16 +203,57 @@ function toProblem(error: unknown): ProblemError {
   if (candidate.type === 'encoding.unsupported' || candidate.type === 'charset.unsupported') {
     return problems.unsupportedMediaType(undefined, ['application/json; charset=utf-8']);
   }
+  if (isUnavailable(error)) return problems.unavailable('a service this one depends on is unavailable right now; retry later with the same Idempotency-Key');
+  if (error instanceof URIError) return problems.validation([{ field: 'path', reason: 'is not a valid percent-encoded URI path' }], 'the request path could not be decoded');
   if (typeof candidate.status === 'number' && candidate.status >= 400 && candidate.status < 500) {
-    return new ProblemError(candidate.status, 'Bad request', { detail: 'the request could not be read' });
+    return new ProblemError(candidate.status, 'Bad request', { detail: 'the request could not be read', errors: [{ field: 'request', reason: 'could not be read' }] });
   }
-  return new ProblemError(500, 'Internal error', { detail: 'an unexpected error occurred; it has been logged' });
+  // The request id lets an operator find the logged error; nothing of the error itself is answered.
+  return new ProblemError(500, 'Internal error', { detail: 'an unexpected error occurred; it has been logged', ...(requestId ? { extra: { requestId } } : {}) });
 }
 
-/** Error class, code and message only: never the stack's locals or a request body. */
+/**
+ * Errors that say a dependency cannot be reached right now, not that the request is wrong:
+ * PostgreSQL's SQLSTATE classes 08 (connection exception), 53 (insufficient resources, such as
+ * too many connections) and 57P0x (shutdown), socket errors, and a pool that timed out.
+ */
+function isUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (/^(08|53)[0-9A-Z]{3}$/.test(code) || /^57P0[1-3]$/.test(code))) return true;
+  if (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN'].includes(code)) return true;
+  return error.name === 'KnexTimeoutError';
+}
+
+/**
+ * Error class, code and stack frames only: the message line is left out unless the error is
+ * one of ours, since a driver's message can quote SQL text or the values of a row.
+ */
 function describe(error: unknown): Record<string, unknown> {
-  if (error instanceof Error) return { type: error.name, code: (error as { code?: unknown }).code, message: error.message, stack: error.stack };
+  if (error instanceof ProblemError) return { type: error.name, status: error.status, message: error.message };
+  if (error instanceof Error) {
+    const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line)).join('\n');
+    return { type: error.name, code: (error as { code?: unknown }).code, stack: frames };
+  }
   return { type: typeof error };
+}
+
+function errorLabel(error: unknown): string {
+  if (!(error instanceof Error)) return 'check failed';
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' || typeof code === 'number' ? `${error.name} (${String(code)})` : error.name;
+}
+
+/** Headers every answer carries; the dashboard's static files replace the CSP and cache policy with their own. */
+function setSecurityHeaders(res: Response): void {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Content-Security-Policy', API_CONTENT_SECURITY_POLICY);
+  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  // Answers carry pseudonyms, referral ids and audit rows: no cache on the way may keep them.
+  res.setHeader('Cache-Control', 'no-store');
 }
 
 /** Answers 415 unless the request's media type is one of `accepted`. */

@@ -45,9 +45,12 @@ export const problems = {
   tooLarge: (limit: string) => new ProblemError(413, 'Payload too large', { detail: `the body exceeds the limit of ${limit}` }),
   unsupportedMediaType: (got: string | undefined, accepted: readonly string[]) =>
     new ProblemError(415, 'Unsupported media type', {
-      detail: `content type ${got ? `"${got}"` : '(none)'} is not accepted; send one of ${accepted.join(', ')}`,
+      // The header sent is not quoted back: an answer echoes nothing a caller typed.
+      detail: `${got ? 'this content type' : 'a request without a content type'} is not accepted; send one of ${accepted.join(', ')}`,
       errors: [{ field: 'Content-Type', reason: `must be one of ${accepted.join(', ')}` }],
     }),
+  tooManyRequests: (retryAfterSeconds: number) =>
+    new ProblemError(429, 'Too many requests', { detail: `the rate limit of this credential is used up; retry after ${retryAfterSeconds} s`, extra: { retryAfter: retryAfterSeconds } }),
   unavailable: (detail: string) => new ProblemError(503, 'Service unavailable', { detail }),
 };
 

@@ -9,10 +9,19 @@ export interface RunningServer {
   stop(graceMs?: number): Promise<void>;
 }
 
+export interface ListenOptions {
+  /** Time a client has to send its request headers (slow-loris guard). */
+  readonly headersTimeoutMs?: number;
+  /** Time a client has to send the whole request, body included. */
+  readonly requestTimeoutMs?: number;
+}
+
 /** Listens on `port` (0 picks a free one, as tests do) on `host`. */
-export async function listen(app: Express, port: number, host = '127.0.0.1'): Promise<RunningServer> {
+export async function listen(app: Express, port: number, host = '127.0.0.1', options: ListenOptions = {}): Promise<RunningServer> {
   const server: Server = createServer(app);
   server.keepAliveTimeout = 5_000;
+  server.headersTimeout = options.headersTimeoutMs ?? 10_000;
+  server.requestTimeout = options.requestTimeoutMs ?? 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { whenObject } from '../field-problems.ts';
 import { REFERRAL_STATUS_REASON_SYMBOLS, REFERRAL_STATUS_SYMBOLS, type ReferralStatus, type ReferralStatusReason } from '@passerelle/schemas/generated';
 import { droppedText, instant, lowerCodeOf, passerelleId, sourceId } from '../native-fields.ts';
 
@@ -40,7 +41,7 @@ export function referralStatusChangeSchema(referenceField: string): z.ZodType<Pa
       changedAt: instant(),
       notes: droppedText(),
     })
-    .superRefine(exactlyOneTarget(referenceField), { when: () => true });
+    .superRefine(exactlyOneTarget(referenceField), { when: whenObject });
   return schema as unknown as z.ZodType<ParsedStatusChange>;
 }
 
@@ -52,6 +53,6 @@ export function consentWithdrawalSchema(referenceField: string): z.ZodType<Parse
       withdrawnAt: instant(),
       notes: droppedText(),
     })
-    .superRefine(exactlyOneTarget(referenceField), { when: () => true });
+    .superRefine(exactlyOneTarget(referenceField), { when: whenObject });
   return schema as unknown as z.ZodType<ParsedConsentWithdrawal>;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { whenObject } from '../field-problems.ts';
 import { GAP_SEVERITY_SYMBOLS, REGION_SYMBOLS, SERVICE_CATEGORY_SYMBOLS, SERVICE_GAP_CODE_SYMBOLS, SERVICE_GAP_RESOLUTION_SYMBOLS } from '@passerelle/schemas/generated';
 import { droppedText, instant, lowerCodeOf, passerelleId, sourceId } from '../native-fields.ts';
 import { populationFlagsSchema } from './population-flags.schema.ts';
@@ -29,7 +30,7 @@ export const serviceGapResolutionSchema = z
     if ((value.gapReference === undefined) === (value.gapId === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['gapReference'], message: 'give exactly one of gapReference and gapId' });
     }
-  }, { when: () => true });
+  }, { when: whenObject });
 
 export type ServiceGapReport = z.output<typeof serviceGapReportSchema>;
 export type ServiceGapResolution = z.output<typeof serviceGapResolutionSchema>;

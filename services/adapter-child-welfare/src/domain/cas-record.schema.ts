@@ -8,7 +8,7 @@ import {
   REGION_SYMBOLS,
   SERVICE_CATEGORY_SYMBOLS,
 } from '@passerelle/schemas/generated';
-import { csvFlag, dateOrInstant, droppedText, lowerCodeOf, optionalFlag, sourceId } from '@passerelle/adapter';
+import { csvFlag, dateOrInstant, droppedText, lowerCodeOf, optionalFlag, sourceId, isRealCalendarDay } from '@passerelle/adapter';
 
 /** A child's legal status with the society; "in care" and "leaving care" set youthInOrLeavingCare. */
 export const LEGAL_STATUSES = ['in_care', 'leaving_care', 'customary_care', 'in_community', 'kinship_service'] as const;
@@ -18,7 +18,10 @@ export type LegalStatus = (typeof LEGAL_STATUSES)[number];
 export const RESPONSE_TIMES = ['immediate', '12_hours', '7_days', '21_days'] as const;
 export type ResponseTime = (typeof RESPONSE_TIMES)[number];
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be an ISO 8601 date such as 2009-06-30' });
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be an ISO 8601 date such as 2009-06-30' })
+  .refine(isRealCalendarDay, { error: 'is not a real date' });
 
 /**
  * One referral as a society's case system records it (POST /referrals). casReference carries

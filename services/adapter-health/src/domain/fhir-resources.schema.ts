@@ -7,6 +7,7 @@ import {
   REGION_SYMBOLS,
   SERVICE_CATEGORY_SYMBOLS,
 } from '@passerelle/schemas/generated';
+import { isRealCalendarDay, whenObject } from '@passerelle/adapter';
 import { CODE_SYSTEMS, EXTENSIONS, ONTARIO_HCN_SYSTEM, PASSERELLE_REFERRAL_ID_SYSTEM, codeTable } from './fhir-codes.ts';
 
 /** Elements health systems send that Passerelle reads; every other FHIR element is allowed and ignored. */
@@ -24,6 +25,7 @@ const FHIR_DATE_TIME = /^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z
 const fhirDateTime = z
   .string()
   .regex(FHIR_DATE_TIME, { error: 'must be a FHIR dateTime such as 2025-03-01T09:30:00-05:00' })
+  .refine((value) => isRealCalendarDay(value) && !/T(2[4-9]|[3-9]\d):/.test(value), { error: 'is not a real date' })
   .transform((value) => Date.parse(value.length === 4 ? `${value}-01-01T00:00:00Z` : value.length === 7 ? `${value}-01T00:00:00Z` : value.length === 10 ? `${value}T00:00:00Z` : value))
   .refine((ms) => Number.isFinite(ms), { error: 'is not a real date' })
   .refine((ms) => ms <= Date.now() + 24 * 3_600_000, { error: 'is in the future' });
@@ -118,7 +120,7 @@ export const serviceRequestSchema = z
       checkCodings(request.reasonCode, 'reasonCode', CODE_SYSTEMS.atRiskGroup, new Set(AT_RISK_GROUPS), ctx);
       checkExtensions(request.extension, ctx);
     },
-    { when: () => true },
+    { when: whenObject },
   );
 
 export type ServiceRequest = z.output<typeof serviceRequestSchema>;
@@ -153,7 +155,7 @@ export const taskSchema = z
       }
       checkCodings([task.statusReason], 'statusReason', CODE_SYSTEMS.statusReason, STATUS_REASON_CODES, ctx);
     },
-    { when: () => true },
+    { when: whenObject },
   );
 
 export type Task = z.output<typeof taskSchema>;
