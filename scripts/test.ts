@@ -1,20 +1,22 @@
 /**
  * `npm test`: static checks, then the unit, integration and end-to-end tiers against the real
- * stack. Starts the parts of the stack that are not running and stops only those at the end.
- * Closes with one summary line, "tests: N passed, N failed".
+ * stack, then the fault suite (on a private stack of its own, since it stops Kafka and the
+ * registry). Starts the parts of the stack that are not running and stops only those at the end.
+ * Closes with the fault table and one summary line, "tests: N passed, N failed".
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, down, loadStackConfig, provision, up, type PartName } from '@passerelle/infra';
+import { printFaultTable } from '../tests/faults/fault-table.ts';
 
 
 const log = (message: string): void => console.log(`[passerelle test] ${message}`);
 const bin = (name: string): string => path.join(REPO_ROOT, 'node_modules', '.bin', name);
 
-function run(command: string, args: readonly string[]): Promise<number> {
+function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: 'inherit' });
+    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: 'inherit', env });
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
 }
@@ -32,7 +34,9 @@ async function runTier(tier: string): Promise<TierResult> {
   fs.mkdirSync(path.dirname(report), { recursive: true });
   fs.rmSync(report, { force: true });
   log(`tier ${tier}…`);
-  const exitCode = await run(bin('vitest'), ['run', '--project', tier, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]);
+  // The fault table is printed once, at the very end of the run, rather than by the faults tier's teardown.
+  const env = tier === 'faults' ? { ...process.env, PASSERELLE_FAULT_TABLE: 'off' } : process.env;
+  const exitCode = await run(bin('vitest'), ['run', '--project', tier, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], env);
   let counts = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0 };
   if (fs.existsSync(report)) counts = { ...counts, ...(JSON.parse(fs.readFileSync(report, 'utf8')) as typeof counts) };
   return {
@@ -45,7 +49,7 @@ async function runTier(tier: string): Promise<TierResult> {
 }
 
 async function main(): Promise<number> {
-  const tiers = (process.env['PASSERELLE_TEST_TIERS'] ?? 'unit,int,e2e').split(',').map((t) => t.trim()).filter(Boolean);
+  const tiers = (process.env['PASSERELLE_TEST_TIERS'] ?? 'unit,int,e2e,faults').split(',').map((t) => t.trim()).filter(Boolean);
 
   log('typecheck…');
   if ((await run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'])) !== 0) return fail('typecheck failed');
@@ -70,7 +74,8 @@ async function main(): Promise<number> {
     }
   }
 
-  for (const r of results) log(`${r.tier.padEnd(5)} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
+  if (tiers.includes('faults')) printFaultTable(console.log);
+  for (const r of results) log(`${r.tier.padEnd(6)} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
   const passed = results.reduce((sum, r) => sum + r.passed, 0);
   const failed = results.reduce((sum, r) => sum + r.failed, 0);
   const skipped = results.reduce((sum, r) => sum + r.skipped, 0);
