@@ -1,0 +1,333 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Knex } from '@passerelle/db';
+import { migrate } from '@passerelle/db';
+import { highWatermarks, outboxMigrations } from '@passerelle/kafka';
+import { DEFAULT_AUDIENCE, DEFAULT_ISSUER, mintDevToken } from '@passerelle/view-api';
+import { topicPattern, waitFor, type BenchContext, type Settings } from './context.ts';
+import { encodeEvents, generateEvents, type EncodedEvent } from './events.ts';
+import { now, openLoop } from './limits.ts';
+import { ADAPTER_TOKEN, JWT_SECRET, startEducationAdapter, startProjector, startRelay, startViewApi, type RunningChild, type Tracing } from './services.ts';
+import { percentiles, rate, spread, type Percentiles, type Spread } from './stats.ts';
+
+const count = async (db: Knex, sql: string, bindings: readonly unknown[] = []): Promise<number> =>
+  Number(((await db.raw(sql, bindings as never)) as { rows: { n: string | number }[] }).rows[0]?.n ?? 0);
+
+export interface LagTrend {
+  /** Events published but not yet visible, at 25 %, 50 % and 75 % of the run. */
+  readonly q1: number;
+  readonly mid: number;
+  readonly q3: number;
+  readonly flat: boolean;
+}
+
+export interface SustainedRun {
+  readonly eventsPerSecond: number;
+  readonly relayPerSecond: number;
+  readonly lag: LagTrend;
+  readonly viewSchema: string;
+}
+
+function lagTrend(samples: readonly { t: number; lag: number }[]): LagTrend {
+  const at = (f: number) => samples[Math.min(samples.length - 1, Math.floor(samples.length * f))]?.lag ?? 0;
+  const [q1, mid, q3] = [at(0.25), at(0.5), at(0.75)];
+  // Flat: the backlog does not keep growing through the run (within 50 % or 1,000 events).
+  return { q1, mid, q3, flat: q3 <= Math.max(q1 * 1.5, q1 + 1_000) };
+}
+
+/**
+ * Sustained end to end from the outbox: N rows inserted in bulk in an outbox table, then the relay
+ * (its own process) and the projector (its own process, its entry file) run until every event is
+ * in the view. Throughput = N / (time from the relay's start until the view holds all N).
+ */
+export async function outboxRun(ctx: BenchContext, settings: Settings, label: string, tracing: Tracing, cpuProfileDir?: string): Promise<SustainedRun> {
+  const { prefix } = await ctx.createRunTopics(label, settings.partitions);
+  const outboxSchema = `bench_${ctx.runId}_${label}_outbox`.replace(/-/g, '_');
+  const viewSchema = `bench_${ctx.runId}_${label}_view`.replace(/-/g, '_');
+  const outbox = ctx.database(outboxSchema, 2);
+  await outbox.raw('CREATE SCHEMA IF NOT EXISTS ??', [outboxSchema]);
+  await migrate(outbox, outboxMigrations, 'outbox_migrations', outboxSchema);
+  let total = 0;
+  for (const slice of generateEvents(settings.e2eEvents, 21)) {
+    const rows = slice.map((e) => ({
+      event_id: e.eventId,
+      event_type: e.type,
+      topic: `${prefix}${e.topic}`,
+      message_key: e.key,
+      payload: JSON.stringify(e.payload),
+      trace_context: JSON.stringify(e.traceparent ? { traceparent: e.traceparent } : {}),
+    }));
+    for (let i = 0; i < rows.length; i += 1_000) await outbox.withSchema(outboxSchema).table('outbox').insert(rows.slice(i, i + 1_000));
+    total += rows.length;
+  }
+  const view = ctx.database(viewSchema, 2);
+  const projector = await startProjector(ctx, { viewSchema, groupId: `bench-${ctx.runId}-${label}`, pattern: topicPattern(prefix), tracing, cpuProfileDir });
+  const relay = await startRelay(ctx, outboxSchema, settings.relayBatch, tracing);
+  const t0 = now();
+  const samples: { t: number; lag: number }[] = [];
+  let visible = 0;
+  let relayDoneAt = 0;
+  try {
+    await waitFor(
+      `${total} events visible in ${viewSchema} (have ${visible})`,
+      async () => {
+        visible = await count(view, 'SELECT count(*) AS n FROM ??.processed_events', [viewSchema]);
+        const published = await count(outbox, 'SELECT count(*) AS n FROM ??.outbox WHERE published_at IS NOT NULL', [outboxSchema]);
+        if (published >= total && relayDoneAt === 0) relayDoneAt = now();
+        samples.push({ t: now() - t0, lag: published - visible });
+        return visible >= total;
+      },
+      1_800_000,
+      250,
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\nprojector:\n${projector.output()}\nrelay:\n${relay.output()}`);
+  } finally {
+    await ctx.stopChild(relay.child);
+    await ctx.stopChild(projector.child);
+  }
+  const elapsed = now() - t0;
+  await outbox.raw('DROP SCHEMA ?? CASCADE', [outboxSchema]);
+  return { eventsPerSecond: rate(total, elapsed), relayPerSecond: rate(total, (relayDoneAt || now()) - t0), lag: lagTrend(samples), viewSchema };
+}
+
+export interface Sustained {
+  readonly outbox: Spread;
+  readonly relay: Spread;
+  readonly runs: readonly SustainedRun[];
+}
+
+export async function measureSustained(ctx: BenchContext, settings: Settings, tracing: Tracing, tag: string): Promise<Sustained> {
+  const runs: SustainedRun[] = [];
+  for (let run = 1; run <= settings.repeats; run++) {
+    const result = await outboxRun(ctx, settings, `${tag}${run}`, tracing);
+    runs.push(result);
+    ctx.log(
+      `  outbox→view run ${run} (tracing ${tracing.on ? 'on' : 'off'}): ${Math.round(result.eventsPerSecond)} ev/s visible, relay ${Math.round(result.relayPerSecond)} ev/s, backlog ${result.lag.q1}/${result.lag.mid}/${result.lag.q3} (${result.lag.flat ? 'flat' : 'growing'})`,
+    );
+  }
+  return { outbox: spread(runs.map((r) => r.eventsPerSecond)), relay: spread(runs.map((r) => r.relayPerSecond)), runs };
+}
+
+function schoolBoardReferral(i: number, runId: string) {
+  const regions = ['toronto', 'east', 'central', 'north_east', 'north_west', 'west'];
+  const oen = String(100_000_000 + ((i * 7919) % 899_999_999)).padStart(9, '0');
+  return {
+    boardNumber: 'B66052',
+    boardReferralId: `BENCH-${runId}-${i}`,
+    student: { oen, legalFirstName: 'Bench', legalLastName: 'Student' },
+    referredTo: { serviceType: i % 2 ? 'community_agency' : 'childrens_aid_society', ...(i % 2 ? {} : { ministry: 'child_welfare' }) },
+    supportNeeded: i % 3 ? 'guidance_counselling' : 'child_protection',
+    region: regions[i % regions.length],
+    urgency: i % 5 ? 'routine' : 'urgent',
+    consent: 'standard',
+    flags: { youngWomen: i % 2 === 0 },
+    referredOn: '2025-03-05T12:10:00-05:00',
+  };
+}
+
+export interface HttpRun {
+  readonly acceptedPerSecond: number;
+  readonly visiblePerSecond: number;
+  readonly requests: number;
+  readonly concurrency: number;
+  /** Events on education.referrals.v1 from elsewhere (other test runs on the shared broker) applied meanwhile. */
+  readonly foreign: number;
+}
+
+/**
+ * From the adapters' HTTP API: concurrent POSTs to adapter-education (its own process, its outbox
+ * and relay), the projector consuming education.referrals.v1 from its current end into a fresh view.
+ */
+export async function measureHttp(ctx: BenchContext, settings: Settings): Promise<{ visible: Spread; accepted: Spread; runs: HttpRun[] }> {
+  const runs: HttpRun[] = [];
+  const topic = 'education.referrals.v1';
+  for (let run = 1; run <= settings.repeats; run++) {
+    const label = `http${run}`;
+    const viewSchema = `bench_${ctx.runId}_${label}_view`;
+    const groupId = `bench-${ctx.runId}-${label}`;
+    // The group starts at the topic's current end: earlier events on the shared topic are not ours.
+    const admin = ctx.kafka('admin', 'passerelle-bench-admin').admin();
+    await admin.connect();
+    const marks = await highWatermarks(admin, [topic]);
+    await admin.setOffsets({ groupId, topic, partitions: [...marks].map(([key, mark]) => ({ partition: Number(key.split(':').at(-1)), offset: String(mark.high) })) });
+    await admin.disconnect();
+    const adapter = await startEducationAdapter(ctx, `bench_${ctx.runId}_${label}_adapter`, { on: false });
+    const projector = await startProjector(ctx, { viewSchema, groupId, pattern: `^${topic.replace(/\./g, '\\.')}$`, tracing: { on: false } });
+    const view = ctx.database(viewSchema, 2);
+    const ids: string[] = [];
+    const t0 = now();
+    let next = 0;
+    try {
+      await Promise.all(
+        Array.from({ length: settings.httpConcurrency }, async () => {
+          for (;;) {
+            const i = next++;
+            if (i >= settings.httpRequests) return;
+            const response = await fetch(`${adapter.url}/referrals`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${ADAPTER_TOKEN}`, 'content-type': 'application/json' },
+              body: JSON.stringify(schoolBoardReferral(i, `${ctx.runId}${run}`)),
+            });
+            const body = (await response.json()) as { events?: { key: string }[]; title?: string };
+            if (response.status !== 202) throw new Error(`adapter-education answered ${response.status} ${body.title ?? ''}`);
+            ids.push(...(body.events ?? []).map((e) => e.key));
+          }
+        }),
+      );
+      const acceptedAt = now();
+      let visible = 0;
+      await waitFor(
+        `${ids.length} referrals visible (have ${visible})`,
+        async () => {
+          visible = await count(view, 'SELECT count(*) AS n FROM ??.referrals WHERE referral_id = ANY(?::uuid[])', [viewSchema, ids]);
+          return visible >= ids.length;
+        },
+        600_000,
+        250,
+      );
+      const done = now();
+      const all = await count(view, 'SELECT count(*) AS n FROM ??.processed_events', [viewSchema]);
+      runs.push({ acceptedPerSecond: rate(ids.length, acceptedAt - t0), visiblePerSecond: rate(ids.length, done - t0), requests: ids.length, concurrency: settings.httpConcurrency, foreign: all - ids.length });
+      ctx.log(`  HTTP→view run ${run}: ${Math.round(runs.at(-1)?.visiblePerSecond ?? 0)} ev/s visible, ${Math.round(runs.at(-1)?.acceptedPerSecond ?? 0)} req/s accepted (${settings.httpConcurrency} concurrent)`);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\nadapter:\n${adapter.output()}\nprojector:\n${projector.output()}`);
+    } finally {
+      await ctx.stopChild(adapter.child);
+      await ctx.stopChild(projector.child);
+      await view.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [viewSchema]).catch(() => undefined);
+    }
+  }
+  return { visible: spread(runs.map((r) => r.visiblePerSecond)), accepted: spread(runs.map((r) => r.acceptedPerSecond)), runs };
+}
+
+/**
+ * Publishes at a fixed rate straight to the topics (stamping the send time) while the projector
+ * (its own process) applies them; `visible` is the first poll (every `pollMs`) of processed_events
+ * that sees the committed row. Runs `during` alongside, if given.
+ */
+export async function ingestAtRate(
+  ctx: BenchContext,
+  settings: Settings,
+  label: string,
+  ratePerSecond: number,
+  seconds: number,
+  options: { viewSchema?: string; during?: () => Promise<void>; pollMs?: number } = {},
+): Promise<{ latency: Percentiles; sent: number; achievedRate: number }> {
+  const { prefix } = await ctx.createRunTopics(label, settings.partitions);
+  const viewSchema = options.viewSchema ?? `bench_${ctx.runId}_${label}_view`.replace(/-/g, '_');
+  const events = await encodeEvents(ctx.serde, [...generateEvents(Math.ceil(ratePerSecond * seconds), 31)].flat(), prefix);
+  const projector = await startProjector(ctx, { viewSchema, groupId: `bench-${ctx.runId}-${label}`, pattern: topicPattern(prefix), tracing: { on: false } });
+  const view = ctx.database(viewSchema, 2);
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  let polling = true;
+  const pollMs = options.pollMs ?? 10;
+  const poller = (async () => {
+    while (polling || sentAt.size > 0) {
+      const pending = [...sentAt.keys()];
+      if (pending.length) {
+        const seen = (await view.raw('SELECT event_id FROM ??.processed_events WHERE event_id = ANY(?::uuid[])', [viewSchema, pending])) as { rows: { event_id: string }[] };
+        const at = now();
+        for (const { event_id } of seen.rows) {
+          const sent = sentAt.get(event_id);
+          if (sent !== undefined) latencies.push(at - sent);
+          sentAt.delete(event_id);
+        }
+      }
+      await sleep(pollMs);
+    }
+  })();
+  const producer = ctx.kafka('admin', 'passerelle-bench-ingest').producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const began = now();
+  try {
+    const load = openLoop(ratePerSecond, seconds, (i, at) => {
+      const e = events[i % events.length] as EncodedEvent;
+      sentAt.set(e.eventId, at);
+      return producer.send({ topic: e.topic, acks: -1, messages: [{ key: e.key, value: e.value, headers: e.headers }] });
+    });
+    const [sent] = await Promise.all([load, options.during?.()]);
+    const achievedRate = rate(sent, now() - began);
+    polling = false;
+    await Promise.race([poller, sleep(120_000).then(() => sentAt.clear())]);
+    return { latency: percentiles(latencies), sent, achievedRate };
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\nprojector:\n${projector.output()}`);
+  } finally {
+    polling = false;
+    sentAt.clear();
+    await producer.disconnect();
+    await ctx.stopChild(projector.child);
+  }
+}
+
+/** The dashboard's three queries, as app.js sends them on load. */
+export const DASHBOARD_QUERIES = ['/v1/stats/referrals?groupBy=region,status', '/v1/service-gaps/summary', '/v1/initiatives'];
+
+/** Requests at a fixed rate over the dashboard's queries; latency of each (ms). */
+export async function apiLoad(api: RunningChild, ratePerSecond: number, seconds: number): Promise<{ latency: Percentiles; errors: number }> {
+  const token = await mintDevToken({ secret: JWT_SECRET, issuer: DEFAULT_ISSUER, audience: DEFAULT_AUDIENCE, role: 'coordination-office' });
+  const latencies: number[] = [];
+  let errors = 0;
+  await openLoop(ratePerSecond, seconds, async (i, sentAt) => {
+    const response = await fetch(`${api.url}${DASHBOARD_QUERIES[i % DASHBOARD_QUERIES.length]}`, { headers: { authorization: `Bearer ${token}` } });
+    await response.arrayBuffer();
+    if (!response.ok) errors++;
+    else latencies.push(now() - sentAt);
+  });
+  return { latency: percentiles(latencies), errors };
+}
+
+export interface ApiLimit {
+  readonly rate: number;
+  readonly runs: readonly Percentiles[];
+  readonly p50: Spread;
+  readonly p99: Spread;
+  readonly errors: number;
+}
+
+/** L_api: the view-api (its own process) on a seeded view, no ingest. */
+export async function measureApi(ctx: BenchContext, settings: Settings, viewSchema: string): Promise<ApiLimit> {
+  const api = await startViewApi(ctx, viewSchema);
+  const runs: Percentiles[] = [];
+  let errors = 0;
+  try {
+    await apiLoad(api, settings.apiRate, 2); // warm-up: connections, JIT, plan cache
+    for (let run = 1; run <= settings.repeats; run++) {
+      const result = await apiLoad(api, settings.apiRate, settings.apiSeconds);
+      runs.push(result.latency);
+      errors += result.errors;
+    }
+  } finally {
+    await ctx.stopChild(api.child);
+  }
+  return { rate: settings.apiRate, runs, p50: spread(runs.map((r) => r.p50)), p99: spread(runs.map((r) => r.p99)), errors };
+}
+
+/** Query latency while ingest runs into the same view schema at `ingestRate` events/s. */
+export async function measureApiUnderIngest(ctx: BenchContext, settings: Settings, viewSchema: string, ingestRate: number): Promise<ApiLimit & { ingestRate: number; achievedIngest: number }> {
+  const api = await startViewApi(ctx, viewSchema);
+  const runs: Percentiles[] = [];
+  let errors = 0;
+  let achieved = 0;
+  try {
+    await apiLoad(api, settings.apiRate, 2);
+    for (let run = 1; run <= settings.repeats; run++) {
+      // The load starts once the projector is up, so the queries run against a view being written.
+      const ingest = await ingestAtRate(ctx, settings, `q${run}`, ingestRate, settings.apiSeconds + 2, {
+        viewSchema,
+        pollMs: 200,
+        during: async () => {
+          await sleep(1_000);
+          const result = await apiLoad(api, settings.apiRate, settings.apiSeconds);
+          runs.push(result.latency);
+          errors += result.errors;
+        },
+      });
+      achieved = ingest.achievedRate;
+    }
+  } finally {
+    await ctx.stopChild(api.child);
+  }
+  return { rate: settings.apiRate, runs, p50: spread(runs.map((r) => r.p50)), p99: spread(runs.map((r) => r.p99)), errors, ingestRate, achievedIngest: achieved };
+}

@@ -1,0 +1,282 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Knex } from '@passerelle/db';
+import { prepareView } from '@passerelle/projector';
+import { spread, percentiles, rate, type Percentiles, type Spread } from './stats.ts';
+import { encodeEvents, generateEvents, type BenchEvent, type EncodedEvent } from './events.ts';
+import { waitFor, type BenchContext, type Settings } from './context.ts';
+
+export const now = (): number => performance.timeOrigin + performance.now();
+
+/** Groups encoded events per topic for kafkajs sendBatch. */
+function byTopic(events: readonly EncodedEvent[]) {
+  const map = new Map<string, { key: string; value: Buffer; headers: Record<string, string> }[]>();
+  for (const e of events) {
+    const list = map.get(e.topic) ?? [];
+    list.push({ key: e.key, value: e.value, headers: e.headers });
+    map.set(e.topic, list);
+  }
+  return [...map].map(([topic, messages]) => ({ topic, messages }));
+}
+
+/** Sends pre-encoded events in batches, `inFlight` requests at a time, acks=all. */
+export async function produceAll(ctx: BenchContext, events: readonly EncodedEvent[], batch: number, inFlight = 4, clientId = 'passerelle-bench-producer'): Promise<number> {
+  const producer = ctx.kafka('admin', clientId).producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const began = now();
+  try {
+    let next = 0;
+    const worker = async () => {
+      for (;;) {
+        const start = next;
+        next += batch;
+        if (start >= events.length) return;
+        await producer.sendBatch({ acks: -1, topicMessages: byTopic(events.slice(start, start + batch)) });
+      }
+    };
+    await Promise.all(Array.from({ length: inFlight }, worker));
+    return now() - began;
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Reads `expected` messages of `topics` from the beginning with a no-op eachBatch; ms from joining the group to the last message. */
+export async function consumeAll(ctx: BenchContext, topics: readonly string[], expected: number, groupId: string): Promise<number> {
+  const consumer = ctx.kafka('admin', 'passerelle-bench-consumer').consumer({ groupId, maxBytes: 50 * 1024 * 1024, maxWaitTimeInMs: 100 });
+  let count = 0;
+  let first = 0;
+  let last = 0;
+  // From the moment the group is joined (the first fetch follows), not from the first batch: one fetch can hold everything.
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    first = now();
+  });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: 3,
+      eachBatch: async ({ batch }) => {
+        count += batch.messages.length;
+        last = now();
+      },
+    });
+    await waitFor(`${expected} consumed messages (have ${count})`, async () => count >= expected, 600_000, 20);
+    return last - first;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+export interface KafkaLimit {
+  readonly produce: Spread;
+  readonly consume: Spread;
+  readonly events: number;
+}
+
+/** L_kafka: raw kafkajs produce and consume rates of the production payloads, no processing. */
+export async function measureKafkaLimit(ctx: BenchContext, settings: Settings): Promise<KafkaLimit> {
+  const [events] = [...generateEvents(settings.kafkaEvents, 11, settings.kafkaEvents)];
+  const produce: number[] = [];
+  const consume: number[] = [];
+  for (let run = 1; run <= settings.repeats; run++) {
+    const { prefix, topics } = await ctx.createRunTopics(`lk${run}`, settings.partitions);
+    const encoded = await encodeEvents(ctx.serde, events ?? [], prefix);
+    const produceMs = await produceAll(ctx, encoded, settings.produceBatch);
+    const consumeMs = await consumeAll(ctx, topics, encoded.length, `bench-${ctx.runId}-lk${run}`);
+    produce.push(rate(encoded.length, produceMs));
+    consume.push(rate(encoded.length, consumeMs));
+    ctx.log(`  L_kafka run ${run}: produce ${Math.round(produce.at(-1) ?? 0)} ev/s, consume ${Math.round(consume.at(-1) ?? 0)} ev/s`);
+  }
+  return { produce: spread(produce), consume: spread(consume), events: settings.kafkaEvents };
+}
+
+type Row = Record<string, unknown>;
+
+/** The rows an event lands in, mapped directly (no fold, no transition checks): what the tables take at best. */
+function rowsOf(event: BenchEvent, index: number): { processed: Row; history?: [string, Row]; upsert?: [string, Row] } {
+  const p = event.payload as Record<string, unknown> & { envelope: { occurredAt: number; sourceMinistry: string } };
+  const at = new Date(p.envelope.occurredAt);
+  const position = { source_topic: event.topic, source_partition: index % 3, source_offset: index };
+  const processed = { event_id: event.eventId, event_type: event.type, ...position };
+  const trace = event.traceparent?.split('-')[1] ?? null;
+  if (event.type === 'InitiativeMilestoneRecorded') {
+    const measure = p['measure'] as { unit: string; quantity: number } | null;
+    return {
+      processed,
+      history: ['initiative_milestones', { event_id: event.eventId, initiative_id: p['initiativeId'], status: p['status'], measure_unit: measure?.unit ?? null, measure_quantity: measure?.quantity ?? null, source_ministry: p.envelope.sourceMinistry, occurred_at: at, ...position, trace_id: trace }],
+    };
+  }
+  if (event.type === 'ServiceGapReported' || event.type === 'ServiceGapResolved') {
+    const gap = {
+      gap_id: p['gapId'],
+      status: event.type === 'ServiceGapReported' ? 'OPEN' : 'RESOLVED',
+      region: (p['region'] as string) ?? 'UNKNOWN',
+      service_category: (p['serviceCategory'] as string) ?? 'UNKNOWN',
+      severity: (p['severity'] as string) ?? 'UNKNOWN',
+      gap_code: (p['gapCode'] as string) ?? 'UNKNOWN',
+      reported_by: p.envelope.sourceMinistry,
+      reported_at: at,
+      reported_event_id: event.eventId,
+    };
+    return {
+      processed,
+      history: ['service_gap_events', { event_id: event.eventId, gap_id: p['gapId'], event_type: event.type, source_ministry: p.envelope.sourceMinistry, occurred_at: at, ...position, trace_id: trace, payload: JSON.stringify(p) }],
+      upsert: ['service_gaps', gap],
+    };
+  }
+  const referral = {
+    referral_id: p['referralId'],
+    status: (p['status'] as string) ?? 'REQUESTED',
+    status_changed_at: at,
+    referring_ministry: (p['referringMinistry'] as string) ?? 'UNKNOWN',
+    receiving_service_type: (p['receivingServiceType'] as string) ?? 'UNKNOWN',
+    service_category: (p['serviceCategory'] as string) ?? 'UNKNOWN',
+    region: (p['region'] as string) ?? 'UNKNOWN',
+    urgency: (p['urgency'] as string) ?? 'UNKNOWN',
+    consent_scope: (p['consentScope'] as string) ?? 'UNKNOWN',
+    subject_pseudonym: (p['subjectPseudonym'] as string) ?? null,
+    created_event_id: event.eventId,
+    created_by: p.envelope.sourceMinistry,
+    requested_at: at,
+    applied_events: 1,
+    illegal_transitions: 0,
+    last_event_id: event.eventId,
+    last_event_at: at,
+  };
+  return {
+    processed,
+    history: ['referral_history', { event_id: event.eventId, referral_id: p['referralId'], event_type: event.type, source_ministry: p.envelope.sourceMinistry, occurred_at: at, ...position, trace_id: trace, payload: JSON.stringify(p) }],
+    upsert: ['referrals', referral],
+  };
+}
+
+const KEYS: Record<string, string> = { referrals: 'referral_id', service_gaps: 'gap_id' };
+
+/** One chunk in one transaction: processed ids, history rows, aggregate upserts (last row per key wins). */
+async function writeChunk(db: Knex, schema: string, events: readonly BenchEvent[], base: number): Promise<void> {
+  const processed: Row[] = [];
+  const history = new Map<string, Row[]>();
+  const upserts = new Map<string, Map<unknown, Row>>();
+  events.forEach((event, i) => {
+    const rows = rowsOf(event, base + i);
+    processed.push(rows.processed);
+    if (rows.history) history.set(rows.history[0], [...(history.get(rows.history[0]) ?? []), rows.history[1]]);
+    if (rows.upsert) {
+      const [table, row] = rows.upsert;
+      const map = upserts.get(table) ?? new Map<unknown, Row>();
+      map.set(row[KEYS[table] as string], row);
+      upserts.set(table, map);
+    }
+  });
+  await db.transaction(async (trx) => {
+    await trx.withSchema(schema).table('processed_events').insert(processed).onConflict('event_id').ignore();
+    for (const [table, rows] of history) await trx.withSchema(schema).table(table).insert(rows).onConflict('event_id').ignore();
+    for (const [table, rows] of upserts) {
+      await trx.withSchema(schema).table(table).insert([...rows.values()]).onConflict(KEYS[table] as string).merge();
+    }
+  });
+}
+
+export interface PgLimit {
+  readonly upsert: Spread;
+  readonly events: number;
+  readonly chunk: number;
+  readonly writers: number;
+}
+
+/** L_pg: batched upserts of the same events into the projector's own tables (fresh schema per run), no Kafka. */
+export async function measurePgLimit(ctx: BenchContext, settings: Settings, chunk = 250, writers = 3): Promise<PgLimit> {
+  const events = [...generateEvents(settings.pgEvents, 12)].flat();
+  const rates: number[] = [];
+  for (let run = 1; run <= settings.repeats; run++) {
+    const schema = `bench_${ctx.runId}_lpg${run}`;
+    const db = ctx.database(schema, writers + 1);
+    await prepareView(db, schema);
+    let next = 0;
+    const began = now();
+    await Promise.all(
+      Array.from({ length: writers }, async () => {
+        for (;;) {
+          const start = next;
+          next += chunk;
+          if (start >= events.length) return;
+          await writeChunk(db, schema, events.slice(start, start + chunk), start);
+        }
+      }),
+    );
+    rates.push(rate(events.length, now() - began));
+    await db.raw('DROP SCHEMA ?? CASCADE', [schema]);
+    ctx.log(`  L_pg run ${run}: ${Math.round(rates.at(-1) ?? 0)} ev/s`);
+  }
+  return { upsert: spread(rates), events: events.length, chunk, writers };
+}
+
+export interface LatencyLimit {
+  readonly rate: number;
+  readonly seconds: number;
+  readonly runs: readonly Percentiles[];
+  readonly p50: Spread;
+  readonly p99: Spread;
+}
+
+/**
+ * Sends `ratePerSecond` single messages open-loop (on a fixed schedule, whatever the previous
+ * send is doing), stamping the send time; returns how many were sent.
+ */
+export async function openLoop(
+  ratePerSecond: number,
+  seconds: number,
+  send: (index: number, sentAt: number) => Promise<unknown>,
+): Promise<number> {
+  const total = Math.max(1, Math.round(ratePerSecond * seconds));
+  const began = now();
+  const pending: Promise<unknown>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = began + (i * 1000) / ratePerSecond;
+    const wait = due - now();
+    if (wait > 1) await sleep(wait);
+    pending.push(send(i, now()).catch(() => undefined));
+  }
+  await Promise.all(pending);
+  return total;
+}
+
+/** L_lat: produce-to-consume latency with a no-op consumer, at a modest fixed rate. */
+export async function measureLatencyLimit(ctx: BenchContext, settings: Settings): Promise<LatencyLimit> {
+  const [events] = [...generateEvents(Math.round(settings.latencyRate * settings.latencySeconds), 13, 1e9)];
+  const runs: Percentiles[] = [];
+  for (let run = 1; run <= settings.repeats; run++) {
+    const { prefix, topics } = await ctx.createRunTopics(`ll${run}`, settings.partitions);
+    const encoded = await encodeEvents(ctx.serde, events ?? [], prefix);
+    const samples: number[] = [];
+    const consumer = ctx.kafka('admin', 'passerelle-bench-latency').consumer({ groupId: `bench-${ctx.runId}-ll${run}`, maxWaitTimeInMs: 100 });
+    let joined = false;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      joined = true;
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({
+      partitionsConsumedConcurrently: 3,
+      eachMessage: async ({ message }) => {
+        const sent = Number(message.headers?.['bench-sent-at']?.toString());
+        if (sent) samples.push(now() - sent);
+      },
+    });
+    await waitFor('the latency consumer to join', async () => joined, 60_000, 50);
+    const producer = ctx.kafka('admin', 'passerelle-bench-latency').producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    const sent = await openLoop(settings.latencyRate, settings.latencySeconds, (i, sentAt) => {
+      const e = encoded[i % encoded.length] as EncodedEvent;
+      return producer.send({ topic: e.topic, acks: -1, messages: [{ key: e.key, value: e.value, headers: { ...e.headers, 'bench-sent-at': String(sentAt) } }] });
+    });
+    await waitFor(`${sent} latency samples`, async () => samples.length >= sent, 60_000, 50);
+    await producer.disconnect();
+    await consumer.disconnect();
+    runs.push(percentiles(samples));
+    ctx.log(`  L_lat run ${run}: p50 ${runs.at(-1)?.p50.toFixed(1)} ms, p99 ${runs.at(-1)?.p99.toFixed(1)} ms (${sent} messages at ${settings.latencyRate}/s)`);
+  }
+  return { rate: settings.latencyRate, seconds: settings.latencySeconds, runs, p50: spread(runs.map((r) => r.p50)), p99: spread(runs.map((r) => r.p99)) };
+}

@@ -1,0 +1,70 @@
+import type { Results } from './bench.ts';
+import type { Spread } from './stats.ts';
+import { formatSpread } from './stats.ts';
+
+type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const ev = (s: Spread | undefined) => (s ? `${formatSpread(s)} ev/s` : 'n/a');
+const ms = (s: Spread | undefined) => (s ? `${formatSpread(s, 1)} ms` : 'n/a');
+
+/** The Markdown table of one run: machine, settings, every measurement (median and min–max), targets. */
+export function toMarkdown(results: Results): string {
+  const r = results as Any;
+  const lines: string[] = [];
+  const m = r.machine;
+  const v = r.versions;
+  const s = r.settings;
+  lines.push(`Run ${r.startedAt}${s.quick ? ' (--quick)' : ''}: ${m.cores} cores (${m.cpu}), ${m.memoryGb} GB; load average ${m.loadAverageAtStart.join(' ')} at start, ${m.loadAverageAtEnd?.join(' ') ?? '?'} at end.`);
+  lines.push(`Node ${v.node}, Kafka ${v.kafka}, PostgreSQL ${v.postgres}, kafkajs ${v.kafkajs}, Apicurio ${v.apicurio}.`);
+  lines.push(
+    `Settings: ${s.repeats} run(s) each; ${s.partitions} partitions per topic; produce batches ${s.produceBatch}; relay batch ${s.relayBatch}; projector chunk 250, 3 partitions concurrently; ` +
+      `L_kafka ${s.kafkaEvents} events, L_pg ${s.pgEvents}, outbox ${s.e2eEvents}, HTTP ${s.httpRequests} requests × ${s.httpConcurrency} concurrent, rebuild ${s.rebuildEvents}, latency ${s.latencySeconds} s at fixed rates, API ${s.apiRate} req/s for ${s.apiSeconds} s.`,
+  );
+  lines.push('');
+  lines.push('| measurement | median (min–max) |');
+  lines.push('|---|---|');
+  const row = (name: string, value: string) => lines.push(`| ${name} | ${value} |`);
+  const l = r.limits ?? {};
+  if (l.kafka) {
+    row('L_kafka produce (raw kafkajs, acks=all, same Avro payloads)', ev(l.kafka.produce));
+    row('L_kafka consume (no-op eachBatch)', ev(l.kafka.consume));
+  }
+  if (l.pg) row(`L_pg batched upserts into the view tables (${l.pg.chunk}/transaction, ${l.pg.writers} writers)`, ev(l.pg.upsert));
+  if (l.latency) row(`L_lat produce→consume at ${l.latency.rate}/s: p50 / p99`, `${ms(l.latency.p50)} / ${ms(l.latency.p99)}`);
+  if (r.sustained) {
+    row('sustained outbox → view (relay and projector processes, tracing off)', ev(r.sustained.outbox));
+    row('  of which relay publish rate (outbox → Kafka)', ev(r.sustained.relay));
+    row('  backlog (published − visible) at 25/50/75 % of each run', r.sustained.runs.map((x: Any) => `${x.lag.q1}/${x.lag.mid}/${x.lag.q3}${x.lag.flat ? ' flat' : ' growing'}`).join('; '));
+  }
+  if (r.http) {
+    row(`sustained adapter HTTP → view (${s.httpConcurrency} concurrent POSTs)`, ev(r.http.visible));
+    row('  of which HTTP acceptance (202)', ev(r.http.accepted));
+  }
+  for (const [key, label] of [['at25', '25 %'], ['at75', '75 %']] as const) {
+    const x = r.latency?.[key];
+    if (x) row(`publish→visible at ${label} of max (${x.rate} ev/s): p50 / p99 / p99.9`, `${ms(x.p50)} / ${ms(x.p99)} / ${ms(x.p999)}`);
+  }
+  if (r.rebuild) {
+    row(`rebuild of ${r.rebuild.events} events (projector runRebuild)`, `${formatSpread(r.rebuild.seconds, 1)} s = ${ev(r.rebuild.eventsPerSecond)}`);
+    row(`COPY of the rebuilt rows (${r.rebuild.rows} rows) out / into empty copies`, r.rebuild.copyError ? `failed: ${r.rebuild.copyError}` : `${r.rebuild.copyOutSeconds.toFixed(1)} s / ${r.rebuild.copyInSeconds.toFixed(1)} s (rebuild = ${r.rebuild.ratioToCopyIn.toFixed(1)} × COPY in)`);
+  }
+  if (r.api?.limit) row(`L_api view-api, dashboard queries at ${r.api.limit.rate} req/s, no ingest: p50 / p99`, `${ms(r.api.limit.p50)} / ${ms(r.api.limit.p99)}`);
+  if (r.api?.underIngest) row(`view-api under ingest at ${r.api.underIngest.ingestRate} ev/s: p50 / p99`, `${ms(r.api.underIngest.p50)} / ${ms(r.api.underIngest.p99)}`);
+  if (r.tracing?.on) row('sustained outbox → view, tracing on (Zipkin, always_on)', ev(r.tracing.on));
+  if (r.connect) row(`Kafka Connect peer (${r.connect.status})`, `${Math.round(r.connect.eventsPerSecond)} ev/s`);
+  lines.push('');
+  if (r.targets.length) {
+    lines.push('| target | threshold | measured | ratio | met |');
+    lines.push('|---|---|---|---|---|');
+    for (const t of r.targets) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${Number.isFinite(t.ratio) ? t.ratio.toFixed(2) : 'n/a'} | ${t.met === null ? 'n/a' : t.met ? 'yes' : '**no**'} |`);
+    lines.push('');
+  }
+  const failures = Object.entries(r.failures as Record<string, string>);
+  if (failures.length) {
+    lines.push('Failed steps:');
+    for (const [name, message] of failures) lines.push(`- ${name}: ${message.split('\n')[0]}`);
+    lines.push('');
+  }
+  for (const note of r.notes) lines.push(`- ${note}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,155 @@
+import type { ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { createInterface } from 'node:readline';
+import { FatalError, waitFor, type BenchContext } from './context.ts';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Tracing {
+  readonly on: boolean;
+}
+
+/** OTEL settings: on = every span to the stack's Zipkin, always sampled; off = SDK not started. */
+export function tracingEnv(ctx: BenchContext, tracing: Tracing): Record<string, string> {
+  return tracing.on
+    ? { OTEL_TRACES_EXPORTER: 'zipkin', OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${ctx.stack.zipkinUrl}/api/v2/spans`, OTEL_TRACES_SAMPLER: 'always_on' }
+    : { OTEL_SDK_DISABLED: 'true' };
+}
+
+/** Keeps the last lines a child wrote, to explain a failure without flooding the bench's output. */
+export function tail(child: ChildProcess, lines = 30): () => string {
+  const kept: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    createInterface({ input: stream }).on('line', (line) => {
+      kept.push(line);
+      if (kept.length > lines) kept.shift();
+    });
+  }
+  return () => kept.join('\n');
+}
+
+export interface RunningChild {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly output: () => string;
+}
+
+async function ready(ctx: BenchContext, what: string, child: ChildProcess, url: string, output: () => string): Promise<RunningChild> {
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  await waitFor(
+    `${what} at ${url}/readyz`,
+    async () => {
+      if (exited) throw new FatalError(`${what} exited:\n${output()}`);
+      const response = await fetch(`${url}/readyz`).catch(() => undefined);
+      return response?.ok ?? false;
+    },
+    120_000,
+    200,
+  ).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message}\n${output()}`);
+  });
+  return { child, url, output };
+}
+
+export interface ProjectorChild {
+  readonly viewSchema: string;
+  readonly groupId: string;
+  readonly pattern: string;
+  readonly tracing: Tracing;
+  readonly cpuProfileDir?: string;
+}
+
+/** The projector's own entry file (services/projector/src/main.ts) as a child process. */
+export async function startProjector(ctx: BenchContext, options: ProjectorChild): Promise<RunningChild> {
+  const port = await freePort();
+  const child = ctx.spawnTs(
+    'services/projector/src/main.ts',
+    {
+      ...ctx.kafkaEnv('projector'),
+      ...tracingEnv(ctx, options.tracing),
+      PORT: String(port),
+      DATABASE_URL: ctx.benchDatabaseUrl,
+      PASSERELLE_VIEW_SCHEMA: options.viewSchema,
+      PASSERELLE_REGISTRY_URL: ctx.stack.registryUrl,
+      PASSERELLE_CONSUMER_GROUP: options.groupId,
+      PASSERELLE_TOPIC_PATTERN: options.pattern,
+      PASSERELLE_DEAD_LETTER_TOPIC: `bench-${ctx.runId}.dead-letter.v1`,
+      LOG_LEVEL: 'warn',
+    },
+    [],
+    options.cpuProfileDir ? `--cpu-prof --cpu-prof-dir=${options.cpuProfileDir}` : '',
+  );
+  return ready(ctx, 'projector', child, `http://127.0.0.1:${port}`, tail(child));
+}
+
+/** bench/src/relay-process.ts: an OutboxRelay on one bench schema; resolves once it prints that it runs. */
+export async function startRelay(ctx: BenchContext, schema: string, batch: number, tracing: Tracing): Promise<RunningChild> {
+  const child = ctx.spawnTs('bench/src/relay-process.ts', {
+    ...ctx.kafkaEnv('admin'),
+    ...tracingEnv(ctx, tracing),
+    DATABASE_URL: ctx.benchDatabaseUrl,
+    PASSERELLE_REGISTRY_URL: ctx.stack.registryUrl,
+    BENCH_OUTBOX_SCHEMA: schema,
+    BENCH_RELAY_BATCH: String(batch),
+  });
+  const output = tail(child);
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('relay started')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the relay exited (${code}):\n${output()}`)));
+  });
+  return { child, url: '', output };
+}
+
+export const JWT_SECRET = 'bench-only-secret-0123456789abcdef0123456789';
+
+/** services/view-api/src/main.ts as a child process, serving one view schema of the bench database. */
+export async function startViewApi(ctx: BenchContext, viewSchema: string): Promise<RunningChild> {
+  const port = await freePort();
+  const child = ctx.spawnTs('services/view-api/src/main.ts', {
+    OTEL_SDK_DISABLED: 'true',
+    PORT: String(port),
+    DATABASE_URL: ctx.benchDatabaseUrl,
+    PASSERELLE_VIEW_SCHEMA: viewSchema,
+    PASSERELLE_VIEW_API_SCHEMA: `${viewSchema}_api`,
+    PASSERELLE_JWT_SECRET: JWT_SECRET,
+    // The bench is one credential sending far above the per-credential limit on purpose.
+    PASSERELLE_RATE_LIMIT_PER_MINUTE: '0',
+    LOG_LEVEL: 'warn',
+  });
+  return ready(ctx, 'view-api', child, `http://127.0.0.1:${port}`, tail(child));
+}
+
+export const ADAPTER_TOKEN = 'bench-ministry-token-0123456789abcdef0123';
+
+/** services/adapter-education/src/main.ts as a child process (its relay publishes to education.referrals.v1). */
+export async function startEducationAdapter(ctx: BenchContext, schema: string, tracing: Tracing): Promise<RunningChild> {
+  const port = await freePort();
+  const child = ctx.spawnTs('services/adapter-education/src/main.ts', {
+    ...ctx.kafkaEnv('education'),
+    ...tracingEnv(ctx, tracing),
+    PORT: String(port),
+    DATABASE_URL: ctx.benchDatabaseUrl,
+    PASSERELLE_DB_SCHEMA: schema,
+    PASSERELLE_REGISTRY_URL: ctx.stack.registryUrl,
+    PASSERELLE_MINISTRY_TOKEN: ADAPTER_TOKEN,
+    PASSERELLE_PSEUDONYM_KEY: 'bench-pseudonym-key-0123456789abcdef012345',
+    PASSERELLE_RATE_LIMIT_PER_MINUTE: '0',
+    LOG_LEVEL: 'warn',
+  });
+  return ready(ctx, 'adapter-education', child, `http://127.0.0.1:${port}`, tail(child));
+}

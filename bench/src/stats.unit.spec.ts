@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { formatSpread, median, percentiles, quantile, rate, spread } from './stats.ts';
+
+describe('bench statistics', () => {
+  it('takes the median of odd and even counts, whatever the input order', () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+
+  it('interpolates percentiles between closest ranks', () => {
+    const values = Array.from({ length: 101 }, (_, i) => i); // 0..100
+    expect(quantile(values, 0.99)).toBe(99);
+    expect(quantile(values, 0.25)).toBe(25);
+    expect(quantile([10, 20], 0.5)).toBe(15);
+    const p = percentiles(Array.from({ length: 1000 }, (_, i) => i + 1));
+    expect(p.p50).toBeCloseTo(500.5, 6);
+    expect(p.p99).toBeCloseTo(990.01, 6);
+    expect(p.p999).toBeCloseTo(999.001, 6);
+    expect(p.max).toBe(1000);
+    expect(p.count).toBe(1000);
+  });
+
+  it('reports median, min–max and interquartile range of repeated runs', () => {
+    const s = spread([30, 10, 20, 40, 50]);
+    expect(s).toMatchObject({ median: 30, min: 10, max: 50, iqr: 20, runs: 5 });
+    expect(formatSpread(s)).toBe('30 (10–50)');
+  });
+
+  it('reports no value rather than zero for an empty sample', () => {
+    expect(Number.isNaN(median([]))).toBe(true);
+    expect(spread([]).runs).toBe(0);
+    expect(formatSpread(spread([]))).toBe('n/a');
+    expect(() => quantile([1], 1.5)).toThrow(RangeError);
+  });
+
+  it('turns a count and milliseconds into events per second', () => {
+    expect(rate(5_000, 2_500)).toBe(2_000);
+    expect(rate(10, 0)).toBe(0);
+  });
+});
