@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, down, loadStackConfig, provision, status, up, type PartName } from '@passerelle/infra';
+import { REPO_ROOT, down, loadStackConfig, provision, status, up, type KafkaCredentialSet, type KafkaPrincipalName, type PartName } from '@passerelle/infra';
 import { ADAPTER_MINISTRIES, loadDevSecrets, type DevSecrets } from './dev-secrets.ts';
 import { runDemoScenario } from './demo/scenario.ts';
 
@@ -24,11 +24,26 @@ const SERVICE_PORTS: Readonly<Record<string, number>> = {
   'view-api': 8080,
 };
 
-/** What one service needs beyond the shared addresses: its port and, for adapters, its credentials. */
-function serviceEnvironment(name: string, secrets: DevSecrets): NodeJS.ProcessEnv {
+/** The Kafka principal a service connects as; none for services that do not use Kafka. */
+function kafkaPrincipalOf(name: string): KafkaPrincipalName | undefined {
+  if (name === 'projector') return 'projector';
+  return ADAPTER_MINISTRIES.find((m) => name === `adapter-${m}`);
+}
+
+/**
+ * What one service needs beyond the shared addresses: its port, for adapters their token and
+ * key, and for Kafka clients their own principal's SCRAM credentials (from the data folder).
+ */
+function serviceEnvironment(name: string, secrets: DevSecrets, kafkaCredentials: KafkaCredentialSet | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   const port = SERVICE_PORTS[name];
   if (port !== undefined) env['PORT'] = String(port);
+  const principal = kafkaPrincipalOf(name);
+  const credential = principal ? kafkaCredentials?.[principal] : undefined;
+  if (credential) {
+    env['PASSERELLE_KAFKA_USERNAME'] = credential.username;
+    env['PASSERELLE_KAFKA_PASSWORD'] = credential.password;
+  }
   const ministry = ADAPTER_MINISTRIES.find((m) => name === `adapter-${m}`);
   if (name === 'view-api') env['PASSERELLE_JWT_SECRET'] = secrets.jwtSecret;
   if (ministry) {
@@ -122,7 +137,8 @@ async function main(): Promise<void> {
   await provision(config, log);
 
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    // Credentials are per service (below): none is inherited from this shell.
+    ...Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'PASSERELLE_KAFKA_USERNAME' && key !== 'PASSERELLE_KAFKA_PASSWORD')),
     PASSERELLE_KAFKA_BROKERS: result.endpoints.kafkaBrokers.join(','),
     PASSERELLE_REGISTRY_URL: result.endpoints.registryUrl,
     PASSERELLE_ZIPKIN_URL: result.endpoints.zipkinUrl,
@@ -135,7 +151,7 @@ async function main(): Promise<void> {
   const chosen = discoverServices().filter((name) => wanted === 'all' || (wanted !== 'none' && wanted.split(',').map((s) => s.trim()).includes(name)));
   const secrets = loadDevSecrets(config.home);
   for (const name of chosen) {
-    const service = startService(name, { ...env, ...serviceEnvironment(name, secrets) });
+    const service = startService(name, { ...env, ...serviceEnvironment(name, secrets, result.endpoints.kafkaCredentials) });
     services.push(service);
     service.child.on('exit', (code, signal) => {
       if (!stopping) {

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import { ConfigError } from '@passerelle/config';
 import { ContractError } from '@passerelle/contracts';
-import { loadStackConfig } from './config.ts';
-import { provisionCommand, schemasCommand, topicsCommand } from './contract-commands.ts';
+import { adminConnectionOf, endpointsOf, loadStackConfig } from './config.ts';
+import { aclsCommand, provisionCommand, schemasCommand, topicsCommand } from './contract-commands.ts';
 import { StackError } from './errors.ts';
 import { PARTS, partNamed, type PartName } from './parts.ts';
 import { tailFile } from './processes.ts';
@@ -16,9 +16,11 @@ commands:
   down [part…]            stop what the stack runs (SIGTERM, then SIGKILL after 30 s)
   status                  one line per part: state, pid, ports, readiness, URL
   logs <part> [-n N] [-f] the last N lines (default 80) of a part's log; -f follows it
-  provision               topics apply, then schemas register (what npm start and npm test do after up)
+  provision               topics apply, acls apply, then schemas register (what npm start and npm test do after up)
   topics apply            create the topics of infra/topics/topics.json and set their declared config
   topics check            exit 1 when a topic is missing or differs from its declaration
+  acls apply              make the broker's ACLs exactly those of infra/topics/acls.json (as admin)
+  acls check              exit 1 naming each missing or unexpected ACL binding
   schemas register        register every event schema (subject = record name) under FULL_TRANSITIVE
   schemas check           exit 1 naming each schema the registry would refuse, and why
 
@@ -76,6 +78,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return provisionCommand(config, log);
     case 'topics':
       return topicsCommand(rest[0], config, log);
+    case 'acls':
+      return aclsCommand(rest[0], adminConnectionOf(endpointsOf(config)), log);
     case 'schemas':
       return schemasCommand(rest[0], config, log);
     default:

@@ -4,6 +4,8 @@ import { KAFKA_LOCAL_ONLY_SETTINGS, ZIPKIN_ENVIRONMENT, kafkaBrokerSettings, reg
 
 interface ComposeService {
   image?: string;
+  command?: string | string[];
+  working_dir?: string;
   environment?: Record<string, string | number | boolean>;
   ports?: string[];
 }
@@ -12,8 +14,37 @@ interface ComposeFile {
   services?: Record<string, ComposeService>;
 }
 
-/** Compose settings that differ from the local stack by design: container addresses. */
-const KAFKA_COMPOSE_ONLY = ['KAFKA_LISTENERS', 'KAFKA_ADVERTISED_LISTENERS', 'KAFKA_LISTENER_SECURITY_PROTOCOL_MAP', 'KAFKA_INTER_BROKER_LISTENER_NAME', 'KAFKA_CONTROLLER_QUORUM_VOTERS', 'KAFKA_LOG_DIRS'];
+/**
+ * Compose settings that differ from the local stack by design: container addresses, and the
+ * listeners' SCRAM logins (named after compose's listeners; the local stack writes its own,
+ * with the generated admin password, into server.properties).
+ */
+const KAFKA_COMPOSE_ONLY = [
+  'KAFKA_LISTENERS',
+  'KAFKA_ADVERTISED_LISTENERS',
+  'KAFKA_LISTENER_SECURITY_PROTOCOL_MAP',
+  'KAFKA_INTER_BROKER_LISTENER_NAME',
+  'KAFKA_CONTROLLER_QUORUM_VOTERS',
+  'KAFKA_LOG_DIRS',
+  'KAFKA_LISTENER_NAME_INTERNAL_SCRAM___SHA___512_SASL_JAAS_CONFIG',
+  'KAFKA_LISTENER_NAME_HOST_SCRAM___SHA___512_SASL_JAAS_CONFIG',
+  // The image's own variable (not a broker setting): the id kafka-format formatted the volume with.
+  'CLUSTER_ID',
+];
+
+/** Every compose listener but the controller's requires SASL, as the local stack's client listener does. */
+function kafkaListenerDrift(kafkaEnv: Record<string, string>): string[] {
+  const drift: string[] = [];
+  const map = Object.fromEntries((kafkaEnv['KAFKA_LISTENER_SECURITY_PROTOCOL_MAP'] ?? '').split(',').map((entry) => entry.split(':') as [string, string]));
+  for (const [listener, protocol] of Object.entries(map)) {
+    if (listener === 'CONTROLLER') continue;
+    if (protocol !== 'SASL_PLAINTEXT' && protocol !== 'SASL_SSL') drift.push(`kafka listener ${listener}: compose has ${protocol}, the local stack requires SASL (SASL_PLAINTEXT or SASL_SSL)`);
+    const jaas = kafkaEnv[`KAFKA_LISTENER_NAME_${listener}_SCRAM___SHA___512_SASL_JAAS_CONFIG`];
+    if (!jaas?.startsWith('org.apache.kafka.common.security.scram.ScramLoginModule required')) drift.push(`kafka listener ${listener}: compose has no SCRAM-SHA-512 login (KAFKA_LISTENER_NAME_${listener}_SCRAM___SHA___512_SASL_JAAS_CONFIG)`);
+  }
+  if (Object.keys(map).length === 0) drift.push('kafka setting KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: missing from compose');
+  return drift;
+}
 
 function hostPort(service: ComposeService | undefined): number | undefined {
   const first = service?.ports?.[0];
@@ -30,12 +61,43 @@ function env(service: ComposeService | undefined): Record<string, string> {
   return Object.fromEntries(Object.entries(service?.environment ?? {}).map(([k, v]) => [k, String(v)]));
 }
 
+/** A compose service that runs one of the repository's services (`services/<name>`). */
+function runsAppService(service: ComposeService): boolean {
+  const command = Array.isArray(service.command) ? service.command.join(' ') : (service.command ?? '');
+  return `${service.working_dir ?? ''} ${command}`.includes('services/');
+}
+
+/**
+ * Every application service exports its traces to the stack's Zipkin, as `npm start` sets it
+ * up: OTEL_TRACES_EXPORTER=zipkin and an endpoint on Zipkin's port at /api/v2/spans.
+ */
+function tracingDrift(services: Record<string, ComposeService>, config: StackConfig): string[] {
+  const drift: string[] = [];
+  for (const [name, service] of Object.entries(services)) {
+    if (!runsAppService(service)) continue;
+    const vars = env(service);
+    if (vars['OTEL_TRACES_EXPORTER'] !== 'zipkin') drift.push(`${name} OTEL_TRACES_EXPORTER: compose has ${JSON.stringify(vars['OTEL_TRACES_EXPORTER'])}, npm start "zipkin"`);
+    let endpoint: URL | undefined;
+    try {
+      endpoint = new URL(vars['OTEL_EXPORTER_ZIPKIN_ENDPOINT'] ?? '');
+    } catch {
+      endpoint = undefined;
+    }
+    const port = endpoint ? Number(endpoint.port || 80) : undefined;
+    if (!endpoint || endpoint.pathname !== '/api/v2/spans' || (port !== config.zipkin.port && port !== 9411)) {
+      drift.push(`${name} OTEL_EXPORTER_ZIPKIN_ENDPOINT: compose has ${JSON.stringify(vars['OTEL_EXPORTER_ZIPKIN_ENDPOINT'])}, expected Zipkin's /api/v2/spans on port ${config.zipkin.port}`);
+    }
+  }
+  return drift;
+}
+
 /**
  * Every difference between docker-compose.yml and the local stack's configuration, one line
  * each; empty when they agree. `config` should carry the defaults (no variables set).
  */
 export function composeDrift(composeYaml: string, config: StackConfig): string[] {
-  const compose = parse(composeYaml) as ComposeFile;
+  // Merge keys (`<<: *otel`) are how the services share their tracing settings.
+  const compose = parse(composeYaml, { merge: true }) as ComposeFile;
   const services = compose.services ?? {};
   const drift: string[] = [];
   const expect = (what: string, actual: unknown, expected: unknown): void => {
@@ -68,6 +130,8 @@ export function composeDrift(composeYaml: string, config: StackConfig): string[]
     if (!known.has(key) && !KAFKA_COMPOSE_ONLY.includes(key)) drift.push(`kafka setting ${key}: set in compose, absent from the local stack`);
   }
 
+  drift.push(...kafkaListenerDrift(kafkaEnv));
+
   const registryEnv = env(registry);
   for (const [key, value] of Object.entries(registryEnvironment(config))) {
     if (key === 'APICURIO_DATASOURCE_URL') {
@@ -81,5 +145,6 @@ export function composeDrift(composeYaml: string, config: StackConfig): string[]
   for (const [key, value] of Object.entries(ZIPKIN_ENVIRONMENT)) expect(`zipkin ${key}`, zipkinEnv[key], value);
 
   expect('postgres database', env(postgres)['POSTGRES_DB'], new URL(config.databaseUrl).pathname.slice(1));
+  drift.push(...tracingDrift(services, config));
   return drift;
 }

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { EnvReader, type EnvSource } from '@passerelle/config';
+import { readCredentials, saslOf, type KafkaConnection, type KafkaCredentialMap, type KafkaCredentialSet } from './kafka-credentials.ts';
 
 /** Versions of the servers the local stack runs; docker-compose.yml pins the same ones. */
 export const VERSIONS = {
@@ -71,13 +72,25 @@ export interface StackEndpoints {
   readonly registryUrl: string;
   readonly zipkinUrl: string;
   readonly databaseUrl: string;
+  /**
+   * SCRAM credentials per principal, from the data folder (generated at the first `up`).
+   * Absent for a data folder a PLAINTEXT broker of an earlier version still runs from.
+   */
+  readonly kafkaCredentials?: KafkaCredentialSet;
 }
 
 export function endpointsOf(config: StackConfig): StackEndpoints {
+  const credentials = readCredentials(config);
   return {
     kafkaBrokers: [`${config.host}:${config.kafka.port}`],
     registryUrl: `http://${config.host}:${config.registry.port}/apis/ccompat/v7`,
     zipkinUrl: `http://${config.host}:${config.zipkin.port}`,
     databaseUrl: config.databaseUrl,
+    ...(credentials ? { kafkaCredentials: credentials } : {}),
   };
+}
+
+/** How infra's own admin operations (topics, ACLs) reach the broker: as the admin principal. */
+export function adminConnectionOf(endpoints: { readonly kafkaBrokers: readonly string[]; readonly kafkaCredentials?: KafkaCredentialMap | undefined }): KafkaConnection {
+  return { brokers: endpoints.kafkaBrokers, sasl: saslOf(endpoints.kafkaCredentials, 'admin') };
 }

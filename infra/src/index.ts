@@ -1,4 +1,4 @@
-export { loadStackConfig, endpointsOf, VERSIONS, REPO_ROOT } from './config.ts';
+export { loadStackConfig, endpointsOf, adminConnectionOf, VERSIONS, REPO_ROOT } from './config.ts';
 export type { StackConfig, StackEndpoints } from './config.ts';
 export { up, down, status, logFileOf } from './stack.ts';
 export type { UpResult, PartStatus, Log } from './stack.ts';
@@ -23,3 +23,28 @@ export {
   DECLARED_CONFIGS,
 } from './topics.ts';
 export type { TopicDeclaration, TopicDrift, ObservedTopic, ApplyResult, DeclaredConfig } from './topics.ts';
+export {
+  ACLS_FILE,
+  applyAcls,
+  checkAcls,
+  diffAcls,
+  hasAclDrift,
+  describeAclDrift,
+  describeBinding,
+  describeAllAcls,
+  loadAclDeclarations,
+  parseAclDeclarations,
+  AclDeclarationError,
+  AclDriftError,
+} from './acls.ts';
+export type { AclBinding, AclDrift, AclApplyResult } from './acls.ts';
+export {
+  KAFKA_PRINCIPALS,
+  MINISTRY_PRINCIPALS,
+  credentialsFile,
+  readCredentials,
+  readCredentialsFile,
+  ensureCredentials,
+  saslOf,
+} from './kafka-credentials.ts';
+export type { KafkaPrincipalName, KafkaCredential, KafkaCredentialSet, KafkaCredentialMap, KafkaSasl, KafkaConnection } from './kafka-credentials.ts';

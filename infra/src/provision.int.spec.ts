@@ -1,10 +1,12 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import kafkajs from 'kafkajs';
 import { checkAll, RegistryClient } from '@passerelle/contracts';
+import { adminConnectionOf } from './config.ts';
 import { provisionEndpoints, type ProvisionResult } from './provision.ts';
 import { checkTopics, DECLARED_CONFIGS, loadTopicDeclarations } from './topics.ts';
 
 const stack = inject('stack');
+const connection = adminConnectionOf(stack);
 const declared = loadTopicDeclarations();
 let result: ProvisionResult;
 const logged: string[] = [];
@@ -17,11 +19,16 @@ beforeAll(async () => {
 describe('provision on the real stack', () => {
   it('leaves every declared topic on the broker, matching its declaration', async () => {
     expect(result.topics.drift).toEqual([]);
-    expect(await checkTopics(stack.kafkaBrokers, declared)).toEqual([]);
+    expect(await checkTopics(connection, declared)).toEqual([]);
   });
 
   it('creates topics whose partitions and configs the broker itself reports as declared', async () => {
-    const admin = new kafkajs.Kafka({ clientId: 'provision-int', brokers: stack.kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
+    const admin = new kafkajs.Kafka({
+      clientId: 'provision-int',
+      brokers: [...connection.brokers],
+      logLevel: kafkajs.logLevel.NOTHING,
+      ...(connection.sasl ? { sasl: { ...connection.sasl } } : {}),
+    }).admin();
     await admin.connect();
     try {
       const names = declared.map((t) => t.name);

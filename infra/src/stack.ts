@@ -52,7 +52,11 @@ export async function up(config: StackConfig, log: Log, only: readonly PartName[
 
   for (const part of parts) {
     const state = stateOf(runDir(config), part.name);
-    if (state.kind === 'running') {
+    if (state.kind === 'running' && part.needsSetup?.(config)) {
+      log(`${part.name}: running (pid ${state.pid}) without set-up this version needs (a data folder from before SASL/SCRAM): restarting it`);
+      await stopProcess(state.pid, 30_000);
+      removePid(runDir(config), part.name);
+    } else if (state.kind === 'running') {
       log(`${part.name}: already running (pid ${state.pid})`);
       alreadyRunning.push(part.name);
       continue;
@@ -76,13 +80,25 @@ export async function up(config: StackConfig, log: Log, only: readonly PartName[
   }
 
   const artifacts = resolveArtifacts(config.home, log);
-  for (const part of toStart) {
+  const launch = async (part: Part): Promise<void> => {
     await part.prepare(config, artifacts, prerequisites.runtimes, log);
-    const launch = part.launch(config, artifacts, prerequisites.runtimes);
-    const pid = startDetached({ part: part.name, ...launch, logFile: logFileOf(config, part.name), runDir: runDir(config) });
-    started.push(part.name);
+    const how = part.launch(config, artifacts, prerequisites.runtimes);
+    const pid = startDetached({ part: part.name, ...how, logFile: logFileOf(config, part.name), runDir: runDir(config) });
     log(`${part.name}: started ${part.title} (pid ${pid}), log in ${path.relative(process.cwd(), logFileOf(config, part.name))}`);
+  };
+  for (const part of toStart) {
+    await launch(part);
+    started.push(part.name);
   }
+  await Promise.all(
+    toStart.map(async (part) => {
+      if (!(await part.afterLaunch?.(config, artifacts, prerequisites.runtimes, log))) return;
+      const state = stateOf(runDir(config), part.name);
+      if (state.kind === 'running') await stopProcess(state.pid, 30_000);
+      removePid(runDir(config), part.name);
+      await launch(part);
+    }),
+  );
   await waitReady(config, parts, log);
   return { started, alreadyRunning, endpoints: endpointsOf(config), millis: Date.now() - began };
 }

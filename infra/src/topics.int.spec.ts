@@ -1,9 +1,12 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import kafkajs from 'kafkajs';
 import { randomBytes } from 'node:crypto';
+import { adminConnectionOf } from './config.ts';
 import { applyTopics, checkTopics, type TopicDeclaration } from './topics.ts';
 
 const stack = inject('stack');
+// Infra's admin operations connect as the admin principal.
+const connection = adminConnectionOf(stack);
 // infra cannot depend on @passerelle/testing (which depends on infra), so it makes its own unique names.
 const prefix = `test-topics-${randomBytes(4).toString('hex')}`;
 const declared: TopicDeclaration[] = ['referrals', 'service-gaps'].map((family) => ({
@@ -16,7 +19,7 @@ const declared: TopicDeclaration[] = ['referrals', 'service-gaps'].map((family) 
 }));
 const [first, second] = declared as [TopicDeclaration, TopicDeclaration];
 
-const kafka = new kafkajs.Kafka({ clientId: 'topics-int', brokers: stack.kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING });
+const kafka = new kafkajs.Kafka({ clientId: 'topics-int', brokers: [...connection.brokers], logLevel: kafkajs.logLevel.NOTHING, ...(connection.sasl ? { sasl: { ...connection.sasl } } : {}) });
 
 afterAll(async () => {
   const admin = kafka.admin();
@@ -36,22 +39,22 @@ describe('topics on the real broker', () => {
     });
     await admin.disconnect();
 
-    expect(await checkTopics(stack.kafkaBrokers, declared)).toEqual([
+    expect(await checkTopics(connection, declared)).toEqual([
       { topic: first.name, kind: 'partitions', expected: '3', actual: '1' },
       { topic: first.name, kind: 'config', expected: 'retention.ms=604800000', actual: 'retention.ms=1000' },
       { topic: second.name, kind: 'missing', expected: 'present', actual: 'absent' },
     ]);
 
-    const result = await applyTopics(stack.kafkaBrokers, declared);
+    const result = await applyTopics(connection, declared);
 
     expect(result.created).toEqual([second.name]);
     expect(result.reconfigured).toEqual([first.name]);
     expect(result.drift).toEqual([{ topic: first.name, kind: 'partitions', expected: '3', actual: '1' }]);
-    expect(await checkTopics(stack.kafkaBrokers, [second])).toEqual([]);
+    expect(await checkTopics(connection, [second])).toEqual([]);
   });
 
   it('is idempotent: applying again creates and changes nothing', async () => {
-    const result = await applyTopics(stack.kafkaBrokers, [second]);
+    const result = await applyTopics(connection, [second]);
     expect(result).toEqual({ created: [], reconfigured: [], drift: [] });
   });
 });

@@ -4,6 +4,7 @@ import kafkajs from 'kafkajs';
 import { DEAD_LETTER_TOPIC, MINISTRY_TOPIC_PREFIXES, TOPIC_FAMILIES, topicName, type TopicFamily, type TopicOwner } from '@passerelle/contracts';
 import { REPO_ROOT } from './config.ts';
 import { StackError } from './errors.ts';
+import type { KafkaConnection } from './kafka-credentials.ts';
 
 export const TOPICS_FILE = path.join(REPO_ROOT, 'infra', 'topics', 'topics.json');
 
@@ -143,8 +144,15 @@ export function diffTopics(declared: readonly TopicDeclaration[], observed: Read
 
 type Admin = ReturnType<kafkajs.Kafka['admin']>;
 
-async function withAdmin<T>(brokers: readonly string[], use: (admin: Admin) => Promise<T>): Promise<T> {
-  const kafka = new kafkajs.Kafka({ clientId: 'passerelle-infra-topics', brokers: [...brokers], logLevel: kafkajs.logLevel.NOTHING, retry: { retries: 3 } });
+/** An admin client as the connection's principal (infra connects as admin), used then closed. */
+export async function withAdmin<T>(connection: KafkaConnection, use: (admin: Admin) => Promise<T>, clientId = 'passerelle-infra-topics'): Promise<T> {
+  const kafka = new kafkajs.Kafka({
+    clientId,
+    brokers: [...connection.brokers],
+    logLevel: kafkajs.logLevel.NOTHING,
+    retry: { retries: 3 },
+    ...(connection.sasl ? { sasl: { ...connection.sasl } } : {}),
+  });
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -178,8 +186,8 @@ async function observe(admin: Admin, names: readonly string[]): Promise<Map<stri
 }
 
 /** Drift between the declaration and the broker; empty when they match. */
-export async function checkTopics(brokers: readonly string[], declared: readonly TopicDeclaration[] = loadTopicDeclarations()): Promise<TopicDrift[]> {
-  return withAdmin(brokers, async (admin) => diffTopics(declared, await observe(admin, declared.map((t) => t.name))));
+export async function checkTopics(connection: KafkaConnection, declared: readonly TopicDeclaration[] = loadTopicDeclarations()): Promise<TopicDrift[]> {
+  return withAdmin(connection, async (admin) => diffTopics(declared, await observe(admin, declared.map((t) => t.name))));
 }
 
 export interface ApplyResult {
@@ -195,11 +203,11 @@ export interface ApplyResult {
  * partitions and breaks per-key order, so that stays a deliberate operation.
  */
 export async function applyTopics(
-  brokers: readonly string[],
+  connection: KafkaConnection,
   declared: readonly TopicDeclaration[] = loadTopicDeclarations(),
   log: (message: string) => void = () => {},
 ): Promise<ApplyResult> {
-  return withAdmin(brokers, async (admin) => {
+  return withAdmin(connection, async (admin) => {
     const before = diffTopics(declared, await observe(admin, declared.map((t) => t.name)));
     const missing = new Set(before.filter((d) => d.kind === 'missing').map((d) => d.topic));
     const toCreate = declared.filter((t) => missing.has(t.name));

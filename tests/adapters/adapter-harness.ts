@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import knex, { type Knex } from 'knex';
-import { Kafka, logLevel } from 'kafkajs';
 import type { RunningAdapter, StartOptions } from '@passerelle/adapter';
 import { LogCapture, testAdapterConfig } from '@passerelle/adapter/testing';
 import * as childWelfare from '@passerelle/adapter-child-welfare';
@@ -10,6 +9,8 @@ import * as education from '@passerelle/adapter-education';
 import * as health from '@passerelle/adapter-health';
 import * as justice from '@passerelle/adapter-justice';
 import { EventSerde, RegistryClient, type DecodedEvent } from '@passerelle/contracts';
+import { createKafka } from '@passerelle/kafka';
+import { kafkaOptionsFor, type KafkaStack } from '@passerelle/testing';
 
 export const ADAPTER_NAMES = ['justice', 'child-welfare', 'health', 'education', 'coordination-office'] as const;
 export type AdapterName = (typeof ADAPTER_NAMES)[number];
@@ -26,18 +27,20 @@ export interface StartedAdapter {
   readonly logs: LogCapture;
 }
 
-export interface StackAddresses {
+export interface StackAddresses extends KafkaStack {
   readonly databaseUrl: string;
-  readonly kafkaBrokers: readonly string[];
   readonly registryUrl: string;
 }
 
-/** Starts the named adapters in-process on port 0, each with a fresh token and key, in its default schema of `stack.databaseUrl`. */
+/**
+ * Starts the named adapters in-process on port 0, each with a fresh token and key, in its default
+ * schema of `stack.databaseUrl`, connecting to Kafka as its own ministry's principal.
+ */
 export async function startAdapters(stack: StackAddresses, names: readonly AdapterName[] = ADAPTER_NAMES, options: StartOptions = {}): Promise<Record<AdapterName, StartedAdapter>> {
   const started = await Promise.all(
     names.map(async (name) => {
       const schema = `adapter_${name.replace(/-/g, '_')}`;
-      const config = testAdapterConfig(stack, { databaseSchema: schema, logLevel: 'debug' });
+      const config = testAdapterConfig(stack, { databaseSchema: schema, logLevel: 'debug', kafkaSasl: kafkaOptionsFor(stack, name, `adapter-${name}`).sasl });
       const logs = new LogCapture();
       const running = await MODULES[name].start(config, { relayPollIntervalMs: 100, relayMaxBackoffMs: 1_000, logDestination: logs, ...options });
       return { name, url: running.url, token: config.ministryToken, schema, running, logs } satisfies StartedAdapter;
@@ -75,12 +78,13 @@ export interface ConsumedMessage {
 }
 
 /**
- * Reads `topics` from the beginning with a group of its own until every wanted eventId has
+ * Reads `topics` from the beginning (as admin) with a group of its own until every wanted eventId has
  * arrived (topics are shared, so others' events are skipped), then waits `settleMs` more so a
  * duplicate right behind would be seen too.
  */
-export async function consumeEventIds(brokers: readonly string[], topics: readonly string[], wanted: ReadonlySet<string>, timeoutMs = 60_000, settleMs = 1_500): Promise<ConsumedMessage[]> {
-  const kafka = new Kafka({ clientId: 'adapter-tests', brokers: [...brokers], logLevel: logLevel.NOTHING });
+export async function consumeEventIds(stack: KafkaStack, topics: readonly string[], wanted: ReadonlySet<string>, timeoutMs = 60_000, settleMs = 1_500): Promise<ConsumedMessage[]> {
+  // Reading back is verification, not an adapter's right (no ministry principal may read): as admin.
+  const kafka = createKafka(kafkaOptionsFor(stack, 'admin', 'adapter-tests'));
   const consumer = kafka.consumer({ groupId: `adapter-test-${randomBytes(4).toString('hex')}` });
   const seen: ConsumedMessage[] = [];
   await consumer.connect();

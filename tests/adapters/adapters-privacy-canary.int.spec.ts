@@ -133,7 +133,7 @@ describe('personal values never leave an adapter', () => {
     for (const answer of refused) expect(answer.status).toBe(400);
     const ids = new Set(sent.flatMap((answer) => eventIdsOf(answer.body)));
     messages = await consumeEventIds(
-      stack.kafkaBrokers,
+      stack,
       ['justice.referrals.v1', 'child-welfare.referrals.v1', 'health.referrals.v1', 'education.referrals.v1', 'education.service-gaps.v1', 'coordination-office.initiative-milestones.v1'],
       ids,
     );

@@ -38,7 +38,7 @@ describe('ministry adapters publish what they accept', () => {
     for (const answer of answers) expect(answer.status, JSON.stringify(answer.body)).toBe(202);
     const ids = answers.map((a) => eventIdsOf(a.body)[0] as string);
     const topics = ['justice', 'child-welfare', 'health', 'education'].map((m) => `${m}.referrals.v1`);
-    const messages = await consumeEventIds(stack.kafkaBrokers, topics, new Set(ids));
+    const messages = await consumeEventIds(stack, topics, new Set(ids));
     const decoded = await decodeAll(stack.registryUrl, messages);
     expect(decoded).toHaveLength(4);
     posts.forEach((p, i) => {
@@ -55,7 +55,7 @@ describe('ministry adapters publish what they accept', () => {
     const answer = await post(adapters['coordination-office'].url, '/initiative-milestones', { initiativeId: 'S2016-P4-04', status: 'reached', recordedAt: '2025-03-01T12:00:00Z', measure: { unit: 'organizations_funded', quantity: 14 } }, { token: adapters['coordination-office'].token });
 
     expect(answer.status).toBe(202);
-    const [message] = await consumeEventIds(stack.kafkaBrokers, ['coordination-office.initiative-milestones.v1'], new Set(eventIdsOf(answer.body)));
+    const [message] = await consumeEventIds(stack, ['coordination-office.initiative-milestones.v1'], new Set(eventIdsOf(answer.body)));
     const [event] = await decodeAll(stack.registryUrl, message ? [message] : []);
     expect(event).toMatchObject({ type: 'InitiativeMilestoneRecorded', key: 'S2016-P4-04', payload: { initiativeId: 'S2016-P4-04', status: 'REACHED', measure: { unit: 'ORGANIZATIONS_FUNDED', quantity: 14 } } });
   });
@@ -73,7 +73,7 @@ describe('ministry adapters publish what they accept', () => {
     const referralId = (created.body['events'] as { key: string }[])[0]?.key;
     const gapId = (gap.body['events'] as { key: string }[])[0]?.key;
     const ids = [status, withdrawn, resolved].map((a) => eventIdsOf(a.body)[0] as string);
-    const decoded = await decodeAll(stack.registryUrl, await consumeEventIds(stack.kafkaBrokers, ['justice.referrals.v1', 'justice.service-gaps.v1'], new Set(ids)));
+    const decoded = await decodeAll(stack.registryUrl, await consumeEventIds(stack, ['justice.referrals.v1', 'justice.service-gaps.v1'], new Set(ids)));
     expect(decoded.find((d) => d.type === 'ReferralStatusChanged')).toMatchObject({ key: referralId, payload: { status: 'DECLINED', reasonCode: 'CAPACITY_FULL' } });
     expect(decoded.find((d) => d.type === 'ConsentWithdrawn')).toMatchObject({ key: referralId });
     expect(decoded.find((d) => d.type === 'ServiceGapResolved')).toMatchObject({ key: gapId, payload: { resolution: 'SERVICE_ADDED' } });

@@ -3,11 +3,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { REPO_ROOT } from '@passerelle/infra';
 import { post } from '@passerelle/adapter/testing';
-import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
+import { createTestDatabase, kafkaEnvFor, type TestDatabase } from '@passerelle/testing';
 import { eventIdsOf, openDatabase } from '../adapters/adapter-harness.ts';
 
 async function freePort(): Promise<number> {
@@ -25,7 +26,11 @@ interface Started {
 }
 
 function runMain(service: string, env: Record<string, string>): Started {
-  const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(REPO_ROOT, 'services', service, 'src', 'main.ts')], {
+  // Node itself with tsx's loader, not the tsx CLI: the CLI relays SIGTERM and SIGKILLs the child
+  // when it does not acknowledge within 30 ms, which a busy machine (or a SASL handshake in
+  // flight) easily exceeds; the adapter must receive the SIGTERM itself.
+  const loader = pathToFileURL(path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+  const child = spawn(process.execPath, ['--import', loader, path.join(REPO_ROOT, 'services', service, 'src', 'main.ts')], {
     cwd: path.join(REPO_ROOT, 'services', service),
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', OTEL_TRACES_EXPORTER: 'none', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -72,7 +77,7 @@ describe('an adapter process', () => {
     const started = runMain('adapter-justice', {
       PORT: String(port),
       DATABASE_URL: database.url,
-      PASSERELLE_KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+      ...kafkaEnvFor(stack, 'justice'),
       PASSERELLE_REGISTRY_URL: stack.registryUrl,
       PASSERELLE_MINISTRY_TOKEN: token,
       PASSERELLE_PSEUDONYM_KEY: randomBytes(24).toString('hex'),

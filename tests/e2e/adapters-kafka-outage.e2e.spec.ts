@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
-import { applyTopics, down, endpointsOf, loadStackConfig, up, type StackConfig } from '@passerelle/infra';
+import { adminConnectionOf, applyAcls, applyTopics, down, endpointsOf, loadStackConfig, up, type StackConfig, type StackEndpoints } from '@passerelle/infra';
 import { post } from '@passerelle/adapter/testing';
 import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
 import { ADAPTER_NAMES, consumeEventIds, eventIdsOf, openDatabase, startAdapters, stopAdapters, type AdapterName, type StartedAdapter } from '../adapters/adapter-harness.ts';
@@ -67,7 +67,7 @@ describe('adapters during a Kafka outage', () => {
   const lines: string[] = [];
   const log = (message: string): void => void lines.push(message);
   let config: StackConfig;
-  let brokers: string[];
+  let endpoints: StackEndpoints;
   let database: TestDatabase;
   let db: Knex;
   let adapters: Record<AdapterName, StartedAdapter> | undefined;
@@ -76,12 +76,14 @@ describe('adapters during a Kafka outage', () => {
     // A private broker: the shared one serves other engineers' tests and is never stopped.
     config = loadStackConfig({ PASSERELLE_HOME: home, PASSERELLE_KAFKA_PORT: String(await freePort()), PASSERELLE_KAFKA_CONTROLLER_PORT: String(await freePort()), DATABASE_URL: stack.databaseUrl });
     await up(config, log, ['kafka']);
-    brokers = endpointsOf(config).kafkaBrokers;
-    const applied = await applyTopics(brokers);
+    // The private broker requires SASL/SCRAM like the shared one: topics and ACLs as admin.
+    endpoints = endpointsOf(config);
+    const applied = await applyTopics(adminConnectionOf(endpoints));
     expect(applied.drift).toEqual([]);
+    expect((await applyAcls(adminConnectionOf(endpoints))).drift).toEqual({ missing: [], unexpected: [] });
     database = await createTestDatabase(stack.databaseUrl, 'adapters_outage');
     db = openDatabase(database.url);
-    adapters = await startAdapters({ databaseUrl: database.url, kafkaBrokers: brokers, registryUrl: stack.registryUrl });
+    adapters = await startAdapters({ databaseUrl: database.url, kafkaBrokers: endpoints.kafkaBrokers, kafkaCredentials: endpoints.kafkaCredentials, registryUrl: stack.registryUrl });
   });
 
   afterAll(async () => {
@@ -149,8 +151,8 @@ describe('adapters during a Kafka outage', () => {
     await up(config, log, ['kafka']);
     expect(await drained(90_000), 'the outbox drained after Kafka came back').toBe(true);
     const accepted = [...before, ...during];
-    const topics = (await applyTopics(brokers)).drift.length === 0 ? ADAPTER_NAMES.flatMap((m) => ['referrals', 'service-gaps', 'initiative-milestones'].map((f) => `${m}.${f}.v1`)) : [];
-    const messages = await consumeEventIds(brokers, topics, new Set(accepted), 60_000, 3_000);
+    const topics = (await applyTopics(adminConnectionOf(endpoints))).drift.length === 0 ? ADAPTER_NAMES.flatMap((m) => ['referrals', 'service-gaps', 'initiative-milestones'].map((f) => `${m}.${f}.v1`)) : [];
+    const messages = await consumeEventIds(endpoints, topics, new Set(accepted), 60_000, 3_000);
 
     expect(during.length).toBeGreaterThanOrEqual(25);
     expect(new Set(accepted).size).toBe(accepted.length);

@@ -28,9 +28,26 @@ describe('docker-compose.yml', () => {
     ]);
   });
 
+  it('is reported as drifted when the broker would accept clients without SASL or without the authorizer', () => {
+    const drifted = composeYaml
+      .replace('HOST:SASL_PLAINTEXT,INTERNAL:SASL_PLAINTEXT', 'HOST:PLAINTEXT,INTERNAL:SASL_PLAINTEXT')
+      .replace('KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND: "false"', 'KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND: "true"');
+
+    expect(composeDrift(drifted, defaults)).toEqual([
+      'kafka setting allow.everyone.if.no.acl.found: compose has "true", the local stack "false"',
+      'kafka listener HOST: compose has PLAINTEXT, the local stack requires SASL (SASL_PLAINTEXT or SASL_SSL)',
+    ]);
+  });
+
   it('is reported as drifted when compose sets a broker setting the local stack lacks', () => {
     const drifted = composeYaml.replace('KAFKA_NUM_PARTITIONS: "3"', 'KAFKA_NUM_PARTITIONS: "3"\n      KAFKA_LOG_RETENTION_HOURS: "1"');
 
     expect(composeDrift(drifted, defaults)).toEqual(['kafka setting KAFKA_LOG_RETENTION_HOURS: set in compose, absent from the local stack']);
+  });
+
+  it('is reported as drifted when a service does not export its traces to Zipkin', () => {
+    const drifted = composeYaml.replace('OTEL_TRACES_EXPORTER: zipkin', 'OTEL_TRACES_EXPORTER: none');
+
+    expect(composeDrift(drifted, defaults)).toContain('view-api OTEL_TRACES_EXPORTER: compose has "none", npm start "zipkin"');
   });
 });

@@ -8,7 +8,7 @@ import { trace } from '@opentelemetry/api';
 import { TracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { createTestDatabase, uniqueName, type TestDatabase } from '@passerelle/testing';
+import { createTestDatabase, kafkaOptionsFor, uniqueName, type TestDatabase } from '@passerelle/testing';
 
 const stack = inject('stack');
 
@@ -33,7 +33,9 @@ describe('the local stack', () => {
     );
     expect(schemaId).toBeGreaterThan(0);
 
-    const kafka = new Kafka({ clientId: 'smoke', brokers: stack.kafkaBrokers, logLevel: logLevel.NOTHING });
+    // A throw-away topic: created, written and read as admin (no ACL covers test names).
+    const options = kafkaOptionsFor(stack, 'admin', 'smoke');
+    const kafka = new Kafka({ ...options, brokers: [...options.brokers], ...(options.sasl ? { sasl: { ...options.sasl } } : {}), logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });

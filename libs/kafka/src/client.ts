@@ -1,11 +1,34 @@
 import { Kafka, Partitioners, logLevel, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from '@passerelle/logging';
 
+/** SCRAM-SHA-512 credentials of one principal. */
+export interface KafkaSasl {
+  readonly mechanism: 'scram-sha-512';
+  readonly username: string;
+  readonly password: string;
+}
+
+export const KAFKA_USERNAME_VARIABLE = 'PASSERELLE_KAFKA_USERNAME';
+export const KAFKA_PASSWORD_VARIABLE = 'PASSERELLE_KAFKA_PASSWORD';
+
+/**
+ * The service's Kafka credentials from PASSERELLE_KAFKA_USERNAME and PASSERELLE_KAFKA_PASSWORD
+ * (values already trimmed, undefined when unset): both set gives SCRAM-SHA-512, neither gives a
+ * PLAINTEXT client, one alone is a problem naming the missing variable. No message ever
+ * contains the password.
+ */
+export function kafkaSaslFrom(username: string | undefined, password: string | undefined): { sasl?: KafkaSasl; problem?: { variable: string; reason: string } } {
+  if (username === undefined && password === undefined) return {};
+  if (username === undefined) return { problem: { variable: KAFKA_USERNAME_VARIABLE, reason: `is required when ${KAFKA_PASSWORD_VARIABLE} is set (both or neither)` } };
+  if (password === undefined) return { problem: { variable: KAFKA_PASSWORD_VARIABLE, reason: `is required when ${KAFKA_USERNAME_VARIABLE} is set (both or neither)` } };
+  return { sasl: { mechanism: 'scram-sha-512', username, password } };
+}
+
 export interface KafkaClientOptions {
   readonly clientId: string;
   readonly brokers: readonly string[];
   /** SCRAM credentials of this service's principal, when the broker requires them. */
-  readonly sasl?: { readonly mechanism: 'scram-sha-512'; readonly username: string; readonly password: string };
+  readonly sasl?: KafkaSasl | undefined;
   readonly logger?: Logger;
   /** Connection retries before an operation fails (default 8, about 30 s with backoff). */
   readonly retries?: number;
@@ -32,7 +55,7 @@ export function createKafka(options: KafkaClientOptions): Kafka {
     retry: { initialRetryTime: 300, retries: options.retries ?? 8, maxRetryTime: 10_000 },
     logLevel: options.logger ? logLevel.INFO : logLevel.NOTHING,
     ...(options.logger ? { logCreator: kafkaLogCreator(options.logger) } : {}),
-    ...(options.sasl ? { sasl: options.sasl as SASLOptions } : {}),
+    ...(options.sasl ? { sasl: { ...options.sasl } as SASLOptions } : {}),
   };
   return new Kafka(config);
 }

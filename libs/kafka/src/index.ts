@@ -1,5 +1,5 @@
-export { createKafka, createIdempotentProducer } from './client.ts';
-export type { KafkaClientOptions } from './client.ts';
+export { createKafka, createIdempotentProducer, kafkaSaslFrom, KAFKA_USERNAME_VARIABLE, KAFKA_PASSWORD_VARIABLE } from './client.ts';
+export type { KafkaSasl, KafkaClientOptions } from './client.ts';
 export { OUTBOX_TABLE, appendToOutbox, outboxMigrations } from './outbox.schema.ts';
 export type { OutboxEntry, OutboxRow } from './outbox.schema.ts';
 export { OutboxRelay } from './outbox-relay.ts';

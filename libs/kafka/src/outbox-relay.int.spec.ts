@@ -6,7 +6,7 @@ import type { Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { createDatabase, migrate, type Knex } from '@passerelle/db';
 import { createLogger } from '@passerelle/logging';
-import { createTestDatabase, uniqueName, type TestDatabase } from '@passerelle/testing';
+import { createTestDatabase, kafkaOptionsFor, uniqueName, type TestDatabase } from '@passerelle/testing';
 import { OUTBOX_TABLE, OutboxRelay, appendToOutbox, createIdempotentProducer, createKafka, outboxMigrations, type OutboxEntry } from './index.ts';
 
 const stack = inject('stack');
@@ -54,7 +54,8 @@ describe('OutboxRelay', () => {
     database = await createTestDatabase(stack.databaseUrl, 'outbox');
     db = createDatabase({ url: database.url });
     await migrate(db, outboxMigrations, 'outbox_migrations');
-    kafka = createKafka({ clientId: 'outbox-test', brokers: stack.kafkaBrokers });
+    // Throw-away topics no ACL covers: the relay publishes as admin here.
+    kafka = createKafka(kafkaOptionsFor(stack, 'admin', 'outbox-test'));
   });
 
   afterAll(async () => {

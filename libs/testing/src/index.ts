@@ -3,4 +3,4 @@ export type { TestStack } from './stack-endpoints.ts';
 export { createTestDatabase, uniqueName, uniqueSuffix } from './test-resources.ts';
 export type { TestDatabase } from './test-resources.ts';
 export { kafkaEnvFor, kafkaOptionsFor } from './kafka-access.ts';
-export type { KafkaCredentials, KafkaPrincipal, TestKafkaOptions } from './kafka-access.ts';
+export type { KafkaCredentials, KafkaPrincipal, KafkaStack, TestKafkaOptions } from './kafka-access.ts';

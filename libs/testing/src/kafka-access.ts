@@ -25,8 +25,11 @@ export interface TestKafkaOptions {
   readonly sasl?: { readonly mechanism: 'scram-sha-512'; readonly username: string; readonly password: string };
 }
 
+/** What Kafka access needs of a stack: its brokers and, on a SASL broker, the credentials. */
+export type KafkaStack = Pick<TestStack, 'kafkaCredentials'> & { readonly kafkaBrokers: readonly string[] };
+
 /** Client options for `createKafka` (or kafkajs directly) as the given principal. */
-export function kafkaOptionsFor(stack: TestStack, principal: KafkaPrincipal, clientId: string): TestKafkaOptions {
+export function kafkaOptionsFor(stack: KafkaStack, principal: KafkaPrincipal, clientId: string): TestKafkaOptions {
   const credentials = stack.kafkaCredentials?.[principal];
   return {
     clientId,
@@ -36,7 +39,7 @@ export function kafkaOptionsFor(stack: TestStack, principal: KafkaPrincipal, cli
 }
 
 /** Environment for a service process that connects as the given principal. */
-export function kafkaEnvFor(stack: TestStack, principal: KafkaPrincipal): Record<string, string> {
+export function kafkaEnvFor(stack: KafkaStack, principal: KafkaPrincipal): Record<string, string> {
   const credentials = stack.kafkaCredentials?.[principal];
   return {
     PASSERELLE_KAFKA_BROKERS: stack.kafkaBrokers.join(','),

@@ -1,5 +1,6 @@
 import { ConfigError, EnvReader, type ConfigProblem, type EnvSource } from '@passerelle/config';
 import { DEAD_LETTER_TOPIC, MINISTRY_TOPIC_PREFIXES } from '@passerelle/contracts';
+import { kafkaSaslFrom, type KafkaSasl } from '@passerelle/kafka';
 
 /** Every ministry topic of contract generation v1: `<ministry prefix>.<family>.v1`. */
 export const DEFAULT_TOPIC_PATTERN = `^(${Object.values(MINISTRY_TOPIC_PREFIXES).join('|')})\\.[a-z][a-z-]*\\.v1$`;
@@ -10,6 +11,8 @@ export interface ProjectorConfig {
   /** PostgreSQL schema holding the view (a rebuild builds a fresh one, then takes this name). */
   readonly viewSchema: string;
   readonly kafkaBrokers: readonly string[];
+  /** The projector principal's SCRAM credentials (PASSERELLE_KAFKA_USERNAME/PASSWORD); absent without SASL. */
+  readonly kafkaSasl?: KafkaSasl | undefined;
   readonly registryUrl: string;
   readonly consumerGroup: string;
   readonly topicPattern: RegExp;
@@ -42,11 +45,13 @@ function compile(source: string, problems: ConfigProblem[]): RegExp {
 export function loadConfig(source: EnvSource): ProjectorConfig {
   const env = new EnvReader(source);
   const problems: ConfigProblem[] = [];
+  const kafkaAuth = kafkaSaslFrom(env.optionalString('PASSERELLE_KAFKA_USERNAME'), env.optionalString('PASSERELLE_KAFKA_PASSWORD'));
   const config: ProjectorConfig = {
     port: env.port('PORT', 8110),
     databaseUrl: env.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/passerelle', ['postgres:', 'postgresql:']),
     viewSchema: env.identifier('PASSERELLE_VIEW_SCHEMA', 'view'),
     kafkaBrokers: env.hostPorts('PASSERELLE_KAFKA_BROKERS', ['127.0.0.1:9092']),
+    ...(kafkaAuth.sasl ? { kafkaSasl: kafkaAuth.sasl } : {}),
     registryUrl: env.url('PASSERELLE_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7'),
     consumerGroup: env.string('PASSERELLE_CONSUMER_GROUP', 'passerelle-projector'),
     topicPattern: compile(env.string('PASSERELLE_TOPIC_PATTERN', DEFAULT_TOPIC_PATTERN), problems),
@@ -65,6 +70,7 @@ export function loadConfig(source: EnvSource): ProjectorConfig {
     if (!(error instanceof ConfigError)) throw error;
     problems.unshift(...error.problems);
   }
+  if (kafkaAuth.problem) problems.push(kafkaAuth.problem);
   if (config.topicPattern.test(config.deadLetterTopic)) {
     problems.push({ variable: 'PASSERELLE_TOPIC_PATTERN', reason: `matches the dead-letter topic ${config.deadLetterTopic}: the projector would consume its own dead letters` });
   }

@@ -23,6 +23,19 @@ describe('projector configuration', () => {
     expect((caught as ConfigError).problems.map((p) => p.variable).sort()).toEqual(['PASSERELLE_TOPIC_PATTERN', 'PASSERELLE_VIEW_SCHEMA', 'PORT']);
   });
 
+  it('reads the projector principal’s Kafka credentials, both or neither, never echoing the password', () => {
+    expect(loadConfig({ PASSERELLE_KAFKA_USERNAME: 'projector', PASSERELLE_KAFKA_PASSWORD: 'secret-value-1' }).kafkaSasl).toEqual({ mechanism: 'scram-sha-512', username: 'projector', password: 'secret-value-1' });
+    expect(loadConfig({}).kafkaSasl).toBeUndefined();
+    let caught: unknown;
+    try {
+      loadConfig({ PASSERELLE_KAFKA_PASSWORD: 'secret-value-2', PORT: '0' });
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as ConfigError).problems.map((p) => p.variable)).toEqual(['PORT', 'PASSERELLE_KAFKA_USERNAME']);
+    expect((caught as Error).message).not.toContain('secret-value-2');
+  });
+
   it('refuses a topic pattern that would consume its own dead letters', () => {
     expect(() => loadConfig({ PASSERELLE_TOPIC_PATTERN: '^passerelle\\..*' })).toThrow(/matches the dead-letter topic/);
   });

@@ -46,7 +46,7 @@ export async function start(config: ProjectorConfig, options: StartOptions = {})
   const catalogue = options.catalogue ?? loadCatalogue();
   try {
     const repository = await prepareView(db, config.viewSchema, catalogue);
-    const kafka = createKafka({ clientId: 'passerelle-projector', brokers: config.kafkaBrokers, logger });
+    const kafka = createKafka({ clientId: 'passerelle-projector', brokers: config.kafkaBrokers, sasl: config.kafkaSasl, logger });
     const lagAdmin = kafka.admin();
     await lagAdmin.connect();
 

@@ -7,7 +7,9 @@
  *   npm run projector -- rebuild [--expect-identical] [--json]
  *
  * Configuration comes from the same variables as the service. Output never shows payloads:
- * dead letters are listed from their headers only.
+ * dead letters are listed from their headers only. `redrive` writes to ministry topics, which
+ * the projector principal may not: run it with the admin principal's PASSERELLE_KAFKA_USERNAME
+ * and PASSERELLE_KAFKA_PASSWORD.
  */
 import { pathToFileURL } from 'node:url';
 import { ConfigError, type EnvSource } from '@passerelle/config';
@@ -49,7 +51,7 @@ const silentLogger = () => createLogger({ service: 'projector-cli', level: 'warn
 
 async function status(config: ProjectorConfig, json: boolean, io: CliOutput): Promise<number> {
   const db = createDatabase({ url: config.databaseUrl, applicationName: 'passerelle-projector-cli' });
-  const kafka = createKafka({ clientId: 'passerelle-projector-cli', brokers: config.kafkaBrokers, retries: 2 });
+  const kafka = createKafka({ clientId: 'passerelle-projector-cli', brokers: config.kafkaBrokers, sasl: config.kafkaSasl, retries: 2 });
   const admin = kafka.admin();
   try {
     const schemas = await listViewSchemas(db, config.viewSchema);
@@ -83,7 +85,7 @@ async function status(config: ProjectorConfig, json: boolean, io: CliOutput): Pr
 }
 
 async function listDeadLetters(config: ProjectorConfig, limit: number, json: boolean, io: CliOutput): Promise<number> {
-  const kafka = createKafka({ clientId: 'passerelle-projector-cli', brokers: config.kafkaBrokers, retries: 2 });
+  const kafka = createKafka({ clientId: 'passerelle-projector-cli', brokers: config.kafkaBrokers, sasl: config.kafkaSasl, retries: 2 });
   const messages = await readTopic(kafka, config.deadLetterTopic, { groupPrefix: 'passerelle-projector-cli' });
   const letters = messages
     .map((message) => ({ ...readDeadLetter(message.topic, message.partition, message.offset, message.headers), timestamp: Number(message.timestamp) }))
@@ -114,7 +116,7 @@ async function redrive(config: ProjectorConfig, ids: string[], io: CliOutput): P
     io.err(`only dead letters of ${config.deadLetterTopic} can be redriven, not ${foreign.map((p) => p.topic).join(', ')}`);
     return 2;
   }
-  const kafka = createKafka({ clientId: 'passerelle-projector-cli', brokers: config.kafkaBrokers, retries: 2 });
+  const kafka = createKafka({ clientId: 'passerelle-projector-cli', brokers: config.kafkaBrokers, sasl: config.kafkaSasl, retries: 2 });
   const messages = await readTopic(kafka, config.deadLetterTopic, { groupPrefix: 'passerelle-projector-cli' });
   const found = wanted.map((position) => ({ position, message: messages.find((m) => m.partition === position.partition && m.offset === position.offset) }));
   const missing = found.filter((entry) => !entry.message);

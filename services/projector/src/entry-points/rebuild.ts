@@ -78,7 +78,7 @@ export async function runRebuild(config: ProjectorConfig, options: RebuildOption
   const groupId = `${config.consumerGroup}-rebuild-${stamp}`;
   const began = Date.now();
   const db = createDatabase({ url: config.databaseUrl, schema: names.rebuilt, applicationName: 'passerelle-projector-rebuild' });
-  const kafka = createKafka({ clientId: 'passerelle-projector-rebuild', brokers: config.kafkaBrokers, logger });
+  const kafka = createKafka({ clientId: 'passerelle-projector-rebuild', brokers: config.kafkaBrokers, sasl: config.kafkaSasl, logger });
   const admin = kafka.admin();
   const positions = new Map<string, number>();
   let events = 0;

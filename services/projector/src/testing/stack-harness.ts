@@ -5,7 +5,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import { EventSerde, MINISTRY_TOPIC_PREFIXES, RegistryClient, TOPIC_FAMILIES, type EventType } from '@passerelle/contracts';
 import { createIdempotentProducer, createKafka } from '@passerelle/kafka';
 import type { TestStack } from '@passerelle/testing';
-import { uniqueSuffix } from '@passerelle/testing';
+import { kafkaEnvFor, kafkaOptionsFor, uniqueSuffix } from '@passerelle/testing';
 import { DEFAULT_TOPIC_PATTERN, loadConfig, type ProjectorConfig } from '../config.ts';
 import { aggregateOf } from '../domain/batch-plan.ts';
 import type { AcceptedEvent } from '../domain/view-model.ts';
@@ -16,7 +16,9 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 /**
  * Topics of one spec file: every `<ministry>.<family>.v1` under a unique namespace
  * (`t1a2b3c4.justice.referrals.v1`), plus its own dead-letter topic, so spec files running at
- * the same time on the shared broker never see each other's messages.
+ * the same time on the shared broker never see each other's messages. No ACL covers these
+ * namespaced names (the declared ACLs grant the projector principal the real ministry prefixes
+ * only, proven by tests/security), so set-up and the projector under test connect as admin.
  */
 export class TestTopics {
   readonly prefix = `t${uniqueSuffix()}.`;
@@ -25,7 +27,7 @@ export class TestTopics {
   private readonly created: string[] = [];
 
   constructor(readonly stack: TestStack) {
-    this.kafka = createKafka({ clientId: 'projector-test', brokers: stack.kafkaBrokers });
+    this.kafka = createKafka(kafkaOptionsFor(stack, 'admin', 'projector-test'));
   }
 
   /** Matches this file's ministry topics only. */
@@ -64,7 +66,7 @@ export class TestTopics {
       ...loadConfig({
         PORT: '1',
         DATABASE_URL: databaseUrl,
-        PASSERELLE_KAFKA_BROKERS: this.stack.kafkaBrokers.join(','),
+        ...kafkaEnvFor(this.stack, 'admin'),
         PASSERELLE_REGISTRY_URL: this.stack.registryUrl,
         PASSERELLE_CONSUMER_GROUP: `projector-test-${this.prefix.slice(1, -1)}`,
         PASSERELLE_TOPIC_PATTERN: this.pattern,
@@ -81,7 +83,7 @@ export class TestTopics {
   env(databaseUrl: string, groupId: string): Record<string, string> {
     return {
       DATABASE_URL: databaseUrl,
-      PASSERELLE_KAFKA_BROKERS: this.stack.kafkaBrokers.join(','),
+      ...kafkaEnvFor(this.stack, 'admin'),
       PASSERELLE_REGISTRY_URL: this.stack.registryUrl,
       PASSERELLE_CONSUMER_GROUP: groupId,
       PASSERELLE_TOPIC_PATTERN: this.pattern,

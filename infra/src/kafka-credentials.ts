@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { StackConfig } from './config.ts';
+import { StackError } from './errors.ts';
+
+/** The ministry adapters' principals, each named like its topic prefix. */
+export const MINISTRY_PRINCIPALS = ['justice', 'child-welfare', 'health', 'education', 'coordination-office'] as const;
+
+/**
+ * Every SCRAM principal of the local broker: one per ministry adapter, the projector, and
+ * administration (topics, ACLs, test set-up; a super user of the broker).
+ */
+export const KAFKA_PRINCIPALS = [...MINISTRY_PRINCIPALS, 'projector', 'admin'] as const;
+export type KafkaPrincipalName = (typeof KAFKA_PRINCIPALS)[number];
+
+export interface KafkaCredential {
+  readonly username: string;
+  readonly password: string;
+}
+
+export type KafkaCredentialSet = Readonly<Record<KafkaPrincipalName, KafkaCredential>>;
+/** Credentials of some principals, as an environment-named stack may provide. */
+export type KafkaCredentialMap = Readonly<Partial<Record<KafkaPrincipalName, KafkaCredential>>>;
+
+/** SASL options for kafkajs (and `createKafka`) as one principal. */
+export interface KafkaSasl {
+  readonly mechanism: 'scram-sha-512';
+  readonly username: string;
+  readonly password: string;
+}
+
+/** How an infra command reaches the broker: its addresses, and SCRAM credentials when it requires them. */
+export interface KafkaConnection {
+  readonly brokers: readonly string[];
+  readonly sasl?: KafkaSasl | undefined;
+}
+
+export const CREDENTIALS_FILE_NAME = 'kafka-credentials.json';
+
+/** Where the local stack keeps its generated credentials: the git-ignored data folder, mode 0600. */
+export function credentialsFile(config: Pick<StackConfig, 'home'>): string {
+  return path.join(config.home, CREDENTIALS_FILE_NAME);
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Validates a credentials document: every principal with a non-empty username and password. */
+export function parseCredentials(value: unknown, where: string): KafkaCredentialSet {
+  const principals = isObject(value) && isObject(value['principals']) ? value['principals'] : undefined;
+  if (!principals) throw new StackError('INVALID_KAFKA_CREDENTIALS', `${where}: expected an object with a "principals" object`);
+  const problems: string[] = [];
+  const result: Partial<Record<KafkaPrincipalName, KafkaCredential>> = {};
+  for (const name of KAFKA_PRINCIPALS) {
+    const entry = principals[name];
+    if (!isObject(entry) || typeof entry['username'] !== 'string' || typeof entry['password'] !== 'string' || entry['username'] === '' || entry['password'] === '') {
+      problems.push(`principal "${name}" needs a non-empty username and password`);
+      continue;
+    }
+    result[name] = { username: entry['username'], password: entry['password'] };
+  }
+  // Never echo a value: the file holds passwords.
+  if (problems.length > 0) throw new StackError('INVALID_KAFKA_CREDENTIALS', `${where}:\n  - ${problems.join('\n  - ')}`, 'delete the file and the kafka data folder to start afresh, or fix the file');
+  return result as KafkaCredentialSet;
+}
+
+/** Reads a credentials file; undefined when it does not exist. */
+export function readCredentialsFile(file: string): KafkaCredentialSet | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new StackError('INVALID_KAFKA_CREDENTIALS', `${file} is not valid JSON`);
+  }
+  return parseCredentials(parsed, file);
+}
+
+/** The local stack's credentials; undefined before the first `infra up` of this data folder. */
+export function readCredentials(config: Pick<StackConfig, 'home'>): KafkaCredentialSet | undefined {
+  return readCredentialsFile(credentialsFile(config));
+}
+
+/** 32 random bytes, URL-safe: nothing a shell or a JAAS line needs to quote. */
+function newPassword(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * The local stack's credentials, generated with a cryptographic random source on first use
+ * and written with mode 0600. `created` tells the caller the broker does not know them yet.
+ */
+export function ensureCredentials(config: Pick<StackConfig, 'home'>): { credentials: KafkaCredentialSet; created: boolean } {
+  const existing = readCredentials(config);
+  if (existing) return { credentials: existing, created: false };
+  const credentials = Object.fromEntries(KAFKA_PRINCIPALS.map((name) => [name, { username: name, password: newPassword() }])) as KafkaCredentialSet;
+  const file = credentialsFile(config);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const document = {
+    $comment: 'Generated by `infra up` for the local broker (SASL/SCRAM-SHA-512). Never commit; delete it together with kafka/ to start afresh.',
+    principals: credentials,
+  };
+  // Written to a temporary name and renamed, so a reader never sees half a file.
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, `${JSON.stringify(document, null, 2)}\n`, { mode: 0o600 });
+  fs.renameSync(temporary, file);
+  fs.chmodSync(file, 0o600);
+  return { credentials, created: true };
+}
+
+/** SASL options of one principal. */
+export function saslOf(credentials: KafkaCredentialMap | undefined, principal: KafkaPrincipalName): KafkaSasl | undefined {
+  const credential = credentials?.[principal];
+  return credential ? { mechanism: 'scram-sha-512', username: credential.username, password: credential.password } : undefined;
+}
