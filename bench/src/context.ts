@@ -116,12 +116,15 @@ export class BenchContext {
     return { prefix, topics };
   }
 
-  /** Spawns a TypeScript entry point with tsx; stopped with SIGTERM by the caller or at close. */
-  spawnTs(entry: string, env: Record<string, string>, args: readonly string[] = [], nodeOptions = ''): ChildProcess {
+  /**
+   * Spawns a TypeScript entry point with tsx; stopped with SIGTERM by the caller or at close.
+   * `nodeFlags` go on node's command line (tsx passes them on): some, like --cpu-prof, are refused in NODE_OPTIONS.
+   */
+  spawnTs(entry: string, env: Record<string, string>, args: readonly string[] = [], nodeFlags: readonly string[] = []): ChildProcess {
     const tsx = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
-    const child = spawn(tsx, [path.join(REPO_ROOT, entry), ...args], {
+    const child = spawn(tsx, [...nodeFlags, path.join(REPO_ROOT, entry), ...args], {
       cwd: REPO_ROOT,
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) },
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.children.add(child);

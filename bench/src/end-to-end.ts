@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from '@passerelle/db';
 import { migrate } from '@passerelle/db';
@@ -98,8 +99,10 @@ export interface Sustained {
 
 export async function measureSustained(ctx: BenchContext, settings: Settings, tracing: Tracing, tag: string): Promise<Sustained> {
   const runs: SustainedRun[] = [];
+  // Set, the projector of each run writes a V8 CPU profile there (node --cpu-prof) for the notes on where time goes.
+  const profileDir = process.env['PASSERELLE_BENCH_CPU_PROF_DIR'];
   for (let run = 1; run <= settings.repeats; run++) {
-    const result = await outboxRun(ctx, settings, `${tag}${run}`, tracing);
+    const result = await outboxRun(ctx, settings, `${tag}${run}`, tracing, profileDir ? path.resolve(profileDir) : undefined);
     runs.push(result);
     ctx.log(
       `  outbox→view run ${run} (tracing ${tracing.on ? 'on' : 'off'}): ${Math.round(result.eventsPerSecond)} ev/s visible, relay ${Math.round(result.relayPerSecond)} ev/s, backlog ${result.lag.q1}/${result.lag.mid}/${result.lag.q3} (${result.lag.flat ? 'flat' : 'growing'})`,

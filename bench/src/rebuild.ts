@@ -62,7 +62,8 @@ export async function measureRebuild(ctx: BenchContext, settings: Settings, repe
     const live = `bench_${ctx.runId}_rebuilt${run}`;
     const config = {
       ...loadConfig({
-        ...ctx.kafkaEnv('projector'),
+        // The rebuild set's topics and groups are the bench's own: read as admin (see startProjector).
+        ...ctx.kafkaEnv('admin'),
         PORT: '1',
         DATABASE_URL: ctx.benchDatabaseUrl,
         PASSERELLE_VIEW_SCHEMA: live,

@@ -1,4 +1,6 @@
+import { loadConfig } from '@passerelle/projector';
 import type { Results } from './bench.ts';
+import { projectorTuningEnv } from './services.ts';
 import type { Spread } from './stats.ts';
 import { formatSpread } from './stats.ts';
 
@@ -14,10 +16,11 @@ export function toMarkdown(results: Results): string {
   const m = r.machine;
   const v = r.versions;
   const s = r.settings;
+  const projector = loadConfig(projectorTuningEnv());
   lines.push(`Run ${r.startedAt}${s.quick ? ' (--quick)' : ''}: ${m.cores} cores (${m.cpu}), ${m.memoryGb} GB; load average ${m.loadAverageAtStart.join(' ')} at start, ${m.loadAverageAtEnd?.join(' ') ?? '?'} at end.`);
   lines.push(`Node ${v.node}, Kafka ${v.kafka}, PostgreSQL ${v.postgres}, kafkajs ${v.kafkajs}, Apicurio ${v.apicurio}.`);
   lines.push(
-    `Settings: ${s.repeats} run(s) each; ${s.partitions} partitions per topic; produce batches ${s.produceBatch}; relay batch ${s.relayBatch}; projector chunk 250, 3 partitions concurrently; ` +
+    `Settings: ${s.repeats} run(s) each; ${s.partitions} partitions per topic; produce batches ${s.produceBatch}; relay batch ${s.relayBatch}; projector chunk ${projector.chunkSize}, ${projector.partitionsConsumedConcurrently} partitions concurrently; ` +
       `L_kafka ${s.kafkaEvents} events, L_pg ${s.pgEvents}, outbox ${s.e2eEvents}, HTTP ${s.httpRequests} requests × ${s.httpConcurrency} concurrent, rebuild ${s.rebuildEvents}, latency ${s.latencySeconds} s at fixed rates, API ${s.apiRate} req/s for ${s.apiSeconds} s.`,
   );
   lines.push('');
@@ -51,7 +54,10 @@ export function toMarkdown(results: Results): string {
   if (r.api?.limit) row(`L_api view-api, dashboard queries at ${r.api.limit.rate} req/s, no ingest: p50 / p99`, `${ms(r.api.limit.p50)} / ${ms(r.api.limit.p99)}`);
   if (r.api?.underIngest) row(`view-api under ingest at ${r.api.underIngest.ingestRate} ev/s: p50 / p99`, `${ms(r.api.underIngest.p50)} / ${ms(r.api.underIngest.p99)}`);
   if (r.tracing?.on) row('sustained outbox → view, tracing on (Zipkin, always_on)', ev(r.tracing.on));
-  if (r.connect) row(`Kafka Connect peer (${r.connect.status})`, `${Math.round(r.connect.eventsPerSecond)} ev/s`);
+  if (r.connect) {
+    row(`Kafka Connect peer: Debezium JDBC sink, ${r.connect.events} pre-produced events (1 task, a table per event type)`, ev(r.connect.eventsPerSecond));
+    row('  projector on the same events, run just before it', ev(r.connect.projectorEventsPerSecond));
+  }
   lines.push('');
   if (r.targets.length) {
     lines.push('| target | threshold | measured | ratio | met |');

@@ -72,13 +72,21 @@ export interface ProjectorChild {
   readonly cpuProfileDir?: string;
 }
 
+/** The projector's tuning variables, when the bench runs with them set (they are reported with the settings). */
+export function projectorTuningEnv(): Record<string, string> {
+  const names = ['PASSERELLE_PROJECTOR_CHUNK_SIZE', 'PASSERELLE_PROJECTOR_CONCURRENCY'];
+  return Object.fromEntries(names.flatMap((name) => (process.env[name] ? [[name, process.env[name] as string]] : [])));
+}
+
 /** The projector's own entry file (services/projector/src/main.ts) as a child process. */
 export async function startProjector(ctx: BenchContext, options: ProjectorChild): Promise<RunningChild> {
   const port = await freePort();
   const child = ctx.spawnTs(
     'services/projector/src/main.ts',
     {
-      ...ctx.kafkaEnv('projector'),
+      // The declared ACLs grant the projector principal the real ministry prefixes only; the bench's
+      // own topics and groups (bench-<run>-…) are read as admin, still over SASL/SCRAM.
+      ...ctx.kafkaEnv('admin'),
       ...tracingEnv(ctx, options.tracing),
       PORT: String(port),
       DATABASE_URL: ctx.benchDatabaseUrl,
@@ -88,9 +96,10 @@ export async function startProjector(ctx: BenchContext, options: ProjectorChild)
       PASSERELLE_TOPIC_PATTERN: options.pattern,
       PASSERELLE_DEAD_LETTER_TOPIC: `bench-${ctx.runId}.dead-letter.v1`,
       LOG_LEVEL: 'warn',
+      ...projectorTuningEnv(),
     },
     [],
-    options.cpuProfileDir ? `--cpu-prof --cpu-prof-dir=${options.cpuProfileDir}` : '',
+    options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [],
   );
   return ready(ctx, 'projector', child, `http://127.0.0.1:${port}`, tail(child));
 }

@@ -36,6 +36,18 @@ describe('projector configuration', () => {
     expect((caught as Error).message).not.toContain('secret-value-2');
   });
 
+  it('reads the chunk size and partition concurrency, refusing values outside their range', () => {
+    expect(loadConfig({ PASSERELLE_PROJECTOR_CHUNK_SIZE: '1000', PASSERELLE_PROJECTOR_CONCURRENCY: '6' })).toMatchObject({ chunkSize: 1000, partitionsConsumedConcurrently: 6 });
+    expect(loadConfig({})).toMatchObject({ chunkSize: 250, partitionsConsumedConcurrently: 3 });
+    let caught: unknown;
+    try {
+      loadConfig({ PASSERELLE_PROJECTOR_CHUNK_SIZE: '0', PASSERELLE_PROJECTOR_CONCURRENCY: 'many' });
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as ConfigError).problems.map((p) => p.variable).sort()).toEqual(['PASSERELLE_PROJECTOR_CHUNK_SIZE', 'PASSERELLE_PROJECTOR_CONCURRENCY']);
+  });
+
   it('refuses a topic pattern that would consume its own dead letters', () => {
     expect(() => loadConfig({ PASSERELLE_TOPIC_PATTERN: '^passerelle\\..*' })).toThrow(/matches the dead-letter topic/);
   });

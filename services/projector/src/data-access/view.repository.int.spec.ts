@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { createDatabase, type Knex } from '@passerelle/db';
 import { initiativesById, loadCatalogue } from '@passerelle/schemas';
 import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
@@ -83,7 +84,7 @@ describe('the view repository', () => {
     expect((await repository?.publishedDeadLetters(position))?.size).toBe(1);
   });
 
-  it("writes a traced event's history rows in that event's scope, one statement per trace, and the untraced ones in bulk", async () => {
+  it('writes every history row of a chunk in one statement and asks for one tracing context per trace, not per event', async () => {
     const [repository] = await freshView('view_scoped', 1);
     const traceA = 'a'.repeat(32);
     const traceB = 'b'.repeat(32);
@@ -95,14 +96,11 @@ describe('the view repository', () => {
       untraced?.created(minute(3)) as AcceptedEvent,
     ];
     const asked: string[] = [];
-    const ran: string[] = [];
-    // Every event with a trace id is traced here; a scope notes whose writes it ran.
+    // Every event with a trace id is traced here: its context is that of a remote apply span.
     const scopeOf: EventScope = (eventId) => {
       asked.push(eventId);
-      return async (work) => {
-        ran.push(eventId);
-        return work();
-      };
+      const traceId = events.find((e) => e.eventId === eventId)?.traceId as string;
+      return trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId: '1'.repeat(16), traceFlags: 1, isRemote: true });
     };
 
     const result = await applyEvents(repository as ViewRepository, events, [], Date.now(), scopeOf);
@@ -110,9 +108,9 @@ describe('the view repository', () => {
 
     expect(result.applied).toHaveLength(4);
     expect(new Map(stored.map((row) => [row.event_id, row.trace_id]))).toEqual(new Map(events.map((e) => [e.eventId, e.traceId])));
-    expect(asked.sort()).toEqual(events.slice(0, 3).map((e) => e.eventId).sort());
-    // One statement per trace: A's two events share the scope of one of them.
-    expect(ran).toHaveLength(2);
-    expect(ran).toContain(events[2]?.eventId);
+    // One span per trace: A's two events share one; the untraced event is never asked about.
+    expect(asked).toHaveLength(2);
+    expect(asked).toContain(events[2]?.eventId);
+    expect(asked).not.toContain(events[3]?.eventId);
   });
 });

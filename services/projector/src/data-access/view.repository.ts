@@ -1,9 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SpanKind, trace } from '@opentelemetry/api';
 import type { Knex } from '@passerelle/db';
 import type { EventScope, ViewStore, ViewTransaction } from '../domain/apply-events.ts';
 import type { BatchPlan, PriorState } from '../domain/batch-plan.ts';
 import type { DeadLetterRow, InitiativeProgress, InitiativeRow, ProcessedEventRow, ReferralHistoryRow, ServiceGapEventRow } from '../domain/view-model.ts';
-import { fromDbRow, qualified, toDbRow } from './rows.ts';
+import { asExecuted, RecordSetStatements, readTableShapes } from './record-set.ts';
+import { qualified, toDbRow } from './rows.ts';
+import { ATTR_DB_COLLECTION_NAME, ATTR_DB_OPERATION_BATCH_SIZE, ATTR_DB_OPERATION_NAME, ATTR_DB_QUERY_TEXT, ATTR_DB_SYSTEM_NAME } from './semconv.ts';
+
+const tracer = trace.getTracer('@passerelle/projector');
 
 /**
  * The advisory lock every write to a view schema takes shared, and a rebuild's switch takes
@@ -21,106 +26,130 @@ const positionKey = (row: Position) => `${row.source_topic}:${row.source_partiti
 
 function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
   const map = new Map<string, T[]>();
-  for (const row of rows) map.set(key(row), [...(map.get(key(row)) ?? []), row]);
+  for (const row of rows) {
+    const group = map.get(key(row));
+    if (group) group.push(row);
+    else map.set(key(row), [row]);
+  }
   return map;
 }
 
-function progressOf(row: Record<string, unknown>): InitiativeProgress {
-  const { initiative_id, latest_status, latest_measure_unit, latest_measure_quantity, latest_occurred_at, latest_event_id, milestones } = fromDbRow<InitiativeRow>(row);
+function progressOf(row: InitiativeRow): InitiativeProgress {
+  const { initiative_id, latest_status, latest_measure_unit, latest_measure_quantity, latest_occurred_at, latest_event_id, milestones } = row;
   return { initiative_id, latest_status, latest_measure_unit, latest_measure_quantity, latest_occurred_at, latest_event_id, milestones };
 }
 
-/** One transaction on one view schema. Every SQL statement that changes the view is in this file. */
+const keysOf = (rows: readonly object[]) => Object.keys(rows[0] as object);
+const REFERRAL_COUNT_KEY = ['referring_ministry', 'region', 'service_category', 'population_group'];
+const DEAD_LETTER_KEY = ['source_topic', 'source_partition', 'source_offset'];
+const CATALOGUE_COLUMNS = ['strategy_id', 'pillar_id', 'pillar_title_en', 'pillar_title_fr', 'lead_ministry', 'title_en', 'title_fr'];
+
+/**
+ * One transaction on one view schema. Every SQL statement that changes the view is in this file.
+ * Each kind of row goes in one statement per chunk, the chunk's rows bound as one jsonb value.
+ */
 class SqlViewTransaction implements ViewTransaction {
   constructor(
     private readonly trx: Knex.Transaction,
-    private readonly schema: string,
+    private readonly sql: RecordSetStatements,
   ) {}
 
-  private t(table: string): Knex.QueryBuilder {
-    return this.trx(qualified(this.schema, table));
+  private async run<T = Record<string, unknown>>(statement: string, bindings: readonly unknown[]): Promise<T[]> {
+    return ((await this.trx.raw(statement, bindings as Knex.RawBinding[])) as { rows: T[] }).rows;
+  }
+
+  private insertRows(table: string, rows: readonly object[], conflict = ''): Promise<unknown> {
+    return this.run(this.sql.insert(table, keysOf(rows), conflict), [JSON.stringify(rows)]);
   }
 
   async lockAggregates(keys: readonly string[]): Promise<void> {
     // Taken in one fixed order (by hash) so that two members of the group never deadlock on them.
-    await this.trx.raw(
+    await this.run(
       'SELECT count(*) FROM (SELECT pg_advisory_xact_lock(h) FROM (SELECT hashtextextended(k, 0) AS h FROM unnest(?::text[]) AS k ORDER BY 1) AS ordered) AS locked',
-      [keys.map((key) => `${this.schema}:${key}`)],
+      [keys.map((key) => `${this.sql.schema}:${key}`)],
     );
   }
 
   async recordProcessed(rows: readonly ProcessedEventRow[]): Promise<ReadonlySet<string>> {
-    const inserted = (await this.t('processed_events').insert(rows.map(toDbRow)).onConflict('event_id').ignore().returning('event_id')) as { event_id: string }[];
+    const inserted = await this.run<{ event_id: string }>(this.sql.insert('processed_events', keysOf(rows), 'ON CONFLICT (event_id) DO NOTHING', ['event_id']), [JSON.stringify(rows)]);
     return new Set(inserted.map((row) => row.event_id));
   }
 
+  private select<T>(table: string, key: string, keyType: string, ids: readonly string[]): Promise<T[]> {
+    return ids.length ? this.run<T>(this.sql.selectWhereIn(table, key, keyType), [ids]) : Promise.resolve([]);
+  }
+
   async loadPrior(ids: { referralIds: readonly string[]; gapIds: readonly string[]; initiativeIds: readonly string[] }): Promise<PriorState> {
-    const referralRows = ids.referralIds.length ? ((await this.t('referral_history').whereIn('referral_id', ids.referralIds)) as Record<string, unknown>[]) : [];
-    const gapRows = ids.gapIds.length ? ((await this.t('service_gap_events').whereIn('gap_id', ids.gapIds)) as Record<string, unknown>[]) : [];
-    const initiativeRows = ids.initiativeIds.length ? ((await this.t('initiatives').whereIn('initiative_id', ids.initiativeIds)) as Record<string, unknown>[]) : [];
+    const referralRows = await this.select<ReferralHistoryRow>('referral_history', 'referral_id', 'uuid', ids.referralIds);
+    const gapRows = await this.select<ServiceGapEventRow>('service_gap_events', 'gap_id', 'uuid', ids.gapIds);
+    const initiativeRows = await this.select<InitiativeRow>('initiatives', 'initiative_id', 'text', ids.initiativeIds);
     return {
-      referralHistory: groupBy(referralRows.map((row) => fromDbRow<ReferralHistoryRow>(row)), (row) => row.referral_id),
-      gapHistory: groupBy(gapRows.map((row) => fromDbRow<ServiceGapEventRow>(row)), (row) => row.gap_id),
-      initiativeProgress: new Map(initiativeRows.map((row) => [String(row['initiative_id']), progressOf(row)])),
+      referralHistory: groupBy(referralRows, (row) => row.referral_id),
+      gapHistory: groupBy(gapRows, (row) => row.gap_id),
+      initiativeProgress: new Map(initiativeRows.map((row) => [row.initiative_id, progressOf(row)])),
     };
   }
 
   /**
-   * Inserts per-event rows: one statement for the untraced ones, and one per trace for the
-   * traced ones, run in the scope of that trace's first event so the statement's span is a
-   * child of the event's apply span. Tracing everything costs a statement per trace.
+   * Inserts per-event rows in one statement, then records, for each trace among them, a span
+   * under that trace's apply span covering the statement: the trace shows where its rows were
+   * written without costing a statement per trace.
    */
   private async insertEventRows<R extends { event_id: string; trace_id: string | null }>(table: string, rows: readonly R[], scopeOf: EventScope | undefined): Promise<void> {
     if (rows.length === 0) return;
-    const bulk: R[] = [];
-    const traced = new Map<string, { run: NonNullable<ReturnType<EventScope>>; rows: R[] }>();
+    const statement = this.sql.insert(table, keysOf(rows));
+    const startTime = new Date();
+    await this.run(statement, [JSON.stringify(rows)]);
+    if (!scopeOf) return;
+    const endTime = new Date();
+    const traced = new Set<string>();
     for (const row of rows) {
-      const run = row.trace_id ? scopeOf?.(row.event_id) : undefined;
-      if (!run || !row.trace_id) {
-        bulk.push(row);
-        continue;
-      }
-      const group = traced.get(row.trace_id) ?? { run, rows: [] };
-      group.rows.push(row);
-      traced.set(row.trace_id, group);
+      if (!row.trace_id || traced.has(row.trace_id)) continue;
+      const parent = scopeOf(row.event_id);
+      if (!parent) continue;
+      traced.add(row.trace_id);
+      tracer
+        .startSpan(
+          `INSERT ${this.sql.schema}.${table}`,
+          {
+            kind: SpanKind.CLIENT,
+            startTime,
+            attributes: {
+              [ATTR_DB_SYSTEM_NAME]: 'postgresql',
+              [ATTR_DB_OPERATION_NAME]: 'INSERT',
+              [ATTR_DB_COLLECTION_NAME]: `${this.sql.schema}.${table}`,
+              [ATTR_DB_QUERY_TEXT]: asExecuted(statement),
+              [ATTR_DB_OPERATION_BATCH_SIZE]: rows.length,
+            },
+          },
+          parent,
+        )
+        .end(endTime);
     }
-    if (bulk.length) await this.t(table).insert(bulk.map(toDbRow));
-    for (const group of traced.values()) await group.run(() => this.t(table).insert(group.rows.map(toDbRow)).then(() => undefined));
   }
 
   async carryOut(plan: BatchPlan, scopeOf?: EventScope): Promise<void> {
     await this.insertEventRows('referral_history', plan.referralHistory, scopeOf);
     if (plan.strippedReferrals.length) {
-      await this.trx.raw('UPDATE ?? SET payload = payload - ?::text[] WHERE referral_id = ANY(?::uuid[])', [
-        qualified(this.schema, 'referral_history'),
-        [...plan.strippedFields],
-        plan.strippedReferrals,
-      ]);
+      await this.run(`UPDATE ${this.sql.table('referral_history')} SET payload = payload - ?::text[] WHERE referral_id = ANY(?::uuid[])`, [[...plan.strippedFields], plan.strippedReferrals]);
     }
-    if (plan.referrals.length) await this.t('referrals').insert(plan.referrals.map(toDbRow)).onConflict('referral_id').merge();
-    if (plan.refoldedReferrals.length) await this.t('illegal_transitions').whereIn('referral_id', plan.refoldedReferrals).delete();
-    if (plan.illegalTransitions.length) await this.t('illegal_transitions').insert(plan.illegalTransitions.map(toDbRow));
-    if (plan.consentPurges.length) await this.t('consent_purges').insert(plan.consentPurges.map(toDbRow)).onConflict('event_id').ignore();
+    if (plan.referrals.length) await this.insertRows('referrals', plan.referrals, this.sql.mergeAll('referrals', keysOf(plan.referrals), ['referral_id']));
+    if (plan.refoldedReferrals.length) await this.run(`DELETE FROM ${this.sql.table('illegal_transitions')} WHERE referral_id = ANY(?::uuid[])`, [plan.refoldedReferrals]);
+    if (plan.illegalTransitions.length) await this.insertRows('illegal_transitions', plan.illegalTransitions);
+    if (plan.consentPurges.length) await this.insertRows('consent_purges', plan.consentPurges, 'ON CONFLICT (event_id) DO NOTHING');
     if (plan.referralCounts.length) {
-      await this.t('referral_counts')
-        .insert(plan.referralCounts.map(toDbRow))
-        .onConflict(['referring_ministry', 'region', 'service_category', 'population_group'])
-        .merge({ referrals: this.trx.raw('?? + excluded.referrals', ['referral_counts.referrals']) });
+      await this.insertRows('referral_counts', plan.referralCounts, `ON CONFLICT (${REFERRAL_COUNT_KEY.join(', ')}) DO UPDATE SET referrals = t.referrals + excluded.referrals`);
     }
     await this.insertEventRows('initiative_milestones', plan.milestones, scopeOf);
-    for (const { initiative_id, ...progress } of plan.initiatives) await this.t('initiatives').where({ initiative_id }).update(toDbRow(progress));
+    if (plan.initiatives.length) await this.run(this.sql.update('initiatives', 'initiative_id', keysOf(plan.initiatives)), [JSON.stringify(plan.initiatives)]);
     await this.insertEventRows('service_gap_events', plan.gapEvents, scopeOf);
-    if (plan.serviceGaps.length) await this.t('service_gaps').insert(plan.serviceGaps.map(toDbRow)).onConflict('gap_id').merge();
+    if (plan.serviceGaps.length) await this.insertRows('service_gaps', plan.serviceGaps, this.sql.mergeAll('service_gaps', keysOf(plan.serviceGaps), ['gap_id']));
   }
 
   async recordDeadLetters(rows: readonly DeadLetterRow[]): Promise<readonly DeadLetterRow[]> {
     // New rows, and rows a rebuild recorded without publishing that this consumer has now published.
-    const changed = (await this.t('dead_letters')
-      .insert(rows.map(toDbRow))
-      .onConflict(['source_topic', 'source_partition', 'source_offset'])
-      .merge(['published', 'dead_lettered_at'])
-      .where(this.trx.raw('?? = false AND excluded.published = true', ['dead_letters.published']))
-      .returning(['source_topic', 'source_partition', 'source_offset'])) as Position[];
+    const conflict = `ON CONFLICT (${DEAD_LETTER_KEY.join(', ')}) DO UPDATE SET published = excluded.published, dead_lettered_at = excluded.dead_lettered_at WHERE t.published = false AND excluded.published = true`;
+    const changed = await this.run<Position>(this.sql.insert('dead_letters', keysOf(rows), conflict, DEAD_LETTER_KEY), [JSON.stringify(rows)]);
     const keys = new Set(changed.map(positionKey));
     return rows.filter((row) => keys.has(positionKey(row)));
   }
@@ -128,21 +157,35 @@ class SqlViewTransaction implements ViewTransaction {
 
 /** The view in one PostgreSQL schema. */
 export class ViewRepository implements ViewStore {
+  private statements: Promise<RecordSetStatements> | undefined;
+
   constructor(
     private readonly db: Knex,
     readonly schema: string,
   ) {}
+
+  /** The statements for this schema's tables, built from the catalogue on first use. */
+  private recordSets(): Promise<RecordSetStatements> {
+    if (!this.statements) {
+      const loading = readTableShapes(this.db, this.schema).then((shapes) => new RecordSetStatements(this.schema, shapes));
+      // A failed read (database down) is tried again by the next transaction.
+      loading.catch(() => (this.statements = undefined));
+      this.statements = loading;
+    }
+    return this.statements;
+  }
 
   /**
    * One transaction, holding the view's lock shared (a rebuild's switch waits for it) and
    * retried when PostgreSQL picked it as a deadlock victim.
    */
   async transaction<T>(work: (tx: ViewTransaction) => Promise<T>): Promise<T> {
+    const statements = await this.recordSets();
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.db.transaction(async (trx) => {
           await trx.raw('SELECT pg_advisory_xact_lock_shared(hashtextextended(?, 0))', [viewLockKey(this.schema)]);
-          return work(new SqlViewTransaction(trx, this.schema));
+          return work(new SqlViewTransaction(trx, statements));
         });
       } catch (error) {
         const code = (error as { code?: string }).code;
@@ -155,8 +198,7 @@ export class ViewRepository implements ViewStore {
   /** Writes the catalogue's initiatives (titles, pillar, lead) without touching their progress. */
   async loadCatalogue(rows: readonly InitiativeRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const catalogueColumns = ['strategy_id', 'pillar_id', 'pillar_title_en', 'pillar_title_fr', 'lead_ministry', 'title_en', 'title_fr'];
-    await this.db(qualified(this.schema, 'initiatives')).insert(rows.map(toDbRow)).onConflict('initiative_id').merge(catalogueColumns);
+    await this.db(qualified(this.schema, 'initiatives')).insert(rows.map(toDbRow)).onConflict('initiative_id').merge(CATALOGUE_COLUMNS);
   }
 
   /**

@@ -1,12 +1,13 @@
+import type { Context } from '@opentelemetry/api';
 import { aggregateOf, planBatch, processedRowOf, type BatchPlan, type PriorState } from './batch-plan.ts';
 import type { AcceptedEvent, DeadLetterRow, ProcessedEventRow } from './view-model.ts';
 
 /**
- * Runs work inside one event's tracing scope (its apply span), so the SQL that stores that
- * event's rows joins the event's own trace; undefined for an event that is not traced
- * (sampled out, or no SDK), whose rows then go in the chunk's bulk statements.
+ * The tracing context of one event (its apply span), under which the storage records a span for
+ * the statement that wrote the event's rows; undefined for an event that is not traced (sampled
+ * out, or no SDK).
  */
-export type EventScope = (eventId: string) => (<T>(work: () => Promise<T>) => Promise<T>) | undefined;
+export type EventScope = (eventId: string) => Context | undefined;
 
 /** What applying a batch needs from storage, inside one transaction. */
 export interface ViewTransaction {
@@ -15,7 +16,7 @@ export interface ViewTransaction {
   /** Records event ids; returns those that were not recorded before. */
   recordProcessed(rows: readonly ProcessedEventRow[]): Promise<ReadonlySet<string>>;
   loadPrior(ids: { referralIds: readonly string[]; gapIds: readonly string[]; initiativeIds: readonly string[] }): Promise<PriorState>;
-  /** Stores the plan; rows of traced events are written inside their event's scope (see EventScope). */
+  /** Stores the plan; the statements writing traced events' rows are recorded in their traces (see EventScope). */
   carryOut(plan: BatchPlan, scopeOf?: EventScope): Promise<void>;
   /** Records dead letters; returns those recorded (or published) for the first time. */
   recordDeadLetters(rows: readonly DeadLetterRow[]): Promise<readonly DeadLetterRow[]>;

@@ -22,7 +22,7 @@ import {
 import type { Logger } from '@passerelle/logging';
 import type { Initiative } from '@passerelle/schemas';
 import type { ProjectorConfig } from '../config.ts';
-import { applyEvents, type EventScope } from '../domain/apply-events.ts';
+import { applyEvents, type EventScope, type ViewStore } from '../domain/apply-events.ts';
 import { checkEvent, classifyDecodeFailure, type Rejection } from '../domain/event-checks.ts';
 import { parseTraceparent, traceIdOf } from '../domain/trace-context.ts';
 import type { AcceptedEvent, DeadLetterRow } from '../domain/view-model.ts';
@@ -50,7 +50,8 @@ export interface ProjectorConsumerOptions {
   readonly publishDeadLetters: boolean;
   readonly serde: EventSerde;
   readonly initiatives: ReadonlyMap<string, Initiative>;
-  readonly repository: ViewRepository;
+  /** Where chunks are applied: the view's SQL repository, or a rebuild's in-memory view. */
+  readonly repository: ViewStore & Pick<ViewRepository, 'publishedDeadLetters'>;
   readonly logger: Logger;
   readonly metrics?: ProjectorMetrics;
   readonly tuning: Pick<ProjectorConfig, 'topicRefreshMs' | 'chunkSize' | 'partitionsConsumedConcurrently' | 'sessionTimeoutMs' | 'heartbeatIntervalMs' | 'maxRetryBackoffMs'>;
@@ -335,14 +336,12 @@ export class ProjectorConsumer {
         dead_lettered_at: now.getTime(),
       }));
       await this.publishDeadLetters(topic, partition, rejected, now);
-      // The transaction's shared queries (when pg is instrumented) nest under the batch span;
-      // each traced event's own rows are written under its apply span, in the event's trace.
+      // The transaction's statements (when pg is instrumented) nest under the batch span; each
+      // traced event's trace gets a span under its apply span for the statement holding its rows.
       const byEvent = new Map(accepted.map((event) => [event.eventId, spans.get(String(event.position.offset))]));
       const scopeOf: EventScope = (eventId) => {
         const span = byEvent.get(eventId);
-        if (!span?.isRecording()) return undefined;
-        const scope = trace.setSpan(ROOT_CONTEXT, span);
-        return (work) => context.with(scope, work);
+        return span?.isRecording() ? trace.setSpan(ROOT_CONTEXT, span) : undefined;
       };
       const result = await context.with(trace.setSpan(ROOT_CONTEXT, batchSpan), () => applyEvents(this.options.repository, accepted, deadRows, now.getTime(), scopeOf));
 

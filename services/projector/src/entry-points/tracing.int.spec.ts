@@ -29,6 +29,7 @@ class RecordingTracerProvider implements TracerProvider {
       const later: Attributes = {};
       spans.push({ name, kind: options.kind, attributes: { ...options.attributes }, links: options.links ?? [], parent, context: spanContext, later });
       const span = trace.wrapSpanContext(spanContext);
+      span.isRecording = () => true;
       span.setAttribute = (key, value) => {
         if (value !== undefined) later[key] = value;
         return span;
@@ -97,6 +98,12 @@ describe('consumer spans', () => {
     expect(span.later).toMatchObject({ 'passerelle.event.type': 'ReferralCreated', 'passerelle.projector.outcome': 'applied' });
     const batch = provider.spans.find((s) => s.context.spanId === span.links[0]?.context.spanId);
     expect(batch?.attributes['messaging.batch.message_count']).toBeGreaterThanOrEqual(1);
+    // The statement that wrote the event's history row is shown in the event's trace, under its apply span.
+    const write = provider.spans.find((s) => s.name === 'INSERT view.referral_history' && s.parent?.spanId === span.context.spanId);
+    expect(write?.kind).toBe(2); // SpanKind.CLIENT
+    expect(write?.attributes).toMatchObject({ 'db.system.name': 'postgresql', 'db.operation.name': 'INSERT', 'db.collection.name': 'view.referral_history' });
+    expect(write?.attributes['db.query.text']).toMatch(/^INSERT INTO "view"\."referral_history" .* FROM jsonb_to_recordset\(\$1::jsonb\)/);
+    expect(write?.attributes['db.operation.batch.size']).toBeGreaterThanOrEqual(1);
     expect(JSON.stringify(provider.spans)).not.toContain(person.pseudonym);
     const stored = (await db('view.referral_history').where({ event_id: event.eventId }).first()) as { trace_id: string };
     expect(stored.trace_id).toBe(traceId);
