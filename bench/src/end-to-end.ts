@@ -6,6 +6,7 @@ import { highWatermarks, outboxMigrations } from '@passerelle/kafka';
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER, mintDevToken } from '@passerelle/view-api';
 import { topicPattern, waitFor, type BenchContext, type Settings } from './context.ts';
 import { encodeEvents, generateEvents, type EncodedEvent } from './events.ts';
+import { cpuPerThousand, formatCpu, snapshotCpu, type PartSelector } from './cpu.ts';
 import { now, openLoop } from './limits.ts';
 import { ADAPTER_TOKEN, JWT_SECRET, startEducationAdapter, startProjector, startRelay, startViewApi, type RunningChild, type Tracing } from './services.ts';
 import { percentiles, rate, spread, type Percentiles, type Spread } from './stats.ts';
@@ -26,6 +27,8 @@ export interface SustainedRun {
   readonly relayPerSecond: number;
   readonly lag: LagTrend;
   readonly viewSchema: string;
+  /** CPU ms per 1,000 events by part (relay, projector, kafka, postgres, other) over the run. */
+  readonly cpuPerThousand: Record<string, number>;
 }
 
 function lagTrend(samples: readonly { t: number; lag: number }[]): LagTrend {
@@ -63,10 +66,18 @@ export async function outboxRun(ctx: BenchContext, settings: Settings, label: st
   const view = ctx.database(viewSchema, 2);
   const projector = await startProjector(ctx, { viewSchema, groupId: `bench-${ctx.runId}-${label}`, pattern: topicPattern(prefix), tracing, cpuProfileDir });
   const relay = await startRelay(ctx, outboxSchema, settings.relayBatch, tracing);
+  const parts: Record<string, PartSelector> = {
+    relay: { roots: [relay.child.pid ?? -1] },
+    projector: { roots: [projector.child.pid ?? -1] },
+    kafka: { command: /-Dpasserelle\.part=kafka / },
+    postgres: { command: /^(\S*\/)?postgres[: ]/ },
+  };
+  const cpuBefore = snapshotCpu(parts);
   const t0 = now();
   const samples: { t: number; lag: number }[] = [];
   let visible = 0;
   let relayDoneAt = 0;
+  let cpuAfter = cpuBefore;
   try {
     await waitFor(
       `${total} events visible in ${viewSchema} (have ${visible})`,
@@ -80,6 +91,7 @@ export async function outboxRun(ctx: BenchContext, settings: Settings, label: st
       1_800_000,
       250,
     );
+    cpuAfter = snapshotCpu(parts);
   } catch (error) {
     throw new Error(`${(error as Error).message}\nprojector:\n${projector.output()}\nrelay:\n${relay.output()}`);
   } finally {
@@ -88,7 +100,7 @@ export async function outboxRun(ctx: BenchContext, settings: Settings, label: st
   }
   const elapsed = now() - t0;
   await outbox.raw('DROP SCHEMA ?? CASCADE', [outboxSchema]);
-  return { eventsPerSecond: rate(total, elapsed), relayPerSecond: rate(total, (relayDoneAt || now()) - t0), lag: lagTrend(samples), viewSchema };
+  return { eventsPerSecond: rate(total, elapsed), relayPerSecond: rate(total, (relayDoneAt || now()) - t0), lag: lagTrend(samples), viewSchema, cpuPerThousand: cpuPerThousand(cpuBefore, cpuAfter, total) };
 }
 
 export interface Sustained {
@@ -107,6 +119,7 @@ export async function measureSustained(ctx: BenchContext, settings: Settings, tr
     ctx.log(
       `  outbox→view run ${run} (tracing ${tracing.on ? 'on' : 'off'}): ${Math.round(result.eventsPerSecond)} ev/s visible, relay ${Math.round(result.relayPerSecond)} ev/s, backlog ${result.lag.q1}/${result.lag.mid}/${result.lag.q3} (${result.lag.flat ? 'flat' : 'growing'})`,
     );
+    ctx.log(`    CPU ms per 1,000 events: ${formatCpu(result.cpuPerThousand)}`);
   }
   return { outbox: spread(runs.map((r) => r.eventsPerSecond)), relay: spread(runs.map((r) => r.relayPerSecond)), runs };
 }

@@ -30,7 +30,7 @@ const relay = new OutboxRelay({
   encode: (row) => serde.encode(row.event_type as never, row.payload as never),
   logger,
   name: `bench-${schema}`,
-  batchSize: Number(env['BENCH_RELAY_BATCH'] ?? 200),
+  batchSize: Number(env['BENCH_RELAY_BATCH'] ?? 1_000),
   pollIntervalMs: 100,
 });
 relay.start();

@@ -19,7 +19,7 @@ const FULL: Settings = {
   apiSeconds: 20,
   partitions: 3,
   produceBatch: 1_000,
-  relayBatch: 200,
+  relayBatch: 1_000, // the relay's default (DEFAULT_RELAY_BATCH)
   connectEvents: 50_000,
 };
 

@@ -59,7 +59,7 @@ export function loadConfig(source: EnvSource): ProjectorConfig {
     logLevel: env.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
     topicRefreshMs: 30_000,
     // Events per transaction: larger chunks mean fewer commits (each waits for the WAL flush).
-    chunkSize: env.integer('PASSERELLE_PROJECTOR_CHUNK_SIZE', 250, { min: 1, max: 10_000 }),
+    chunkSize: env.integer('PASSERELLE_PROJECTOR_CHUNK_SIZE', 1_000, { min: 1, max: 10_000 }),
     partitionsConsumedConcurrently: env.integer('PASSERELLE_PROJECTOR_CONCURRENCY', 3, { min: 1, max: 64 }),
     sessionTimeoutMs: 10_000,
     heartbeatIntervalMs: 3_000,

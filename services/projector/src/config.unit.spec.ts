@@ -37,8 +37,8 @@ describe('projector configuration', () => {
   });
 
   it('reads the chunk size and partition concurrency, refusing values outside their range', () => {
-    expect(loadConfig({ PASSERELLE_PROJECTOR_CHUNK_SIZE: '1000', PASSERELLE_PROJECTOR_CONCURRENCY: '6' })).toMatchObject({ chunkSize: 1000, partitionsConsumedConcurrently: 6 });
-    expect(loadConfig({})).toMatchObject({ chunkSize: 250, partitionsConsumedConcurrently: 3 });
+    expect(loadConfig({ PASSERELLE_PROJECTOR_CHUNK_SIZE: '400', PASSERELLE_PROJECTOR_CONCURRENCY: '6' })).toMatchObject({ chunkSize: 400, partitionsConsumedConcurrently: 6 });
+    expect(loadConfig({})).toMatchObject({ chunkSize: 1000, partitionsConsumedConcurrently: 3 });
     let caught: unknown;
     try {
       loadConfig({ PASSERELLE_PROJECTOR_CHUNK_SIZE: '0', PASSERELLE_PROJECTOR_CONCURRENCY: 'many' });

@@ -4,3 +4,4 @@ export { loadConfig, DEFAULT_TOPIC_PATTERN } from './config.ts';
 export type { ProjectorConfig } from './config.ts';
 export { runRebuild, RebuildVerificationError } from './entry-points/rebuild.ts';
 export type { RebuildReport, RebuildProgress, RebuildOptions } from './entry-points/rebuild.ts';
+export { RecordSetStatements, readTableShapes } from './data-access/record-set.ts';
