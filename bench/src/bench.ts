@@ -8,6 +8,7 @@ import { measureRebuild } from './rebuild.ts';
 import { spread } from './stats.ts';
 import { measureConnect } from './connect.ts';
 import type { Part } from './settings.ts';
+import { describeTracing, PRODUCTION_SAMPLING_RATIO, type Tracing } from './services.ts';
 
 export interface Target {
   readonly name: string;
@@ -120,13 +121,26 @@ export async function runBench(ctx: BenchContext, settings: Settings): Promise<R
     }
   }
 
-  // 6. Tracing cost.
+  // 6. Tracing cost: the production sampler (a tenth of requests traced, the decision carried by
+  // their events), then every trace sampled, each against the tracing-off runs above.
   if (selected('tracing') && sustained) {
-    const traced = await step('sustained with tracing on (Zipkin, always sampled)', () => measureSustained(ctx, settings, { on: true }, 'trace'));
-    Object.assign(results, { tracing: { off: sustained.outbox, on: traced?.outbox } });
-    if (traced) {
-      const share = traced.outbox.median / sustained.outbox.median;
-      results.targets.push({ name: 'tracing on ≥ 95 % of tracing-off throughput', target: '≥ 95 %', measured: `${(share * 100).toFixed(0)} % (${Math.round(traced.outbox.median)} vs ${Math.round(sustained.outbox.median)} ev/s)`, ratio: share, met: share >= 0.95 });
+    const production: Tracing = { on: true, ratio: PRODUCTION_SAMPLING_RATIO };
+    const sampled = await step(`sustained with tracing ${describeTracing(production)} (Zipkin)`, () => measureSustained(ctx, settings, production, 'trace'));
+    const everything = await step('sustained with tracing on, every trace sampled (Zipkin)', () => measureSustained(ctx, settings, { on: true, ratio: 1 }, 'traceall'));
+    Object.assign(results, { tracing: { off: sustained.outbox, sampled: sampled?.outbox, ratio: PRODUCTION_SAMPLING_RATIO, everything: everything?.outbox, cpu: { sampled: sampled?.runs.at(-1)?.cpuPerThousand, everything: everything?.runs.at(-1)?.cpuPerThousand } } });
+    if (sampled) {
+      const share = sampled.outbox.median / sustained.outbox.median;
+      results.targets.push({
+        name: `tracing on (production sampler, ${Math.round(PRODUCTION_SAMPLING_RATIO * 100)} %) ≥ 95 % of tracing-off throughput`,
+        target: '≥ 95 %',
+        measured: `${(share * 100).toFixed(0)} % (${Math.round(sampled.outbox.median)} vs ${Math.round(sustained.outbox.median)} ev/s)`,
+        ratio: share,
+        met: share >= 0.95,
+      });
+    }
+    if (everything) {
+      const share = everything.outbox.median / sustained.outbox.median;
+      results.targets.push({ name: 'tracing on, every trace sampled (reference) ≥ 95 % of tracing-off', target: '≥ 95 %', measured: `${(share * 100).toFixed(0)} % (${Math.round(everything.outbox.median)} vs ${Math.round(sustained.outbox.median)} ev/s)`, ratio: share, met: share >= 0.95 });
     }
   }
 

@@ -27,7 +27,9 @@ function readProcesses(): Map<number, ProcessEntry> {
       const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
       // The command name is in parentheses and may hold spaces: fields follow the last ')'.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const cpuTicks = Number(fields[11]) + Number(fields[12]); // utime + stime
+      // utime + stime, and cutime + cstime: the time of children it has reaped (PostgreSQL backends
+      // that closed during the run count with the postmaster, not nowhere).
+      const cpuTicks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
       const command = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ');
       table.set(Number(name), { pid: Number(name), ppid: Number(fields[1]), cpuMs: (cpuTicks * 1000) / TICKS_PER_SECOND, command });
     } catch {

@@ -8,7 +8,7 @@ import { topicPattern, waitFor, type BenchContext, type Settings } from './conte
 import { encodeEvents, generateEvents, type EncodedEvent } from './events.ts';
 import { cpuPerThousand, formatCpu, snapshotCpu, type PartSelector } from './cpu.ts';
 import { now, openLoop } from './limits.ts';
-import { ADAPTER_TOKEN, JWT_SECRET, startEducationAdapter, startProjector, startRelay, startViewApi, type RunningChild, type Tracing } from './services.ts';
+import { ADAPTER_TOKEN, JWT_SECRET, describeTracing, startEducationAdapter, startProjector, startRelay, startViewApi, traceparentUnder, type RunningChild, type Tracing } from './services.ts';
 import { percentiles, rate, spread, type Percentiles, type Spread } from './stats.ts';
 
 const count = async (db: Knex, sql: string, bindings: readonly unknown[] = []): Promise<number> =>
@@ -58,7 +58,7 @@ export async function outboxRun(ctx: BenchContext, settings: Settings, label: st
       topic: `${prefix}${e.topic}`,
       message_key: e.key,
       payload: JSON.stringify(e.payload),
-      trace_context: JSON.stringify(e.traceparent ? { traceparent: e.traceparent } : {}),
+      trace_context: JSON.stringify(e.traceparent ? { traceparent: traceparentUnder(tracing, e.traceparent) } : {}),
     }));
     for (let i = 0; i < rows.length; i += 1_000) await outbox.withSchema(outboxSchema).table('outbox').insert(rows.slice(i, i + 1_000));
     total += rows.length;
@@ -70,6 +70,7 @@ export async function outboxRun(ctx: BenchContext, settings: Settings, label: st
     relay: { roots: [relay.child.pid ?? -1] },
     projector: { roots: [projector.child.pid ?? -1] },
     kafka: { command: /-Dpasserelle\.part=kafka / },
+    zipkin: { command: /-Dpasserelle\.part=zipkin / },
     postgres: { command: /^(\S*\/)?postgres[: ]/ },
   };
   const cpuBefore = snapshotCpu(parts);
@@ -117,7 +118,7 @@ export async function measureSustained(ctx: BenchContext, settings: Settings, tr
     const result = await outboxRun(ctx, settings, `${tag}${run}`, tracing, profileDir ? path.resolve(profileDir) : undefined);
     runs.push(result);
     ctx.log(
-      `  outbox→view run ${run} (tracing ${tracing.on ? 'on' : 'off'}): ${Math.round(result.eventsPerSecond)} ev/s visible, relay ${Math.round(result.relayPerSecond)} ev/s, backlog ${result.lag.q1}/${result.lag.mid}/${result.lag.q3} (${result.lag.flat ? 'flat' : 'growing'})`,
+      `  outbox→view run ${run} (tracing ${describeTracing(tracing)}): ${Math.round(result.eventsPerSecond)} ev/s visible, relay ${Math.round(result.relayPerSecond)} ev/s, backlog ${result.lag.q1}/${result.lag.mid}/${result.lag.q3} (${result.lag.flat ? 'flat' : 'growing'})`,
     );
     ctx.log(`    CPU ms per 1,000 events: ${formatCpu(result.cpuPerThousand)}`);
   }

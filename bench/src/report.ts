@@ -1,5 +1,6 @@
 import { loadConfig } from '@passerelle/projector';
 import type { Results } from './bench.ts';
+import { formatCpu } from './cpu.ts';
 import { projectorTuningEnv } from './services.ts';
 import type { Spread } from './stats.ts';
 import { formatSpread } from './stats.ts';
@@ -37,6 +38,8 @@ export function toMarkdown(results: Results): string {
   if (r.sustained) {
     row('sustained outbox → view (relay and projector processes, tracing off)', ev(r.sustained.outbox));
     row('  of which relay publish rate (outbox → Kafka)', ev(r.sustained.relay));
+    const cpu = r.sustained.runs.at(-1)?.cpuPerThousand;
+    if (cpu) row('  CPU ms per 1,000 events by part (last run; other = the rest of the machine)', formatCpu(cpu));
     row('  backlog (published − visible) at 25/50/75 % of each run', r.sustained.runs.map((x: Any) => `${x.lag.q1}/${x.lag.mid}/${x.lag.q3}${x.lag.flat ? ' flat' : ' growing'}`).join('; '));
   }
   if (r.http) {
@@ -53,7 +56,9 @@ export function toMarkdown(results: Results): string {
   }
   if (r.api?.limit) row(`L_api view-api, dashboard queries at ${r.api.limit.rate} req/s, no ingest: p50 / p99`, `${ms(r.api.limit.p50)} / ${ms(r.api.limit.p99)}`);
   if (r.api?.underIngest) row(`view-api under ingest at ${r.api.underIngest.ingestRate} ev/s: p50 / p99`, `${ms(r.api.underIngest.p50)} / ${ms(r.api.underIngest.p99)}`);
-  if (r.tracing?.on) row('sustained outbox → view, tracing on (Zipkin, always_on)', ev(r.tracing.on));
+  if (r.tracing?.sampled) row(`sustained outbox → view, tracing on, ${Math.round(r.tracing.ratio * 100)} % of traces sampled (production default, Zipkin)`, ev(r.tracing.sampled));
+  if (r.tracing?.everything) row('sustained outbox → view, tracing on, every trace sampled (Zipkin)', ev(r.tracing.everything));
+  if (r.tracing?.cpu?.everything) row('  CPU ms per 1,000 events, every trace sampled', formatCpu(r.tracing.cpu.everything));
   if (r.connect) {
     row(`Kafka Connect peer: Debezium JDBC sink, ${r.connect.events} pre-produced events (1 task, a table per event type)`, ev(r.connect.eventsPerSecond));
     row('  projector on the same events, run just before it', ev(r.connect.projectorEventsPerSecond));

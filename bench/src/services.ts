@@ -14,15 +14,37 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export interface Tracing {
-  readonly on: boolean;
+/**
+ * Off: the SDK is not started. On: spans go to the stack's Zipkin, and `ratio` of the traces are
+ * sampled: 1 keeps every one; 0.1 is the production default (parentbased_traceidratio), where a
+ * request's sampling decision travels with its events.
+ */
+export type Tracing = { readonly on: false } | { readonly on: true; readonly ratio: number };
+
+export const PRODUCTION_SAMPLING_RATIO = 0.1;
+
+export function tracingEnv(ctx: BenchContext, tracing: Tracing): Record<string, string> {
+  if (!tracing.on) return { OTEL_SDK_DISABLED: 'true' };
+  const sampler: Record<string, string> = tracing.ratio >= 1 ? { OTEL_TRACES_SAMPLER: 'always_on' } : { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(tracing.ratio) };
+  return { OTEL_TRACES_EXPORTER: 'zipkin', OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${ctx.stack.zipkinUrl}/api/v2/spans`, ...sampler };
 }
 
-/** OTEL settings: on = every span to the stack's Zipkin, always sampled; off = SDK not started. */
-export function tracingEnv(ctx: BenchContext, tracing: Tracing): Record<string, string> {
-  return tracing.on
-    ? { OTEL_TRACES_EXPORTER: 'zipkin', OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${ctx.stack.zipkinUrl}/api/v2/spans`, OTEL_TRACES_SAMPLER: 'always_on' }
-    : { OTEL_SDK_DISABLED: 'true' };
+export function describeTracing(tracing: Tracing): string {
+  if (!tracing.on) return 'off';
+  return tracing.ratio >= 1 ? 'on, every trace sampled' : `on, ${Math.round(tracing.ratio * 100)} % of traces sampled`;
+}
+
+/**
+ * The traceparent an accepted request leaves in the outbox under `tracing`: the generated events
+ * all carry a sampled one; with a ratio, only that share keeps the sampled flag (decided by the
+ * trace id, as the ratio sampler of the adapter that accepted the request would), the rest are
+ * recorded unsampled, and parent-based samplers downstream follow the decision.
+ */
+export function traceparentUnder(tracing: Tracing, traceparent: string | null): string | null {
+  if (!traceparent || !tracing.on || tracing.ratio >= 1) return traceparent;
+  const [version, traceId = '', spanId] = traceparent.split('-');
+  const sampled = parseInt(traceId.slice(0, 8), 16) / 2 ** 32 < tracing.ratio;
+  return `${version}-${traceId}-${spanId}-${sampled ? '01' : '00'}`;
 }
 
 /** Keeps the last lines a child wrote, to explain a failure without flooding the bench's output. */
