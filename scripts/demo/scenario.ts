@@ -94,7 +94,14 @@ export async function runDemoScenario(
     authoredOn: '2025-03-03T14:55:00-05:00',
     reasonCode: [{ coding: [{ system: `${FHIR}/CodeSystem/at-risk-group`, code: 'mental-health-or-addictions' }] }],
   }, 'application/fhir+json');
-  await send('health', '/fhir/ServiceRequest', { resourceType: 'ServiceRequest', id: 'sr-20250304-0007', status: 'active', intent: 'proposal', subject: { reference: 'Patient/p-9001' } }, 'application/fhir+json');
+  await send('health', '/fhir/ServiceRequest', {
+    resourceType: 'ServiceRequest',
+    id: 'sr-20250304-0007',
+    status: 'active',
+    intent: 'proposal',
+    subject: { reference: 'Patient/p-9001' },
+    extension: [{ url: `${FHIR}/StructureDefinition/service-region`, valueCode: 'north-west' }],
+  }, 'application/fhir+json');
   await send('health', '/fhir/Task', { resourceType: 'Task', id: 'task-0042-1', status: 'accepted', intent: 'order', focus: { reference: 'ServiceRequest/sr-20250303-0042' }, lastModified: '2025-03-04T09:30:00-05:00' }, 'application/fhir+json');
   log('health: reports progress on the justice referral it received, by its Passerelle referral id');
   await send('health', '/fhir/Task', {

@@ -97,6 +97,7 @@ describe('personal values never leave an adapter', () => {
         subject: { reference: 'Patient/p-canary', identifier: { system: hcnSystem, value: canary.healthCard }, display: `${canary.givenName} ${canary.familyName}` },
         requester: { display: canary.familyName },
         note: [{ text: canary.note }],
+        extension: [{ url: 'https://passerelle.ontario.example/fhir/StructureDefinition/service-region', valueCode: 'toronto' }],
       }, 'application/fhir+json'),
       await send('health', '/fhir/Task', {
         resourceType: 'Task',

@@ -40,7 +40,7 @@ function submissions(tag: string, day: number): Submission[] {
       path: '/referrals',
       body: { agencyCode: 'CASO', casReference: `CASO-${tag}-${i}`, child: { childId: `CW-${tag}-${i}` }, legalStatus: 'in_care', serviceRequested: 'housing', receivingServiceType: 'community_agency', region: 'east', responseTime: '7_days', consentScope: 'standard', referralDate: '2025-03-05' },
     });
-    list.push({ adapter: 'health', path: '/fhir/ServiceRequest', contentType: 'application/fhir+json', body: { resourceType: 'ServiceRequest', id: `sr-${tag}-${i}`, status: 'active', intent: 'order', subject: { reference: `Patient/p-${tag}-${i}` } } });
+    list.push({ adapter: 'health', path: '/fhir/ServiceRequest', contentType: 'application/fhir+json', body: { resourceType: 'ServiceRequest', id: `sr-${tag}-${i}`, status: 'active', intent: 'order', subject: { reference: `Patient/p-${tag}-${i}` }, extension: [{ url: 'https://passerelle.ontario.example/fhir/StructureDefinition/service-region', valueCode: 'east' }] } });
     list.push({
       adapter: 'education',
       path: '/referrals',

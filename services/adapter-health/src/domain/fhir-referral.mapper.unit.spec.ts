@@ -34,7 +34,7 @@ describe('FHIR ServiceRequest → ReferralCreated', () => {
     expect(JSON.stringify(event)).not.toMatch(/Priya|Raman|1996-01-09|9876543217|Dundas|Helen Park|p-7731|triage/);
   });
 
-  it('maps a ServiceRequest with only id, status, intent and subject: UNKNOWN codes, null ministry and flags, the receive time', () => {
+  it('maps a ServiceRequest with only id, status, intent, subject and region: UNKNOWN codes, null ministry and flags, the receive time', () => {
     const request = parseNative(serviceRequestSchema, json('service-request-minimal.json'));
     const ctx = fixedMappingContext('HEALTH');
 
@@ -46,12 +46,23 @@ describe('FHIR ServiceRequest → ReferralCreated', () => {
       receivingMinistry: null,
       receivingServiceType: 'UNKNOWN',
       serviceCategory: 'UNKNOWN',
-      region: 'UNKNOWN',
+      region: 'NORTH_WEST',
       urgency: 'UNKNOWN',
       consentScope: 'UNKNOWN',
     });
     expect(Object.values(event.populationFlags).every((flag) => flag === null)).toBe(true);
     expect(avroIssues('ReferralCreated', event)).toEqual([]);
+  });
+
+  it('refuses a ServiceRequest without the service-region extension, naming the extension element', () => {
+    const { extension: _region, ...withoutRegion } = json('service-request-minimal.json') as Record<string, unknown>;
+    const otherExtensionOnly = { ...withoutRegion, extension: [{ url: 'https://passerelle.ontario.example/fhir/StructureDefinition/consent-scope', valueCode: 'standard' }] };
+
+    for (const body of [withoutRegion, otherExtensionOnly]) {
+      const problem = problemOf(() => parseNative(serviceRequestSchema, body));
+      expect(problem.errors.map((e) => e.field)).toEqual(['extension']);
+      expect(problem.errors[0]?.reason).toContain('service-region');
+    }
   });
 
   it('refuses a draft ServiceRequest with unknown codes, naming each element and never quoting the card number', () => {

@@ -77,7 +77,7 @@ function checkExtensions(extensions: readonly z.output<typeof extension>[] | und
 
 /**
  * A referral as health systems send it: a FHIR R4 ServiceRequest. Required: id, status
- * (active), intent, subject. Everything else is optional and read only through codings of
+ * (active), intent, subject, and the service-region extension. Everything else is optional and read only through codings of
  * Passerelle's code systems and extensions; names, narrative and notes are never read.
  */
 export const serviceRequestSchema = z
@@ -119,6 +119,11 @@ export const serviceRequestSchema = z
       checkCodings([request.performerType], 'performerType', CODE_SYSTEMS.receivingServiceType, RECEIVING_SERVICE_TYPE_CODES, ctx);
       checkCodings(request.reasonCode, 'reasonCode', CODE_SYSTEMS.atRiskGroup, new Set(AT_RISK_GROUPS), ctx);
       checkExtensions(request.extension, ctx);
+      // The view counts, routes and reports gaps by region: a referral without one could not be shown, so it is refused here rather than dead-lettered downstream.
+      const extensions: readonly unknown[] = Array.isArray(request.extension) ? request.extension : [];
+      if (!extensions.some((ext) => typeof ext === 'object' && ext !== null && (ext as { url?: unknown }).url === EXTENSIONS.region)) {
+        ctx.addIssue({ code: 'custom', path: ['extension'], message: `needs the ${EXTENSIONS.region} extension: every referral is counted and routed by region` });
+      }
     },
     { when: whenObject },
   );
