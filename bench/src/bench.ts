@@ -148,8 +148,9 @@ export async function runBench(ctx: BenchContext, settings: Settings): Promise<R
   if (selected('connect')) {
     const connect = await step('peer: Kafka Connect + Debezium JDBC sink on the same events', () => measureConnect(ctx, settings));
     Object.assign(results, { connect });
-    if (connect && max && connect.eventsPerSecond > 0) {
-      results.targets.push({ name: 'sustained end to end ahead of the Kafka Connect peer', target: `> ${Math.round(connect.eventsPerSecond)} ev/s`, measured: `${Math.round(max)} ev/s`, ratio: max / connect.eventsPerSecond, met: max > connect.eventsPerSecond });
+    const peer = connect?.eventsPerSecond.median;
+    if (peer && max) {
+      results.targets.push({ name: 'sustained end to end ahead of the Kafka Connect peer', target: `> ${Math.round(peer)} ev/s`, measured: `${Math.round(max)} ev/s`, ratio: max / peer, met: max > peer });
     }
   }
 

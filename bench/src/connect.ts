@@ -1,12 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Knex } from '@passerelle/db';
 import { REPO_ROOT, VERSIONS } from '@passerelle/infra';
 import { FatalError, topicPattern, waitFor, type BenchContext, type Settings } from './context.ts';
 import { encodeEvents, generateEvents } from './events.ts';
 import { now, produceAll } from './limits.ts';
 import { freePort, startProjector, tail } from './services.ts';
-import { rate } from './stats.ts';
+import { rate, spread, type Spread } from './stats.ts';
 
 /** What the peer runs: Kafka Connect of the broker's version, Debezium's JDBC sink, Apicurio's Avro converter. */
 export const CONNECT_ARTIFACTS = {
@@ -17,23 +19,47 @@ export const CONNECT_ARTIFACTS = {
   apicurioConverter: 'io.apicurio:apicurio-registry-utils-converter:2.6.13.Final',
 } as const;
 
-const POM = path.join(REPO_ROOT, 'bench', 'maven', 'connect.pom.xml');
-const SETTINGS = path.join(REPO_ROOT, 'bench', 'maven', 'settings.xml');
+const MAVEN = path.join(REPO_ROOT, 'bench', 'maven');
+const POM = path.join(MAVEN, 'connect.pom.xml');
+const SMT = path.join(MAVEN, 'smt');
+const SETTINGS = path.join(MAVEN, 'settings.xml');
 
-/** Resolves the peer's jars with Maven (into ~/.m2, then copied under <home>/lib), once. */
+/** Runs Maven offline first (everything already in ~/.m2), then online; throws with the end of its output. */
+function maven(args: readonly string[], what: string, log: (m: string) => void): void {
+  const base = ['-B', '-q', '-s', SETTINGS, `-Dkafka.version=${VERSIONS.kafka}`, ...args];
+  let result = spawnSync('mvn', ['-o', ...base], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (result.status !== 0) {
+    log(`  Kafka Connect peer: ${what} from Maven Central (first time only)…`);
+    result = spawnSync('mvn', base, { cwd: REPO_ROOT, encoding: 'utf8' });
+  }
+  if (result.status !== 0) throw new Error(`Maven failed (${what}):\n${`${result.stdout}${result.stderr}`.trim().split('\n').slice(-8).join('\n')}`);
+}
+
+/** Every file Maven reads for the peer: a change to the poms or to the transform's sources rebuilds the jars. */
+function mavenInputsHash(): string {
+  const hash = createHash('sha256');
+  const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? (e.name === 'target' ? [] : files(path.join(dir, e.name))) : [path.join(dir, e.name)]));
+  for (const file of files(MAVEN).sort()) hash.update(path.relative(MAVEN, file)).update(fs.readFileSync(file));
+  return `${VERSIONS.kafka} ${hash.digest('hex')}`;
+}
+
+/**
+ * The peer's classpath under <home>/lib, built once: the resolved jars (dependency:copy-dependencies)
+ * and our RouteByRecordName transform (bench/maven/smt, built and unit-tested by `mvn package`).
+ */
 export function resolveConnectJars(home: string, log: (m: string) => void): string {
   const dir = path.join(home, 'lib', `kafka-connect-peer-${VERSIONS.kafka}`);
   const marker = path.join(dir, '.complete');
-  if (fs.existsSync(marker)) return dir;
+  const inputs = mavenInputsHash();
+  if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === inputs) return dir;
   fs.rmSync(dir, { recursive: true, force: true });
-  const args = ['-B', '-q', '-s', SETTINGS, '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${dir}`];
-  let result = spawnSync('mvn', ['-o', ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
-  if (result.status !== 0) {
-    log('  Kafka Connect peer: resolving from Maven Central (first time only)…');
-    result = spawnSync('mvn', args, { cwd: REPO_ROOT, encoding: 'utf8' });
-  }
-  if (result.status !== 0) throw new Error(`Maven could not resolve the Kafka Connect peer:\n${`${result.stdout}${result.stderr}`.trim().split('\n').slice(-8).join('\n')}`);
-  fs.writeFileSync(marker, new Date().toISOString());
+  maven(['-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${dir}`], 'resolving the jars', log);
+  const build = path.join(home, 'lib', 'kafka-connect-peer-smt-build');
+  fs.rmSync(build, { recursive: true, force: true });
+  maven(['-f', path.join(SMT, 'pom.xml'), 'package', `-Dsmt.buildDirectory=${build}`], 'building the routing transform', log);
+  fs.copyFileSync(path.join(build, 'route-by-record-name-1.0.0.jar'), path.join(dir, 'route-by-record-name-1.0.0.jar'));
+  fs.rmSync(build, { recursive: true, force: true });
+  fs.writeFileSync(marker, inputs);
   return dir;
 }
 
@@ -43,128 +69,131 @@ const properties = (values: Record<string, string | number>) =>
     .join('\n')}\n`;
 
 export interface ConnectResult {
-  readonly status: string;
   readonly events: number;
-  readonly eventsPerSecond: number;
-  readonly projectorEventsPerSecond: number;
-  readonly sinkRows: number;
+  readonly eventsPerSecond: Spread;
+  readonly projectorEventsPerSecond: Spread;
+  /** Rows per sink table (one per event type) of the last run; every run's must equal the events, type by type, or the peer failed. */
+  readonly sinkRows: Readonly<Record<string, number>>;
   readonly artifacts: typeof CONNECT_ARTIFACTS;
   readonly converter: string;
+  readonly sink: string;
+}
+
+/** Our SMT's table name for an event type, for the expected counts: `ReferralCreated` → `referral_created`. */
+function tableOf(type: string): string {
+  return type.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+/** Exact row count of every table in one schema (the sink creates them as record types first arrive). */
+async function rowCounts(db: Knex, schema: string): Promise<Record<string, number>> {
+  const tables = ((await db.raw('SELECT table_name FROM information_schema.tables WHERE table_schema = ?', [schema])) as { rows: { table_name: string }[] }).rows.map((r) => r.table_name);
+  if (tables.length === 0) return {};
+  const sql = tables.map(() => 'SELECT ? AS name, count(*)::int AS n FROM ??.??').join(' UNION ALL ');
+  const rows = ((await db.raw(sql, tables.flatMap((t) => [t, schema, t]))) as { rows: { name: string; n: number }[] }).rows;
+  return Object.fromEntries(rows.map((r) => [r.name, r.n]));
+}
+
+const sum = (counts: Readonly<Record<string, number>>) => Object.values(counts).reduce((a, b) => a + b, 0);
+
+/**
+ * Polls `progress` until it reaches `total`. Rate = events after the first progress seen, divided by
+ * the time from then to the last (so start-up, JVM or Node, is not counted), polled every 250 ms.
+ */
+async function progressRate(what: string, total: number, progress: () => Promise<number>): Promise<number> {
+  let first: { t: number; n: number } | undefined;
+  let n = 0;
+  await waitFor(
+    `${what}: ${total} events`,
+    async () => {
+      n = await progress();
+      if (n > 0 && !first) first = { t: now(), n };
+      return n >= total;
+    },
+    1_800_000,
+    250,
+  ).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message} (${n} seen)`);
+  });
+  return first && now() > first.t ? rate(total - first.n, now() - first.t) : Number.NaN;
 }
 
 /**
- * The same events (pre-produced onto one topic set) consumed once by the projector (its own
- * process) and once by Kafka Connect standalone with the Debezium JDBC sink (its own JVM),
- * one after the other so each has the machine. Rate = events after the first progress seen,
- * divided by the time from then to the last (both from committed progress, polled every 250 ms).
+ * SASL/SCRAM settings of the admin principal for the worker and its clients. Bench topics
+ * (bench-<run>-connect.<ministry>.…) and the group Connect names after the connector lie outside
+ * every prefix infra/topics/acls.json grants; admin is the principal the bench already produces
+ * and reads bench topics with, so the projector and the peer run as the same principal.
  */
-export async function measureConnect(ctx: BenchContext, settings: Settings): Promise<ConnectResult> {
-  const jars = resolveConnectJars(ctx.home, ctx.log);
-  const { prefix, topics } = await ctx.createRunTopics('connect', settings.partitions);
-  const events = await encodeEvents(ctx.serde, [...generateEvents(settings.connectEvents, 51)].flat(), prefix);
-  await produceAll(ctx, events, settings.produceBatch);
-  const total = events.length;
-
-  const progressRate = async (what: string, progress: () => Promise<number>, timeoutMs: number): Promise<number> => {
-    let first: { t: number; n: number } | undefined;
-    let n = 0;
-    await waitFor(
-      `${what}: ${total} events (have ${n})`,
-      async () => {
-        n = await progress();
-        if (n > 0 && !first) first = { t: now(), n };
-        return n >= total;
-      },
-      timeoutMs,
-      250,
-    );
-    return first && now() > first.t ? rate(total - first.n, now() - first.t) : Number.NaN;
-  };
-
-  // The projector on these topics.
-  const viewSchema = `bench_${ctx.runId}_connect_view`;
-  const view = ctx.database(viewSchema, 2);
-  const projector = await startProjector(ctx, { viewSchema, groupId: `bench-${ctx.runId}-connect-projector`, pattern: topicPattern(prefix), tracing: { on: false } });
-  let projectorRate: number;
-  try {
-    projectorRate = await progressRate('projector', async () => Number(((await view.raw('SELECT count(*) AS n FROM ??.processed_events', [viewSchema])) as { rows: { n: string }[] }).rows[0]?.n ?? 0), 1_800_000);
-  } finally {
-    await ctx.stopChild(projector.child);
-  }
-  ctx.log(`  projector on the peer's events: ${Math.round(projectorRate)} ev/s`);
-
-  // Kafka Connect standalone with the JDBC sink.
-  const work = path.join(ctx.home, 'bench', ctx.runId, 'connect');
-  fs.mkdirSync(work, { recursive: true });
-  const sinkSchema = `bench_${ctx.runId}_connect_sink`;
-  const db = ctx.database(undefined, 1);
-  await db.raw('CREATE SCHEMA IF NOT EXISTS ??', [sinkSchema]);
+function saslProperties(ctx: BenchContext): Record<string, string> {
   const admin = ctx.stack.kafkaCredentials?.admin;
-  const sasl: Record<string, string> = admin
-    ? {
-        'security.protocol': 'SASL_PLAINTEXT',
-        'sasl.mechanism': 'SCRAM-SHA-512',
-        'sasl.jaas.config': `org.apache.kafka.common.security.scram.ScramLoginModule required username="${admin.username}" password="${admin.password}";`,
-      }
-    : {};
-  const prefixed = (p: string, values: Record<string, string>) => Object.fromEntries(Object.entries(values).map(([k, v]) => [`${p}${k}`, v]));
+  if (!admin) return {};
+  const sasl = {
+    'security.protocol': 'SASL_PLAINTEXT',
+    'sasl.mechanism': 'SCRAM-SHA-512',
+    'sasl.jaas.config': `org.apache.kafka.common.security.scram.ScramLoginModule required username="${admin.username}" password="${admin.password}";`,
+  };
+  const prefixed = (p: string) => Object.fromEntries(Object.entries(sasl).map(([k, v]) => [`${p}${k}`, v]));
+  return { ...sasl, ...prefixed('consumer.'), ...prefixed('producer.'), ...prefixed('admin.') };
+}
+
+function workerProperties(ctx: BenchContext, work: string, port: number): Record<string, string | number> {
   const registry = new URL(ctx.stack.registryUrl);
-  const port = await freePort();
-  fs.writeFileSync(
-    path.join(work, 'worker.properties'),
-    properties({
-      'bootstrap.servers': ctx.stack.kafkaBrokers.join(','),
-      ...sasl,
-      ...prefixed('consumer.', sasl),
-      ...prefixed('producer.', sasl),
-      ...prefixed('admin.', sasl),
-      'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-      'value.converter': 'io.apicurio.registry.utils.converter.AvroConverter',
-      'value.converter.apicurio.registry.url': `${registry.origin}/apis/registry/v2`,
-      // Confluent framing: magic byte and a 4-byte id, the content id the ccompat API hands out.
-      'value.converter.apicurio.registry.as-confluent': 'true',
-      'value.converter.apicurio.registry.use-id': 'contentId',
-      'plugin.discovery': 'only_scan',
-      'value.converter.apicurio.registry.headers.enabled': 'false',
-      'offset.storage.file.filename': path.join(work, 'offsets'),
-      'offset.flush.interval.ms': 1000,
-      listeners: `http://127.0.0.1:${port}`,
-      'consumer.max.poll.records': 2000,
-      'consumer.auto.offset.reset': 'earliest',
-    }),
-  );
-  const connectorName = `bench-${ctx.runId}-jdbc-sink`;
+  return {
+    'bootstrap.servers': ctx.stack.kafkaBrokers.join(','),
+    ...saslProperties(ctx),
+    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    'value.converter': 'io.apicurio.registry.utils.converter.AvroConverter',
+    'value.converter.apicurio.registry.url': `${registry.origin}/apis/registry/v2`,
+    // Confluent framing: magic byte and a 4-byte id, the content id the ccompat API hands out.
+    'value.converter.apicurio.registry.as-confluent': 'true',
+    'value.converter.apicurio.registry.use-id': 'contentId',
+    'value.converter.apicurio.registry.headers.enabled': 'false',
+    'plugin.discovery': 'only_scan',
+    'offset.storage.file.filename': path.join(work, 'offsets'),
+    'offset.flush.interval.ms': 1000,
+    listeners: `http://127.0.0.1:${port}`,
+    'consumer.max.poll.records': 2000,
+    'consumer.auto.offset.reset': 'earliest',
+  };
+}
+
+/** One table per event type, one row per event (upsert on its eventId), flat columns. */
+function sinkProperties(ctx: BenchContext, name: string, prefix: string, sinkSchema: string): Record<string, string | number> {
   const pg = new URL(ctx.benchDatabaseUrl);
-  fs.writeFileSync(
-    path.join(work, 'jdbc-sink.properties'),
-    properties({
-      name: connectorName,
-      'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
-      'tasks.max': 1,
-      'topics.regex': topicPattern(prefix),
-      'connection.url': `jdbc:postgresql://${pg.host}${pg.pathname}?currentSchema=${sinkSchema}`,
-      'connection.username': decodeURIComponent(pg.username || 'postgres'),
-      'connection.password': decodeURIComponent(pg.password || ''),
-      'insert.mode': 'upsert',
-      'primary.key.mode': 'record_key',
-      'primary.key.fields': 'id',
-      'schema.evolution': 'basic',
-      'quote.identifiers': 'true',
-      'collection.name.format': `${sinkSchema}.\${topic}`,
-      'batch.size': 500,
-      // The key is the referral, gap or initiative id as a string; the sink upserts on a struct key.
-      transforms: 'key,flatten',
-      'transforms.key.type': 'org.apache.kafka.connect.transforms.HoistField$Key',
-      'transforms.key.field': 'id',
-      'transforms.flatten.type': 'org.apache.kafka.connect.transforms.Flatten$Value',
-      'transforms.flatten.delimiter': '_',
-      'errors.tolerance': 'none',
-    }),
-  );
-  fs.writeFileSync(
-    path.join(work, 'log4j2.properties'),
-    properties({ 'appender.console.type': 'Console', 'appender.console.name': 'out', 'appender.console.layout.type': 'PatternLayout', 'appender.console.layout.pattern': '%d %p %c{1} %m%n', 'rootLogger.level': 'WARN', 'rootLogger.appenderRef.console.ref': 'out' }),
-  );
+  return {
+    name,
+    'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
+    'tasks.max': 1,
+    'topics.regex': topicPattern(prefix),
+    'connection.url': `jdbc:postgresql://${pg.host}${pg.pathname}`,
+    'connection.username': decodeURIComponent(pg.username || 'postgres'),
+    'connection.password': decodeURIComponent(pg.password || ''),
+    'insert.mode': 'upsert',
+    'primary.key.mode': 'record_value',
+    'primary.key.fields': 'envelope_eventId',
+    'schema.evolution': 'basic',
+    'quote.identifiers': 'true',
+    'collection.name.format': `${sinkSchema}.\${topic}`,
+    'batch.size': 500,
+    // A family topic carries several event types: route each to its own table (our SMT), then
+    // flatten the envelope and the nested records (populationFlags, measure) into columns.
+    transforms: 'route,flatten',
+    'transforms.route.type': 'ca.on.passerelle.bench.RouteByRecordName',
+    'transforms.flatten.type': 'org.apache.kafka.connect.transforms.Flatten$Value',
+    'transforms.flatten.delimiter': '_',
+    'errors.tolerance': 'none',
+  };
+}
+
+const LOG4J = { 'appender.console.type': 'Console', 'appender.console.name': 'out', 'appender.console.layout.type': 'PatternLayout', 'appender.console.layout.pattern': '%d %p %c{1} %m%n', 'rootLogger.level': 'WARN', 'rootLogger.appenderRef.console.ref': 'out' };
+
+interface ConnectJvm {
+  readonly exited: () => boolean;
+  readonly output: () => string;
+  readonly stop: () => Promise<void>;
+}
+
+/** Kafka Connect standalone in its own JVM; killed with the bench process too, so no JVM outlives a run. */
+function startConnect(jars: string, work: string): ConnectJvm {
   const java = spawn(
     'java',
     ['-Xmx512m', `-Dlog4j2.configurationFile=${path.join(work, 'log4j2.properties')}`, '-cp', `${jars}/*`, 'org.apache.kafka.connect.cli.ConnectStandalone', path.join(work, 'worker.properties'), path.join(work, 'jdbc-sink.properties')],
@@ -174,56 +203,161 @@ export async function measureConnect(ctx: BenchContext, settings: Settings): Pro
   const logFile = fs.createWriteStream(path.join(work, 'connect.log'));
   java.stdout.pipe(logFile);
   java.stderr.pipe(logFile);
-  const launched = now();
   let exited = false;
-  java.once('exit', () => {
+  const gone = new Promise<void>((resolve) => java.once('exit', () => resolve()));
+  void gone.then(() => {
     exited = true;
   });
-  const kafkaAdmin = ctx.kafka('admin', 'passerelle-bench-admin').admin();
-  await kafkaAdmin.connect();
-  const groupId = `connect-${connectorName}`;
-  let connectRate: number;
-  try {
-    connectRate = await progressRate(
-      'Kafka Connect',
-      async () => {
-        if (exited) throw new FatalError(`Kafka Connect exited:\n${output()}`);
-        const response = await fetch(`http://127.0.0.1:${port}/connectors/${connectorName}/status`).catch(() => undefined);
-        if (response?.status === 404 && now() - launched > 90_000) throw new FatalError(`Kafka Connect runs but the connector was not created:\n${output()}`);
-        const state = (response?.ok ? await response.json() : undefined) as { tasks?: { state: string; trace?: string }[] } | undefined;
-        const failed = state?.tasks?.find((t) => t.state === 'FAILED');
-        if (failed) {
-          const causes = (failed.trace ?? '').split('\n').filter((line) => line.startsWith('Caused by:'));
-          throw new FatalError(`the JDBC sink task failed: ${(causes.at(-1) ?? failed.trace ?? '').slice(0, 400)}`);
-        }
-        const offsets = await kafkaAdmin.fetchOffsets({ groupId, topics });
-        return offsets.flatMap((t) => t.partitions).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-      },
-      1_800_000,
-    ).catch((error: unknown) => {
-      throw new Error(`${(error as Error).message.split('\n').slice(0, 3).join(' ')} (log: ${path.relative(REPO_ROOT, path.join(work, 'connect.log'))})`);
-    });
-  } finally {
-    await kafkaAdmin.disconnect();
-    if (!exited) {
-      const gone = new Promise((resolve) => java.once('exit', resolve));
-      java.kill('SIGTERM');
-      const timer = setTimeout(() => java.kill('SIGKILL'), 20_000);
-      await gone;
-      clearTimeout(timer);
-    }
-  }
-  const rows = ((await db.raw("SELECT coalesce(sum(n_live_tup), 0) AS n FROM pg_stat_user_tables WHERE schemaname = ?", [sinkSchema])) as { rows: { n: string }[] }).rows[0]?.n ?? '0';
-  await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [sinkSchema]);
-  await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [viewSchema]);
-  ctx.log(`  Kafka Connect JDBC sink on the same events: ${Math.round(connectRate)} ev/s`);
+  // An interrupted bench exits through process.exit (main.ts): take the JVM down with it.
+  const killNow = () => java.kill('SIGKILL');
+  process.once('exit', killNow);
   return {
-    status: 'ran',
-    events: total,
-    eventsPerSecond: connectRate,
-    projectorEventsPerSecond: projectorRate,
-    sinkRows: Number(rows),
+    exited: () => exited,
+    output,
+    stop: async () => {
+      process.off('exit', killNow);
+      if (!exited) {
+        java.kill('SIGTERM');
+        const timer = setTimeout(() => java.kill('SIGKILL'), 20_000);
+        await gone;
+        clearTimeout(timer);
+      }
+      await new Promise((resolve) => logFile.end(resolve));
+    },
+  };
+}
+
+/** Connector status over the worker's REST API: throws at once on a failed task or a worker that died. */
+async function connectorHealth(port: number, name: string, jvm: ConnectJvm, launched: number): Promise<void> {
+  if (jvm.exited()) throw new FatalError(`Kafka Connect exited:\n${jvm.output()}`);
+  const response = await fetch(`http://127.0.0.1:${port}/connectors/${name}/status`).catch(() => undefined);
+  if (response?.status === 404 && now() - launched > 90_000) throw new FatalError(`Kafka Connect runs but the connector was not created:\n${jvm.output()}`);
+  const state = (response?.ok ? await response.json() : undefined) as { tasks?: { state: string; trace?: string }[] } | undefined;
+  const failed = state?.tasks?.find((t) => t.state === 'FAILED');
+  if (failed) {
+    const causes = (failed.trace ?? '').split('\n').filter((line) => line.startsWith('Caused by:'));
+    throw new FatalError(`the JDBC sink task failed: ${(causes.at(-1) ?? failed.trace ?? '').slice(0, 400)}`);
+  }
+}
+
+/** The rows must be the events, type by type: anything else is a failed peer, not a rate. */
+function checkRows(rows: Readonly<Record<string, number>>, expected: Readonly<Record<string, number>>): void {
+  const names = [...new Set([...Object.keys(rows), ...Object.keys(expected)])].sort();
+  const wrong = names.filter((name) => rows[name] !== expected[name]);
+  if (wrong.length) throw new Error(`the JDBC sink's rows do not match the events produced: ${wrong.map((name) => `${name} ${rows[name] ?? 0} rows for ${expected[name] ?? 0} events`).join(', ')}`);
+}
+
+/**
+ * The same events (pre-produced onto one topic set) consumed by the projector (its own process)
+ * and then by Kafka Connect standalone with the Debezium JDBC sink (its own JVM), one after the
+ * other so each has the machine, `repeats` times, each run with fresh groups and tables. Both
+ * rates count committed rows: the projector's processed_events, the sink's tables.
+ */
+export async function measureConnect(ctx: BenchContext, settings: Settings): Promise<ConnectResult> {
+  const jars = resolveConnectJars(ctx.home, ctx.log);
+  const { prefix } = await ctx.createRunTopics('connect', settings.partitions);
+  const generated = [...generateEvents(settings.connectEvents, 51)].flat();
+  const expected: Record<string, number> = {};
+  for (const event of generated) expected[tableOf(event.type)] = (expected[tableOf(event.type)] ?? 0) + 1;
+  const events = await encodeEvents(ctx.serde, generated, prefix);
+  await produceAll(ctx, events, settings.produceBatch);
+  const projector: number[] = [];
+  const peer: number[] = [];
+  let sinkRows: Record<string, number> = {};
+  for (let run = 1; run <= settings.repeats; run++) {
+    projector.push(await measureProjector(ctx, prefix, run, events.length));
+    const result = await measureSink(ctx, jars, prefix, run, expected);
+    peer.push(result.rate);
+    sinkRows = result.rows;
+    ctx.log(`  run ${run}: projector ${Math.round(projector.at(-1) ?? 0)} ev/s, Kafka Connect JDBC sink ${Math.round(result.rate)} ev/s (${sum(result.rows)} rows in ${Object.keys(result.rows).length} tables)`);
+  }
+  return {
+    events: events.length,
+    eventsPerSecond: spread(peer),
+    projectorEventsPerSecond: spread(projector),
+    sinkRows,
     artifacts: CONNECT_ARTIFACTS,
     converter: 'Apicurio AvroConverter 2.6 over the registry v2 API, Confluent framing (as-confluent, contentId)',
+    sink: 'standalone worker, 1 task, batches of 500, upsert on envelope_eventId, one table per event type (RouteByRecordName SMT), Flatten$Value',
   };
+}
+
+/** The projector (its own process, see startProjector for its principal) until processed_events holds every event. */
+async function measureProjector(ctx: BenchContext, prefix: string, run: number, total: number): Promise<number> {
+  const viewSchema = `bench_${ctx.runId}_connect_view${run}`;
+  const groupId = `bench-${ctx.runId}-connect-projector${run}`;
+  const view = ctx.database(viewSchema, 2);
+  const projector = await startProjector(ctx, { viewSchema, groupId, pattern: topicPattern(prefix), tracing: { on: false } });
+  try {
+    return await progressRate('projector', total, async () => Number(((await view.raw('SELECT count(*) AS n FROM ??.processed_events', [viewSchema])) as { rows: { n: string }[] }).rows[0]?.n ?? 0));
+  } finally {
+    await ctx.stopChild(projector.child);
+    await view.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [viewSchema]);
+    await deleteGroup(ctx, groupId);
+  }
+}
+
+/** One Kafka Connect run into a fresh schema: its rate, and its rows checked against the events. */
+async function measureSink(ctx: BenchContext, jars: string, prefix: string, run: number, expected: Readonly<Record<string, number>>): Promise<{ rate: number; rows: Record<string, number> }> {
+  const connectorName = `bench-${ctx.runId}-jdbc-sink${run}`;
+  const sinkSchema = `bench_${ctx.runId}_connect_sink${run}`;
+  const work = path.join(ctx.home, 'bench', ctx.runId, `connect${run}`);
+  const db = ctx.database(undefined, 1);
+  let ok = false;
+  // An interrupted bench exits without reaching the finally below: the credentials still go.
+  const interrupted = () => cleanWork(work, false);
+  process.once('exit', interrupted);
+  try {
+    fs.mkdirSync(work, { recursive: true });
+    await db.raw('CREATE SCHEMA IF NOT EXISTS ??', [sinkSchema]);
+    const port = await freePort();
+    fs.writeFileSync(path.join(work, 'worker.properties'), properties(workerProperties(ctx, work, port)));
+    fs.writeFileSync(path.join(work, 'jdbc-sink.properties'), properties(sinkProperties(ctx, connectorName, prefix, sinkSchema)));
+    fs.writeFileSync(path.join(work, 'log4j2.properties'), properties(LOG4J));
+    const jvm = startConnect(jars, work);
+    const launched = now();
+    let rate: number;
+    try {
+      rate = await progressRate('Kafka Connect', sum(expected), async () => {
+        await connectorHealth(port, connectorName, jvm, launched);
+        return sum(await rowCounts(db, sinkSchema));
+      });
+    } catch (error) {
+      throw new Error(`${(error as Error).message.split('\n').slice(0, 3).join(' ')} (log: ${path.relative(REPO_ROOT, path.join(work, 'connect.log'))})`);
+    } finally {
+      await jvm.stop();
+    }
+    const rows = await rowCounts(db, sinkSchema);
+    checkRows(rows, expected);
+    ok = true;
+    return { rate, rows };
+  } finally {
+    process.off('exit', interrupted);
+    await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [sinkSchema]);
+    await deleteGroup(ctx, `connect-${connectorName}`);
+    cleanWork(work, ok);
+  }
+}
+
+/** Consumer groups of one run are dropped with it (the topics go at the end of the bench). */
+async function deleteGroup(ctx: BenchContext, groupId: string): Promise<void> {
+  const admin = ctx.kafka('admin', 'passerelle-bench-admin').admin();
+  await admin.connect();
+  try {
+    await admin.deleteGroups([groupId]);
+  } catch {
+    // A group that never committed does not exist: nothing to delete.
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The worker's files hold credentials: always removed; the log stays only to explain a failure. */
+function cleanWork(work: string, ok: boolean): void {
+  if (!fs.existsSync(work)) return;
+  if (ok) {
+    fs.rmSync(work, { recursive: true, force: true });
+    return;
+  }
+  for (const entry of fs.readdirSync(work)) if (entry !== 'connect.log') fs.rmSync(path.join(work, entry), { recursive: true, force: true });
 }
