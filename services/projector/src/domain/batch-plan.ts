@@ -137,7 +137,8 @@ export function planBatch(events: readonly AcceptedEvent[], prior: PriorState, n
         plan.referralHistory.push(...added);
         if (withdrawnNow) plan.strippedReferrals.push(id);
         if (folded.row) plan.referrals.push(folded.row);
-        plan.refoldedReferrals.push(id);
+        // Stored illegal transitions come from stored history: a referral with none has none to replace.
+        if (before.length > 0) plan.refoldedReferrals.push(id);
         plan.illegalTransitions.push(...folded.illegal);
         for (const event of group) {
           if (event.type === 'ReferralCreated') counts.push(...countsOf(event.payload as EventPayloads['ReferralCreated']));
