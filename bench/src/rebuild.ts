@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { highWatermarks } from '@passerelle/kafka';
-import { loadConfig, runRebuild } from '@passerelle/projector';
+import type { RebuildProgress, RebuildReport } from '@passerelle/projector';
+import { REBUILD_NODE_FLAGS } from '../../services/projector/src/entry-points/rebuild-runtime.ts';
 import { topicPattern, waitFor, type BenchContext, type Settings } from './context.ts';
 import { encodeEvents, generateEvents } from './events.ts';
 import { now, produceAll } from './limits.ts';
@@ -51,6 +52,35 @@ export interface RebuildResult {
   readonly copyError?: string;
 }
 
+/**
+ * Runs `projector rebuild --json` as an operator would, in a process of its own with the V8
+ * flags a rebuild runs with, logging its progress every 10 s; resolves to its report.
+ */
+async function runRebuildCommand(ctx: BenchContext, run: number, env: Record<string, string>): Promise<RebuildReport> {
+  const child = ctx.spawnTs('services/projector/src/entry-points/cli.ts', env, ['rebuild', '--json'], REBUILD_NODE_FLAGS);
+  let report: RebuildReport | undefined;
+  let stderr = '';
+  let pending = '';
+  let lastLine = 0;
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
+  child.stdout?.on('data', (chunk: Buffer) => {
+    const lines = (pending + chunk.toString()).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines.filter(Boolean)) {
+      const parsed = JSON.parse(line) as { progress?: RebuildProgress; report?: RebuildReport };
+      if (parsed.report) report = parsed.report;
+      const p = parsed.progress;
+      if (!p || p.elapsedMs - lastLine <= 10_000) continue;
+      lastLine = p.elapsedMs;
+      const rows = p.rowsTotal ? `, ${p.rowsWritten} / ${p.rowsTotal} rows` : '';
+      ctx.log(`  rebuild run ${run}: ${p.phase}, ${p.events} events, ${p.eventsPerSecond} ev/s, lag ${p.lag}${rows}, RSS ${Math.round(p.rssBytes / 2 ** 20)} MiB`);
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
+  if (code !== 0 || !report) throw new Error(`projector rebuild exited with ${code}: ${stderr.trim()}`);
+  return report;
+}
+
 /** Times the projector's own rebuild (runRebuild: replay from offset 0 into a fresh schema, switch) and COPY of what it built. */
 export async function measureRebuild(ctx: BenchContext, settings: Settings, repeats: number): Promise<RebuildResult> {
   const set = await ensureRebuildTopics(ctx, settings);
@@ -60,32 +90,25 @@ export async function measureRebuild(ctx: BenchContext, settings: Settings, repe
   const db = ctx.database(undefined, 2);
   for (let run = 1; run <= repeats; run++) {
     const live = `bench_${ctx.runId}_rebuilt${run}`;
-    const config = {
-      ...loadConfig({
-        // The rebuild set's topics and groups are the bench's own: read as admin (see startProjector).
-        ...ctx.kafkaEnv('admin'),
-        PORT: '1',
-        DATABASE_URL: ctx.benchDatabaseUrl,
-        PASSERELLE_VIEW_SCHEMA: live,
-        PASSERELLE_REGISTRY_URL: ctx.stack.registryUrl,
-        PASSERELLE_CONSUMER_GROUP: `bench-${ctx.runId}-rebuild${run}`,
-        PASSERELLE_TOPIC_PATTERN: topicPattern(set.prefix),
-        PASSERELLE_DEAD_LETTER_TOPIC: `bench-${ctx.runId}.dead-letter.v1`,
-        LOG_LEVEL: 'warn',
-      }),
-    };
-    let lastLine = 0;
-    const report = await runRebuild(config, {
-      progressIntervalMs: 500,
-      onProgress: (p) => {
-        if (p.elapsedMs - lastLine > 15_000) {
-          lastLine = p.elapsedMs;
-          ctx.log(`  rebuild run ${run}: ${p.events} events, ${p.eventsPerSecond} ev/s, lag ${p.lag}`);
-        }
-      },
+    const report = await runRebuildCommand(ctx, run, {
+      // The rebuild set's topics and groups are the bench's own: read as admin (see startProjector).
+      ...ctx.kafkaEnv('admin'),
+      PORT: '1',
+      DATABASE_URL: ctx.benchDatabaseUrl,
+      PASSERELLE_VIEW_SCHEMA: live,
+      PASSERELLE_REGISTRY_URL: ctx.stack.registryUrl,
+      PASSERELLE_CONSUMER_GROUP: `bench-${ctx.runId}-rebuild${run}`,
+      PASSERELLE_TOPIC_PATTERN: topicPattern(set.prefix),
+      PASSERELLE_DEAD_LETTER_TOPIC: `bench-${ctx.runId}.dead-letter.v1`,
+      LOG_LEVEL: 'warn',
     });
     seconds.push(report.durationMs / 1000);
     ctx.log(`  rebuild run ${run}: ${report.events} events in ${(report.durationMs / 1000).toFixed(1)} s (${Math.round(rate(settings.rebuildEvents, report.durationMs))} ev/s)`);
+    if (report.bulk) {
+      const { replayMs, load } = report.bulk;
+      const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+      ctx.log(`  rebuild run ${run}: in-memory replay ${s(replayMs)}, COPY of ${load.rows} rows ${s(load.copyMs)}, keys and indexes ${s(load.indexMs)}, ANALYZE ${s(load.analyzeMs)}; peak RSS ${Math.round(report.peakRssBytes / 2 ** 20)} MiB`);
+    }
     if (lastSchema) await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [lastSchema]);
     lastSchema = live;
   }

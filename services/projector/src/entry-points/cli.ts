@@ -21,6 +21,7 @@ import { MIGRATIONS_TABLE } from '../data-access/view.migrations.ts';
 import { listViewSchemas } from '../data-access/view-schemas.repository.ts';
 import { readViewStatus } from '../data-access/view-snapshot.repository.ts';
 import { RebuildVerificationError, runRebuild } from './rebuild.ts';
+import { hasRebuildFlags, rerunWithRebuildFlags } from './rebuild-runtime.ts';
 
 export interface CliOutput {
   out(line: string): void;
@@ -146,7 +147,10 @@ async function rebuild(config: ProjectorConfig, expectIdentical: boolean, json: 
       logger: silentLogger(),
       onProgress: (p) => {
         if (json) io.out(JSON.stringify({ progress: p }));
-        else io.out(`rebuild ${p.phase}: ${p.events} events, ${p.eventsPerSecond} events/s, lag ${p.lag}, ${(p.elapsedMs / 1000).toFixed(1)} s`);
+        else {
+          const rows = p.rowsTotal ? `, ${p.rowsWritten} / ${p.rowsTotal} rows written` : '';
+          io.out(`rebuild ${p.phase}: ${p.events} events, ${p.eventsPerSecond} events/s, lag ${p.lag}${rows}, ${(p.elapsedMs / 1000).toFixed(1)} s, ${Math.round(p.rssBytes / 2 ** 20)} MiB resident`);
+        }
       },
     });
     if (json) io.out(JSON.stringify({ report }));
@@ -199,7 +203,9 @@ export async function runCli(argv: readonly string[], env: EnvSource, io: CliOut
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runCli(process.argv.slice(2), process.env, { out: (line) => console.log(line), err: (line) => console.error(line) }).then(
+  // A rebuild folds the view in memory: it runs in a child started with the V8 flags that suits (rebuild-runtime.ts).
+  const run = process.argv[2] === 'rebuild' && !hasRebuildFlags() ? rerunWithRebuildFlags() : runCli(process.argv.slice(2), process.env, { out: (line) => console.log(line), err: (line) => console.error(line) });
+  run.then(
     (code) => process.exit(code),
     (error: unknown) => {
       console.error(`projector: ${(error as Error).message}`);

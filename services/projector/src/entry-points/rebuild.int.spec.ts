@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase, type Knex } from '@passerelle/db';
+import { readTopic } from '@passerelle/kafka';
 import { initiativesById, loadCatalogue } from '@passerelle/schemas';
 import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
 import { start, type RunningProjector } from '../projector.ts';
@@ -13,6 +14,8 @@ import { generateScenario } from '../testing/scenario-generator.ts';
 import { EventProducer, REPO_ROOT, TestTopics, waitFor } from '../testing/stack-harness.ts';
 import { milestone, minute } from '../testing/event-builders.ts';
 import type { ProjectorConfig } from '../config.ts';
+import { createLogger } from '@passerelle/logging';
+import { runRebuild } from './rebuild.ts';
 
 const stack = inject('stack');
 const topics = new TestTopics(stack);
@@ -21,6 +24,12 @@ let db: Knex;
 let producer: EventProducer;
 let config: ProjectorConfig;
 let projector: RunningProjector | undefined;
+
+/** Index and constraint definitions of a schema, with its name taken out so two schemas compare. */
+async function indexDefinitions(schema: string): Promise<string[]> {
+  const { rows } = (await db.raw('SELECT indexdef FROM pg_indexes WHERE schemaname = ? ORDER BY indexname', [schema])) as { rows: { indexdef: string }[] };
+  return rows.map((row) => row.indexdef.replaceAll(`${schema}.`, '<schema>.'));
+}
 
 const processed = async (): Promise<number> => Number(((await db('view.processed_events').count({ n: '*' })) as { n: number }[])[0]?.n);
 
@@ -88,12 +97,29 @@ describe('rebuild from offset 0', () => {
     expect(output.stdout).toContain('the rebuilt view is identical to the previous one');
   }, 180_000);
 
+  it('switches in a view with every key and index of the live one, built after its bulk load', async () => {
+    const rebuilt = await indexDefinitions('view');
+
+    expect(rebuilt).toEqual(await indexDefinitions(retired));
+    expect(rebuilt).toContain('CREATE UNIQUE INDEX processed_events_pkey ON <schema>.processed_events USING btree (event_id)');
+    expect(rebuilt).toContain('CREATE INDEX referrals_requested_at_idx ON <schema>.referrals USING btree (requested_at)');
+  });
+
+  it('records the dead letter its replay met without publishing it again', async () => {
+    const letters = await readTopic(topics.kafka, topics.deadLetterTopic, { groupPrefix: 'passerelle-projector-test' });
+
+    expect(await db('view.dead_letters').select('reason_code', 'published')).toEqual([{ reason_code: 'wrong_magic_byte', published: false }]);
+    expect(letters).toHaveLength(1);
+  });
+
   it('shows progress while it runs: events, rate and lag', () => {
     const lines = output.stdout.split('\n').filter((line) => line.startsWith('rebuild replaying:'));
 
     expect(lines.length).toBeGreaterThan(0);
-    expect(lines[0]).toMatch(/^rebuild replaying: \d+ events, \d+ events\/s, lag \d+, [\d.]+ s$/);
+    expect(lines[0]).toMatch(/^rebuild replaying: \d+ events, \d+ events\/s, lag \d+, [\d.]+ s, \d+ MiB resident$/);
     expect(lines.at(-1)).toMatch(/lag 0,/);
+    // The in-memory replay's view is written in bulk between the replay and the catch-up.
+    expect(output.stdout).toMatch(/^rebuild loading: \d+ events, .*, (\d+) \/ \1 rows written, /m);
     expect(output.stdout).toMatch(/rebuilt \d+ events in [\d.]+ s \(\d+ events\/s\)/);
   });
 
@@ -119,4 +145,15 @@ describe('rebuild from offset 0', () => {
     expect(status.view.deadLettersByReason).toEqual({ wrong_magic_byte: 1 });
     expect(status.totalLag).toBe(0);
   });
+
+  it('replays through PostgreSQL instead of memory when the topics hold more events than the heap allows, to the same view', async () => {
+    const before = comparable(await readViewSnapshot(db, 'view'));
+
+    const report = await runRebuild(config, { expectIdentical: true, maxBulkEvents: 10, logger: createLogger({ service: 'rebuild-test', level: 'silent' }) });
+
+    expect(report.bulk).toBeUndefined();
+    expect(report.switched && report.identical).toBe(true);
+    const after = comparable(await readViewSnapshot(db, 'view'));
+    for (const table of Object.keys(before)) expect(after[table], table).toEqual(before[table]);
+  }, 180_000);
 });
