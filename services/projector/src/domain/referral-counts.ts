@@ -21,7 +21,11 @@ export function countKey(row: Pick<ReferralCountRow, 'referring_ministry' | 'reg
   return `${row.referring_ministry}|${row.region}|${row.service_category}|${row.population_group}`;
 }
 
-/** Adds rows with the same key together. */
+/**
+ * Adds rows with the same key together, in key order: every transaction then locks the count
+ * rows it increments in the same order, so concurrent chunks wait for each other instead of
+ * deadlocking (a deadlock victim redoes its whole chunk).
+ */
 export function sumCounts(rows: readonly ReferralCountRow[]): ReferralCountRow[] {
   const sums = new Map<string, ReferralCountRow>();
   for (const row of rows) {
@@ -29,5 +33,5 @@ export function sumCounts(rows: readonly ReferralCountRow[]): ReferralCountRow[]
     const existing = sums.get(key);
     sums.set(key, existing ? { ...existing, referrals: existing.referrals + row.referrals } : { ...row });
   }
-  return [...sums.values()];
+  return [...sums.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
 }
