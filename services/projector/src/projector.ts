@@ -8,7 +8,7 @@ import { initiativesById, loadCatalogue, type Catalogue } from '@passerelle/sche
 import type { ProjectorConfig } from './config.ts';
 import { initiativeRowsOf } from './domain/initiative.projection.ts';
 import { MIGRATIONS_TABLE, viewMigrations } from './data-access/view.migrations.ts';
-import { ViewRepository } from './data-access/view.repository.ts';
+import { ViewRepository, type ViewRepositoryOptions } from './data-access/view.repository.ts';
 import { countIllegalTransitions, countPendingReferrals } from './data-access/view-snapshot.repository.ts';
 import { ProjectorConsumer, type ChunkProgress } from './entry-points/projector-consumer.ts';
 import { ProjectorMetrics } from './entry-points/projector-metrics.ts';
@@ -29,9 +29,9 @@ export interface StartOptions {
 }
 
 /** Creates the view schema if needed and brings it to the latest migration; loads the catalogue. */
-export async function prepareView(db: Knex, schema: string, catalogue: Catalogue = loadCatalogue()): Promise<ViewRepository> {
+export async function prepareView(db: Knex, schema: string, catalogue: Catalogue = loadCatalogue(), options: ViewRepositoryOptions = {}): Promise<ViewRepository> {
   await migrate(db, viewMigrations, MIGRATIONS_TABLE, schema);
-  const repository = new ViewRepository(db, schema);
+  const repository = new ViewRepository(db, schema, options);
   await repository.loadCatalogue(initiativeRowsOf(catalogue));
   return repository;
 }
@@ -45,7 +45,13 @@ export async function start(config: ProjectorConfig, options: StartOptions = {})
   const db = createDatabase({ url: config.databaseUrl, schema: config.viewSchema, applicationName: 'passerelle-projector' });
   const catalogue = options.catalogue ?? loadCatalogue();
   try {
-    const repository = await prepareView(db, config.viewSchema, catalogue);
+    let metrics: ProjectorMetrics | undefined = undefined;
+    const repository = await prepareView(db, config.viewSchema, catalogue, {
+      onRetry: (sqlState, attempt) => {
+        metrics?.transactionRetries.inc({ sql_state: sqlState });
+        logger.warn({ sqlState, attempt }, 'view transaction retried');
+      },
+    });
     const kafka = createKafka({ clientId: 'passerelle-projector', brokers: config.kafkaBrokers, sasl: config.kafkaSasl, logger });
     const lagAdmin = kafka.admin();
     await lagAdmin.connect();
@@ -53,7 +59,7 @@ export async function start(config: ProjectorConfig, options: StartOptions = {})
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     let consumer: ProjectorConsumer | undefined = undefined;
-    const metrics = new ProjectorMetrics(registry, {
+    metrics = new ProjectorMetrics(registry, {
       lag: () => consumerGroupLag(lagAdmin, config.consumerGroup, consumer?.topics ?? []),
       illegalTransitions: () => countIllegalTransitions(db, config.viewSchema),
       pendingReferrals: () => countPendingReferrals(db, config.viewSchema),

@@ -113,4 +113,30 @@ describe('the view repository', () => {
     expect(asked).toContain(events[2]?.eventId);
     expect(asked).not.toContain(events[3]?.eventId);
   });
+
+  it('retries a transaction PostgreSQL picked as a deadlock victim, and says so each time', async () => {
+    const db = createDatabase({ url: database.url, schema: 'view_retried', poolMax: 2 });
+    pools.push(db);
+    const retries: [string, number][] = [];
+    const repository = await prepareView(db, 'view_retried', catalogue, { onRetry: (sqlState, attempt) => retries.push([sqlState, attempt]) });
+    let attempts = 0;
+
+    const result = await repository.transaction(async () => {
+      attempts++;
+      if (attempts < 3) throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+      return 'applied';
+    });
+    const refused = repository.transaction(async () => {
+      throw Object.assign(new Error('syntax error'), { code: '42601' });
+    });
+
+    expect(result).toBe('applied');
+    expect(retries).toEqual([
+      ['40P01', 1],
+      ['40P01', 2],
+    ]);
+    await expect(refused).rejects.toThrow('syntax error');
+    expect(retries).toHaveLength(2);
+  });
 });
+

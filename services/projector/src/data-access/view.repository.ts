@@ -155,6 +155,11 @@ class SqlViewTransaction implements ViewTransaction {
   }
 }
 
+export interface ViewRepositoryOptions {
+  /** Told each time a transaction is retried (deadlock victim, serialization failure): work done twice, worth watching. */
+  readonly onRetry?: (sqlState: string, attempt: number) => void;
+}
+
 /** The view in one PostgreSQL schema. */
 export class ViewRepository implements ViewStore {
   private statements: Promise<RecordSetStatements> | undefined;
@@ -162,6 +167,7 @@ export class ViewRepository implements ViewStore {
   constructor(
     private readonly db: Knex,
     readonly schema: string,
+    private readonly options: ViewRepositoryOptions = {},
   ) {}
 
   /** The statements for this schema's tables, built from the catalogue on first use. */
@@ -190,6 +196,7 @@ export class ViewRepository implements ViewStore {
       } catch (error) {
         const code = (error as { code?: string }).code;
         if (attempt >= MAX_ATTEMPTS || !code || !RETRYABLE_SQL_STATES.has(code)) throw error;
+        this.options.onRetry?.(code, attempt);
         await sleep(20 * attempt + Math.floor(Math.random() * 50));
       }
     }

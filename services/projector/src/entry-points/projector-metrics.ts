@@ -18,6 +18,7 @@ export class ProjectorMetrics {
   readonly deadLetters: Counter<'reason'>;
   readonly batchDuration: Histogram;
   readonly registryRetries: Counter;
+  readonly transactionRetries: Counter<'sql_state'>;
   readonly consumerRestarts: Counter<'reason'>;
   readonly topicsSubscribed: Gauge;
 
@@ -38,6 +39,7 @@ export class ProjectorMetrics {
       registers,
     });
     this.registryRetries = new Counter({ name: 'projector_registry_retries_total', help: 'Partitions paused because the schema registry was unavailable', registers });
+    this.transactionRetries = new Counter({ name: 'projector_transaction_retries_total', help: 'View transactions retried after a deadlock or serialization failure, by SQLSTATE', labelNames: ['sql_state'], registers });
     this.consumerRestarts = new Counter({ name: 'projector_consumer_restarts_total', help: 'Consumer (re)starts, by reason', labelNames: ['reason'], registers });
     this.topicsSubscribed = new Gauge({ name: 'projector_topics_subscribed', help: 'Topics matching the pattern that the consumer is subscribed to', registers });
     new Gauge({
