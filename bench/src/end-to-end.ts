@@ -8,7 +8,8 @@ import { topicPattern, waitFor, type BenchContext, type Settings } from './conte
 import { encodeEvents, generateEvents, type EncodedEvent } from './events.ts';
 import { cpuPerThousand, formatCpu, snapshotCpu, type PartSelector } from './cpu.ts';
 import { now, openLoop } from './limits.ts';
-import { ADAPTER_TOKEN, JWT_SECRET, describeTracing, startEducationAdapter, startProjector, startRelay, startViewApi, traceparentUnder, type RunningChild, type Tracing } from './services.ts';
+import { ADAPTER_TOKEN, JWT_SECRET, describeTracing, startEducationAdapter, startProjector, startRelay, startViewApi, tail, traceparentUnder, type RunningChild, type Tracing } from './services.ts';
+import type { ApiLoadResult } from './api-load.ts';
 import { percentiles, rate, spread, type Percentiles, type Spread } from './stats.ts';
 
 const count = async (db: Knex, sql: string, bindings: readonly unknown[] = []): Promise<number> =>
@@ -278,21 +279,28 @@ export async function ingestAtRate(
   }
 }
 
-/** The dashboard's three queries, as app.js sends them on load. */
-export const DASHBOARD_QUERIES = ['/v1/stats/referrals?groupBy=region,status', '/v1/service-gaps/summary', '/v1/initiatives'];
-
-/** Requests at a fixed rate over the dashboard's queries; latency of each (ms). */
-export async function apiLoad(api: RunningChild, ratePerSecond: number, seconds: number): Promise<{ latency: Percentiles; errors: number }> {
+/**
+ * The dashboard's queries at `ratePerSecond` for `seconds`, after a warm-up, sent and timed by a
+ * process of its own (bench/src/api-load-process.ts) so the bench's own work cannot skew them.
+ */
+export async function apiLoadFromChild(ctx: BenchContext, api: RunningChild, ratePerSecond: number, seconds: number, warmupSeconds = 2): Promise<ApiLoadResult> {
   const token = await mintDevToken({ secret: JWT_SECRET, issuer: DEFAULT_ISSUER, audience: DEFAULT_AUDIENCE, role: 'coordination-office' });
-  const latencies: number[] = [];
-  let errors = 0;
-  await openLoop(ratePerSecond, seconds, async (i, sentAt) => {
-    const response = await fetch(`${api.url}${DASHBOARD_QUERIES[i % DASHBOARD_QUERIES.length]}`, { headers: { authorization: `Bearer ${token}` } });
-    await response.arrayBuffer();
-    if (!response.ok) errors++;
-    else latencies.push(now() - sentAt);
+  const child = ctx.spawnTs('bench/src/api-load-process.ts', {
+    BENCH_API_URL: api.url,
+    BENCH_API_TOKEN: token,
+    BENCH_API_RATE: String(ratePerSecond),
+    BENCH_API_SECONDS: String(seconds),
+    BENCH_API_WARMUP_SECONDS: String(warmupSeconds),
   });
-  return { latency: percentiles(latencies), errors };
+  const output = tail(child, 200);
+  // 'close' comes after the output streams ended, so every line has been read.
+  const code = await new Promise<number | null>((resolve) => child.once('close', (exitCode: number | null) => resolve(exitCode)));
+  const line = output()
+    .split('\n')
+    .reverse()
+    .find((l: string) => l.startsWith('{'));
+  if (code !== 0 || !line) throw new Error(`the API load process failed (exit ${code}):\n${output()}`);
+  return JSON.parse(line) as ApiLoadResult;
 }
 
 export interface ApiLimit {
@@ -309,9 +317,8 @@ export async function measureApi(ctx: BenchContext, settings: Settings, viewSche
   const runs: Percentiles[] = [];
   let errors = 0;
   try {
-    await apiLoad(api, settings.apiRate, 2); // warm-up: connections, JIT, plan cache
     for (let run = 1; run <= settings.repeats; run++) {
-      const result = await apiLoad(api, settings.apiRate, settings.apiSeconds);
+      const result = await apiLoadFromChild(ctx, api, settings.apiRate, settings.apiSeconds);
       runs.push(result.latency);
       errors += result.errors;
     }
@@ -328,15 +335,14 @@ export async function measureApiUnderIngest(ctx: BenchContext, settings: Setting
   let errors = 0;
   let achieved = 0;
   try {
-    await apiLoad(api, settings.apiRate, 2);
     for (let run = 1; run <= settings.repeats; run++) {
-      // The load starts once the projector is up, so the queries run against a view being written.
-      const ingest = await ingestAtRate(ctx, settings, `q${run}`, ingestRate, settings.apiSeconds + 2, {
+      // The load starts once the projector is up, so the queries run against a view being written;
+      // ingest lasts long enough to cover the load process's start-up and warm-up too.
+      const ingest = await ingestAtRate(ctx, settings, `q${run}`, ingestRate, settings.apiSeconds + 8, {
         viewSchema,
         pollMs: 200,
         during: async () => {
-          await sleep(1_000);
-          const result = await apiLoad(api, settings.apiRate, settings.apiSeconds);
+          const result = await apiLoadFromChild(ctx, api, settings.apiRate, settings.apiSeconds);
           runs.push(result.latency);
           errors += result.errors;
         },

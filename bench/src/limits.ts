@@ -1,12 +1,11 @@
-import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from '@passerelle/db';
 import { prepareView, readTableShapes, RecordSetStatements } from '@passerelle/projector';
 import { spread, percentiles, rate, type Percentiles, type Spread } from './stats.ts';
 import { encodeEvents, generateEvents, type BenchEvent, type EncodedEvent } from './events.ts';
 import { waitFor, type BenchContext, type Settings } from './context.ts';
+import { now, openLoop } from './open-loop.ts';
 
-export const now = (): number => performance.timeOrigin + performance.now();
+export { now, openLoop };
 
 /** Groups encoded events per topic for kafkajs sendBatch. */
 function byTopic(events: readonly EncodedEvent[]) {
@@ -229,27 +228,6 @@ export interface LatencyLimit {
   readonly p99: Spread;
 }
 
-/**
- * Sends `ratePerSecond` single messages open-loop (on a fixed schedule, whatever the previous
- * send is doing), stamping the send time; returns how many were sent.
- */
-export async function openLoop(
-  ratePerSecond: number,
-  seconds: number,
-  send: (index: number, sentAt: number) => Promise<unknown>,
-): Promise<number> {
-  const total = Math.max(1, Math.round(ratePerSecond * seconds));
-  const began = now();
-  const pending: Promise<unknown>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = began + (i * 1000) / ratePerSecond;
-    const wait = due - now();
-    if (wait > 1) await sleep(wait);
-    pending.push(send(i, now()).catch(() => undefined));
-  }
-  await Promise.all(pending);
-  return total;
-}
 
 /** L_lat: produce-to-consume latency with a no-op consumer, at a modest fixed rate. */
 export async function measureLatencyLimit(ctx: BenchContext, settings: Settings): Promise<LatencyLimit> {
