@@ -85,10 +85,20 @@ export async function runBench(ctx: BenchContext, settings: Settings): Promise<R
     };
     const low = await step('publish-to-visible latency at 25 % of the sustained maximum', () => at(0.25));
     const high = await step('publish-to-visible latency at 75 % of the sustained maximum', () => at(0.75));
-    Object.assign(results, { latency: { at25: low, at75: high, visibleMeans: 'first 10 ms poll of processed_events that sees the committed row' } });
-    if (low && lat) {
-      const bound = 3 * lat.p99.median + 10;
-      results.targets.push({ name: 'p99 publish-to-visible at 25 % ≤ 3 × L_lat p99 + 10 ms', target: `≤ ${bound.toFixed(0)} ms`, measured: `${low.p99.median.toFixed(0)} ms`, ratio: low.p99.median / lat.p99.median, met: low.p99.median <= bound });
+    // Kafka's own produce-to-consume latency grows with the rate of single-message sends: the
+    // bound is taken from L_lat at the 25 % run's rate (same producer, same rate, no-op consumer).
+    const rate25 = Math.max(1, Math.round(max * 0.25));
+    const latAt25 = await step(`L_lat at the 25 % run's rate (${rate25}/s)`, () => measureLatencyLimit(ctx, { ...settings, latencyRate: rate25 }));
+    Object.assign(results, { latency: { at25: low, at75: high, limitAt25: latAt25, visibleMeans: 'first 10 ms poll of processed_events that sees the committed row' } });
+    if (low && latAt25) {
+      const bound = 3 * latAt25.p99.median + 10;
+      results.targets.push({
+        name: `p99 publish-to-visible at 25 % ≤ 3 × L_lat p99 (at the same ${rate25}/s) + 10 ms`,
+        target: `≤ ${bound.toFixed(0)} ms`,
+        measured: `${low.p99.median.toFixed(0)} ms`,
+        ratio: low.p99.median / latAt25.p99.median,
+        met: low.p99.median <= bound,
+      });
     }
   }
 

@@ -50,6 +50,8 @@ export function toMarkdown(results: Results): string {
     const x = r.latency?.[key];
     if (x) row(`publish→visible at ${label} of max (${x.rate} ev/s): p50 / p99 / p99.9`, `${ms(x.p50)} / ${ms(x.p99)} / ${ms(x.p999)}`);
   }
+  const limitAt25 = r.latency?.limitAt25;
+  if (limitAt25) row(`  L_lat produce→consume at the 25 % rate (${limitAt25.rate}/s): p50 / p99`, `${ms(limitAt25.p50)} / ${ms(limitAt25.p99)}`);
   if (r.rebuild) {
     row(`rebuild of ${r.rebuild.events} events (projector runRebuild)`, `${formatSpread(r.rebuild.seconds, 1)} s = ${ev(r.rebuild.eventsPerSecond)}`);
     row(`COPY of the rebuilt rows (${r.rebuild.rows} rows) out / into empty copies`, r.rebuild.copyError ? `failed: ${r.rebuild.copyError}` : `${r.rebuild.copyOutSeconds.toFixed(1)} s / ${r.rebuild.copyInSeconds.toFixed(1)} s (rebuild = ${r.rebuild.ratioToCopyIn.toFixed(1)} × COPY in)`);

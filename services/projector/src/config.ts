@@ -60,7 +60,8 @@ export function loadConfig(source: EnvSource): ProjectorConfig {
     topicRefreshMs: 30_000,
     // Events per transaction: larger chunks mean fewer commits (each waits for the WAL flush).
     chunkSize: env.integer('PASSERELLE_PROJECTOR_CHUNK_SIZE', 1_000, { min: 1, max: 10_000 }),
-    partitionsConsumedConcurrently: env.integer('PASSERELLE_PROJECTOR_CONCURRENCY', 3, { min: 1, max: 64 }),
+    // Partitions handled at once; their chunks are applied together (group commit, projector-consumer.ts).
+    partitionsConsumedConcurrently: env.integer('PASSERELLE_PROJECTOR_CONCURRENCY', 16, { min: 1, max: 64 }),
     sessionTimeoutMs: 10_000,
     heartbeatIntervalMs: 3_000,
     maxRetryBackoffMs: 30_000,

@@ -38,7 +38,7 @@ describe('projector configuration', () => {
 
   it('reads the chunk size and partition concurrency, refusing values outside their range', () => {
     expect(loadConfig({ PASSERELLE_PROJECTOR_CHUNK_SIZE: '400', PASSERELLE_PROJECTOR_CONCURRENCY: '6' })).toMatchObject({ chunkSize: 400, partitionsConsumedConcurrently: 6 });
-    expect(loadConfig({})).toMatchObject({ chunkSize: 1000, partitionsConsumedConcurrently: 3 });
+    expect(loadConfig({})).toMatchObject({ chunkSize: 1000, partitionsConsumedConcurrently: 16 });
     let caught: unknown;
     try {
       loadConfig({ PASSERELLE_PROJECTOR_CHUNK_SIZE: '0', PASSERELLE_PROJECTOR_CONCURRENCY: 'many' });

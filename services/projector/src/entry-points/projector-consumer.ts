@@ -25,7 +25,7 @@ import type { ProjectorConfig } from '../config.ts';
 import { applyEvents, type EventScope, type ViewStore } from '../domain/apply-events.ts';
 import { checkEvent, classifyDecodeFailure, type Rejection } from '../domain/event-checks.ts';
 import { parseTraceparent, traceIdOf } from '../domain/trace-context.ts';
-import type { AcceptedEvent, DeadLetterRow } from '../domain/view-model.ts';
+import type { AcceptedEvent, DeadLetterRow, SourcePosition } from '../domain/view-model.ts';
 import type { ViewRepository } from '../data-access/view.repository.ts';
 import type { ProjectorMetrics } from './projector-metrics.ts';
 
@@ -58,6 +58,20 @@ export interface ProjectorConsumerOptions {
   readonly onProgress?: (progress: ChunkProgress) => void;
 }
 
+/** A partition's chunk, decoded and checked, waiting to be applied with others. */
+interface PreparedChunk {
+  readonly topic: string;
+  readonly partition: number;
+  /** The messages this chunk settles: all of them, or those before the first the registry could not decode. */
+  readonly handled: readonly KafkaMessage[];
+  readonly accepted: readonly AcceptedEvent[];
+  readonly rejected: readonly Rejected[];
+  /** Each message's span, by offset. */
+  readonly spans: ReadonlyMap<string, Span>;
+  readonly retry: boolean;
+  readonly batchSpan: Span;
+}
+
 interface Rejected {
   readonly message: KafkaMessage;
   readonly rejection: Rejection;
@@ -69,7 +83,8 @@ interface Rejected {
  * The consumer group member that feeds the view. Subscribes to every topic matching the pattern
  * (and restarts onto new ones as they appear: kafkajs resolves a subscription once), consumes
  * in batches, and per chunk of a batch: decodes, checks, publishes dead letters, applies in one
- * PostgreSQL transaction, and only then resolves and commits the Kafka offsets.
+ * PostgreSQL transaction (together with the chunks other partitions submitted at the same time),
+ * and only then resolves and commits the Kafka offsets.
  */
 export class ProjectorConsumer {
   private consumer: Consumer | undefined;
@@ -84,6 +99,9 @@ export class ProjectorConsumer {
   private joined = false;
   private needsRestart: string | undefined;
   private registryAvailable = true;
+  private gathered: { chunk: PreparedChunk; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private gatheredMessages = 0;
+  private flushScheduled = false;
 
   constructor(private readonly options: ProjectorConsumerOptions) {
     this.admin = options.kafka.admin();
@@ -274,7 +292,22 @@ export class ProjectorConsumer {
     );
   }
 
+  /**
+   * One chunk of one partition's batch: decoded and checked here, then applied together with the
+   * chunks other partitions submitted meanwhile (see gather). Returns the last offset handled.
+   */
   private async processChunk(topic: string, partition: number, messages: readonly KafkaMessage[], batchSpan: Span): Promise<{ lastHandled?: string; retry: boolean }> {
+    const chunk = await this.prepareChunk(topic, partition, messages, batchSpan);
+    if (chunk.handled.length === 0) {
+      for (const span of chunk.spans.values()) span.end();
+      return { retry: chunk.retry };
+    }
+    await this.gather(chunk);
+    return { lastHandled: (chunk.handled[chunk.handled.length - 1] as KafkaMessage).offset, retry: chunk.retry };
+  }
+
+  /** Decodes and checks a chunk's messages, up to the first one the registry could not decode (retried later). */
+  private async prepareChunk(topic: string, partition: number, messages: readonly KafkaMessage[], batchSpan: Span): Promise<PreparedChunk> {
     const accepted: AcceptedEvent[] = [];
     const rejected: Rejected[] = [];
     const spans = new Map<string, Span>();
@@ -319,64 +352,104 @@ export class ProjectorConsumer {
         traceId: traceIdOf(headers['traceparent'], envelope.traceparent),
       } as AcceptedEvent);
     }
-
     const handled = retryAt === undefined ? messages : messages.slice(0, retryAt);
+    return { topic, partition, handled, accepted, rejected, spans, retry: retryAt !== undefined, batchSpan };
+  }
+
+  /**
+   * Group commit: chunks that partitions submit while a fetch's batches are being handled are
+   * applied together, in one transaction, once the event loop has run what was ready (or once
+   * they reach a chunk's size). Each submitter resumes when its chunk is stored, or fails with
+   * the transaction. One transaction per fetch instead of one per partition is what keeps
+   * publish-to-visible latency low when events are spread over many partitions.
+   */
+  private gather(chunk: PreparedChunk): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.gathered.push({ chunk, resolve, reject });
+      this.gatheredMessages += chunk.handled.length;
+      if (this.gatheredMessages >= this.options.tuning.chunkSize) this.flush();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => {
+          this.flushScheduled = false;
+          this.flush();
+        });
+      }
+    });
+  }
+
+  private flush(): void {
+    const entries = this.gathered;
+    this.gathered = [];
+    this.gatheredMessages = 0;
+    if (entries.length === 0) return;
+    this.applyChunks(entries.map((entry) => entry.chunk)).then(
+      () => entries.forEach((entry) => entry.resolve()),
+      (error: unknown) => entries.forEach((entry) => entry.reject(error)),
+    );
+  }
+
+  /** Publishes the chunks' dead letters, applies their events in one transaction, then records outcomes per partition. */
+  private async applyChunks(chunks: readonly PreparedChunk[]): Promise<void> {
+    const spanAt = new Map<string, Span>();
+    for (const chunk of chunks) for (const [offset, span] of chunk.spans) spanAt.set(`${chunk.topic}:${chunk.partition}:${offset}`, span);
+    const spanOf = (position: SourcePosition) => spanAt.get(`${position.topic}:${position.partition}:${position.offset}`);
     try {
-      if (handled.length === 0) return { retry: retryAt !== undefined };
       const now = new Date();
-      const deadRows: DeadLetterRow[] = rejected.map((entry) => ({
-        source_topic: topic,
-        source_partition: partition,
-        source_offset: Number(entry.message.offset),
-        reason_code: entry.rejection.code,
-        reason: entry.rejection.text.slice(0, 500),
-        event_id: entry.eventId ?? null,
-        event_type: entry.eventType ?? null,
-        published: this.options.publishDeadLetters,
-        dead_lettered_at: now.getTime(),
-      }));
-      await this.publishDeadLetters(topic, partition, rejected, now);
-      // The transaction's statements (when pg is instrumented) nest under the batch span; each
+      const deadRows: DeadLetterRow[] = chunks.flatMap((chunk) =>
+        chunk.rejected.map((entry) => ({
+          source_topic: chunk.topic,
+          source_partition: chunk.partition,
+          source_offset: Number(entry.message.offset),
+          reason_code: entry.rejection.code,
+          reason: entry.rejection.text.slice(0, 500),
+          event_id: entry.eventId ?? null,
+          event_type: entry.eventType ?? null,
+          published: this.options.publishDeadLetters,
+          dead_lettered_at: now.getTime(),
+        })),
+      );
+      for (const chunk of chunks) await this.publishDeadLetters(chunk.topic, chunk.partition, chunk.rejected, now);
+      const accepted = chunks.flatMap((chunk) => chunk.accepted);
+      // The transaction's statements (when pg is instrumented) nest under the first batch span; each
       // traced event's trace gets a span under its apply span for the statement holding its rows.
-      const byEvent = new Map(accepted.map((event) => [event.eventId, spans.get(String(event.position.offset))]));
+      const byEvent = new Map(accepted.map((event) => [event.eventId, spanOf(event.position)]));
       const scopeOf: EventScope = (eventId) => {
         const span = byEvent.get(eventId);
         return span?.isRecording() ? trace.setSpan(ROOT_CONTEXT, span) : undefined;
       };
+      const batchSpan = (chunks[0] as PreparedChunk).batchSpan;
       const result = await context.with(trace.setSpan(ROOT_CONTEXT, batchSpan), () => applyEvents(this.options.repository, accepted, deadRows, now.getTime(), scopeOf));
 
       for (const event of result.applied) {
         this.options.metrics?.applied.inc({ event_type: event.type });
-        spans.get(String(event.position.offset))?.setAttribute(ATTR_PASSERELLE_OUTCOME, 'applied');
+        spanOf(event.position)?.setAttribute(ATTR_PASSERELLE_OUTCOME, 'applied');
       }
       for (const event of result.duplicates) {
         this.options.metrics?.duplicates.inc({ event_type: event.type });
-        spans.get(String(event.position.offset))?.setAttribute(ATTR_PASSERELLE_OUTCOME, 'duplicate');
-      }
-      for (const entry of rejected) {
-        spans.get(entry.message.offset)?.setAttributes({ [ATTR_PASSERELLE_OUTCOME]: 'dead_letter', [ATTR_PASSERELLE_DEAD_LETTER_REASON]: entry.rejection.code });
+        spanOf(event.position)?.setAttribute(ATTR_PASSERELLE_OUTCOME, 'duplicate');
       }
       for (const row of result.deadLetters) {
         this.options.metrics?.deadLetters.inc({ reason: row.reason_code });
         this.options.logger.warn(
-          { topic, partition, offset: row.source_offset, reason: row.reason_code, eventId: row.event_id ?? undefined, eventType: row.event_type ?? undefined, published: row.published },
+          { topic: row.source_topic, partition: row.source_partition, offset: row.source_offset, reason: row.reason_code, eventId: row.event_id ?? undefined, eventType: row.event_type ?? undefined, published: row.published },
           'message dead-lettered',
         );
       }
-      if (retryAt === undefined) this.backoffs.delete(`${topic}:${partition}`);
-      const last = handled[handled.length - 1] as KafkaMessage;
-      this.options.logger.debug({ topic, partition, lastOffset: last.offset, applied: result.applied.length, duplicates: result.duplicates.length, deadLetters: rejected.length }, 'chunk applied');
-      this.options.onProgress?.({
-        topic,
-        partition,
-        nextOffset: Number(last.offset) + 1,
-        applied: result.applied.length,
-        duplicates: result.duplicates.length,
-        deadLetters: rejected.length,
-      });
-      return { lastHandled: last.offset, retry: retryAt !== undefined };
+      const inChunk = (chunk: PreparedChunk) => (event: AcceptedEvent) => event.position.topic === chunk.topic && event.position.partition === chunk.partition;
+      for (const chunk of chunks) {
+        for (const entry of chunk.rejected) {
+          chunk.spans.get(entry.message.offset)?.setAttributes({ [ATTR_PASSERELLE_OUTCOME]: 'dead_letter', [ATTR_PASSERELLE_DEAD_LETTER_REASON]: entry.rejection.code });
+        }
+        if (!chunk.retry) this.backoffs.delete(`${chunk.topic}:${chunk.partition}`);
+        const last = chunk.handled[chunk.handled.length - 1] as KafkaMessage;
+        const applied = result.applied.filter(inChunk(chunk)).length;
+        const duplicates = result.duplicates.filter(inChunk(chunk)).length;
+        this.options.logger.debug({ topic: chunk.topic, partition: chunk.partition, lastOffset: last.offset, applied, duplicates, deadLetters: chunk.rejected.length, gathered: chunks.length }, 'chunk applied');
+        this.options.onProgress?.({ topic: chunk.topic, partition: chunk.partition, nextOffset: Number(last.offset) + 1, applied, duplicates, deadLetters: chunk.rejected.length });
+      }
     } finally {
-      for (const span of spans.values()) span.end();
+      for (const chunk of chunks) for (const span of chunk.spans.values()) span.end();
     }
   }
 
