@@ -1,3 +1,4 @@
+import type { Producer } from 'kafkajs';
 import type { Knex } from '@passerelle/db';
 import { prepareView, readTableShapes, RecordSetStatements } from '@passerelle/projector';
 import { spread, percentiles, rate, type Percentiles, type Spread } from './stats.ts';
@@ -223,14 +224,55 @@ export async function measurePgLimit(ctx: BenchContext, settings: Settings, chun
 export interface LatencyLimit {
   readonly rate: number;
   readonly seconds: number;
+  /** 0: one send per message; otherwise one batch every batchMs. */
+  readonly batchMs: number;
   readonly runs: readonly Percentiles[];
   readonly p50: Spread;
   readonly p99: Spread;
 }
 
 
-/** L_lat: produce-to-consume latency with a no-op consumer, at a modest fixed rate. */
-export async function measureLatencyLimit(ctx: BenchContext, settings: Settings): Promise<LatencyLimit> {
+/**
+ * Publishes `events` (cycling) at `ratePerSecond` for `seconds`, open loop. With `batchMs` 0 each
+ * message is its own send; otherwise every `batchMs` the messages due are sent in one batch, as a
+ * relay does. `stamp` sees each message with its send time (and may add headers). Returns how many were sent.
+ */
+export async function publishAtRate(
+  producer: Producer,
+  events: readonly EncodedEvent[],
+  ratePerSecond: number,
+  seconds: number,
+  batchMs: number,
+  stamp: (event: EncodedEvent, sentAt: number) => Record<string, string> = () => ({}),
+): Promise<number> {
+  const message = (e: EncodedEvent, at: number) => ({ key: e.key, value: e.value, headers: { ...e.headers, ...stamp(e, at) } });
+  if (batchMs <= 0) {
+    return openLoop(ratePerSecond, seconds, (i, at) => {
+      const e = events[i % events.length] as EncodedEvent;
+      return producer.send({ topic: e.topic, acks: -1, messages: [message(e, at)] });
+    });
+  }
+  const total = Math.max(1, Math.round(ratePerSecond * seconds));
+  const perTick = (ratePerSecond * batchMs) / 1000;
+  await openLoop(1000 / batchMs, seconds, (tick, at) => {
+    const from = Math.min(total, Math.round(tick * perTick));
+    const to = Math.min(total, Math.round((tick + 1) * perTick));
+    if (to <= from) return Promise.resolve();
+    const byTopicMessages = new Map<string, ReturnType<typeof message>[]>();
+    for (let i = from; i < to; i++) {
+      const e = events[i % events.length] as EncodedEvent;
+      byTopicMessages.set(e.topic, [...(byTopicMessages.get(e.topic) ?? []), message(e, at)]);
+    }
+    return producer.sendBatch({ acks: -1, topicMessages: [...byTopicMessages].map(([topic, messages]) => ({ topic, messages })) });
+  });
+  return total;
+}
+
+/**
+ * L_lat: produce-to-consume latency with a no-op consumer, at a fixed rate: single sends by
+ * default, or batches every `batchMs` (the shape the publish-to-visible runs use).
+ */
+export async function measureLatencyLimit(ctx: BenchContext, settings: Settings, batchMs = 0): Promise<LatencyLimit> {
   const [events] = [...generateEvents(Math.round(settings.latencyRate * settings.latencySeconds), 13, 1e9)];
   const runs: Percentiles[] = [];
   for (let run = 1; run <= settings.repeats; run++) {
@@ -254,15 +296,12 @@ export async function measureLatencyLimit(ctx: BenchContext, settings: Settings)
     await waitFor('the latency consumer to join', async () => joined, 60_000, 50);
     const producer = ctx.kafka('admin', 'passerelle-bench-latency').producer({ allowAutoTopicCreation: false });
     await producer.connect();
-    const sent = await openLoop(settings.latencyRate, settings.latencySeconds, (i, sentAt) => {
-      const e = encoded[i % encoded.length] as EncodedEvent;
-      return producer.send({ topic: e.topic, acks: -1, messages: [{ key: e.key, value: e.value, headers: { ...e.headers, 'bench-sent-at': String(sentAt) } }] });
-    });
+    const sent = await publishAtRate(producer, encoded, settings.latencyRate, settings.latencySeconds, batchMs, (_e, sentAt) => ({ 'bench-sent-at': String(sentAt) }));
     await waitFor(`${sent} latency samples`, async () => samples.length >= sent, 60_000, 50);
     await producer.disconnect();
     await consumer.disconnect();
     runs.push(percentiles(samples));
-    ctx.log(`  L_lat run ${run}: p50 ${runs.at(-1)?.p50.toFixed(1)} ms, p99 ${runs.at(-1)?.p99.toFixed(1)} ms (${sent} messages at ${settings.latencyRate}/s)`);
+    ctx.log(`  L_lat run ${run}: p50 ${runs.at(-1)?.p50.toFixed(1)} ms, p99 ${runs.at(-1)?.p99.toFixed(1)} ms (${sent} messages at ${settings.latencyRate}/s${batchMs ? `, a batch every ${batchMs} ms` : ''})`);
   }
-  return { rate: settings.latencyRate, seconds: settings.latencySeconds, runs, p50: spread(runs.map((r) => r.p50)), p99: spread(runs.map((r) => r.p99)) };
+  return { rate: settings.latencyRate, seconds: settings.latencySeconds, batchMs, runs, p50: spread(runs.map((r) => r.p50)), p99: spread(runs.map((r) => r.p99)) };
 }

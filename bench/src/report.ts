@@ -34,7 +34,7 @@ export function toMarkdown(results: Results): string {
     row('L_kafka consume (no-op eachBatch)', ev(l.kafka.consume));
   }
   if (l.pg) row(`L_pg batched upserts into the view tables (${l.pg.chunk}/transaction, ${l.pg.writers} writers)`, ev(l.pg.upsert));
-  if (l.latency) row(`L_lat produce→consume at ${l.latency.rate}/s: p50 / p99`, `${ms(l.latency.p50)} / ${ms(l.latency.p99)}`);
+  if (l.latency) row(`L_lat produce→consume, single sends at ${l.latency.rate}/s: p50 / p99`, `${ms(l.latency.p50)} / ${ms(l.latency.p99)}`);
   if (r.sustained) {
     row('sustained outbox → view (relay and projector processes, tracing off)', ev(r.sustained.outbox));
     row('  of which relay publish rate (outbox → Kafka)', ev(r.sustained.relay));
@@ -48,10 +48,10 @@ export function toMarkdown(results: Results): string {
   }
   for (const [key, label] of [['at25', '25 %'], ['at75', '75 %']] as const) {
     const x = r.latency?.[key];
-    if (x) row(`publish→visible at ${label} of max (${x.rate} ev/s): p50 / p99 / p99.9`, `${ms(x.p50)} / ${ms(x.p99)} / ${ms(x.p999)}`);
+    if (x) row(`publish→visible at ${label} of max (${x.rate} ev/s, a batch every ${r.latency.batchMs ?? 0} ms): p50 / p99 / p99.9`, `${ms(x.p50)} / ${ms(x.p99)} / ${ms(x.p999)}`);
   }
   const limitAt25 = r.latency?.limitAt25;
-  if (limitAt25) row(`  L_lat produce→consume at the 25 % rate (${limitAt25.rate}/s): p50 / p99`, `${ms(limitAt25.p50)} / ${ms(limitAt25.p99)}`);
+  if (limitAt25) row(`  L_lat produce→consume at the 25 % rate (${limitAt25.rate}/s, a batch every ${limitAt25.batchMs} ms): p50 / p99`, `${ms(limitAt25.p50)} / ${ms(limitAt25.p99)}`);
   if (r.rebuild) {
     row(`rebuild of ${r.rebuild.events} events (projector runRebuild)`, `${formatSpread(r.rebuild.seconds, 1)} s = ${ev(r.rebuild.eventsPerSecond)}`);
     row(`COPY of the rebuilt rows (${r.rebuild.rows} rows) out / into empty copies`, r.rebuild.copyError ? `failed: ${r.rebuild.copyError}` : `${r.rebuild.copyOutSeconds.toFixed(1)} s / ${r.rebuild.copyInSeconds.toFixed(1)} s (rebuild = ${r.rebuild.ratioToCopyIn.toFixed(1)} × COPY in)`);
