@@ -53,7 +53,7 @@ export function toMarkdown(results: Results): string {
   const limitAt25 = r.latency?.limitAt25;
   if (limitAt25) row(`  L_lat produce→consume at the 25 % rate (${limitAt25.rate}/s, a batch every ${limitAt25.batchMs} ms): p50 / p99`, `${ms(limitAt25.p50)} / ${ms(limitAt25.p99)}`);
   if (r.rebuild) {
-    row(`rebuild of ${r.rebuild.events} events (projector runRebuild)`, `${formatSpread(r.rebuild.seconds, 1)} s = ${ev(r.rebuild.eventsPerSecond)}`);
+    row(`rebuild of ${r.rebuild.events} events (npm run projector -- rebuild)`, `${formatSpread(r.rebuild.seconds, 1)} s = ${ev(r.rebuild.eventsPerSecond)}`);
     row(`COPY of the rebuilt rows (${r.rebuild.rows} rows) out / into empty copies`, r.rebuild.copyError ? `failed: ${r.rebuild.copyError}` : `${r.rebuild.copyOutSeconds.toFixed(1)} s / ${r.rebuild.copyInSeconds.toFixed(1)} s (rebuild = ${r.rebuild.ratioToCopyIn.toFixed(1)} × COPY in)`);
   }
   if (r.api?.limit) row(`L_api view-api, dashboard queries at ${r.api.limit.rate} req/s, no ingest: p50 / p99`, `${ms(r.api.limit.p50)} / ${ms(r.api.limit.p99)}`);
