@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { VERSIONS } from '@passerelle/infra';
+import { VERSIONS, ZIPKIN_ENVIRONMENT } from '@passerelle/infra';
 import type { BenchContext, Settings } from './context.ts';
 import { measureApi, measureApiUnderIngest, measureHttp, measureSustained, ingestAtRate, outboxRun, PUBLISH_BATCH_MS } from './end-to-end.ts';
 import { measureKafkaLimit, measureLatencyLimit, measurePgLimit } from './limits.ts';
@@ -8,6 +8,7 @@ import { measureRebuild } from './rebuild.ts';
 import { spread } from './stats.ts';
 import { measureConnect } from './connect.ts';
 import type { Part } from './settings.ts';
+import { zipkinSpansReceived } from './zipkin-load.ts';
 import { describeTracing, PRODUCTION_SAMPLING_RATIO, type Tracing } from './services.ts';
 
 export interface Target {
@@ -134,6 +135,13 @@ export async function runBench(ctx: BenchContext, settings: Settings): Promise<R
   // 6. Tracing cost: the production sampler (a tenth of requests traced, the decision carried by
   // their events), then every trace sampled, each against the tracing-off runs above.
   if (selected('tracing') && sustained) {
+    const cap = Number(ZIPKIN_ENVIRONMENT['MEM_MAX_SPANS']);
+    const received = await zipkinSpansReceived(ctx.stack.zipkinUrl);
+    if (received !== undefined && received >= cap) {
+      const warning = `Zipkin has received ${received} spans since it started (its in-memory store keeps ${cap}): it evicts on every write, so the tracing figures below measure that too. Restart it first: npm run infra -- down zipkin && npm run infra -- up zipkin`;
+      ctx.log(`  ${warning}`);
+      results.notes.push(warning);
+    }
     const production: Tracing = { on: true, ratio: PRODUCTION_SAMPLING_RATIO };
     const sampled = await step(`sustained with tracing ${describeTracing(production)} (Zipkin)`, () => measureSustained(ctx, settings, production, 'trace'));
     const everything = await step('sustained with tracing on, every trace sampled (Zipkin)', () => measureSustained(ctx, settings, { on: true, ratio: 1 }, 'traceall'));

@@ -7,7 +7,7 @@ export type { PartName } from './parts.ts';
 export { StackError, PortInUseError, NotReadyError, PrerequisiteError, ArtifactError } from './errors.ts';
 export { ensureDatabase, dropDatabase, withDatabase, databaseName } from './postgres.ts';
 export { composeDrift } from './compose-drift.ts';
-export { kafkaBrokerSettings, registryEnvironment } from './parts.ts';
+export { kafkaBrokerSettings, registryEnvironment, ZIPKIN_ENVIRONMENT } from './parts.ts';
 export { provision, provisionEndpoints } from './provision.ts';
 export type { ProvisionResult } from './provision.ts';
 export {
