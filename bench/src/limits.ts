@@ -167,7 +167,12 @@ async function writeChunk(db: Knex, sql: RecordSetStatements, events: readonly B
   events.forEach((event, i) => {
     const rows = rowsOf(event, base + i);
     processed.push(rows.processed);
-    if (rows.history) history.set(rows.history[0], [...(history.get(rows.history[0]) ?? []), rows.history[1]]);
+    if (rows.history) {
+      const [table, row] = rows.history;
+      const list = history.get(table);
+      if (list) list.push(row);
+      else history.set(table, [row]);
+    }
     if (rows.upsert) {
       const [table, row] = rows.upsert;
       const map = upserts.get(table) ?? new Map<unknown, Row>();
@@ -261,7 +266,9 @@ export async function publishAtRate(
     const byTopicMessages = new Map<string, ReturnType<typeof message>[]>();
     for (let i = from; i < to; i++) {
       const e = events[i % events.length] as EncodedEvent;
-      byTopicMessages.set(e.topic, [...(byTopicMessages.get(e.topic) ?? []), message(e, at)]);
+      const list = byTopicMessages.get(e.topic);
+      if (list) list.push(message(e, at));
+      else byTopicMessages.set(e.topic, [message(e, at)]);
     }
     return producer.sendBatch({ acks: -1, topicMessages: [...byTopicMessages].map(([topic, messages]) => ({ topic, messages })) });
   });

@@ -108,8 +108,10 @@ export class RecordSetStatements {
 
   /** `ON CONFLICT (key) DO UPDATE SET` every other column to the incoming value. */
   mergeAll(table: string, columns: readonly string[], key: readonly string[]): string {
-    const updated = columns.filter((c) => !key.includes(c));
-    return `ON CONFLICT (${key.map(quoteIdent).join(', ')}) DO UPDATE SET ${updated.map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`).join(', ')}`;
+    return this.cached(`merge:${table}:${columns.join(',')}:${key.join(',')}`, () => {
+      const updated = columns.filter((c) => !key.includes(c));
+      return `ON CONFLICT (${key.map(quoteIdent).join(', ')}) DO UPDATE SET ${updated.map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`).join(', ')}`;
+    });
   }
 
   /** `UPDATE … SET columns FROM jsonb_to_recordset(?) WHERE key matches`: one statement for many rows. */
