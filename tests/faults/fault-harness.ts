@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { allMinistryTopics, EventSerde, RegistryClient } from '@passerelle/contracts';
 import { createDatabase, type Knex } from '@passerelle/db';
 import { REPO_ROOT } from '@passerelle/infra';
-import { consumerGroupLag, createKafka, readTopic } from '@passerelle/kafka';
+import { consumerGroupLag, createKafka, readTopic, relayLockKey } from '@passerelle/kafka';
 import { createTestDatabase, kafkaEnvFor, kafkaOptionsFor, type KafkaPrincipal, type TestDatabase, type TestStack } from '@passerelle/testing';
 import { FAULT_RESULTS_DIR, type FaultRow } from './fault-table.ts';
 
@@ -217,6 +217,23 @@ export class FaultServices {
       total += Number(row?.['n'] ?? 0);
     }
     return total;
+  }
+
+  /**
+   * Holds the adapter's outbox relay back, as a slow or unreachable Kafka would, by taking the
+   * advisory lock its relay takes for each batch; accepted rows wait in the outbox until the
+   * returned function releases it. Makes "killed with rows accepted but unpublished" certain
+   * rather than a matter of timing.
+   */
+  async holdRelay(adapter: FaultAdapter): Promise<() => Promise<void>> {
+    const { schema } = this.adapters[adapter];
+    const key = relayLockKey(`adapter-${adapter}:${schema}`);
+    const holder = createDatabase({ url: this.database.url, poolMax: 1, applicationName: 'passerelle-fault-relay-hold' });
+    await holder.raw('SELECT pg_advisory_lock(?)', [key]);
+    return async () => {
+      await holder.raw('SELECT pg_advisory_unlock(?)', [key]);
+      await holder.destroy();
+    };
   }
 
   /** How many of `ids` the projector has recorded as processed. */

@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { createDatabase, migrate, type Knex } from '@passerelle/db';
 import { createLogger } from '@passerelle/logging';
 import { createTestDatabase, kafkaOptionsFor, uniqueName, type TestDatabase } from '@passerelle/testing';
-import { OUTBOX_TABLE, OutboxRelay, appendToOutbox, createIdempotentProducer, createKafka, outboxMigrations, type OutboxEntry } from './index.ts';
+import { OUTBOX_TABLE, OutboxRelay, appendToOutbox, relayLockKey, createIdempotentProducer, createKafka, outboxMigrations, type OutboxEntry } from './index.ts';
 
 const stack = inject('stack');
 const logger = createLogger({ service: 'test', destination: new Writable({ write: (_c, _e, cb) => cb() }) as never });
@@ -138,5 +138,26 @@ describe('OutboxRelay', () => {
     expect(seen).toHaveLength(accepted.length);
     expect(new Set(seen.map((m) => m.eventId)).size).toBe(accepted.length);
     expect(seen.filter((m) => m.key === 'ref-x').map((m) => m.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+
+  it('publishes nothing while another session holds its lock, and every row once the lock is released', async () => {
+    const topic = await newTopic();
+    const accepted = entries(topic, ['ref-held'], 15);
+    await db.transaction((trx) => appendToOutbox(trx, accepted));
+    const name = uniqueName('relay');
+    const holder = createDatabase({ url: database.url, poolMax: 1 });
+    await holder.raw('SELECT pg_advisory_lock(?)', [relayLockKey(name)]);
+    const relay = new OutboxRelay({ db, producer: createIdempotentProducer(kafka), encode: encodeJson, logger, name, pollIntervalMs: 20 });
+
+    relay.start();
+    await sleep(1_000);
+    const heldBack = await db(OUTBOX_TABLE).whereIn('event_id', accepted.map((e) => e.eventId)).whereNull('published_at');
+    await holder.raw('SELECT pg_advisory_unlock(?)', [relayLockKey(name)]);
+    await holder.destroy();
+    const seen = await readAll(kafka, topic, accepted.length);
+    await relay.stop();
+
+    expect(heldBack).toHaveLength(accepted.length);
+    expect(seen.map((m) => m.seq)).toEqual(Array.from({ length: 15 }, (_, i) => i));
   });
 });

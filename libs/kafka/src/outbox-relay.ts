@@ -35,8 +35,12 @@ const tracer = trace.getTracer('@passerelle/kafka');
 
 export const DEFAULT_RELAY_BATCH = 1_000;
 
-/** A stable 31-bit key for pg_try_advisory_xact_lock from the relay's name. */
-function lockKey(name: string): number {
+/**
+ * A stable 31-bit key for pg_try_advisory_xact_lock from the relay's name. Whoever holds this
+ * advisory lock (a second replica's relay, or an operator pausing publication) keeps the relay
+ * from publishing until it is released; accepted rows wait in the outbox meanwhile.
+ */
+export function relayLockKey(name: string): number {
   let hash = 0;
   for (const char of `outbox-relay:${name}`) hash = (Math.imul(hash, 31) + char.charCodeAt(0)) | 0;
   return hash & 0x7fffffff;
@@ -165,7 +169,7 @@ export class OutboxRelay {
     let ids: number[] = [];
     try {
       return await db.transaction(async (trx) => {
-        const lock = await trx.raw<{ rows: { locked: boolean }[] }>('SELECT pg_try_advisory_xact_lock(?) AS locked', [lockKey(this.options.name)]);
+        const lock = await trx.raw<{ rows: { locked: boolean }[] }>('SELECT pg_try_advisory_xact_lock(?) AS locked', [relayLockKey(this.options.name)]);
         if (!lock.rows[0]?.locked) return 0;
         const rows = (await trx(OUTBOX_TABLE).whereNull('published_at').orderBy('id').limit(this.batchSize)) as OutboxRow[];
         if (rows.length === 0) return 0;
