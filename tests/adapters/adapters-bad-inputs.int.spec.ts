@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import type { Knex } from 'knex';
-import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
-import { ADAPTER_NAMES, countRows, openDatabase, startAdapters, stopAdapters, type AdapterName, type RowCounts, type StartedAdapter } from './adapter-harness.ts';
+import { ADAPTER_NAMES, countRows, type AdapterName, type RowCounts } from './adapter-harness.ts';
+import { startAdaptersFixture, type AdaptersFixture } from './adapters-fixture.ts';
 
 const stack = inject('stack');
 const fixture = (service: string, name: string): string => readFileSync(new URL(`../../services/adapter-${service}/fixtures/${name}`, import.meta.url), 'utf8');
@@ -97,24 +96,18 @@ const BAD_INPUTS: readonly BadInput[] = [
 ];
 
 describe('adapters refuse bad inputs with problem details and write nothing', () => {
-  let database: TestDatabase;
-  let db: Knex;
-  let adapters: Record<AdapterName, StartedAdapter>;
+  let harness: AdaptersFixture;
 
   beforeAll(async () => {
-    database = await createTestDatabase(stack.databaseUrl, 'adapters_bad_inputs');
-    db = openDatabase(database.url);
-    adapters = await startAdapters({ ...stack, databaseUrl: database.url });
+    harness = await startAdaptersFixture(stack, 'adapters_bad_inputs');
   });
 
   afterAll(async () => {
-    await stopAdapters(adapters ?? {});
-    await db?.destroy();
-    await database?.drop();
+    await harness?.stop();
   });
 
   async function allCounts(): Promise<Record<string, RowCounts>> {
-    return Object.fromEntries(await Promise.all(ADAPTER_NAMES.map(async (name) => [name, await countRows(db, adapters[name].schema)] as const)));
+    return Object.fromEntries(await Promise.all(ADAPTER_NAMES.map(async (name) => [name, await countRows(harness.db, harness.adapters[name].schema)] as const)));
   }
 
   it(`covers at least 30 kinds of bad input (${BAD_INPUTS.length})`, () => {
@@ -123,13 +116,13 @@ describe('adapters refuse bad inputs with problem details and write nothing', ()
   });
 
   it.each(BAD_INPUTS)('answers $name with $status and problem details', async (input) => {
-    const adapter = adapters[input.adapter];
+    const adapter = harness.adapters[input.adapter];
     const headers: Record<string, string> = { 'content-type': input.contentType ?? 'application/json', ...input.headers };
     const auth = input.auth ?? 'valid';
     if (auth === 'valid') headers['authorization'] = `Bearer ${adapter.token}`;
     if (auth === 'wrong') headers['authorization'] = `Bearer ${'w'.repeat(40)}`;
     if (auth === 'basic') headers['authorization'] = `Basic ${Buffer.from(`user:${adapter.token}`).toString('base64')}`;
-    if (auth === 'other-ministry') headers['authorization'] = `Bearer ${adapters.health.token}`;
+    if (auth === 'other-ministry') headers['authorization'] = `Bearer ${harness.adapters.health.token}`;
     const before = await allCounts();
 
     const response = await fetch(`${adapter.url}${input.path}`, { method: 'POST', headers, body: input.body });

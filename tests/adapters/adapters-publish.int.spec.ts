@@ -1,28 +1,21 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import type { Knex } from 'knex';
 import { post } from '@passerelle/adapter/testing';
-import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
-import { consumeEventIds, countRows, decodeAll, eventIdsOf, openDatabase, startAdapters, stopAdapters, type AdapterName, type StartedAdapter } from './adapter-harness.ts';
+import { consumeEventIds, countRows, decodeAll, eventIdsOf } from './adapter-harness.ts';
+import { startAdaptersFixture, type AdaptersFixture } from './adapters-fixture.ts';
 
 const stack = inject('stack');
 const fixture = (service: string, name: string): string => readFileSync(new URL(`../../services/adapter-${service}/fixtures/${name}`, import.meta.url), 'utf8');
 
 describe('ministry adapters publish what they accept', () => {
-  let database: TestDatabase;
-  let db: Knex;
-  let adapters: Record<AdapterName, StartedAdapter>;
+  let harness: AdaptersFixture;
 
   beforeAll(async () => {
-    database = await createTestDatabase(stack.databaseUrl, 'adapters_publish');
-    db = openDatabase(database.url);
-    adapters = await startAdapters({ ...stack, databaseUrl: database.url });
+    harness = await startAdaptersFixture(stack, 'adapters_publish');
   });
 
   afterAll(async () => {
-    await stopAdapters(adapters ?? {});
-    await db?.destroy();
-    await database?.drop();
+    await harness?.stop();
   });
 
   it('puts a referral posted to each ministry adapter on that ministry’s referrals topic, decodable through the registry and keyed by referralId', async () => {
@@ -33,7 +26,7 @@ describe('ministry adapters publish what they accept', () => {
       { name: 'education', path: '/referrals', body: fixture('education', 'school-board-referral.json'), type: 'application/json', ministry: 'EDUCATION' },
     ] as const;
 
-    const answers = await Promise.all(posts.map((p) => post(adapters[p.name].url, p.path, p.body, { token: adapters[p.name].token, contentType: p.type })));
+    const answers = await Promise.all(posts.map((p) => post(harness.adapters[p.name].url, p.path, p.body, { token: harness.adapters[p.name].token, contentType: p.type })));
 
     for (const answer of answers) expect(answer.status, JSON.stringify(answer.body)).toBe(202);
     const ids = answers.map((a) => eventIdsOf(a.body)[0] as string);
@@ -52,7 +45,7 @@ describe('ministry adapters publish what they accept', () => {
   });
 
   it('puts a milestone of an initiative the coordination office leads on coordination-office.initiative-milestones.v1', async () => {
-    const answer = await post(adapters['coordination-office'].url, '/initiative-milestones', { initiativeId: 'S2016-P4-04', status: 'reached', recordedAt: '2025-03-01T12:00:00Z', measure: { unit: 'organizations_funded', quantity: 14 } }, { token: adapters['coordination-office'].token });
+    const answer = await post(harness.adapters['coordination-office'].url, '/initiative-milestones', { initiativeId: 'S2016-P4-04', status: 'reached', recordedAt: '2025-03-01T12:00:00Z', measure: { unit: 'organizations_funded', quantity: 14 } }, { token: harness.adapters['coordination-office'].token });
 
     expect(answer.status).toBe(202);
     const [message] = await consumeEventIds(stack, ['coordination-office.initiative-milestones.v1'], new Set(eventIdsOf(answer.body)));
@@ -61,7 +54,7 @@ describe('ministry adapters publish what they accept', () => {
   });
 
   it('publishes a status change, gap and consent withdrawal under the referral and gap ids the first record was given', async () => {
-    const justice = adapters.justice;
+    const justice = harness.adapters.justice;
     const token = { token: justice.token };
     const created = await post(justice.url, '/referrals', { ...JSON.parse(fixture('justice', 'court-support-referral-minimal.json')), referralNumber: 'CS-2025-900001' }, token);
     const status = await post(justice.url, '/referrals/status-changes', { referralNumber: 'CS-2025-900001', status: 'declined', reason: 'capacity_full', changedAt: '2025-03-05T10:00:00Z' }, token);
@@ -80,10 +73,10 @@ describe('ministry adapters publish what they accept', () => {
   });
 
   it('answers a resubmitted record with its original 202 and event ids, writing nothing new', async () => {
-    const { url, token, schema } = adapters.education;
+    const { url, token, schema } = harness.adapters.education;
     const body = fixture('education', 'school-board-referral-minimal.json');
     const first = await post(url, '/referrals', body, { token });
-    const before = await countRows(db, schema);
+    const before = await countRows(harness.db, schema);
 
     const again = await post(url, '/referrals', JSON.stringify(JSON.parse(body), null, 4), { token });
 
@@ -91,28 +84,28 @@ describe('ministry adapters publish what they accept', () => {
     expect(again.status).toBe(202);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.body).toEqual(first.body);
-    expect(await countRows(db, schema)).toEqual(before);
+    expect(await countRows(harness.db, schema)).toEqual(before);
   });
 
   it('answers 409 naming nothing but the conflict when a different record comes under an accepted source id, and writes nothing', async () => {
-    const { url, token, schema } = adapters.education;
+    const { url, token, schema } = harness.adapters.education;
     const original = JSON.parse(fixture('education', 'school-board-referral-minimal.json')) as Record<string, unknown>;
     await post(url, '/referrals', { ...original, boardReferralId: 'OCDSB-SR-2025-0999' }, { token });
-    const before = await countRows(db, schema);
+    const before = await countRows(harness.db, schema);
 
     const changed = await post(url, '/referrals', { ...original, boardReferralId: 'OCDSB-SR-2025-0999', urgency: 'emergency' }, { token });
 
     expect(changed.status).toBe(409);
     expect(changed.body).toMatchObject({ status: 409, errors: [{ field: 'body', reason: expect.stringContaining('different record') }] });
-    expect(await countRows(db, schema)).toEqual(before);
+    expect(await countRows(harness.db, schema)).toEqual(before);
   });
 
   it('keys a request by its Idempotency-Key header: the same body replays, a different body gets 409', async () => {
-    const { url, token, schema } = adapters.justice;
+    const { url, token, schema } = harness.adapters.justice;
     const headers = { 'Idempotency-Key': 'upload-2025-03-05-a' };
     const batch = fixture('justice', 'referral-batch.csv');
     const first = await post(url, '/referrals/batch', batch, { token, contentType: 'text/csv', headers });
-    const before = await countRows(db, schema);
+    const before = await countRows(harness.db, schema);
 
     const replay = await post(url, '/referrals/batch', batch, { token, contentType: 'text/csv', headers });
     const other = await post(url, '/referrals/batch', batch.replace('north_west', 'north_east'), { token, contentType: 'text/csv', headers });
@@ -124,24 +117,24 @@ describe('ministry adapters publish what they accept', () => {
     expect(replay.body).toEqual(first.body);
     expect(other.status).toBe(409);
     expect(other.body).toMatchObject({ errors: [{ field: 'Idempotency-Key' }] });
-    expect(await countRows(db, schema)).toEqual(before);
+    expect(await countRows(harness.db, schema)).toEqual(before);
   });
 
   it('accepts each of many concurrent identical submissions once', async () => {
-    const { url, token, schema } = adapters['child-welfare'];
+    const { url, token, schema } = harness.adapters['child-welfare'];
     const body = { ...JSON.parse(fixture('child-welfare', 'cas-referral.json')), casReference: 'CAST-2025-777777' };
-    const before = await countRows(db, schema);
+    const before = await countRows(harness.db, schema);
 
     const answers = await Promise.all(Array.from({ length: 8 }, () => post(url, '/referrals', body, { token })));
 
     expect(answers.map((a) => a.status)).toEqual(Array(8).fill(202));
     expect(new Set(answers.map((a) => eventIdsOf(a.body)[0])).size).toBe(1);
-    const after = await countRows(db, schema);
+    const after = await countRows(harness.db, schema);
     expect(after.outbox - before.outbox).toBe(1);
   });
 
   it('reports readiness with PostgreSQL required and Kafka informative, and exposes outbox metrics', async () => {
-    const { url } = adapters.health;
+    const { url } = harness.adapters.health;
 
     const ready = await fetch(`${url}/readyz`);
     const metrics = await (await fetch(`${url}/metrics`)).text();

@@ -1,22 +1,16 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDatabase, type Knex } from '@passerelle/db';
 import { initiativesById, loadCatalogue } from '@passerelle/schemas';
-import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
-import { start, type RunningProjector } from '../projector.ts';
 import { minute, referral } from '../testing/event-builders.ts';
 import { generateScenario } from '../testing/scenario-generator.ts';
-import { EventProducer, TestTopics, waitFor } from '../testing/stack-harness.ts';
+import { startProjectorFixture, TestTopics, waitFor, type ProjectorFixture } from '../testing/stack-harness.ts';
 import type { AcceptedEvent } from '../domain/view-model.ts';
 
 const stack = inject('stack');
 const topics = new TestTopics(stack);
-let database: TestDatabase;
-let db: Knex;
-let producer: EventProducer;
-let projector: RunningProjector | undefined;
+let fixture: ProjectorFixture;
 
 const on = <T extends AcceptedEvent>(event: T): T => ({ ...event, position: { ...event.position, topic: `${topics.prefix}${event.position.topic}` } });
-const applied = async (eventId: string) => (await db('view.processed_events').where({ event_id: eventId })).length === 1;
+const applied = async (eventId: string) => (await fixture.db('view.processed_events').where({ event_id: eventId })).length === 1;
 
 /**
  * Every row of every table of the view schema whose text (all columns, jsonb and arrays
@@ -24,10 +18,10 @@ const applied = async (eventId: string) => (await db('view.processed_events').wh
  * catalog, so a table added later is scanned too.
  */
 async function tracesOf(needle: string): Promise<{ table: string; rows: number }[]> {
-  const tables = (await db('information_schema.tables').where({ table_schema: 'view', table_type: 'BASE TABLE' }).pluck('table_name')) as string[];
+  const tables = (await fixture.db('information_schema.tables').where({ table_schema: 'view', table_type: 'BASE TABLE' }).pluck('table_name')) as string[];
   const found: { table: string; rows: number }[] = [];
   for (const table of tables) {
-    const result = await db.raw<{ rows: { n: number }[] }>('SELECT count(*)::int AS n FROM ?? AS t WHERE t::text LIKE ?', [`view.${table}`, `%${needle}%`]);
+    const result = await fixture.db.raw<{ rows: { n: number }[] }>('SELECT count(*)::int AS n FROM ?? AS t WHERE t::text LIKE ?', [`view.${table}`, `%${needle}%`]);
     const rows = result.rows[0]?.n ?? 0;
     if (rows > 0) found.push({ table, rows });
   }
@@ -35,20 +29,11 @@ async function tracesOf(needle: string): Promise<{ table: string; rows: number }
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase(stack.databaseUrl, 'projector_consent');
-  db = createDatabase({ url: database.url });
-  await topics.create([...topics.ministryTopics(), topics.deadLetterTopic]);
-  producer = new EventProducer(topics.kafka, stack);
-  await producer.connect();
-  projector = await start(topics.config(database.url));
+  fixture = await startProjectorFixture({ topics, databasePrefix: 'projector_consent' });
 });
 
 afterAll(async () => {
-  await projector?.stop();
-  await producer?.disconnect();
-  await db?.destroy();
-  await topics.deleteAll();
-  await database?.drop();
+  await fixture?.stop();
 });
 
 describe('consent withdrawal', () => {
@@ -57,12 +42,12 @@ describe('consent withdrawal', () => {
   const received = on(person.status('RECEIVED', minute(10)));
   const withdrawal = on(person.withdrawn(minute(20)));
   const others = generateScenario({ seed: 11, referrals: 20, gaps: 3, milestones: 3, initiatives: [...initiativesById(loadCatalogue()).values()], topicPrefix: topics.prefix });
-  const totals = async () => (await db('view.referral_counts').where({ population_group: 'indigenous' }).sum({ n: 'referrals' }).first()) as { n: number };
+  const totals = async () => (await fixture.db('view.referral_counts').where({ population_group: 'indigenous' }).sum({ n: 'referrals' }).first()) as { n: number };
 
   it('the pseudonym is in the view before the withdrawal (so the scan below can find it)', async () => {
-    await producer.produce([...others, created, received]);
+    await fixture.producer.produce([...others, created, received]);
 
-    await waitFor('every event applied', async () => Number(((await db('view.processed_events').count({ n: '*' })) as { n: number }[])[0]?.n) === others.length + 2);
+    await waitFor('every event applied', async () => Number(((await fixture.db('view.processed_events').count({ n: '*' })) as { n: number }[])[0]?.n) === others.length + 2);
 
     expect((await tracesOf(person.pseudonym)).map((t) => t.table).sort()).toEqual(['referral_history', 'referrals']);
   });
@@ -70,17 +55,17 @@ describe('consent withdrawal', () => {
   it('leaves no trace of the pseudonym in any column of any table of the view', async () => {
     const indigenousBefore = Number((await totals()).n);
 
-    await producer.produce([withdrawal]);
+    await fixture.producer.produce([withdrawal]);
     await waitFor('the withdrawal applied', () => applied(withdrawal.eventId));
 
     expect(await tracesOf(person.pseudonym)).toEqual([]);
-    const row = (await db('view.referrals').where({ referral_id: person.referralId }).first()) as Record<string, unknown>;
+    const row = (await fixture.db('view.referrals').where({ referral_id: person.referralId }).first()) as Record<string, unknown>;
     expect(row).toMatchObject({ subject_pseudonym: null, indigenous: null, young_women: null, youth_at_risk: null, mental_health_or_addictions: null, status: 'RECEIVED' });
     expect(Number((await totals()).n)).toBe(indigenousBefore);
   });
 
   it('writes a purge record saying what was removed, when and by which event, without the removed values', async () => {
-    const purge = (await db('view.consent_purges').where({ referral_id: person.referralId }).first()) as Record<string, unknown>;
+    const purge = (await fixture.db('view.consent_purges').where({ referral_id: person.referralId }).first()) as Record<string, unknown>;
 
     expect(purge).toMatchObject({ event_id: withdrawal.eventId, source_ministry: 'JUSTICE' });
     expect((purge['withdrawn_at'] as Date).getTime()).toBe(minute(20));
@@ -92,10 +77,10 @@ describe('consent withdrawal', () => {
     const again = on(person.created(minute(1)));
     const accepted = on(person.status('ACCEPTED', minute(30)));
 
-    await producer.produce([created, again, accepted]);
+    await fixture.producer.produce([created, again, accepted]);
     await waitFor('the later events applied', async () => (await applied(again.eventId)) && (await applied(accepted.eventId)));
 
     expect(await tracesOf(person.pseudonym)).toEqual([]);
-    expect(await db('view.referrals').where({ referral_id: person.referralId }).first()).toMatchObject({ status: 'ACCEPTED', subject_pseudonym: null, indigenous: null });
+    expect(await fixture.db('view.referrals').where({ referral_id: person.referralId }).first()).toMatchObject({ status: 'ACCEPTED', subject_pseudonym: null, indigenous: null });
   });
 });

@@ -3,25 +3,17 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDatabase, type Knex } from '@passerelle/db';
 import { headersAsStrings, readTopic, type DeadLetterInfo } from '@passerelle/kafka';
 import { loadCatalogue, type Catalogue } from '@passerelle/schemas';
-import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
-import { start, type RunningProjector } from '../projector.ts';
 import { milestone, minute, referral } from '../testing/event-builders.ts';
-import { EventProducer, REPO_ROOT, TestTopics, waitFor } from '../testing/stack-harness.ts';
+import { REPO_ROOT, startProjectorFixture, TestTopics, waitFor, type ProjectorFixture } from '../testing/stack-harness.ts';
 import type { AcceptedEvent } from '../domain/view-model.ts';
-import type { ProjectorConfig } from '../config.ts';
 
 const stack = inject('stack');
 const topics = new TestTopics(stack);
 const justiceReferrals = `${topics.prefix}justice.referrals.v1`;
 const justiceMilestones = `${topics.prefix}justice.initiative-milestones.v1`;
-let database: TestDatabase;
-let db: Knex;
-let producer: EventProducer;
-let config: ProjectorConfig;
-let projector: RunningProjector | undefined;
+let fixture: ProjectorFixture;
 
 /** The catalogue as it was before initiative S2016-P2-04 was added: a milestone for it is dead-lettered until the fix ships. */
 function catalogueWithout(initiativeId: string): Catalogue {
@@ -30,29 +22,19 @@ function catalogueWithout(initiativeId: string): Catalogue {
 }
 
 const on = <T extends AcceptedEvent>(event: T, topic: string): T => ({ ...event, position: { ...event.position, topic } });
-const applied = async (eventId: string) => (await db('view.processed_events').where({ event_id: eventId })).length === 1;
+const applied = async (eventId: string) => (await fixture.db('view.processed_events').where({ event_id: eventId })).length === 1;
 const cli = (args: string[]) =>
   promisify(execFile)(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(REPO_ROOT, 'services/projector/src/entry-points/cli.ts'), ...args], {
-    env: { ...process.env, ...topics.env(database.url, config.consumerGroup) },
+    env: { ...process.env, ...topics.env(fixture.database.url, fixture.config.consumerGroup) },
     cwd: REPO_ROOT,
   });
 
 beforeAll(async () => {
-  database = await createTestDatabase(stack.databaseUrl, 'projector_poison');
-  db = createDatabase({ url: database.url });
-  await topics.create([...topics.ministryTopics(), topics.deadLetterTopic]);
-  producer = new EventProducer(topics.kafka, stack);
-  await producer.connect();
-  config = topics.config(database.url);
-  projector = await start(config, { catalogue: catalogueWithout('S2016-P2-04') });
+  fixture = await startProjectorFixture({ topics, databasePrefix: 'projector_poison', start: { catalogue: catalogueWithout('S2016-P2-04') } });
 });
 
 afterAll(async () => {
-  await projector?.stop();
-  await producer?.disconnect();
-  await db?.destroy();
-  await topics.deleteAll();
-  await database?.drop();
+  await fixture?.stop();
 });
 
 describe('poison messages', () => {
@@ -70,12 +52,12 @@ describe('poison messages', () => {
   it('end in the dead-letter topic with their reason, and the events after them are applied', async () => {
     const bytes = Buffer.concat([Buffer.from([0xff]), randomBytes(40)]);
     const unknownSchema = Buffer.concat([Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0]), randomBytes(30)]);
-    await producer.produce([beforePoison]);
+    await fixture.producer.produce([beforePoison]);
     const positions = {
-      bytes: await producer.sendRaw(justiceReferrals, first.referralId, bytes),
-      unknownSchema: await producer.sendRaw(justiceReferrals, first.referralId, unknownSchema),
+      bytes: await fixture.producer.sendRaw(justiceReferrals, first.referralId, bytes),
+      unknownSchema: await fixture.producer.sendRaw(justiceReferrals, first.referralId, unknownSchema),
     };
-    await producer.produce([fromHealth, trainingDelivered, known, afterPoison]);
+    await fixture.producer.produce([fromHealth, trainingDelivered, known, afterPoison]);
     poison = { bytes, unknownSchema, positions };
 
     await waitFor('the events around the poison applied', async () => (await applied(beforePoison.eventId)) && (await applied(afterPoison.eventId)) && (await applied(known.eventId)));
@@ -97,7 +79,7 @@ describe('poison messages', () => {
     const unknownSchema = byReason.get('unknown_schema_id');
 
     expect(bytes?.value).toEqual(poison.bytes);
-    expect(bytes).toMatchObject({ sourceTopic: justiceReferrals, sourcePartition: poison.positions.bytes.partition, sourceOffset: poison.positions.bytes.offset, consumerGroup: config.consumerGroup });
+    expect(bytes).toMatchObject({ sourceTopic: justiceReferrals, sourcePartition: poison.positions.bytes.partition, sourceOffset: poison.positions.bytes.offset, consumerGroup: fixture.config.consumerGroup });
     expect(unknownSchema?.value).toEqual(poison.unknownSchema);
     expect(unknownSchema?.reason).toContain('2147483632');
     expect(byReason.get('provenance_mismatch')).toMatchObject({ eventId: fromHealth.eventId, eventType: 'ReferralCreated', sourceTopic: justiceReferrals });
@@ -108,10 +90,10 @@ describe('poison messages', () => {
 
   it('are recorded in the view and counted by reason for operators', async () => {
     const rows = await waitFor('four dead letters recorded', async () => {
-      const recorded = (await db('view.dead_letters').orderBy('reason_code').select('reason_code', 'source_topic', 'published')) as { reason_code: string; source_topic: string; published: boolean }[];
+      const recorded = (await fixture.db('view.dead_letters').orderBy('reason_code').select('reason_code', 'source_topic', 'published')) as { reason_code: string; source_topic: string; published: boolean }[];
       return recorded.length >= 4 && recorded;
     });
-    const metrics = await (await fetch(`${projector?.url}/metrics`)).text();
+    const metrics = await (await fetch(`${fixture.projector.url}/metrics`)).text();
 
     expect(rows.map((r) => r.reason_code)).toEqual(['provenance_mismatch', 'unknown_initiative', 'unknown_schema_id', 'wrong_magic_byte']);
     expect(rows.every((r) => r.published)).toBe(true);
@@ -129,15 +111,14 @@ describe('poison messages', () => {
   });
 
   it('a dead letter redriven after the fix (the catalogue now knows the initiative) is applied', async () => {
-    await projector?.stop();
-    projector = await start(config); // the fixed release: the full catalogue
+    await fixture.restart(); // the fixed release: the full catalogue
     const letter = letters.find((l) => l.reasonCode === 'unknown_initiative') as (typeof letters)[number];
 
     const { stdout } = await cli(['dead-letters', 'redrive', letter.id]);
 
     expect(stdout).toMatch(new RegExp(`redriven ${letter.id} → ${justiceMilestones.replace(/\./g, '\\.')}:\\d+:\\d+`));
     await waitFor('the redriven milestone applied', () => applied(trainingDelivered.eventId));
-    const initiative = (await db('view.initiatives').where({ initiative_id: 'S2016-P2-04' }).first()) as { latest_status: string; milestones: number };
+    const initiative = (await fixture.db('view.initiatives').where({ initiative_id: 'S2016-P2-04' }).first()) as { latest_status: string; milestones: number };
     expect(initiative).toMatchObject({ latest_status: 'REACHED', milestones: 1 });
     const republished = (await readTopic(topics.kafka, justiceMilestones)).find((m) => headersAsStrings(m.headers)['passerelle-redriven-from'] === letter.id);
     expect(republished?.value).toEqual(letter.value);
@@ -147,17 +128,15 @@ describe('poison messages', () => {
 
 describe('an unavailable schema registry', () => {
   it('pauses and retries instead of dead-lettering, and the event is applied once the registry answers', async () => {
-    const down = topics.config(database.url, { registryUrl: 'http://127.0.0.1:9/apis/ccompat/v7', consumerGroup: `${config.consumerGroup}-registry`, maxRetryBackoffMs: 1_000 });
+    const down = topics.config(fixture.database.url, { registryUrl: 'http://127.0.0.1:9/apis/ccompat/v7', consumerGroup: `${fixture.config.consumerGroup}-registry`, maxRetryBackoffMs: 1_000 });
     const event = on(referral().created(minute(30)), justiceReferrals);
-    await projector?.stop();
-    projector = await start(down);
+    await fixture.restart(down);
     const deadBefore = (await readTopic(topics.kafka, topics.deadLetterTopic)).length;
 
-    await producer.produce([event]);
-    await waitFor('retries while the registry is down', async () => /projector_registry_retries_total [1-9]/.test(await (await fetch(`${projector?.url}/metrics`)).text()), 60_000);
+    await fixture.producer.produce([event]);
+    await waitFor('retries while the registry is down', async () => /projector_registry_retries_total [1-9]/.test(await (await fetch(`${fixture.projector.url}/metrics`)).text()), 60_000);
     const appliedWhileDown = await applied(event.eventId);
-    await projector.stop();
-    projector = await start({ ...down, registryUrl: stack.registryUrl });
+    await fixture.restart({ ...down, registryUrl: stack.registryUrl });
     await waitFor('the event applied once the registry answers', () => applied(event.eventId));
 
     expect(appliedWhileDown).toBe(false);

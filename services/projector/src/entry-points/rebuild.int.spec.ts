@@ -2,42 +2,34 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDatabase, type Knex } from '@passerelle/db';
 import { readTopic } from '@passerelle/kafka';
 import { initiativesById, loadCatalogue } from '@passerelle/schemas';
-import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
-import { start, type RunningProjector } from '../projector.ts';
 import { comparable } from '../domain/view-model.ts';
 import { readViewSnapshot } from '../data-access/view-snapshot.repository.ts';
 import { listViewSchemas } from '../data-access/view-schemas.repository.ts';
 import { generateScenario } from '../testing/scenario-generator.ts';
-import { EventProducer, REPO_ROOT, TestTopics, waitFor } from '../testing/stack-harness.ts';
+import { REPO_ROOT, startProjectorFixture, TestTopics, waitFor, type ProjectorFixture } from '../testing/stack-harness.ts';
 import { milestone, minute } from '../testing/event-builders.ts';
-import type { ProjectorConfig } from '../config.ts';
 import { createLogger } from '@passerelle/logging';
 import { runRebuild } from './rebuild.ts';
 
 const stack = inject('stack');
 const topics = new TestTopics(stack);
-let database: TestDatabase;
-let db: Knex;
-let producer: EventProducer;
-let config: ProjectorConfig;
-let projector: RunningProjector | undefined;
+let fixture: ProjectorFixture;
 
 /** Index and constraint definitions of a schema, with its name taken out so two schemas compare. */
 async function indexDefinitions(schema: string): Promise<string[]> {
-  const { rows } = (await db.raw('SELECT indexdef FROM pg_indexes WHERE schemaname = ? ORDER BY indexname', [schema])) as { rows: { indexdef: string }[] };
+  const { rows } = (await fixture.db.raw('SELECT indexdef FROM pg_indexes WHERE schemaname = ? ORDER BY indexname', [schema])) as { rows: { indexdef: string }[] };
   return rows.map((row) => row.indexdef.replaceAll(`${schema}.`, '<schema>.'));
 }
 
-const processed = async (): Promise<number> => Number(((await db('view.processed_events').count({ n: '*' })) as { n: number }[])[0]?.n);
+const processed = async (): Promise<number> => Number(((await fixture.db('view.processed_events').count({ n: '*' })) as { n: number }[])[0]?.n);
 
 /** Runs `npm run projector -- <args>` as an operator would, collecting its output. */
 function projectorCommand(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(REPO_ROOT, 'services/projector/src/entry-points/cli.ts'), ...args], {
-      env: { ...process.env, ...topics.env(database.url, config.consumerGroup) },
+      env: { ...process.env, ...topics.env(fixture.database.url, fixture.config.consumerGroup) },
       cwd: REPO_ROOT,
     });
     let stdout = '';
@@ -49,21 +41,11 @@ function projectorCommand(args: string[]): Promise<{ code: number | null; stdout
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase(stack.databaseUrl, 'projector_rebuild');
-  db = createDatabase({ url: database.url });
-  await topics.create([...topics.ministryTopics(), topics.deadLetterTopic]);
-  producer = new EventProducer(topics.kafka, stack);
-  await producer.connect();
-  config = topics.config(database.url);
-  projector = await start(config);
+  fixture = await startProjectorFixture({ topics, databasePrefix: 'projector_rebuild' });
 });
 
 afterAll(async () => {
-  await projector?.stop();
-  await producer?.disconnect();
-  await db?.destroy();
-  await topics.deleteAll();
-  await database?.drop();
+  await fixture?.stop();
 });
 
 describe('rebuild from offset 0', () => {
@@ -74,23 +56,23 @@ describe('rebuild from offset 0', () => {
   let retired: string;
 
   it('produces a view identical, table by table and row by row, to the live one, and switches to it', async () => {
-    await producer.produce(first);
+    await fixture.producer.produce(first);
     // A poison message, so dead-letter bookkeeping is part of what must match.
-    await producer.sendRaw(`${topics.prefix}health.referrals.v1`, 'poison', Buffer.concat([Buffer.from([0x7b]), randomBytes(20)]));
+    await fixture.producer.sendRaw(`${topics.prefix}health.referrals.v1`, 'poison', Buffer.concat([Buffer.from([0x7b]), randomBytes(20)]));
     await waitFor('the live view to apply the first wave', async () => (await processed()) === first.length);
     // A second wave while the rebuild runs: the live projector keeps serving and writing.
     const rebuilding = projectorCommand(['rebuild', '--expect-identical']);
-    await producer.produce(second);
+    await fixture.producer.produce(second);
 
     output = await rebuilding;
 
     expect(output.code, output.stderr).toBe(0);
-    const schemas = await listViewSchemas(db, 'view');
+    const schemas = await listViewSchemas(fixture.db, 'view');
     expect(schemas.retired).toHaveLength(1);
     expect(schemas.rebuilding).toEqual([]);
     retired = schemas.retired[0] as string;
-    const rebuilt = comparable(await readViewSnapshot(db, 'view'));
-    const previous = comparable(await readViewSnapshot(db, retired));
+    const rebuilt = comparable(await readViewSnapshot(fixture.db, 'view'));
+    const previous = comparable(await readViewSnapshot(fixture.db, retired));
     expect(rebuilt['referral_history']?.length).toBeGreaterThan(first.length / 2);
     expect(rebuilt['dead_letters']).toHaveLength(1);
     for (const table of Object.keys(previous)) expect(rebuilt[table], table).toEqual(previous[table]);
@@ -108,7 +90,7 @@ describe('rebuild from offset 0', () => {
   it('records the dead letter its replay met without publishing it again', async () => {
     const letters = await readTopic(topics.kafka, topics.deadLetterTopic, { groupPrefix: 'passerelle-projector-test' });
 
-    expect(await db('view.dead_letters').select('reason_code', 'published')).toEqual([{ reason_code: 'wrong_magic_byte', published: false }]);
+    expect(await fixture.db('view.dead_letters').select('reason_code', 'published')).toEqual([{ reason_code: 'wrong_magic_byte', published: false }]);
     expect(letters).toHaveLength(1);
   });
 
@@ -127,12 +109,12 @@ describe('rebuild from offset 0', () => {
     const before = await processed();
     const later = { ...milestone('S2016-P2-04', 'JUSTICE', 'AT_RISK', minute(60 * 24 * 400)), position: { topic: `${topics.prefix}justice.initiative-milestones.v1`, partition: 0, offset: 0 } };
 
-    await producer.produce([later]);
+    await fixture.producer.produce([later]);
 
     await waitFor('the new event applied to the switched-in view', async () => (await processed()) === before + 1);
-    expect(await db('view.initiatives').where({ initiative_id: 'S2016-P2-04' }).first()).toMatchObject({ latest_event_id: later.eventId });
-    expect((await db(`${retired}.processed_events`).where({ event_id: later.eventId })).length).toBe(0);
-    expect((await fetch(`${projector?.url}/readyz`)).status).toBe(200);
+    expect(await fixture.db('view.initiatives').where({ initiative_id: 'S2016-P2-04' }).first()).toMatchObject({ latest_event_id: later.eventId });
+    expect((await fixture.db(`${retired}.processed_events`).where({ event_id: later.eventId })).length).toBe(0);
+    expect((await fetch(`${fixture.projector.url}/readyz`)).status).toBe(200);
   });
 
   it('status reports the switched-in view, the retired one, and the live group caught up', async () => {
@@ -147,13 +129,13 @@ describe('rebuild from offset 0', () => {
   });
 
   it('replays through PostgreSQL instead of memory when the topics hold more events than the heap allows, to the same view', async () => {
-    const before = comparable(await readViewSnapshot(db, 'view'));
+    const before = comparable(await readViewSnapshot(fixture.db, 'view'));
 
-    const report = await runRebuild(config, { expectIdentical: true, maxBulkEvents: 10, logger: createLogger({ service: 'rebuild-test', level: 'silent' }) });
+    const report = await runRebuild(fixture.config, { expectIdentical: true, maxBulkEvents: 10, logger: createLogger({ service: 'rebuild-test', level: 'silent' }) });
 
     expect(report.bulk).toBeUndefined();
     expect(report.switched && report.identical).toBe(true);
-    const after = comparable(await readViewSnapshot(db, 'view'));
+    const after = comparable(await readViewSnapshot(fixture.db, 'view'));
     for (const table of Object.keys(before)) expect(after[table], table).toEqual(before[table]);
   }, 180_000);
 });

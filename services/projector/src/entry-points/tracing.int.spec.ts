@@ -1,19 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { trace, type Attributes, type Context, type Link, type Span, type SpanContext, type SpanOptions, type Tracer, type TracerProvider } from '@opentelemetry/api';
-import { createDatabase, type Knex } from '@passerelle/db';
-import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
-import { start, type RunningProjector } from '../projector.ts';
 import { minute, referral } from '../testing/event-builders.ts';
-import { EventProducer, TestTopics, waitFor } from '../testing/stack-harness.ts';
+import { startProjectorFixture, TestTopics, waitFor, type ProjectorFixture } from '../testing/stack-harness.ts';
 
 interface StartedSpan {
   readonly name: string;
   readonly kind: number | undefined;
+  /** Given at the start or set afterwards. */
   readonly attributes: Attributes;
+  /** Given at the start or added afterwards. */
   readonly links: readonly Link[];
   readonly parent: SpanContext | undefined;
   readonly context: SpanContext;
+  /** Set after the start. */
   readonly later: Attributes;
 }
 
@@ -27,15 +27,22 @@ class RecordingTracerProvider implements TracerProvider {
       const parent = context ? trace.getSpanContext(context) : undefined;
       const spanContext: SpanContext = { traceId: parent?.traceId ?? randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), traceFlags: 1 };
       const later: Attributes = {};
-      spans.push({ name, kind: options.kind, attributes: { ...options.attributes }, links: options.links ?? [], parent, context: spanContext, later });
+      const attributes: Attributes = { ...options.attributes };
+      const links: Link[] = [...(options.links ?? [])];
+      spans.push({ name, kind: options.kind, attributes, links, parent, context: spanContext, later });
       const span = trace.wrapSpanContext(spanContext);
       span.isRecording = () => true;
       span.setAttribute = (key, value) => {
-        if (value !== undefined) later[key] = value;
+        if (value !== undefined) later[key] = attributes[key] = value;
         return span;
       };
-      span.setAttributes = (attributes) => {
-        Object.assign(later, attributes);
+      span.setAttributes = (added) => {
+        Object.assign(later, added);
+        Object.assign(attributes, added);
+        return span;
+      };
+      span.addLink = (link) => {
+        links.push(link);
         return span;
       };
       return span;
@@ -47,27 +54,15 @@ class RecordingTracerProvider implements TracerProvider {
 const stack = inject('stack');
 const topics = new TestTopics(stack);
 const provider = new RecordingTracerProvider();
-let database: TestDatabase;
-let db: Knex;
-let producer: EventProducer;
-let projector: RunningProjector | undefined;
+let fixture: ProjectorFixture;
 
 beforeAll(async () => {
   trace.setGlobalTracerProvider(provider);
-  database = await createTestDatabase(stack.databaseUrl, 'projector_tracing');
-  db = createDatabase({ url: database.url });
-  await topics.create([...topics.ministryTopics(), topics.deadLetterTopic]);
-  producer = new EventProducer(topics.kafka, stack);
-  await producer.connect();
-  projector = await start(topics.config(database.url));
+  fixture = await startProjectorFixture({ topics, databasePrefix: 'projector_tracing' });
 });
 
 afterAll(async () => {
-  await projector?.stop();
-  await producer?.disconnect();
-  await db?.destroy();
-  await topics.deleteAll();
-  await database?.drop();
+  await fixture?.stop();
   trace.disable();
 });
 
@@ -81,8 +76,8 @@ describe('consumer spans', () => {
     const traceparent = `00-${traceId}-${producerSpanId}-01`;
     const payload = { ...event.payload, envelope: { ...event.payload.envelope, traceparent } };
 
-    await producer.produce([{ ...event, payload }]);
-    await waitFor('the event applied', async () => (await db('view.processed_events').where({ event_id: event.eventId })).length === 1);
+    await fixture.producer.produce([{ ...event, payload }]);
+    await waitFor('the event applied', async () => (await fixture.db('view.processed_events').where({ event_id: event.eventId })).length === 1);
 
     const span = provider.spans.find((s) => s.later['messaging.message.id'] === event.eventId) as StartedSpan;
     expect(span.parent).toMatchObject({ traceId, spanId: producerSpanId, isRemote: true });
@@ -105,7 +100,7 @@ describe('consumer spans', () => {
     expect(write?.attributes['db.query.text']).toMatch(/^INSERT INTO "view"\."referral_history" .* FROM jsonb_to_recordset\(\$1::jsonb\)/);
     expect(write?.attributes['db.operation.batch.size']).toBeGreaterThanOrEqual(1);
     expect(JSON.stringify(provider.spans)).not.toContain(person.pseudonym);
-    const stored = (await db('view.referral_history').where({ event_id: event.eventId }).first()) as { trace_id: string };
+    const stored = (await fixture.db('view.referral_history').where({ event_id: event.eventId }).first()) as { trace_id: string };
     expect(stored.trace_id).toBe(traceId);
   });
 });

@@ -3,10 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Kafka, Producer } from 'kafkajs';
 import { EventSerde, MINISTRY_TOPIC_PREFIXES, RegistryClient, TOPIC_FAMILIES, type EventType } from '@passerelle/contracts';
+import { createDatabase, type Knex } from '@passerelle/db';
 import { createIdempotentProducer, createKafka } from '@passerelle/kafka';
-import type { TestStack } from '@passerelle/testing';
-import { kafkaEnvFor, kafkaOptionsFor, uniqueSuffix } from '@passerelle/testing';
+import type { TestDatabase, TestStack } from '@passerelle/testing';
+import { createTestDatabase, kafkaEnvFor, kafkaOptionsFor, uniqueSuffix } from '@passerelle/testing';
 import { DEFAULT_TOPIC_PATTERN, loadConfig, type ProjectorConfig } from '../config.ts';
+import { start, type RunningProjector, type StartOptions } from '../projector.ts';
 import { aggregateOf } from '../domain/batch-plan.ts';
 import type { AcceptedEvent } from '../domain/view-model.ts';
 
@@ -136,6 +138,82 @@ export class EventProducer {
   async sendRaw(topic: string, key: string, value: Buffer, headers: Record<string, string> = {}): Promise<{ partition: number; offset: string }> {
     const [meta] = await this.producer.send({ topic, acks: -1, messages: [{ key, value, headers }] });
     return { partition: meta?.partition ?? -1, offset: meta?.baseOffset ?? '-1' };
+  }
+}
+
+export interface ProjectorFixtureOptions {
+  /** The spec file's topics, made at collection time so its events can name them. */
+  readonly topics: TestTopics;
+  /** Prefix of the spec file's own database. */
+  readonly databasePrefix: string;
+  /** Ministry topics left out at start, for a spec that creates them while the projector runs. */
+  readonly withoutTopics?: readonly string[];
+  /** Options of the projector started first (another catalogue, for instance). */
+  readonly start?: StartOptions;
+}
+
+/** What a projector integration spec runs against: its own database and topics, a producer, the projector under test. */
+export interface ProjectorFixture {
+  readonly database: TestDatabase;
+  /** A pool on the spec file's database, for reading the view. */
+  readonly db: Knex;
+  readonly producer: EventProducer;
+  /** The configuration the projector was first started with. */
+  readonly config: ProjectorConfig;
+  /** The projector running now. */
+  readonly projector: RunningProjector;
+  /** Stops the running projector and starts another, with the first configuration unless given another. */
+  restart(config?: ProjectorConfig, options?: StartOptions): Promise<RunningProjector>;
+  /** Stops the projector and the producer, closes the pool, deletes the topics and drops the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Creates the spec file's database and topics (every ministry topic and the dead-letter topic),
+ * connects a producer and starts the projector on them in-process. If a step fails, what the steps
+ * before it made is released before the error is thrown, as the spec never receives a fixture to stop.
+ */
+export async function startProjectorFixture(options: ProjectorFixtureOptions): Promise<ProjectorFixture> {
+  const { topics } = options;
+  let database: TestDatabase | undefined;
+  let db: Knex | undefined;
+  let producer: EventProducer | undefined;
+  let projector: RunningProjector | undefined;
+  const stop = async (): Promise<void> => {
+    await projector?.stop();
+    await producer?.disconnect();
+    await db?.destroy();
+    await topics.deleteAll();
+    await database?.drop();
+  };
+  try {
+    database = await createTestDatabase(topics.stack.databaseUrl, options.databasePrefix);
+    db = createDatabase({ url: database.url });
+    await topics.create([...topics.ministryTopics(options.withoutTopics), topics.deadLetterTopic]);
+    producer = new EventProducer(topics.kafka, topics.stack);
+    await producer.connect();
+    const config = topics.config(database.url);
+    projector = await start(config, options.start);
+    return {
+      database,
+      db,
+      producer,
+      config,
+      get projector(): RunningProjector {
+        if (projector === undefined) throw new Error('the projector is not running: its last restart failed');
+        return projector;
+      },
+      async restart(next = config, startOptions) {
+        await projector?.stop();
+        projector = undefined;
+        projector = await start(next, startOptions);
+        return projector;
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
   }
 }
 
