@@ -65,8 +65,8 @@ export async function outboxRun(ctx: BenchContext, settings: Settings, label: st
     total += rows.length;
   }
   const view = ctx.database(viewSchema, 2);
-  const projector = await startProjector(ctx, { viewSchema, groupId: `bench-${ctx.runId}-${label}`, pattern: topicPattern(prefix), tracing, cpuProfileDir });
-  const relay = await startRelay(ctx, outboxSchema, settings.relayBatch, tracing);
+  const projector = await startProjector(ctx, { viewSchema, groupId: `bench-${ctx.runId}-${label}`, pattern: topicPattern(prefix), tracing, cpuProfileDir: cpuProfileDir && path.join(cpuProfileDir, 'projector') });
+  const relay = await startRelay(ctx, outboxSchema, settings.relayBatch, tracing, cpuProfileDir && path.join(cpuProfileDir, 'relay'));
   const parts: Record<string, PartSelector> = {
     relay: { roots: [relay.child.pid ?? -1] },
     projector: { roots: [projector.child.pid ?? -1] },
@@ -113,10 +113,11 @@ export interface Sustained {
 
 export async function measureSustained(ctx: BenchContext, settings: Settings, tracing: Tracing, tag: string): Promise<Sustained> {
   const runs: SustainedRun[] = [];
-  // Set, the projector of each run writes a V8 CPU profile there (node --cpu-prof) for the notes on where time goes.
+  // Set, the projector and the relay of each run write V8 CPU profiles there (node --cpu-prof), in
+  // <dir>/<run label>/projector and …/relay, for the notes on where time goes.
   const profileDir = process.env['PASSERELLE_BENCH_CPU_PROF_DIR'];
   for (let run = 1; run <= settings.repeats; run++) {
-    const result = await outboxRun(ctx, settings, `${tag}${run}`, tracing, profileDir ? path.resolve(profileDir) : undefined);
+    const result = await outboxRun(ctx, settings, `${tag}${run}`, tracing, profileDir ? path.resolve(profileDir, `${tag}${run}`) : undefined);
     runs.push(result);
     ctx.log(
       `  outbox→view run ${run} (tracing ${describeTracing(tracing)}): ${Math.round(result.eventsPerSecond)} ev/s visible, relay ${Math.round(result.relayPerSecond)} ev/s, backlog ${result.lag.q1}/${result.lag.mid}/${result.lag.q3} (${result.lag.flat ? 'flat' : 'growing'})`,

@@ -127,15 +127,20 @@ export async function startProjector(ctx: BenchContext, options: ProjectorChild)
 }
 
 /** bench/src/relay-process.ts: an OutboxRelay on one bench schema; resolves once it prints that it runs. */
-export async function startRelay(ctx: BenchContext, schema: string, batch: number, tracing: Tracing): Promise<RunningChild> {
-  const child = ctx.spawnTs('bench/src/relay-process.ts', {
-    ...ctx.kafkaEnv('admin'),
-    ...tracingEnv(ctx, tracing),
-    DATABASE_URL: ctx.benchDatabaseUrl,
-    PASSERELLE_REGISTRY_URL: ctx.stack.registryUrl,
-    BENCH_OUTBOX_SCHEMA: schema,
-    BENCH_RELAY_BATCH: String(batch),
-  });
+export async function startRelay(ctx: BenchContext, schema: string, batch: number, tracing: Tracing, cpuProfileDir?: string): Promise<RunningChild> {
+  const child = ctx.spawnTs(
+    'bench/src/relay-process.ts',
+    {
+      ...ctx.kafkaEnv('admin'),
+      ...tracingEnv(ctx, tracing),
+      DATABASE_URL: ctx.benchDatabaseUrl,
+      PASSERELLE_REGISTRY_URL: ctx.stack.registryUrl,
+      BENCH_OUTBOX_SCHEMA: schema,
+      BENCH_RELAY_BATCH: String(batch),
+    },
+    [],
+    cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [],
+  );
   const output = tail(child);
   await new Promise<void>((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {

@@ -211,21 +211,18 @@ export class OutboxRelay {
     const byTopic = new Map<string, TopicMessages>();
     for (const row of rows) {
       const parent = propagation.extract(context.active(), row.trace_context ?? {});
-      const span = tracer.startSpan(
-        `send ${row.topic}`,
-        {
-          kind: SpanKind.PRODUCER,
-          attributes: {
-            [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_KAFKA,
-            [ATTR_MESSAGING_DESTINATION_NAME]: row.topic,
-            [ATTR_MESSAGING_OPERATION_TYPE]: 'send',
-            [ATTR_MESSAGING_OPERATION_NAME]: 'send',
-            [ATTR_MESSAGING_MESSAGE_ID]: row.event_id,
-            [ATTR_PASSERELLE_EVENT_TYPE]: row.event_type,
-          },
-        },
-        parent,
-      );
+      // Attributes only on a span that records (see the projector's messageSpan: most traces are not sampled).
+      const span = tracer.startSpan(`send ${row.topic}`, { kind: SpanKind.PRODUCER }, parent);
+      if (span.isRecording()) {
+        span.setAttributes({
+          [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_KAFKA,
+          [ATTR_MESSAGING_DESTINATION_NAME]: row.topic,
+          [ATTR_MESSAGING_OPERATION_TYPE]: 'send',
+          [ATTR_MESSAGING_OPERATION_NAME]: 'send',
+          [ATTR_MESSAGING_MESSAGE_ID]: row.event_id,
+          [ATTR_PASSERELLE_EVENT_TYPE]: row.event_type,
+        });
+      }
       spans.push(span);
       const headers: Record<string, string> = { 'passerelle-event-id': row.event_id, 'passerelle-event-type': row.event_type };
       propagation.inject(trace.setSpan(parent, span), headers);

@@ -22,6 +22,7 @@ import {
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { RedactingSpanProcessor } from './redacting-span-processor.ts';
+import { cacheRelativeResolution } from './resolution-cache.ts';
 import { readTracingSettings, type SamplerSetting, type TracingSettings } from './telemetry-settings.ts';
 
 export type InstrumentationName = 'http' | 'express' | 'pg' | 'kafkajs';
@@ -139,6 +140,8 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     instrumentations: instrumentationsFor(options.instrumentations),
   });
   sdk.start();
+  // The SDK's require hook resolves every require() again; see cacheRelativeResolution.
+  cacheRelativeResolution();
 
   return {
     async flush() {

@@ -272,24 +272,26 @@ export class ProjectorConsumer {
     return parsed ? trace.setSpanContext(ROOT_CONTEXT, { ...parsed, isRemote: true }) : ROOT_CONTEXT;
   }
 
+  /**
+   * Each message's span, under the trace its event carries. Attributes and the link to the batch
+   * span are added only to a span that records: nine in ten traces are not sampled in production,
+   * and the SDK would still copy and check attributes for each of their messages (the samplers
+   * Passerelle configures decide on the trace alone).
+   */
   private messageSpan(topic: string, partition: number, message: KafkaMessage, headers: Record<string, string>, batchSpan: Span): Span {
-    return tracer.startSpan(
-      `process ${topic}`,
-      {
-        kind: SpanKind.CONSUMER,
-        attributes: {
-          [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_KAFKA,
-          [ATTR_MESSAGING_DESTINATION_NAME]: topic,
-          [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(partition),
-          [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: this.options.groupId,
-          [ATTR_MESSAGING_OPERATION_TYPE]: 'process',
-          [ATTR_MESSAGING_OPERATION_NAME]: 'process',
-          [ATTR_MESSAGING_KAFKA_OFFSET]: Number(message.offset),
-        },
-        links: [{ context: batchSpan.spanContext() }],
-      },
-      this.parentContext(headers),
-    );
+    const span = tracer.startSpan(`process ${topic}`, { kind: SpanKind.CONSUMER }, this.parentContext(headers));
+    if (!span.isRecording()) return span;
+    span.setAttributes({
+      [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_KAFKA,
+      [ATTR_MESSAGING_DESTINATION_NAME]: topic,
+      [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(partition),
+      [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: this.options.groupId,
+      [ATTR_MESSAGING_OPERATION_TYPE]: 'process',
+      [ATTR_MESSAGING_OPERATION_NAME]: 'process',
+      [ATTR_MESSAGING_KAFKA_OFFSET]: Number(message.offset),
+    });
+    span.addLink({ context: batchSpan.spanContext() });
+    return span;
   }
 
   /**
@@ -336,7 +338,7 @@ export class ProjectorConsumer {
         continue;
       }
       const envelope = decoded.payload.envelope;
-      span.setAttributes({ [ATTR_MESSAGING_MESSAGE_ID]: envelope.eventId, [ATTR_PASSERELLE_EVENT_TYPE]: decoded.type });
+      if (span.isRecording()) span.setAttributes({ [ATTR_MESSAGING_MESSAGE_ID]: envelope.eventId, [ATTR_PASSERELLE_EVENT_TYPE]: decoded.type });
       const check = checkEvent(decoded, topic, this.options.initiatives);
       if (!check.ok) {
         rejected.push({ message, rejection: check.rejection, eventId: envelope.eventId, eventType: decoded.type });
