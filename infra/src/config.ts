@@ -59,7 +59,7 @@ export function loadStackConfig(source: EnvSource = process.env): StackConfig {
     },
     zipkin: {
       port: env.port('PASSERELLE_ZIPKIN_PORT', 9411),
-      heapMb: env.integer('PASSERELLE_ZIPKIN_HEAP_MB', 384, { min: 64 }),
+      heapMb: env.integer('PASSERELLE_ZIPKIN_HEAP_MB', 768, { min: 64 }),
     },
   };
   env.done();

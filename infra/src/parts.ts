@@ -264,8 +264,9 @@ export function registryEnvironment(config: StackConfig): Record<string, string>
   };
 }
 
-// In-memory storage keeps at most MEM_MAX_SPANS spans (Zipkin's default, 500,000, outgrows a 256 MB heap
-// when every trace of a benchmark is sampled): the oldest traces are dropped first.
+// In-memory storage keeps at most MEM_MAX_SPANS spans (Zipkin's default, 500,000, outgrows its heap when
+// every trace of a benchmark is sampled; 150,000 spans ran a 384 MB heap out of memory too, hence 768 MB
+// by default): the oldest traces are dropped first.
 export const ZIPKIN_ENVIRONMENT: Readonly<Record<string, string>> = { STORAGE_TYPE: 'mem', MEM_MAX_SPANS: '150000', COLLECTOR_SCRIBE_ENABLED: 'false' };
 
 const kafka: Part = {
