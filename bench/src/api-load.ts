@@ -6,18 +6,26 @@ export const DASHBOARD_QUERIES = ['/v1/stats/referrals?groupBy=region,status', '
 
 export interface ApiLoadResult {
   readonly latency: Percentiles;
+  /** The same, for each of DASHBOARD_QUERIES: which query makes the tail. */
+  readonly byQuery: Readonly<Record<string, Percentiles>>;
   readonly errors: number;
 }
 
 /** Requests at a fixed rate over the dashboard's queries; latency of each successful one (ms). */
 export async function apiLoad(baseUrl: string, token: string, ratePerSecond: number, seconds: number): Promise<ApiLoadResult> {
   const latencies: number[] = [];
+  const byQuery = new Map<string, number[]>(DASHBOARD_QUERIES.map((query) => [query, []]));
   let errors = 0;
   await openLoop(ratePerSecond, seconds, async (i, sentAt) => {
-    const response = await fetch(`${baseUrl}${DASHBOARD_QUERIES[i % DASHBOARD_QUERIES.length]}`, { headers: { authorization: `Bearer ${token}` } });
+    const query = DASHBOARD_QUERIES[i % DASHBOARD_QUERIES.length] as string;
+    const response = await fetch(`${baseUrl}${query}`, { headers: { authorization: `Bearer ${token}` } });
     await response.arrayBuffer();
     if (!response.ok) errors++;
-    else latencies.push(now() - sentAt);
+    else {
+      const latency = now() - sentAt;
+      latencies.push(latency);
+      byQuery.get(query)?.push(latency);
+    }
   });
-  return { latency: percentiles(latencies), errors };
+  return { latency: percentiles(latencies), byQuery: Object.fromEntries([...byQuery].map(([query, values]) => [query, percentiles(values)])), errors };
 }

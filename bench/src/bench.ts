@@ -4,6 +4,7 @@ import { VERSIONS, ZIPKIN_ENVIRONMENT } from '@passerelle/infra';
 import type { BenchContext, Settings } from './context.ts';
 import { measureApi, measureApiUnderIngest, measureHttp, measureSustained, ingestAtRate, outboxRun, PUBLISH_BATCH_MS } from './end-to-end.ts';
 import { measureKafkaLimit, measureLatencyLimit, measurePgLimit } from './limits.ts';
+import { DASHBOARD_QUERIES } from './api-load.ts';
 import { measureRebuild } from './rebuild.ts';
 import { spread } from './stats.ts';
 import { measureConnect } from './connect.ts';
@@ -125,9 +126,16 @@ export async function runBench(ctx: BenchContext, settings: Settings): Promise<R
     if (seeded) {
       const alone = await step('L_api: view-api on a seeded view, no ingest', () => measureApi(ctx, settings, seeded));
       const loaded = max ? await step('view-api under ingest at 50 % of the sustained maximum', () => measureApiUnderIngest(ctx, settings, seeded, Math.round(max * 0.5))) : undefined;
-      Object.assign(results, { api: { limit: alone, underIngest: loaded, queries: ['/v1/stats/referrals?groupBy=region,status', '/v1/service-gaps/summary', '/v1/initiatives'] } });
+      // The ingest also grows the view the queries read: the same load once more with no ingest, on
+      // the view as the ingest left it, tells that part of the slowdown from the contention.
+      const grown = loaded ? await step('view-api again with no ingest, on the view the ingest grew', () => measureApi(ctx, settings, seeded)) : undefined;
+      Object.assign(results, { api: { limit: alone, underIngest: loaded, afterIngest: grown, queries: DASHBOARD_QUERIES } });
       if (alone && loaded) {
         results.targets.push({ name: 'view-api p99 under ingest ≤ 2 × L_api p99', target: `≤ ${(2 * alone.p99.median).toFixed(0)} ms`, measured: `${loaded.p99.median.toFixed(0)} ms`, ratio: loaded.p99.median / alone.p99.median, met: loaded.p99.median <= 2 * alone.p99.median });
+      }
+      if (grown && loaded) {
+        const ratio = loaded.p99.median / grown.p99.median;
+        results.targets.push({ name: 'view-api p99 under ingest ≤ 2 × p99 with no ingest on the grown view (reference: contention alone)', target: `≤ ${(2 * grown.p99.median).toFixed(0)} ms`, measured: `${loaded.p99.median.toFixed(0)} ms`, ratio, met: ratio <= 2 });
       }
     }
   }

@@ -310,36 +310,53 @@ export async function apiLoadFromChild(ctx: BenchContext, api: RunningChild, rat
   return JSON.parse(line) as ApiLoadResult;
 }
 
+/** "p50 2.1 / p99 19.8 ms; by query p99: /v1/stats/… 19.9, …": where the tail comes from. */
+function describeApiRun(result: ApiLoadResult): string {
+  const byQuery = Object.entries(result.byQuery).map(([query, latency]) => `${query.split('?')[0]} ${latency.p99.toFixed(1)}`);
+  return `p50 ${result.latency.p50.toFixed(1)} / p99 ${result.latency.p99.toFixed(1)} ms, ${result.errors} errors; p99 by query: ${byQuery.join(', ')}`;
+}
+
 export interface ApiLimit {
   readonly rate: number;
   readonly runs: readonly Percentiles[];
   readonly p50: Spread;
   readonly p99: Spread;
+  /** p99 of each dashboard query over the runs. */
+  readonly p99ByQuery: Readonly<Record<string, Spread>>;
   readonly errors: number;
+}
+
+function p99ByQuery(results: readonly ApiLoadResult[]): Record<string, Spread> {
+  const queries = [...new Set(results.flatMap((result) => Object.keys(result.byQuery)))];
+  return Object.fromEntries(queries.map((query) => [query, spread(results.map((result) => result.byQuery[query]?.p99 ?? Number.NaN))]));
+}
+
+function apiLimit(settings: Settings, results: readonly ApiLoadResult[]): ApiLimit {
+  const runs = results.map((result) => result.latency);
+  const errors = results.reduce((n, result) => n + result.errors, 0);
+  return { rate: settings.apiRate, runs, p50: spread(runs.map((r) => r.p50)), p99: spread(runs.map((r) => r.p99)), p99ByQuery: p99ByQuery(results), errors };
 }
 
 /** L_api: the view-api (its own process) on a seeded view, no ingest. */
 export async function measureApi(ctx: BenchContext, settings: Settings, viewSchema: string): Promise<ApiLimit> {
   const api = await startViewApi(ctx, viewSchema);
-  const runs: Percentiles[] = [];
-  let errors = 0;
+  const results: ApiLoadResult[] = [];
   try {
     for (let run = 1; run <= settings.repeats; run++) {
       const result = await apiLoadFromChild(ctx, api, settings.apiRate, settings.apiSeconds);
-      runs.push(result.latency);
-      errors += result.errors;
+      results.push(result);
+      ctx.log(`  run ${run}, no ingest: ${describeApiRun(result)}`);
     }
   } finally {
     await ctx.stopChild(api.child);
   }
-  return { rate: settings.apiRate, runs, p50: spread(runs.map((r) => r.p50)), p99: spread(runs.map((r) => r.p99)), errors };
+  return apiLimit(settings, results);
 }
 
 /** Query latency while ingest runs into the same view schema at `ingestRate` events/s. */
 export async function measureApiUnderIngest(ctx: BenchContext, settings: Settings, viewSchema: string, ingestRate: number): Promise<ApiLimit & { ingestRate: number; achievedIngest: number }> {
   const api = await startViewApi(ctx, viewSchema);
-  const runs: Percentiles[] = [];
-  let errors = 0;
+  const results: ApiLoadResult[] = [];
   let achieved = 0;
   try {
     for (let run = 1; run <= settings.repeats; run++) {
@@ -350,8 +367,8 @@ export async function measureApiUnderIngest(ctx: BenchContext, settings: Setting
         pollMs: 200,
         during: async () => {
           const result = await apiLoadFromChild(ctx, api, settings.apiRate, settings.apiSeconds);
-          runs.push(result.latency);
-          errors += result.errors;
+          results.push(result);
+          ctx.log(`  run ${run}, under ingest: ${describeApiRun(result)}`);
         },
       });
       achieved = ingest.achievedRate;
@@ -359,5 +376,5 @@ export async function measureApiUnderIngest(ctx: BenchContext, settings: Setting
   } finally {
     await ctx.stopChild(api.child);
   }
-  return { rate: settings.apiRate, runs, p50: spread(runs.map((r) => r.p50)), p99: spread(runs.map((r) => r.p99)), errors, ingestRate, achievedIngest: achieved };
+  return { ...apiLimit(settings, results), ingestRate, achievedIngest: achieved };
 }

@@ -56,8 +56,13 @@ export function toMarkdown(results: Results): string {
     row(`rebuild of ${r.rebuild.events} events (npm run projector -- rebuild)`, `${formatSpread(r.rebuild.seconds, 1)} s = ${ev(r.rebuild.eventsPerSecond)}`);
     row(`COPY of the rebuilt rows (${r.rebuild.rows} rows) out / into empty copies`, r.rebuild.copyError ? `failed: ${r.rebuild.copyError}` : `${r.rebuild.copyOutSeconds.toFixed(1)} s / ${r.rebuild.copyInSeconds.toFixed(1)} s (rebuild = ${r.rebuild.ratioToCopyIn.toFixed(1)} × COPY in)`);
   }
+  const byQuery = (x: Any) => Object.entries((x.p99ByQuery ?? {}) as Record<string, Spread>).map(([query, p99]) => `${query.split('?')[0]} ${ms(p99)}`).join(', ');
   if (r.api?.limit) row(`L_api view-api, dashboard queries at ${r.api.limit.rate} req/s, no ingest: p50 / p99`, `${ms(r.api.limit.p50)} / ${ms(r.api.limit.p99)}`);
+  if (r.api?.limit?.p99ByQuery) row('  p99 by query', byQuery(r.api.limit));
   if (r.api?.underIngest) row(`view-api under ingest at ${r.api.underIngest.ingestRate} ev/s: p50 / p99`, `${ms(r.api.underIngest.p50)} / ${ms(r.api.underIngest.p99)}`);
+  if (r.api?.underIngest?.p99ByQuery) row('  p99 by query', byQuery(r.api.underIngest));
+  if (r.api?.afterIngest) row('view-api with no ingest again, on the view the ingest grew: p50 / p99', `${ms(r.api.afterIngest.p50)} / ${ms(r.api.afterIngest.p99)}`);
+  if (r.api?.afterIngest?.p99ByQuery) row('  p99 by query', byQuery(r.api.afterIngest));
   if (r.tracing?.sampled) row(`sustained outbox → view, tracing on, ${Math.round(r.tracing.ratio * 100)} % of traces sampled (production default, Zipkin)`, ev(r.tracing.sampled));
   if (r.tracing?.everything) row('sustained outbox → view, tracing on, every trace sampled (Zipkin)', ev(r.tracing.everything));
   if (r.tracing?.cpu?.everything) row('  CPU ms per 1,000 events, every trace sampled', formatCpu(r.tracing.cpu.everything));

@@ -117,27 +117,38 @@ export class ViewRepository {
     }));
   }
 
-  /** Counts and median days from creation to acceptance per group; filters on indexed columns. */
-  async referralStats(dimensions: readonly StatsDimension[], filters: { region?: string; category?: string; from?: string; to?: string }): Promise<StatsRow[]> {
+  /**
+   * Counts and median days from creation to acceptance per group, and the same over all groups
+   * (`overall`, which the small-cell checks compare against), from one scan of the table:
+   * GROUPING SETS ((dimensions…), ()). Filters are on indexed columns. Without dimensions, `rows`
+   * is the overall row alone.
+   */
+  async referralStats(dimensions: readonly StatsDimension[], filters: { region?: string; category?: string; from?: string; to?: string }): Promise<{ rows: StatsRow[]; overall: StatsRow }> {
     const columns = dimensions.map((d) => DIMENSION_COLUMNS[d]);
+    const list = columns.map(() => '??').join(', ');
     const q = this.table('referrals').select(
       ...columns.map((c, i) => this.db.raw(`coalesce(??::text, 'NONE') as ??`, [c, `d${i}`])),
+      columns.length > 0 ? this.db.raw(`grouping(${list})::int as overall_row`, columns) : this.db.raw('1 as overall_row'),
       this.db.raw('count(*)::int as count'),
       this.db.raw('count(accepted_at)::int as accepted'),
       this.db.raw(`percentile_cont(0.5) within group (order by extract(epoch from (accepted_at - requested_at)) / 86400.0) filter (where accepted_at is not null) as median`),
     );
-    if (columns.length > 0) void q.groupBy(columns).orderBy(columns);
+    if (columns.length > 0) void q.groupByRaw(`grouping sets ((${list}), ())`, columns).orderBy(columns);
     if (filters.region) void q.where('region', filters.region);
     if (filters.category) void q.where('service_category', filters.category);
     if (filters.from) void q.where('requested_at', '>=', filters.from);
     if (filters.to) void q.where('requested_at', '<', filters.to);
-    const rows = (await q) as Array<Record<string, unknown>>;
-    return rows.map((row) => ({
-      key: Object.fromEntries(dimensions.map((d, i) => [d, String(row[`d${i}`])])),
+    const result = (await q) as Array<Record<string, unknown>>;
+    const toRow = (row: Record<string, unknown>, keyed: boolean): StatsRow => ({
+      key: keyed ? Object.fromEntries(dimensions.map((d, i) => [d, String(row[`d${i}`])])) : {},
       count: Number(row['count']),
       accepted: Number(row['accepted']),
       medianDaysToAcceptance: row['median'] == null ? null : Math.round(Number(row['median']) * 10) / 10,
-    }));
+    });
+    const overallRow = result.find((row) => Number(row['overall_row']) !== 0);
+    if (!overallRow) throw new Error('the grouping set over all referrals returned no row');
+    const overall = toRow(overallRow, false);
+    return { rows: columns.length > 0 ? result.filter((row) => Number(row['overall_row']) === 0).map((row) => toRow(row, true)) : [overall], overall };
   }
 
   async initiatives(filters: { strategy?: string; pillar?: string }): Promise<Array<Record<string, unknown>>> {

@@ -162,11 +162,10 @@ export function v1Routes(deps: RouteDependencies): RouteSpec[] {
         const q = query as z.infer<typeof statsQuery>;
         const groupBy = (q.groupBy ? q.groupBy.split(',') : []) as StatsDimension[];
         const filters = { region: q.region, category: q.category, from: q.from, to: q.to };
-        const rows = await view.referralStats(groupBy, filters);
-        const overall = groupBy.length === 0 ? rows[0] : (await view.referralStats([], filters))[0];
+        const { rows, overall } = await view.referralStats(groupBy, filters);
         // A time-ranged table is also checked against the same grouping over all time (differencing).
         const ranged = q.from !== undefined || q.to !== undefined;
-        const allTime = ranged ? await view.referralStats(groupBy, { region: q.region, category: q.category }) : undefined;
+        const allTime = ranged ? (await view.referralStats(groupBy, { region: q.region, category: q.category })).rows : undefined;
         return { body: presentStats(groupBy, rows, threshold, overall, allTime) };
       },
     },
