@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Context, type Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { EventSerde } from '@passerelle/contracts';
 import {
@@ -210,15 +210,7 @@ export class ProjectorConsumer {
     const timer = this.options.metrics?.batchDuration.startTimer();
     const batchSpan = tracer.startSpan(`process ${topic}`, {
       kind: SpanKind.CONSUMER,
-      attributes: {
-        [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_KAFKA,
-        [ATTR_MESSAGING_DESTINATION_NAME]: topic,
-        [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(partition),
-        [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: this.options.groupId,
-        [ATTR_MESSAGING_OPERATION_TYPE]: 'process',
-        [ATTR_MESSAGING_OPERATION_NAME]: 'process',
-        [ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: batch.messages.length,
-      },
+      attributes: { ...this.processAttributes(topic, partition), [ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: batch.messages.length },
     });
     try {
       for (let start = 0; start < batch.messages.length; start += this.options.tuning.chunkSize) {
@@ -281,17 +273,21 @@ export class ProjectorConsumer {
   private messageSpan(topic: string, partition: number, message: KafkaMessage, headers: Record<string, string>, batchSpan: Span): Span {
     const span = tracer.startSpan(`process ${topic}`, { kind: SpanKind.CONSUMER }, this.parentContext(headers));
     if (!span.isRecording()) return span;
-    span.setAttributes({
+    span.setAttributes({ ...this.processAttributes(topic, partition), [ATTR_MESSAGING_KAFKA_OFFSET]: Number(message.offset) });
+    span.addLink({ context: batchSpan.spanContext() });
+    return span;
+  }
+
+  /** What the batch span and each message span say of where they consume from. */
+  private processAttributes(topic: string, partition: number): Attributes {
+    return {
       [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_KAFKA,
       [ATTR_MESSAGING_DESTINATION_NAME]: topic,
       [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(partition),
       [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: this.options.groupId,
       [ATTR_MESSAGING_OPERATION_TYPE]: 'process',
       [ATTR_MESSAGING_OPERATION_NAME]: 'process',
-      [ATTR_MESSAGING_KAFKA_OFFSET]: Number(message.offset),
-    });
-    span.addLink({ context: batchSpan.spanContext() });
-    return span;
+    };
   }
 
   /**
