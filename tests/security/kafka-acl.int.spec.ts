@@ -80,12 +80,17 @@ async function consumeAs(principal: KafkaPrincipal, topics: readonly string[], g
       if (error) logged.push(...errorCodes(error), String((error as { message?: unknown }).message ?? error));
     },
   });
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, retry: { retries: 5, restartOnFailure: async () => false } });
+  const authorizationFailures = (codes: readonly string[]) => codes.filter((code) => AUTHORIZATION_FAILURES.includes(code) || /authorization failed/i.test(code));
+  // A refusal ends the consumer; a transient error (a fresh broker still loading its groups answers
+  // GROUP_LOAD_IN_PROGRESS) restarts it, as it would in the projector, until the deadline.
+  const restartOnFailure = async (error: Error) => authorizationFailures([...errorCodes(error), ...logged]).length === 0;
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, retry: { retries: 5, restartOnFailure } });
   const read: string[] = [];
   let refused: string[] = [];
   let crashed = false;
   consumer.on(consumer.events.CRASH, (event) => {
-    refused = [...errorCodes(event.payload.error), ...logged.filter((code) => AUTHORIZATION_FAILURES.includes(code) || /authorization failed/i.test(code))];
+    if (event.payload.restart) return;
+    refused = [...errorCodes(event.payload.error), ...authorizationFailures(logged)];
     crashed = true;
   });
   try {
