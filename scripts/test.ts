@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, down, loadStackConfig, provision, up, type PartName } from '@passerelle/infra';
+import { REPO_ROOT, down, ensureChromium, loadStackConfig, provision, up, type PartName } from '@passerelle/infra';
 import { printFaultTable } from '../tests/faults/fault-table.ts';
 
 
@@ -55,6 +55,13 @@ async function main(): Promise<number> {
   if ((await run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'])) !== 0) return fail('typecheck failed');
   log('lint…');
   if ((await run(bin('eslint'), ['.'])) !== 0) return fail('lint failed');
+
+  if (tiers.includes('e2e')) {
+    // The dashboard test drives a real browser: found (or installed) now, never skipped later.
+    const chromium = ensureChromium({ log });
+    process.env['PASSERELLE_CHROMIUM'] = chromium.executablePath;
+    log(`browser for the dashboard test: ${chromium.version} (${chromium.executablePath})`);
+  }
 
   const config = loadStackConfig();
   let started: readonly PartName[] = [];

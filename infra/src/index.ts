@@ -48,3 +48,5 @@ export {
   saslOf,
 } from './kafka-credentials.ts';
 export type { KafkaPrincipalName, KafkaCredential, KafkaCredentialSet, KafkaCredentialMap, KafkaSasl, KafkaConnection } from './kafka-credentials.ts';
+export { ensureChromium, locateChromium, requireChromium, CHROMIUM_PACKAGE } from './browser.ts';
+export type { ChromiumLocation, EnsureChromiumOptions } from './browser.ts';

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { requireChromium } from '@passerelle/infra';
 import { startViewApi, type ViewApiHarness } from './harness.ts';
 import { SEED } from './view-seed.ts';
 
@@ -21,7 +22,7 @@ beforeAll(async () => {
   mkdirSync(RESULTS, { recursive: true });
   h = await startViewApi(stack.databaseUrl, 'view_api_dashboard');
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: requireChromium().executablePath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
 });
