@@ -1,7 +1,7 @@
 import { createDatabase, type Knex } from '@passerelle/db';
 import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
 import { prepareView } from '@passerelle/projector';
-import { DEFAULT_AUDIENCE, DEFAULT_ISSUER, mintDevToken, start, type RunningViewApi, type ViewApiConfig } from '@passerelle/view-api';
+import { DEFAULT_AUDIENCE, DEFAULT_DISCLOSURE, DEFAULT_ISSUER, mintDevToken, start, type RunningViewApi, type ViewApiConfig } from '@passerelle/view-api';
 import { createLogger } from '@passerelle/logging';
 import { Writable } from 'node:stream';
 import { seedView } from './view-seed.ts';
@@ -35,7 +35,7 @@ export async function startViewApi(databaseUrl: string, prefix: string, override
       viewSchema: VIEW_SCHEMA,
       apiSchema: API_SCHEMA,
       jwt: { issuer: DEFAULT_ISSUER, audience: DEFAULT_AUDIENCE, key: { kind: 'secret', secret: SECRET } },
-      suppressionThreshold: 5,
+      disclosure: DEFAULT_DISCLOSURE,
       traceUiUrl: 'http://127.0.0.1:9411/zipkin/traces/',
       logLevel: 'silent',
       ...overrides,

@@ -10,7 +10,7 @@ const STRINGS = {
     tokenHelp: 'Paste a token, or mint one with: npm run view-api -- token coordination-office',
     load: 'Load',
     referralsHeading: 'Referrals by status and region',
-    suppressionNote: 'x: suppressed. Counts from 1 to the threshold, and cells that would reveal them, are not shown.',
+    suppressionNote: 'Figures are protected: each count is slightly perturbed, and small counts are hidden (x).',
     median: 'Median time from referral to acceptance',
     gapsHeading: 'Open service gaps by region',
     initiativesHeading: 'Initiatives per pillar',
@@ -20,7 +20,7 @@ const STRINGS = {
     switchTo: 'Français',
     region: 'Region',
     total: 'Total',
-    suppressed: (t) => `suppressed (a count from 1 to ${t}, or a cell that would reveal one)`,
+    suppressed: (t) => `hidden (a count from 1 to ${t})`,
     suppressedShort: () => 'x',
     days: (d) => `${d} days`,
     notShown: 'not shown (too few cases)',
@@ -52,7 +52,7 @@ const STRINGS = {
     tokenHelp: 'Collez un jeton, ou créez-en un avec : npm run view-api -- token coordination-office',
     load: 'Charger',
     referralsHeading: 'Aiguillages par statut et par région',
-    suppressionNote: 'x : masqué. Les effectifs de 1 jusqu’au seuil, et les cellules qui permettraient de les retrouver, ne sont pas affichés.',
+    suppressionNote: 'Les chiffres sont protégés : chaque effectif est légèrement modifié, et les petits effectifs sont masqués (x).',
     median: 'Délai médian entre l’aiguillage et l’acceptation',
     gapsHeading: 'Lacunes de services ouvertes par région',
     initiativesHeading: 'Initiatives par pilier',
@@ -62,7 +62,7 @@ const STRINGS = {
     switchTo: 'English',
     region: 'Région',
     total: 'Total',
-    suppressed: (t) => `masqué (effectif de 1 à ${t}, ou cellule qui permettrait d’en retrouver un)`,
+    suppressed: (t) => `masqué (effectif de 1 à ${t})`,
     suppressedShort: () => 'x',
     days: (d) => `${d} jours`,
     notShown: 'non affiché (trop peu de cas)',
@@ -157,6 +157,9 @@ function renderReferrals(result) {
     return;
   }
   const stats = result.data;
+  // The API says how its figures were protected, in both languages: shown as it says it.
+  const note = document.getElementById('disclosure-note');
+  note.textContent = stats.disclosureControl.explanation[lang] ?? '';
   const regions = [...new Set(stats.cells.map((c) => c.key.region))];
   const statuses = [...new Set(stats.cells.map((c) => c.key.status))];
   if (regions.length === 0) {

@@ -1,6 +1,6 @@
-import { EnvReader, type EnvSource } from '@passerelle/config';
+import { ConfigError, EnvReader, type EnvSource } from '@passerelle/config';
 import { readHttpLimits, type HttpLimits } from '@passerelle/http';
-import { DEFAULT_SUPPRESSION_THRESHOLD } from './domain/suppression.ts';
+import { DEFAULT_DISCLOSURE, unsafeDisclosureSettings, type DisclosureSettings } from './domain/disclosure-control.ts';
 
 export type JwtKeyConfig = { readonly kind: 'jwks'; readonly url: string } | { readonly kind: 'secret'; readonly secret: string };
 
@@ -11,7 +11,8 @@ export interface ViewApiConfig {
   readonly viewSchema: string;
   readonly apiSchema: string;
   readonly jwt: { readonly issuer: string; readonly audience: string; readonly key: JwtKeyConfig };
-  readonly suppressionThreshold: number;
+  /** Cell-key perturbation and suppression of every count about people (domain/disclosure-control.ts). */
+  readonly disclosure: DisclosureSettings;
   readonly traceUiUrl: string;
   readonly logLevel: string;
   /** Rate limit and request deadline of the HTTP API; the library defaults when absent. */
@@ -35,11 +36,24 @@ export function loadConfig(env: EnvSource): ViewApiConfig {
     viewSchema: read.identifier('PASSERELLE_VIEW_SCHEMA', 'view'),
     apiSchema: read.identifier('PASSERELLE_VIEW_API_SCHEMA', 'view_api'),
     jwt: { issuer: read.string('PASSERELLE_JWT_ISSUER', DEFAULT_ISSUER), audience: read.string('PASSERELLE_JWT_AUDIENCE', DEFAULT_AUDIENCE), key },
-    suppressionThreshold: read.integer('PASSERELLE_SUPPRESSION_THRESHOLD', DEFAULT_SUPPRESSION_THRESHOLD, { min: 1, max: 100 }),
+    disclosure: {
+      threshold: read.integer('PASSERELLE_SUPPRESSION_THRESHOLD', DEFAULT_DISCLOSURE.threshold, { min: 0, max: 100 }),
+      maxPerturbation: read.integer('PASSERELLE_MAX_PERTURBATION', DEFAULT_DISCLOSURE.maxPerturbation, { min: 0, max: 100 }),
+      medianMinimum: read.integer('PASSERELLE_MEDIAN_MINIMUM', DEFAULT_DISCLOSURE.medianMinimum, { min: 0, max: 10_000 }),
+      auditBelow: read.integer('PASSERELLE_AUDIT_AGGREGATES_BELOW', DEFAULT_DISCLOSURE.auditBelow, { min: 0, max: 10_000 }),
+    },
     traceUiUrl: read.url('PASSERELLE_TRACE_UI_URL', 'http://127.0.0.1:9411/zipkin/traces/'),
     logLevel: read.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
     http: readHttpLimits(read),
   };
   read.done();
+  const variables: Record<keyof DisclosureSettings, string> = {
+    threshold: 'PASSERELLE_SUPPRESSION_THRESHOLD',
+    maxPerturbation: 'PASSERELLE_MAX_PERTURBATION',
+    medianMinimum: 'PASSERELLE_MEDIAN_MINIMUM',
+    auditBelow: 'PASSERELLE_AUDIT_AGGREGATES_BELOW',
+  };
+  const unsafe = unsafeDisclosureSettings(config.disclosure);
+  if (unsafe.length > 0) throw new ConfigError(unsafe.map((p) => ({ variable: variables[p.setting], reason: p.reason })));
   return config;
 }

@@ -5,6 +5,15 @@ export type { ViewApiConfig, JwtKeyConfig } from './config.ts';
 export { mintDevToken } from './entry-points/dev-tokens.ts';
 export { ROLES, MINISTRIES } from './domain/access.ts';
 export type { Role, Principal } from './domain/access.ts';
-export { suppressTable, DEFAULT_SUPPRESSION_THRESHOLD } from './domain/suppression.ts';
+export {
+  CELL_KEY_MODULUS,
+  DEFAULT_DISCLOSURE,
+  perturbationOf,
+  perturbationTable,
+  publishCount,
+  publishMedian,
+  unsafeDisclosureSettings,
+} from './domain/disclosure-control.ts';
+export type { DisclosureSettings, PerturbationTable, PublishedCount, KeyedCount } from './domain/disclosure-control.ts';
 export { ViewRepository } from './data-access/view.repository.ts';
 export { visibleConsentScopes } from './domain/access.ts';

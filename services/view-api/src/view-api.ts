@@ -37,7 +37,7 @@ export async function start(config: ViewApiConfig, options: StartOptions = {}): 
   }
   const view = new ViewRepository(db, config.viewSchema);
   const audit = new AuditRepository(db, config.apiSchema);
-  const routes = v1Routes({ view, audit, threshold: config.suppressionThreshold, traceUiUrl: config.traceUiUrl });
+  const routes = v1Routes({ view, audit, disclosure: config.disclosure, traceUiUrl: config.traceUiUrl });
   const openapi = buildOpenApi(routes);
 
   const { app } = createHttpApp({
@@ -76,10 +76,11 @@ export async function start(config: ViewApiConfig, options: StartOptions = {}): 
       const params = parseParams(spec, req);
       const query = parseQuery(spec.query, req);
       const result = await spec.handle({ principal, query, params });
-      if (spec.personLevel) {
-        // Written before the body leaves: no audit row, no person-level data.
+      if (spec.personLevel || result.audit) {
+        // Written before the body leaves: no audit row, no person-level data (nor a small slice).
         const { cursor: _cursor, ...filters } = query;
         await audit.record({
+          kind: result.audit?.kind ?? 'person-level',
           subject: principal.subject,
           role: principal.role,
           ministry: principal.ministry,

@@ -24,4 +24,18 @@ export const auditMigrations = (schema: string): readonly NamedMigration[] => [
       await db.schema.withSchema(schema).dropTableIfExists('audit');
     },
   },
+  {
+    // Aggregate reads of small slices are audited too; rows from before are person-level reads.
+    name: '0002_audit_kind',
+    async up(db: Knex) {
+      await db.schema.withSchema(schema).alterTable('audit', (t) => {
+        t.text('kind').notNullable().defaultTo('person-level');
+      });
+    },
+    async down(db: Knex) {
+      await db.schema.withSchema(schema).alterTable('audit', (t) => {
+        t.dropColumn('kind');
+      });
+    },
+  },
 ];

@@ -1,6 +1,10 @@
 import type { Knex } from '@passerelle/db';
 
+/** A person-level read, or an aggregate read that touched a small slice. */
+export type AuditKind = 'person-level' | 'small-aggregate';
+
 export interface AuditEntry {
+  readonly kind: AuditKind;
   readonly subject: string;
   readonly role: string;
   readonly ministry: string | undefined;
@@ -12,6 +16,7 @@ export interface AuditEntry {
 
 export interface AuditRow {
   id: number;
+  kind: AuditKind;
   at: string;
   subject: string;
   role: string;
@@ -30,6 +35,7 @@ export class AuditRepository {
 
   async record(entry: AuditEntry): Promise<void> {
     await this.db.withSchema(this.schema).table('audit').insert({
+      kind: entry.kind,
       subject: entry.subject,
       role: entry.role,
       ministry: entry.ministry ?? null,
@@ -47,6 +53,7 @@ export class AuditRepository {
     const rows = (await query) as Array<Record<string, unknown>>;
     return rows.map((row) => ({
       id: Number(row['id']),
+      kind: row['kind'] as AuditKind,
       at: (row['at'] as Date).toISOString(),
       subject: String(row['subject']),
       role: String(row['role']),

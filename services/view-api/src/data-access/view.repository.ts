@@ -1,5 +1,6 @@
 import type { Knex } from '@passerelle/db';
 import type { ReferralListQuery, ServiceGapsQuery, StatsDimension } from '../domain/api.schemas.ts';
+import { CELL_KEY_MODULUS } from '../domain/disclosure-control.ts';
 
 const POPULATION = ['indigenous', 'young_women', 'youth_at_risk', 'youth_in_or_leaving_care', 'migrant_workers', 'mental_health_or_addictions'] as const;
 
@@ -43,8 +44,13 @@ const DIMENSION_COLUMNS: Readonly<Record<StatsDimension, string>> = {
 
 export interface StatsRow {
   key: Record<string, string>;
+  /** True count and its cell key (sum of the record keys mod 2^32); never published as such. */
   count: number;
+  cellKey: number;
+  /** The same for the referrals of the group that were ever accepted (the median stands on them). */
   accepted: number;
+  acceptedKey: number;
+  /** Median days from request to acceptance, unrounded. */
   medianDaysToAcceptance: number | null;
 }
 
@@ -118,8 +124,8 @@ export class ViewRepository {
   }
 
   /**
-   * Counts and median days from creation to acceptance per group, and the same over all groups
-   * (`overall`, which the small-cell checks compare against), from one scan of the table:
+   * Counts, cell keys and median days from creation to acceptance per group, and the same over all
+   * groups (`overall`, the total, which is a cell of its own), from one scan of the table:
    * GROUPING SETS ((dimensions…), ()). Filters are on indexed columns. Without dimensions, `rows`
    * is the overall row alone.
    */
@@ -130,7 +136,9 @@ export class ViewRepository {
       ...columns.map((c, i) => this.db.raw(`coalesce(??::text, 'NONE') as ??`, [c, `d${i}`])),
       columns.length > 0 ? this.db.raw(`grouping(${list})::int as overall_row`, columns) : this.db.raw('1 as overall_row'),
       this.db.raw('count(*)::int as count'),
+      this.db.raw(`(coalesce(sum(record_key), 0) % ${CELL_KEY_MODULUS})::bigint as cell_key`),
       this.db.raw('count(accepted_at)::int as accepted'),
+      this.db.raw(`(coalesce(sum(record_key) filter (where accepted_at is not null), 0) % ${CELL_KEY_MODULUS})::bigint as accepted_key`),
       this.db.raw(`percentile_cont(0.5) within group (order by extract(epoch from (accepted_at - requested_at)) / 86400.0) filter (where accepted_at is not null) as median`),
     );
     if (columns.length > 0) void q.groupByRaw(`grouping sets ((${list}), ())`, columns).orderBy(columns);
@@ -142,8 +150,10 @@ export class ViewRepository {
     const toRow = (row: Record<string, unknown>, keyed: boolean): StatsRow => ({
       key: keyed ? Object.fromEntries(dimensions.map((d, i) => [d, String(row[`d${i}`])])) : {},
       count: Number(row['count']),
+      cellKey: Number(row['cell_key']),
       accepted: Number(row['accepted']),
-      medianDaysToAcceptance: row['median'] == null ? null : Math.round(Number(row['median']) * 10) / 10,
+      acceptedKey: Number(row['accepted_key']),
+      medianDaysToAcceptance: row['median'] == null ? null : Number(row['median']),
     });
     const overallRow = result.find((row) => Number(row['overall_row']) !== 0);
     if (!overallRow) throw new Error('the grouping set over all referrals returned no row');

@@ -132,20 +132,40 @@ export const flowSchema = z.object({
   ),
 });
 
+const disclosureNoteSchema = z.object({
+  method: z.literal('cell-key-perturbation'),
+  threshold: z.number().int(),
+  maxPerturbation: z.number().int(),
+  medianMinimum: z.number().int(),
+  explanation: z.object({ en: z.string(), fr: z.string() }),
+});
+
 export const statsSchema = z.object({
   groupBy: z.array(z.string()),
   threshold: z.number().int(),
-  total: z.number().int().nullable(),
+  disclosureControl: disclosureNoteSchema,
+  total: z.number().int().nullable().describe('perturbed as a cell of its own; null when suppressed'),
   totalSuppressed: z.boolean(),
   cells: z.array(
     z.object({
       key: z.record(z.string(), z.string()),
-      count: z.number().int().nullable(),
+      count: z.number().int().nullable().describe('perturbed; null when suppressed'),
       suppressed: z.boolean(),
-      medianDaysToAcceptance: z.number().nullable(),
+      medianDaysToAcceptance: z.number().int().nullable().describe('whole days; null behind too few acceptances'),
     }),
   ),
-  medianDaysToAcceptance: z.number().nullable(),
+  medianDaysToAcceptance: z.number().int().nullable(),
+});
+
+export const disclosureControlSchema = disclosureNoteSchema.extend({
+  perturbationTable: z.array(
+    z.object({
+      count: z.number().int().describe('true count; the last row holds for every larger count'),
+      andAbove: z.boolean(),
+      perturbations: z.array(z.object({ value: z.number().int(), probability: z.number() })),
+      variance: z.number(),
+    }),
+  ),
 });
 
 const milestoneSchema = z.object({ status: z.string(), measureUnit: z.string().nullable(), measureQuantity: z.number().nullable(), sourceMinistry: z.string(), occurredAt: z.string() });
@@ -189,6 +209,7 @@ export const deadLetterPage = page(
 export const auditPage = page(
   z.object({
     id: z.number().int(),
+    kind: z.enum(['person-level', 'small-aggregate']),
     at: z.string(),
     subject: z.string(),
     role: z.string(),

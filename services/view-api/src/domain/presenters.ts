@@ -1,4 +1,4 @@
-import { suppressTable } from './suppression.ts';
+import { publishCount, publishMedian, type DisclosureSettings, type KeyedCount } from './disclosure-control.ts';
 
 const iso = (value: unknown): string | null => (value instanceof Date ? value.toISOString() : value == null ? null : String(value));
 const num = (value: unknown): number | null => (value == null ? null : Number(value));
@@ -105,31 +105,52 @@ export function presentFlow(referralId: string, hops: readonly FlowHop[], traceU
   };
 }
 
-export interface StatsInput {
-  key: Record<string, string>;
-  count: number;
-  accepted: number;
-  medianDaysToAcceptance: number | null;
+export interface StatsInput extends KeyedCount {
+  readonly key: Record<string, string>;
+  readonly accepted: number;
+  readonly acceptedKey: number;
+  readonly medianDaysToAcceptance: number | null;
 }
 
 /**
- * Suppressed counts; a median is shown only where more than `threshold` acceptances stand
- * behind it, since a median of a few cases is nearly one person's timeline. `enclosing` is the
- * same grouping over all time when the rows are limited to a time range.
+ * Every count through the cell key method (the total is a cell of its own, never a sum of
+ * published cells), suppressed when it is still small once perturbed. A median is rounded and
+ * shown only behind enough acceptances, as published (disclosure-control.ts).
  */
-export function presentStats(groupBy: readonly string[], rows: readonly StatsInput[], threshold: number, overall: StatsInput | undefined, enclosing?: readonly StatsInput[]) {
-  const table = suppressTable(rows, groupBy, threshold, enclosing ? { cells: enclosing } : undefined);
+export function presentStats(groupBy: readonly string[], rows: readonly StatsInput[], overall: StatsInput, settings: DisclosureSettings) {
+  const total = publishCount(overall, settings);
+  const medianOf = (row: StatsInput) => publishMedian(row.medianDaysToAcceptance, { count: row.accepted, cellKey: row.acceptedKey }, settings);
   return {
     groupBy: [...groupBy],
-    threshold,
-    total: table.total,
-    totalSuppressed: table.totalSuppressed,
+    threshold: settings.threshold,
+    disclosureControl: disclosureNote(settings),
+    total: total.value,
+    totalSuppressed: total.suppressed,
     // Without a grouping the one row is the total itself, not a cell.
-    cells: (groupBy.length === 0 ? [] : table.cells).map((cell, index) => {
-      const row = rows[index] as StatsInput;
-      // The reason stays inside: telling primary from complementary cells would say which are small.
-      return { key: cell.key, count: cell.count, suppressed: cell.suppressed, medianDaysToAcceptance: !cell.suppressed && row.accepted > threshold ? row.medianDaysToAcceptance : null };
+    cells: (groupBy.length === 0 ? [] : rows).map((row) => {
+      const published = publishCount(row, settings);
+      return { key: row.key, count: published.value, suppressed: published.suppressed, medianDaysToAcceptance: published.suppressed ? null : medianOf(row) };
     }),
-    medianDaysToAcceptance: !table.totalSuppressed && overall && overall.accepted > threshold ? overall.medianDaysToAcceptance : null,
+    medianDaysToAcceptance: total.suppressed ? null : medianOf(overall),
+  };
+}
+
+/** What every published table says about how its figures were protected, in both languages. */
+export function disclosureNote(settings: DisclosureSettings) {
+  return {
+    method: 'cell-key-perturbation' as const,
+    threshold: settings.threshold,
+    maxPerturbation: settings.maxPerturbation,
+    medianMinimum: settings.medianMinimum,
+    explanation: {
+      en:
+        `To protect survivors, every count is shown with a small random adjustment of at most ${settings.maxPerturbation} either way, ` +
+        `the same each time the same referrals are counted, and counts from 1 to ${settings.threshold} are hidden (x). ` +
+        'Totals are adjusted on their own, so cells may not add up to the total.',
+      fr:
+        `Pour protéger les personnes survivantes, chaque effectif est légèrement modifié au hasard, d’au plus ${settings.maxPerturbation} en plus ou en moins, ` +
+        `toujours de la même façon pour les mêmes aiguillages, et les effectifs de 1 à ${settings.threshold} sont masqués (x). ` +
+        'Les totaux sont modifiés séparément : la somme des cellules peut différer du total.',
+    },
   };
 }

@@ -5,6 +5,7 @@ import { may, maySeeFlow, maySeeReferral, visibleConsentScopes, type Capability,
 import {
   auditPage,
   deadLetterPage,
+  disclosureControlSchema,
   emptyQuery,
   flowSchema,
   initiativeDetailSchema,
@@ -24,8 +25,9 @@ import {
   type StatsDimension,
 } from '../domain/api.schemas.ts';
 import { decodeCursor, encodeCursor } from '../domain/cursor.ts';
-import { pillarsOf, presentFlow, presentInitiative, presentMilestone, presentServiceGap, presentStats, summariseGaps } from '../domain/presenters.ts';
-import type { AuditRepository } from '../data-access/audit.repository.ts';
+import { perturbationTable, touchesSmallSlice, type DisclosureSettings } from '../domain/disclosure-control.ts';
+import { disclosureNote, pillarsOf, presentFlow, presentInitiative, presentMilestone, presentServiceGap, presentStats, summariseGaps } from '../domain/presenters.ts';
+import type { AuditKind, AuditRepository } from '../data-access/audit.repository.ts';
 import type { ViewRepository } from '../data-access/view.repository.ts';
 
 export interface RouteContext {
@@ -36,8 +38,11 @@ export interface RouteContext {
 
 export interface RouteResult {
   readonly body: unknown;
-  /** Set on person-level responses: the referral ids returned, written to the audit table before the body is sent. */
-  readonly audit?: { readonly referralIds: readonly string[] };
+  /**
+   * Set on person-level responses (the referral ids returned) and on aggregate reads that touched
+   * a small slice: written to the audit table before the body is sent.
+   */
+  readonly audit?: { readonly referralIds: readonly string[]; readonly kind: AuditKind };
 }
 
 export interface RouteSpec {
@@ -54,7 +59,7 @@ export interface RouteSpec {
 export interface RouteDependencies {
   readonly view: ViewRepository;
   readonly audit: AuditRepository;
-  readonly threshold: number;
+  readonly disclosure: DisclosureSettings;
   readonly traceUiUrl: string;
 }
 
@@ -103,7 +108,7 @@ const forbidden = () => problems.forbidden('your role may not see this resource'
 
 /** Every /v1 route, declared once: the app mounts them and the OpenAPI document describes them. */
 export function v1Routes(deps: RouteDependencies): RouteSpec[] {
-  const { view, threshold, traceUiUrl } = deps;
+  const { view, disclosure, traceUiUrl } = deps;
   return [
     {
       path: '/v1/referrals',
@@ -116,7 +121,7 @@ export function v1Routes(deps: RouteDependencies): RouteSpec[] {
         const q = query as z.infer<typeof referralListQuery>;
         const after = cursorKey(q.cursor, 'uuid');
         const items = await view.referrals(q, { consentScopes: visibleConsentScopes(principal.role), ministry: principal.role === 'ministry' ? principal.ministry : undefined }, after === undefined ? undefined : String(after));
-        return { body: { items, nextCursor: nextCursor(items, q.limit, (r) => r.referralId) }, audit: { referralIds: items.map((r) => r.referralId) } };
+        return { body: { items, nextCursor: nextCursor(items, q.limit, (r) => r.referralId) }, audit: { referralIds: items.map((r) => r.referralId), kind: 'person-level' } };
       },
     },
     {
@@ -131,7 +136,7 @@ export function v1Routes(deps: RouteDependencies): RouteSpec[] {
         const referral = await view.referral(params['id'] ?? '');
         if (!referral) throw problems.notFound('no such referral');
         if (!maySeeReferral(principal, referral)) throw forbidden();
-        return { body: referral, audit: { referralIds: [referral.referralId] } };
+        return { body: referral, audit: { referralIds: [referral.referralId], kind: 'person-level' } };
       },
     },
     {
@@ -148,12 +153,12 @@ export function v1Routes(deps: RouteDependencies): RouteSpec[] {
         const hops = await view.history(id);
         if (!referral && hops.length === 0) throw problems.notFound('no such referral');
         if (!maySeeFlow(principal, referral)) throw forbidden();
-        return { body: presentFlow(id, hops, traceUiUrl), audit: { referralIds: [id] } };
+        return { body: presentFlow(id, hops, traceUiUrl), audit: { referralIds: [id], kind: 'person-level' } };
       },
     },
     {
       path: '/v1/stats/referrals',
-      summary: 'Referral counts and median days to acceptance, small cells suppressed',
+      summary: 'Referral counts and median days to acceptance, perturbed by the cell key method, small counts suppressed; small slices audited',
       capability: 'stats',
       personLevel: false,
       query: statsQuery,
@@ -161,12 +166,22 @@ export function v1Routes(deps: RouteDependencies): RouteSpec[] {
       async handle({ query }) {
         const q = query as z.infer<typeof statsQuery>;
         const groupBy = (q.groupBy ? q.groupBy.split(',') : []) as StatsDimension[];
-        const filters = { region: q.region, category: q.category, from: q.from, to: q.to };
-        const { rows, overall } = await view.referralStats(groupBy, filters);
-        // A time-ranged table is also checked against the same grouping over all time (differencing).
-        const ranged = q.from !== undefined || q.to !== undefined;
-        const allTime = ranged ? (await view.referralStats(groupBy, { region: q.region, category: q.category })).rows : undefined;
-        return { body: presentStats(groupBy, rows, threshold, overall, allTime) };
+        const { rows, overall } = await view.referralStats(groupBy, { region: q.region, category: q.category, from: q.from, to: q.to });
+        const body = presentStats(groupBy, rows, overall, disclosure);
+        // Who asked for which small slice is what an investigator needs, even though nothing exact left.
+        const small = touchesSmallSlice([overall.count, ...rows.map((row) => row.count)], disclosure);
+        return small ? { body, audit: { referralIds: [], kind: 'small-aggregate' } } : { body };
+      },
+    },
+    {
+      path: '/v1/stats/disclosure-control',
+      summary: 'How published counts are protected: the parameters and the whole perturbation table (public by design; the record keys are not)',
+      capability: 'stats',
+      personLevel: false,
+      query: emptyQuery,
+      response: disclosureControlSchema,
+      async handle() {
+        return { body: { ...disclosureNote(disclosure), perturbationTable: perturbationTable(disclosure.maxPerturbation).rows } };
       },
     },
     {

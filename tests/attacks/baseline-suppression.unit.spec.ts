@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { suppressTable } from './suppression.ts';
+import { suppressTable } from './baseline-suppression.ts';
 
 const cell = (region: string, count: number) => ({ key: { region }, count });
 const cell2 = (region: string, status: string, count: number) => ({ key: { region, status }, count });

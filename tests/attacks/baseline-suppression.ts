@@ -1,4 +1,7 @@
 /**
+ * THE BASELINE of the attack suite: the view API's disclosure control before the cell key method,
+ * kept here (not in the service) so that every attack can be measured before and after.
+ *
  * Small-cell suppression for aggregate tables (pure, no I/O).
  *
  * Primary: a count from 1 to `threshold` is hidden. Complementary: every "line" of the table
