@@ -13,6 +13,8 @@ export interface DevSecrets {
   readonly pseudonymKeys: Record<AdapterMinistry, string>;
   /** HS256 key the view API verifies development tokens with (npm run view-api -- token …). */
   readonly jwtSecret: string;
+  /** HMAC key of the referrals' record keys (the projector; the view keeps its fingerprint, so it must not change). */
+  readonly recordKeySecret: string;
 }
 
 function secret(): string {
@@ -28,12 +30,13 @@ export function loadDevSecrets(home: string): DevSecrets {
   const file = path.join(home, 'secrets.json');
   if (fs.existsSync(file)) {
     const existing = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<DevSecrets>;
-    if (existing.tokens && existing.pseudonymKeys && existing.jwtSecret) return existing as DevSecrets;
+    if (existing.tokens && existing.pseudonymKeys && existing.jwtSecret && existing.recordKeySecret) return existing as DevSecrets;
     // Written by an older version: keep what exists, add what is missing.
     const completed: DevSecrets = {
       tokens: existing.tokens ?? (Object.fromEntries(ADAPTER_MINISTRIES.map((m) => [m, secret()])) as Record<AdapterMinistry, string>),
       pseudonymKeys: existing.pseudonymKeys ?? (Object.fromEntries(ADAPTER_MINISTRIES.map((m) => [m, secret()])) as Record<AdapterMinistry, string>),
       jwtSecret: existing.jwtSecret ?? secret(),
+      recordKeySecret: existing.recordKeySecret ?? secret(),
     };
     fs.writeFileSync(file, JSON.stringify(completed, null, 2), { mode: 0o600 });
     return completed;
@@ -42,6 +45,7 @@ export function loadDevSecrets(home: string): DevSecrets {
     tokens: Object.fromEntries(ADAPTER_MINISTRIES.map((m) => [m, secret()])) as Record<AdapterMinistry, string>,
     pseudonymKeys: Object.fromEntries(ADAPTER_MINISTRIES.map((m) => [m, secret()])) as Record<AdapterMinistry, string>,
     jwtSecret: secret(),
+    recordKeySecret: secret(),
   };
   fs.mkdirSync(home, { recursive: true });
   fs.writeFileSync(file, JSON.stringify(made, null, 2), { mode: 0o600 });

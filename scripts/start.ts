@@ -32,7 +32,8 @@ function kafkaPrincipalOf(name: string): KafkaPrincipalName | undefined {
 
 /**
  * What one service needs beyond the shared addresses: its port, for adapters their token and
- * key, and for Kafka clients their own principal's SCRAM credentials (from the data folder).
+ * key, the view API its JWT secret, the projector its record-key secret, and for Kafka clients
+ * their own principal's SCRAM credentials (from the data folder).
  */
 function serviceEnvironment(name: string, secrets: DevSecrets, kafkaCredentials: KafkaCredentialSet | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -46,6 +47,7 @@ function serviceEnvironment(name: string, secrets: DevSecrets, kafkaCredentials:
   }
   const ministry = ADAPTER_MINISTRIES.find((m) => name === `adapter-${m}`);
   if (name === 'view-api') env['PASSERELLE_JWT_SECRET'] = secrets.jwtSecret;
+  if (name === 'projector') env['PASSERELLE_RECORD_KEY_SECRET'] = secrets.recordKeySecret;
   if (ministry) {
     env['PASSERELLE_MINISTRY_TOKEN'] = secrets.tokens[ministry];
     env['PASSERELLE_PSEUDONYM_KEY'] = secrets.pseudonymKeys[ministry];

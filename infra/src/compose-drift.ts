@@ -92,6 +92,32 @@ function tracingDrift(services: Record<string, ComposeService>, config: StackCon
 }
 
 /**
+ * The secrets a service refuses to start without, which `npm start` hands it from
+ * .passerelle/secrets.json (scripts/start.ts).
+ */
+function requiredSecrets(service: string): string[] {
+  if (service.startsWith('adapter-')) return ['PASSERELLE_MINISTRY_TOKEN', 'PASSERELLE_PSEUDONYM_KEY'];
+  if (service === 'projector') return ['PASSERELLE_RECORD_KEY_SECRET'];
+  if (service === 'view-api') return ['PASSERELLE_JWT_SECRET'];
+  return [];
+}
+
+/** Every application service gets each of its secrets from the shell or .env (`${VARIABLE…}`), never a value written in compose. */
+function secretDrift(services: Record<string, ComposeService>): string[] {
+  const drift: string[] = [];
+  for (const [name, service] of Object.entries(services)) {
+    if (!runsAppService(service)) continue;
+    const vars = env(service);
+    for (const secret of requiredSecrets(name)) {
+      const value = vars[secret];
+      if (value === undefined) drift.push(`${name} ${secret}: missing from compose, npm start passes it`);
+      else if (!/^\$\{[A-Z][A-Z0-9_]*(:?[-?][^}]*)?\}$/.test(value)) drift.push(`${name} ${secret}: compose writes a value, it must come from the shell or .env (\${…})`);
+    }
+  }
+  return drift;
+}
+
+/**
  * Every difference between docker-compose.yml and the local stack's configuration, one line
  * each; empty when they agree. `config` should carry the defaults (no variables set).
  */
@@ -146,5 +172,6 @@ export function composeDrift(composeYaml: string, config: StackConfig): string[]
 
   expect('postgres database', env(postgres)['POSTGRES_DB'], new URL(config.databaseUrl).pathname.slice(1));
   drift.push(...tracingDrift(services, config));
+  drift.push(...secretDrift(services));
   return drift;
 }

@@ -45,6 +45,17 @@ describe('docker-compose.yml', () => {
     expect(composeDrift(drifted, defaults)).toEqual(['kafka setting KAFKA_LOG_RETENTION_HOURS: set in compose, absent from the local stack']);
   });
 
+  it('is reported as drifted when a service lacks a secret npm start passes it, or holds one written out', () => {
+    const drifted = composeYaml
+      .replace('      PASSERELLE_RECORD_KEY_SECRET: ${PASSERELLE_RECORD_KEY_SECRET:-}\n', '')
+      .replace('PASSERELLE_JWT_SECRET: ${PASSERELLE_JWT_SECRET:-}', 'PASSERELLE_JWT_SECRET: written-out-secret-0123456789abcdef0123');
+
+    expect(composeDrift(drifted, defaults)).toEqual([
+      'projector PASSERELLE_RECORD_KEY_SECRET: missing from compose, npm start passes it',
+      'view-api PASSERELLE_JWT_SECRET: compose writes a value, it must come from the shell or .env (${…})',
+    ]);
+  });
+
   it('is reported as drifted when a service does not export its traces to Zipkin', () => {
     const drifted = composeYaml.replace('OTEL_TRACES_EXPORTER: zipkin', 'OTEL_TRACES_EXPORTER: none');
 

@@ -1,0 +1,41 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadDevSecrets } from './dev-secrets.ts';
+
+const homes: string[] = [];
+function newHome(): string {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-dev-secrets-'));
+  homes.push(home);
+  return home;
+}
+
+afterEach(() => {
+  for (const home of homes.splice(0)) fs.rmSync(home, { recursive: true, force: true });
+});
+
+describe('the local stack secrets', () => {
+  it('include a record-key secret for the projector, made at the first start and the same at every later one', () => {
+    const home = newHome();
+
+    const first = loadDevSecrets(home);
+    const again = loadDevSecrets(home);
+
+    expect(first.recordKeySecret.length).toBeGreaterThanOrEqual(32);
+    expect(again).toEqual(first);
+    expect(fs.statSync(path.join(home, 'secrets.json')).mode & 0o777).toBe(0o600);
+  });
+
+  it('complete a secrets.json written before record keys, keeping every secret it already had', () => {
+    const home = newHome();
+    const older = { ...loadDevSecrets(home), recordKeySecret: undefined };
+    fs.writeFileSync(path.join(home, 'secrets.json'), JSON.stringify(older), { mode: 0o600 });
+
+    const completed = loadDevSecrets(home);
+
+    expect(completed).toMatchObject({ tokens: older.tokens, pseudonymKeys: older.pseudonymKeys, jwtSecret: older.jwtSecret });
+    expect(completed.recordKeySecret.length).toBeGreaterThanOrEqual(32);
+    expect(loadDevSecrets(home).recordKeySecret).toBe(completed.recordKeySecret);
+  });
+});
