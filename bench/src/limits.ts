@@ -1,10 +1,11 @@
 import type { Producer } from 'kafkajs';
 import type { Knex } from '@passerelle/db';
-import { prepareView, readTableShapes, RecordSetStatements } from '@passerelle/projector';
+import { prepareView, readTableShapes, recordKeyOf, RecordSetStatements } from '@passerelle/projector';
 import { spread, percentiles, rate, type Percentiles, type Spread } from './stats.ts';
 import { encodeEvents, generateEvents, type BenchEvent, type EncodedEvent } from './events.ts';
 import { waitFor, type BenchContext, type Settings } from './context.ts';
 import { now, openLoop } from './open-loop.ts';
+import { RECORD_KEY_SECRET } from './services.ts';
 
 export { now, openLoop };
 
@@ -128,6 +129,7 @@ function rowsOf(event: BenchEvent, index: number): { processed: Row; history?: [
   }
   const referral = {
     referral_id: p['referralId'],
+    record_key: recordKeyOf(RECORD_KEY_SECRET, p['referralId'] as string),
     status: (p['status'] as string) ?? 'REQUESTED',
     status_changed_at: at,
     referring_ministry: (p['referringMinistry'] as string) ?? 'UNKNOWN',
@@ -205,7 +207,7 @@ export async function measurePgLimit(ctx: BenchContext, settings: Settings, chun
   for (let run = 1; run <= settings.repeats; run++) {
     const schema = `bench_${ctx.runId}_lpg${run}`;
     const db = ctx.database(schema, writers + 1);
-    await prepareView(db, schema);
+    await prepareView(db, schema, { recordKeySecret: RECORD_KEY_SECRET });
     const sql = new RecordSetStatements(schema, await readTableShapes(db, schema));
     let next = 0;
     const began = now();

@@ -5,6 +5,7 @@ import { REBUILD_NODE_FLAGS } from '../../services/projector/src/entry-points/re
 import { topicPattern, waitFor, type BenchContext, type Settings } from './context.ts';
 import { encodeEvents, generateEvents } from './events.ts';
 import { now, produceAll } from './limits.ts';
+import { RECORD_KEY_SECRET } from './services.ts';
 import { rate, spread, type Spread } from './stats.ts';
 
 /** The cached event set: `bench-rebuild-<count>.<ministry>.<family>.v1`, generated once and reused. */
@@ -97,6 +98,7 @@ export async function measureRebuild(ctx: BenchContext, settings: Settings, repe
       DATABASE_URL: ctx.benchDatabaseUrl,
       PASSERELLE_VIEW_SCHEMA: live,
       PASSERELLE_REGISTRY_URL: ctx.stack.registryUrl,
+      PASSERELLE_RECORD_KEY_SECRET: RECORD_KEY_SECRET,
       PASSERELLE_CONSUMER_GROUP: `bench-${ctx.runId}-rebuild${run}`,
       PASSERELLE_TOPIC_PATTERN: topicPattern(set.prefix),
       PASSERELLE_DEAD_LETTER_TOPIC: `bench-${ctx.runId}.dead-letter.v1`,

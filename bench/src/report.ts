@@ -1,7 +1,7 @@
 import { loadConfig } from '@passerelle/projector';
 import type { Results } from './bench.ts';
 import { formatCpu } from './cpu.ts';
-import { projectorTuningEnv } from './services.ts';
+import { projectorTuningEnv, RECORD_KEY_SECRET } from './services.ts';
 import type { Spread } from './stats.ts';
 import { formatSpread } from './stats.ts';
 
@@ -17,7 +17,7 @@ export function toMarkdown(results: Results): string {
   const m = r.machine;
   const v = r.versions;
   const s = r.settings;
-  const projector = loadConfig(projectorTuningEnv());
+  const projector = loadConfig({ ...projectorTuningEnv(), PASSERELLE_RECORD_KEY_SECRET: RECORD_KEY_SECRET });
   lines.push(`Run ${r.startedAt}${s.quick ? ' (--quick)' : ''}: ${m.cores} cores (${m.cpu}), ${m.memoryGb} GB; load average ${m.loadAverageAtStart.join(' ')} at start, ${m.loadAverageAtEnd?.join(' ') ?? '?'} at end.`);
   lines.push(`Node ${v.node}, Kafka ${v.kafka}, PostgreSQL ${v.postgres}, kafkajs ${v.kafkajs}, Apicurio ${v.apicurio}.`);
   lines.push(

@@ -94,6 +94,9 @@ export interface ProjectorChild {
   readonly cpuProfileDir?: string;
 }
 
+/** The projector's record-key secret in every bench run (a bench-only value). */
+export const RECORD_KEY_SECRET = 'bench-only-record-key-secret-0123456789abcdef';
+
 /** The projector's tuning variables, when the bench runs with them set (they are reported with the settings). */
 export function projectorTuningEnv(): Record<string, string> {
   const names = ['PASSERELLE_PROJECTOR_CHUNK_SIZE', 'PASSERELLE_PROJECTOR_CONCURRENCY'];
@@ -114,6 +117,7 @@ export async function startProjector(ctx: BenchContext, options: ProjectorChild)
       DATABASE_URL: ctx.benchDatabaseUrl,
       PASSERELLE_VIEW_SCHEMA: options.viewSchema,
       PASSERELLE_REGISTRY_URL: ctx.stack.registryUrl,
+      PASSERELLE_RECORD_KEY_SECRET: RECORD_KEY_SECRET,
       PASSERELLE_CONSUMER_GROUP: options.groupId,
       PASSERELLE_TOPIC_PATTERN: options.pattern,
       PASSERELLE_DEAD_LETTER_TOPIC: `bench-${ctx.runId}.dead-letter.v1`,

@@ -25,7 +25,7 @@ export async function finishScenario(services: FaultServices, load: LoadGenerato
   expect(result.recoverySeconds, 'recovered').not.toBeNaN();
   expect(result.lost, 'accepted but not applied').toBe(0);
   expect(result.applied).toBe(result.accepted);
-  expect(result.duplicateDetail, 'no effect counted twice').toEqual({ inSeveralTables: 0, referralMismatch: 0, referralCountsOver: 0, milestoneMismatch: 0 });
+  expect(result.duplicateDetail, 'no effect counted twice').toEqual({ inSeveralTables: 0, referralMismatch: 0, referralRowsOver: 0, milestoneMismatch: 0 });
   expect(result.duplicated).toBe(0);
   expect(result.deadLetters, 'no valid event dead-lettered').toBe(0);
   return result;

@@ -118,6 +118,7 @@ describe('one referral, followed through its traces', () => {
       ...kafkaEnvFor(stack, 'projector'),
       DATABASE_URL: database.url,
       PASSERELLE_REGISTRY_URL: stack.registryUrl,
+      PASSERELLE_RECORD_KEY_SECRET: 'test-only-record-key-secret-for-the-tracing-e2e-0001',
       PASSERELLE_CONSUMER_GROUP: `passerelle-projector-tracing-${randomBytes(4).toString('hex')}`,
       PASSERELLE_TOPIC_PATTERN: '^(justice|child-welfare)\\.referrals\\.v1$',
     });

@@ -7,6 +7,8 @@ import { Writable } from 'node:stream';
 import { seedView } from './view-seed.ts';
 
 export const SECRET = 'test-secret-for-view-api-tests-0123456789';
+/** The projector's record-key secret for these tests (a test value): the seed keys its referrals with it. */
+export const RECORD_KEY_SECRET = 'test-only-record-key-secret-for-view-api-tests-0001';
 export const VIEW_SCHEMA = 'view';
 export const API_SCHEMA = 'view_api';
 
@@ -25,7 +27,7 @@ const quiet = createLogger({ service: 'view-api-test', destination: new Writable
 export async function startViewApi(databaseUrl: string, prefix: string, overrides: Partial<ViewApiConfig> = {}): Promise<ViewApiHarness> {
   const database = await createTestDatabase(databaseUrl, prefix);
   const db = createDatabase({ url: database.url, schema: VIEW_SCHEMA });
-  await prepareView(db, VIEW_SCHEMA);
+  await prepareView(db, VIEW_SCHEMA, { recordKeySecret: RECORD_KEY_SECRET });
   await seedView(db, VIEW_SCHEMA);
   const api = await start(
     {

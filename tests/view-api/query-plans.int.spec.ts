@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
 import { createDatabase, type Knex } from '@passerelle/db';
 import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
-import { prepareView } from '@passerelle/projector';
+import { prepareView, recordKeyOf } from '@passerelle/projector';
 import { ViewRepository, visibleConsentScopes } from '@passerelle/view-api';
 
 /**
@@ -12,6 +13,7 @@ import { ViewRepository, visibleConsentScopes } from '@passerelle/view-api';
  */
 const SCHEMA = 'view';
 const REFERRALS = 60_000;
+const RECORD_KEY_SECRET = 'test-only-record-key-secret-for-query-plans-0001';
 
 interface PlanNode {
   'Node Type': string;
@@ -62,13 +64,16 @@ beforeAll(async () => {
   const stack = inject('stack');
   database = await createTestDatabase(stack.databaseUrl, 'query_plans');
   db = createDatabase({ url: database.url, schema: SCHEMA });
-  await prepareView(db, SCHEMA);
+  await prepareView(db, SCHEMA, { recordKeySecret: RECORD_KEY_SECRET });
+  // The record key of referral i, whose id is md5('r' || i) as a uuid.
+  const idOf = (i: number) => createHash('md5').update(`r${i}`).digest('hex').replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
+  const recordKeys = Array.from({ length: REFERRALS }, (_, i) => recordKeyOf(RECORD_KEY_SECRET, idOf(i + 1)));
   // Ministries weighted as in practice: few referrals reach the coordination office directly.
   await db.raw(
-    `INSERT INTO view.referrals (referral_id, status, status_changed_at, referring_ministry, receiving_ministry, receiving_service_type,
+    `INSERT INTO view.referrals (referral_id, record_key, status, status_changed_at, referring_ministry, receiving_ministry, receiving_service_type,
        service_category, region, urgency, consent_scope, created_event_id, created_by, requested_at, accepted_at,
        applied_events, illegal_transitions, last_event_id, last_event_at)
-     SELECT md5('r' || i)::uuid,
+     SELECT md5('r' || i)::uuid, (?::bigint[])[i],
             (ARRAY['REQUESTED','RECEIVED','ACCEPTED','IN_PROGRESS','COMPLETED'])[1 + i % 5],
             at + interval '2 days',
             (ARRAY['JUSTICE','JUSTICE','JUSTICE','JUSTICE','CHILD_WELFARE','CHILD_WELFARE','CHILD_WELFARE','HEALTH','HEALTH','EDUCATION'])[1 + i % 10],
@@ -83,7 +88,7 @@ beforeAll(async () => {
             1, 0, md5('c' || i)::uuid, at
        FROM generate_series(1, ?) AS i,
             LATERAL (SELECT timestamptz '2021-01-01T00:00:00Z' + make_interval(secs => i::float8 * 6 * 365 * 86400 / ?) AS at) t`,
-    [REFERRALS, REFERRALS],
+    [recordKeys, REFERRALS, REFERRALS],
   );
   await db.raw(
     `INSERT INTO view.referral_history (event_id, referral_id, event_type, source_ministry, occurred_at, source_topic, source_partition, source_offset, trace_id, payload)

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { recordKeyOf } from '@passerelle/projector';
+import { RECORD_KEY_SECRET } from './harness.ts';
 
 /** Fixed ids so tests and the dashboard check can name them. */
 export const SEED = {
@@ -60,6 +62,7 @@ export async function seedView(db: Knex, schema: string): Promise<void> {
     const acceptEvent = randomUUID();
     await db.withSchema(schema).table('referrals').insert({
       referral_id: id,
+      record_key: recordKeyOf(RECORD_KEY_SECRET, id),
       status: seed.status,
       status_changed_at: accepted ?? requested,
       referring_ministry: seed.referring ?? 'CHILD_WELFARE',

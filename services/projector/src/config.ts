@@ -5,6 +5,9 @@ import { kafkaSaslFrom, type KafkaSasl } from '@passerelle/kafka';
 /** Every ministry topic of contract generation v1: `<ministry prefix>.<family>.v1`. */
 export const DEFAULT_TOPIC_PATTERN = `^(${Object.values(MINISTRY_TOPIC_PREFIXES).join('|')})\\.[a-z][a-z-]*\\.v1$`;
 
+/** Shortest accepted secret, as for the adapters' keys: 32 characters, never a short guessable word. */
+const MIN_SECRET_LENGTH = 32;
+
 export interface ProjectorConfig {
   readonly port: number;
   readonly databaseUrl: string;
@@ -14,6 +17,11 @@ export interface ProjectorConfig {
   /** The projector principal's SCRAM credentials (PASSERELLE_KAFKA_USERNAME/PASSWORD); absent without SASL. */
   readonly kafkaSasl?: KafkaSasl | undefined;
   readonly registryUrl: string;
+  /**
+   * The HMAC key of the referrals' record keys (PASSERELLE_RECORD_KEY_SECRET, required). The view
+   * keeps its fingerprint: another secret is refused until `projector rekey --confirm`.
+   */
+  readonly recordKeySecret: string;
   readonly consumerGroup: string;
   readonly topicPattern: RegExp;
   readonly deadLetterTopic: string;
@@ -53,6 +61,7 @@ export function loadConfig(source: EnvSource): ProjectorConfig {
     kafkaBrokers: env.hostPorts('PASSERELLE_KAFKA_BROKERS', ['127.0.0.1:9092']),
     ...(kafkaAuth.sasl ? { kafkaSasl: kafkaAuth.sasl } : {}),
     registryUrl: env.url('PASSERELLE_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7'),
+    recordKeySecret: env.requiredString('PASSERELLE_RECORD_KEY_SECRET', { minLength: MIN_SECRET_LENGTH }),
     consumerGroup: env.string('PASSERELLE_CONSUMER_GROUP', 'passerelle-projector'),
     topicPattern: compile(env.string('PASSERELLE_TOPIC_PATTERN', DEFAULT_TOPIC_PATTERN), problems),
     deadLetterTopic: env.string('PASSERELLE_DEAD_LETTER_TOPIC', DEAD_LETTER_TOPIC),

@@ -7,6 +7,8 @@ import { createLogger, type Logger } from '@passerelle/logging';
 import { initiativesById, loadCatalogue, type Catalogue } from '@passerelle/schemas';
 import type { ProjectorConfig } from './config.ts';
 import { initiativeRowsOf } from './domain/initiative.projection.ts';
+import { recordKeyerOf, recordKeyFingerprint, RecordKeySecretChangedError, type RecordKeyer } from './domain/record-key.ts';
+import { claimRecordKeyFingerprint, completeRecordKeys, readRecordKeyFingerprint, rewriteRecordKeys } from './data-access/record-keys.repository.ts';
 import { MIGRATIONS_TABLE, viewMigrations } from './data-access/view.migrations.ts';
 import { ViewRepository, type ViewRepositoryOptions } from './data-access/view.repository.ts';
 import { countIllegalTransitions, countPendingReferrals } from './data-access/view-snapshot.repository.ts';
@@ -28,12 +30,67 @@ export interface StartOptions {
   readonly catalogue?: Catalogue;
 }
 
-/** Creates the view schema if needed and brings it to the latest migration; loads the catalogue. */
-export async function prepareView(db: Knex, schema: string, catalogue: Catalogue = loadCatalogue(), options: ViewRepositoryOptions = {}): Promise<ViewRepository> {
+export interface PrepareViewOptions extends ViewRepositoryOptions {
+  /** PASSERELLE_RECORD_KEY_SECRET: the view's record keys are computed with it, and with no other. */
+  readonly recordKeySecret: string;
+  /** The strategy catalogue; schemas/catalogue/strategies.json unless a test supplies another version. */
+  readonly catalogue?: Catalogue;
+  readonly logger?: Logger;
+}
+
+/** Refuses a secret other than the one the view's keys were computed with (a view without keys yet takes any). */
+export async function checkRecordKeySecret(db: Knex, schema: string, secret: string): Promise<void> {
+  const stored = await readRecordKeyFingerprint(db, schema);
+  const configured = recordKeyFingerprint(secret);
+  if (stored !== undefined && stored !== configured) throw new RecordKeySecretChangedError(schema, stored, configured);
+}
+
+/**
+ * Binds the view to the secret: records its fingerprint on first use or refuses a different one
+ * (RecordKeySecretChangedError), then keys the referrals a view from before record keys holds.
+ */
+async function keyView(db: Knex, schema: string, secret: string, logger: Logger | undefined): Promise<RecordKeyer> {
+  const configured = recordKeyFingerprint(secret);
+  const stored = await claimRecordKeyFingerprint(db, schema, configured);
+  if (stored !== configured) throw new RecordKeySecretChangedError(schema, stored, configured);
+  const recordKeyOf = recordKeyerOf(secret);
+  const keyed = await completeRecordKeys(db, schema, recordKeyOf);
+  if (keyed > 0) logger?.info({ schema, referrals: keyed }, 'record keys computed for the referrals the view held without one');
+  return recordKeyOf;
+}
+
+/**
+ * Creates the view schema if needed and brings it to the latest migration, checks the record-key
+ * secret against the view's and keys any referral without a key (before anything is consumed);
+ * loads the catalogue.
+ */
+export async function prepareView(db: Knex, schema: string, options: PrepareViewOptions): Promise<ViewRepository> {
   await migrate(db, viewMigrations, MIGRATIONS_TABLE, schema);
-  const repository = new ViewRepository(db, schema, options);
-  await repository.loadCatalogue(initiativeRowsOf(catalogue));
+  const recordKeyOf = await keyView(db, schema, options.recordKeySecret, options.logger);
+  const repository = new ViewRepository(db, schema, recordKeyOf, { onRetry: options.onRetry });
+  await repository.loadCatalogue(initiativeRowsOf(options.catalogue ?? loadCatalogue()));
   return repository;
+}
+
+export interface RekeyReport {
+  /** Fingerprints of the secret before (none for a view never keyed) and now. */
+  readonly previous: string | undefined;
+  readonly current: string;
+  /** Referrals whose key was (re)computed: with the secret the view already had, only those still without one. */
+  readonly keyed: number;
+}
+
+/**
+ * The deliberate rotation: recomputes every record key with `secret` and records its fingerprint,
+ * in one transaction. Every projector of the view must be stopped first (one still running keeps
+ * the old secret for the referrals it creates) and started with the new secret after.
+ */
+export async function rekeyView(db: Knex, schema: string, secret: string): Promise<RekeyReport> {
+  await migrate(db, viewMigrations, MIGRATIONS_TABLE, schema);
+  const current = recordKeyFingerprint(secret);
+  const previous = await readRecordKeyFingerprint(db, schema);
+  if (previous === current) return { previous, current, keyed: await completeRecordKeys(db, schema, recordKeyerOf(secret)) };
+  return { previous, current, keyed: await rewriteRecordKeys(db, schema, recordKeyerOf(secret), current) };
 }
 
 /**
@@ -46,7 +103,10 @@ export async function start(config: ProjectorConfig, options: StartOptions = {})
   const catalogue = options.catalogue ?? loadCatalogue();
   try {
     let metrics: ProjectorMetrics | undefined = undefined;
-    const repository = await prepareView(db, config.viewSchema, catalogue, {
+    const repository = await prepareView(db, config.viewSchema, {
+      recordKeySecret: config.recordKeySecret,
+      catalogue,
+      logger,
       onRetry: (sqlState, attempt) => {
         metrics?.transactionRetries.inc({ sql_state: sqlState });
         logger.warn({ sqlState, attempt }, 'view transaction retried');

@@ -7,6 +7,7 @@ import { applyEvents } from '../domain/apply-events.ts';
 import { initiativeRowsOf } from '../domain/initiative.projection.ts';
 import { VIEW_TABLES, type AcceptedEvent, type DeadLetterRow } from '../domain/view-model.ts';
 import { ViewState } from '../domain/view-state.ts';
+import { TEST_RECORD_KEY_SECRET, testRecordKeys } from '../testing/record-keys.ts';
 import { createRng, generateScenario, randomBatches, shuffle } from '../testing/scenario-generator.ts';
 import { writeViewInBulk } from './bulk-view.ts';
 
@@ -18,7 +19,7 @@ const pools: Knex[] = [];
 async function freshView(schema: string) {
   const db = createDatabase({ url: database.url, schema, poolMax: 2 });
   pools.push(db);
-  return { db, repository: await prepareView(db, schema, catalogue) };
+  return { db, repository: await prepareView(db, schema, { recordKeySecret: TEST_RECORD_KEY_SECRET, catalogue }) };
 }
 
 /** Every row of a table as PostgreSQL prints it (all columns, times to the microsecond, jsonb canonical), in order. */
@@ -53,7 +54,7 @@ describe('writing the in-memory view in bulk', () => {
     ];
     const live = await freshView('view_live');
     const bulk = await freshView('view_bulk');
-    const state = new ViewState(initiativeRowsOf(catalogue));
+    const state = new ViewState(initiativeRowsOf(catalogue), testRecordKeys);
 
     for (const [i, batch] of batches.entries()) {
       const now = 1_700_000_000_000 + i * 1_001;
@@ -74,7 +75,7 @@ describe('writing the in-memory view in bulk', () => {
 
   it('leaves the schema as migrated when a row cannot be written, so nothing half-loaded is ever switched in', async () => {
     const { db } = await freshView('view_failed');
-    const state = new ViewState(initiativeRowsOf(catalogue));
+    const state = new ViewState(initiativeRowsOf(catalogue), testRecordKeys);
     const broken = generateScenario({ seed: 32, referrals: 5, gaps: 0, milestones: 0, initiatives: [...initiativesById(catalogue).values()] });
     await applyEvents(state, broken.map((event) => ({ ...event, eventId: 'not-a-uuid' })).slice(0, 1) as AcceptedEvent[], [], 1);
 

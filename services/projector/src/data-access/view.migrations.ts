@@ -211,4 +211,35 @@ export const viewMigrations: readonly NamedMigration[] = [
       });
     },
   },
+  {
+    // The cell key method: each referral's record key, and the fingerprint of the secret the keys
+    // were computed with. The column starts nullable: the projector computes the keys of a view's
+    // existing referrals at start, then makes it NOT NULL (record-keys.repository.ts). And
+    // referral_counts goes: nothing served it, it counted a duplicate creation twice, and it held
+    // unprotected counts by population group.
+    name: '0003_record_keys',
+    async up(db: Knex) {
+      await db.raw('ALTER TABLE referrals ADD COLUMN record_key bigint CONSTRAINT referrals_record_key_range CHECK (record_key >= 0 AND record_key < 4294967296)');
+      await db.schema.createTable('record_key_settings', (t) => {
+        t.boolean('singleton').primary().defaultTo(true);
+        t.text('fingerprint').notNullable();
+        at(t, 'keyed_at').notNullable().defaultTo(db.fn.now());
+      });
+      await db.raw('ALTER TABLE record_key_settings ADD CONSTRAINT record_key_settings_one_row CHECK (singleton)');
+      await db.schema.dropTable('referral_counts');
+    },
+    async down(db: Knex) {
+      // The counts themselves are gone: the table comes back empty.
+      await db.schema.createTable('referral_counts', (t) => {
+        t.text('referring_ministry').notNullable();
+        t.text('region').notNullable();
+        t.text('service_category').notNullable();
+        t.text('population_group').notNullable();
+        t.integer('referrals').notNullable();
+        t.primary(['referring_ministry', 'region', 'service_category', 'population_group']);
+      });
+      await db.schema.dropTable('record_key_settings');
+      await db.schema.alterTable('referrals', (t) => t.dropColumn('record_key'));
+    },
+  },
 ];

@@ -8,6 +8,7 @@ import { applyEvents, type EventScope } from '../domain/apply-events.ts';
 import { initiativeRowsOf } from '../domain/initiative.projection.ts';
 import { comparable, type AcceptedEvent, type DeadLetterRow } from '../domain/view-model.ts';
 import { InMemoryView } from '../testing/in-memory-view.ts';
+import { TEST_RECORD_KEY_SECRET } from '../testing/record-keys.ts';
 import { createRng, generateScenario, randomBatches, shuffle } from '../testing/scenario-generator.ts';
 import { minute, referral } from '../testing/event-builders.ts';
 import { readViewSnapshot } from './view-snapshot.repository.ts';
@@ -23,7 +24,7 @@ async function freshView(schema: string, members: number): Promise<ViewRepositor
   for (let i = 0; i < members; i++) {
     const db = createDatabase({ url: database.url, schema, poolMax: 4 });
     pools.push(db);
-    repositories.push(await prepareView(db, schema, catalogue));
+    repositories.push(await prepareView(db, schema, { recordKeySecret: TEST_RECORD_KEY_SECRET, catalogue }));
   }
   return repositories;
 }
@@ -118,7 +119,7 @@ describe('the view repository', () => {
     const db = createDatabase({ url: database.url, schema: 'view_retried', poolMax: 2 });
     pools.push(db);
     const retries: [string, number][] = [];
-    const repository = await prepareView(db, 'view_retried', catalogue, { onRetry: (sqlState, attempt) => retries.push([sqlState, attempt]) });
+    const repository = await prepareView(db, 'view_retried', { recordKeySecret: TEST_RECORD_KEY_SECRET, catalogue, onRetry: (sqlState, attempt) => retries.push([sqlState, attempt]) });
     let attempts = 0;
 
     const result = await repository.transaction(async () => {

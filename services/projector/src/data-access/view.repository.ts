@@ -3,6 +3,7 @@ import { SpanKind, trace } from '@opentelemetry/api';
 import type { Knex } from '@passerelle/db';
 import type { EventScope, ViewStore, ViewTransaction } from '../domain/apply-events.ts';
 import type { BatchPlan, PriorState } from '../domain/batch-plan.ts';
+import type { RecordKeyer } from '../domain/record-key.ts';
 import type { DeadLetterRow, InitiativeProgress, InitiativeRow, ProcessedEventRow, ReferralHistoryRow, ServiceGapEventRow } from '../domain/view-model.ts';
 import { asExecuted, RecordSetStatements, readTableShapes } from './record-set.ts';
 import { qualified, toDbRow } from './rows.ts';
@@ -40,7 +41,6 @@ function progressOf(row: InitiativeRow): InitiativeProgress {
 }
 
 const keysOf = (rows: readonly object[]) => Object.keys(rows[0] as object);
-const REFERRAL_COUNT_KEY = ['referring_ministry', 'region', 'service_category', 'population_group'];
 const DEAD_LETTER_KEY = ['source_topic', 'source_partition', 'source_offset'];
 const CATALOGUE_COLUMNS = ['strategy_id', 'pillar_id', 'pillar_title_en', 'pillar_title_fr', 'lead_ministry', 'title_en', 'title_fr'];
 
@@ -137,9 +137,6 @@ class SqlViewTransaction implements ViewTransaction {
     if (plan.refoldedReferrals.length) await this.run(`DELETE FROM ${this.sql.table('illegal_transitions')} WHERE referral_id = ANY(?::uuid[])`, [plan.refoldedReferrals]);
     if (plan.illegalTransitions.length) await this.insertRows('illegal_transitions', plan.illegalTransitions);
     if (plan.consentPurges.length) await this.insertRows('consent_purges', plan.consentPurges, 'ON CONFLICT (event_id) DO NOTHING');
-    if (plan.referralCounts.length) {
-      await this.insertRows('referral_counts', plan.referralCounts, `ON CONFLICT (${REFERRAL_COUNT_KEY.join(', ')}) DO UPDATE SET referrals = t.referrals + excluded.referrals`);
-    }
     await this.insertEventRows('initiative_milestones', plan.milestones, scopeOf);
     if (plan.initiatives.length) await this.run(this.sql.update('initiatives', 'initiative_id', keysOf(plan.initiatives)), [JSON.stringify(plan.initiatives)]);
     await this.insertEventRows('service_gap_events', plan.gapEvents, scopeOf);
@@ -160,13 +157,14 @@ export interface ViewRepositoryOptions {
   readonly onRetry?: (sqlState: string, attempt: number) => void;
 }
 
-/** The view in one PostgreSQL schema. */
+/** The view in one PostgreSQL schema, its referrals keyed by `recordKeyOf` (see prepareView). */
 export class ViewRepository implements ViewStore {
   private statements: Promise<RecordSetStatements> | undefined;
 
   constructor(
     private readonly db: Knex,
     readonly schema: string,
+    readonly recordKeyOf: RecordKeyer,
     private readonly options: ViewRepositoryOptions = {},
   ) {}
 

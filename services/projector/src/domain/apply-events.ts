@@ -1,5 +1,6 @@
 import type { Context } from '@opentelemetry/api';
 import { aggregateOf, planBatch, processedRowOf, type BatchPlan, type PriorState } from './batch-plan.ts';
+import type { RecordKeyer } from './record-key.ts';
 import type { AcceptedEvent, DeadLetterRow, ProcessedEventRow } from './view-model.ts';
 
 /**
@@ -23,6 +24,11 @@ export interface ViewTransaction {
 }
 
 export interface ViewStore {
+  /**
+   * The record key this view gives a referral. A store is bound to the secret its view was keyed
+   * with (checked against the view's fingerprint when it is prepared), so no batch can mix keys.
+   */
+  readonly recordKeyOf: RecordKeyer;
   /** Runs `work` in one transaction: all of it is stored, or none. */
   transaction<T>(work: (tx: ViewTransaction) => Promise<T>): Promise<T>;
 }
@@ -53,7 +59,7 @@ export async function applyEvents(store: ViewStore, events: readonly AcceptedEve
     if (fresh.length > 0) {
       const ids = (kind: string) => [...new Set(fresh.map(aggregateOf).filter((a) => a.kind === kind).map((a) => a.id))];
       const prior = await tx.loadPrior({ referralIds: ids('referral'), gapIds: ids('gap'), initiativeIds: ids('initiative') });
-      await tx.carryOut(planBatch(fresh, prior, now), scopeOf);
+      await tx.carryOut(planBatch(fresh, prior, now, store.recordKeyOf), scopeOf);
     }
     const recordedLetters = deadLetters.length > 0 ? await tx.recordDeadLetters(deadLetters) : [];
     const freshIds = new Set(fresh.map((event) => event.eventId));

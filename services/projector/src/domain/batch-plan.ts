@@ -1,7 +1,7 @@
 import type { EventType } from '@passerelle/contracts';
 import type { EventPayloads } from '@passerelle/schemas/generated';
 import { evolveInitiative, noProgress } from './initiative.projection.ts';
-import { countsOf, sumCounts } from './referral-counts.ts';
+import type { RecordKeyer } from './record-key.ts';
 import { foldReferral, PERSON_LEVEL_FIELDS, PURGED_COLUMNS, stripPersonLevel } from './referral.projection.ts';
 import { foldServiceGap } from './service-gap.projection.ts';
 import type {
@@ -11,7 +11,6 @@ import type {
   InitiativeProgress,
   MilestoneRow,
   ProcessedEventRow,
-  ReferralCountRow,
   ReferralHistoryRow,
   ReferralRow,
   ServiceGapEventRow,
@@ -36,8 +35,6 @@ export interface BatchPlan {
   readonly refoldedReferrals: string[];
   readonly illegalTransitions: IllegalTransitionRow[];
   readonly consentPurges: ConsentPurgeRow[];
-  /** Increments. */
-  readonly referralCounts: ReferralCountRow[];
   readonly milestones: MilestoneRow[];
   readonly initiatives: InitiativeProgress[];
   readonly gapEvents: ServiceGapEventRow[];
@@ -87,9 +84,9 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
  * Decides what a batch of events (each new to the view: duplicates are dropped before) changes.
  * Referrals and gaps are refolded from their whole history, so the result depends only on the
  * set of events applied, never on the order they came in; initiatives keep the greatest
- * milestone, which is order-free too.
+ * milestone, which is order-free too. `keyOf` gives each referral row its record key.
  */
-export function planBatch(events: readonly AcceptedEvent[], prior: PriorState, now: number): BatchPlan {
+export function planBatch(events: readonly AcceptedEvent[], prior: PriorState, now: number, keyOf: RecordKeyer): BatchPlan {
   const plan: BatchPlan = {
     referralHistory: [],
     strippedReferrals: [],
@@ -98,7 +95,6 @@ export function planBatch(events: readonly AcceptedEvent[], prior: PriorState, n
     refoldedReferrals: [],
     illegalTransitions: [],
     consentPurges: [],
-    referralCounts: [],
     milestones: [],
     initiatives: [],
     gapEvents: [],
@@ -109,7 +105,6 @@ export function planBatch(events: readonly AcceptedEvent[], prior: PriorState, n
     return `${aggregate.kind}:${aggregate.id}`;
   });
 
-  const counts: ReferralCountRow[] = [];
   for (const [key, group] of byAggregate) {
     const id = key.slice(key.indexOf(':') + 1);
     switch (key.slice(0, key.indexOf(':'))) {
@@ -133,7 +128,7 @@ export function planBatch(events: readonly AcceptedEvent[], prior: PriorState, n
           };
         });
         const kept = withdrawnNow ? before.map((row) => ({ ...row, payload: stripPersonLevel(row.payload) })) : before;
-        const folded = foldReferral([...kept, ...added]);
+        const folded = foldReferral([...kept, ...added], keyOf);
         plan.referralHistory.push(...added);
         if (withdrawnNow) plan.strippedReferrals.push(id);
         if (folded.row) plan.referrals.push(folded.row);
@@ -141,17 +136,15 @@ export function planBatch(events: readonly AcceptedEvent[], prior: PriorState, n
         if (before.length > 0) plan.refoldedReferrals.push(id);
         plan.illegalTransitions.push(...folded.illegal);
         for (const event of group) {
-          if (event.type === 'ReferralCreated') counts.push(...countsOf(event.payload as EventPayloads['ReferralCreated']));
-          if (event.type === 'ConsentWithdrawn') {
-            plan.consentPurges.push({
-              event_id: event.eventId,
-              referral_id: id,
-              withdrawn_at: event.occurredAt,
-              source_ministry: event.sourceMinistry,
-              removed_columns: [...PURGED_COLUMNS],
-              purged_at: now,
-            });
-          }
+          if (event.type !== 'ConsentWithdrawn') continue;
+          plan.consentPurges.push({
+            event_id: event.eventId,
+            referral_id: id,
+            withdrawn_at: event.occurredAt,
+            source_ministry: event.sourceMinistry,
+            removed_columns: [...PURGED_COLUMNS],
+            purged_at: now,
+          });
         }
         break;
       }
@@ -196,6 +189,5 @@ export function planBatch(events: readonly AcceptedEvent[], prior: PriorState, n
       }
     }
   }
-  plan.referralCounts.push(...sumCounts(counts));
   return plan;
 }

@@ -1,4 +1,5 @@
 import type { ReferralCreated, ReferralStatus, ReferralStatusChanged } from '@passerelle/schemas/generated';
+import type { RecordKeyer } from './record-key.ts';
 import { checkTransition } from './referral-status.machine.ts';
 import { POPULATION_GROUPS, type IllegalTransitionRow, type PopulationColumns, type ReferralHistoryRow, type ReferralRow } from './view-model.ts';
 
@@ -63,9 +64,10 @@ function touched(state: ReferralRow, fact: ReferralFact): ReferralRow {
 
 /**
  * One step of the referral read model. `undefined` before the creation: an event that has no
- * referral yet leaves it undefined and is not illegal (it waits in the history).
+ * referral yet leaves it undefined and is not illegal (it waits in the history). The creation
+ * takes the referral's record key from `keyOf`; every later step keeps it.
  */
-export function evolveReferral(state: ReferralRow | undefined, fact: ReferralFact): ReferralStep {
+export function evolveReferral(state: ReferralRow | undefined, fact: ReferralFact, keyOf: RecordKeyer): ReferralStep {
   switch (fact.event_type) {
     case 'ReferralCreated': {
       if (state) {
@@ -76,6 +78,7 @@ export function evolveReferral(state: ReferralRow | undefined, fact: ReferralFac
       return {
         state: {
           referral_id: body.referralId as string,
+          record_key: keyOf(body.referralId as string),
           status: 'REQUESTED',
           status_reason: null,
           status_changed_at: fact.occurred_at,
@@ -138,11 +141,11 @@ export function evolveReferral(state: ReferralRow | undefined, fact: ReferralFac
 }
 
 /** The referral row and its illegal transitions, from every applied event about it. */
-export function foldReferral(facts: readonly ReferralFact[]): { row: ReferralRow | undefined; illegal: IllegalTransitionRow[] } {
+export function foldReferral(facts: readonly ReferralFact[], keyOf: RecordKeyer): { row: ReferralRow | undefined; illegal: IllegalTransitionRow[] } {
   let state: ReferralRow | undefined;
   const flagged: IllegalTransitionRow[] = [];
   for (const fact of [...facts].sort(compareFacts)) {
-    const step = evolveReferral(state, fact);
+    const step = evolveReferral(state, fact, keyOf);
     state = step.state;
     if (step.illegal) flagged.push(step.illegal);
   }

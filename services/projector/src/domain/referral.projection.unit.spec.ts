@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalogue } from '@passerelle/schemas';
 import { InMemoryView } from '../testing/in-memory-view.ts';
 import { minute, referral } from '../testing/event-builders.ts';
+import { TEST_RECORD_KEY_SECRET } from '../testing/record-keys.ts';
 import { initiativeRowsOf } from './initiative.projection.ts';
+import { recordKeyOf } from './record-key.ts';
 import { checkTransition } from './referral-status.machine.ts';
 import type { AcceptedEvent } from './view-model.ts';
 
@@ -20,7 +22,7 @@ function given(...batches: AcceptedEvent[][]) {
 }
 
 describe('referral projection', () => {
-  it('a created referral is REQUESTED, with its codes, pseudonym and population flags', async () => {
+  it('a created referral is REQUESTED, with its codes, pseudonym, population flags and record key', async () => {
     const r = referral();
 
     const view = await given().when([r.created(minute(0))]);
@@ -35,6 +37,7 @@ describe('referral projection', () => {
       indigenous: true,
       youth_in_or_leaving_care: false,
       youth_at_risk: null,
+      record_key: recordKeyOf(TEST_RECORD_KEY_SECRET, r.referralId),
     });
   });
 
@@ -105,7 +108,7 @@ describe('referral projection', () => {
     expect(view.illegal_transitions).toEqual([expect.objectContaining({ event_id: second.eventId, reason_code: 'duplicate_creation' })]);
   });
 
-  it('a consent withdrawal removes the pseudonym and population flags everywhere, keeps the counts, and writes a purge record without values', async () => {
+  it('a consent withdrawal removes the pseudonym and population flags everywhere, keeps the record key, and writes a purge record without values', async () => {
     const r = referral();
     const withdrawal = r.withdrawn(minute(30));
 
@@ -116,13 +119,8 @@ describe('referral projection', () => {
     expect(view.consent_purges).toEqual([
       expect.objectContaining({ event_id: withdrawal.eventId, referral_id: r.referralId, withdrawn_at: minute(30), removed_columns: expect.arrayContaining(['referrals.subject_pseudonym']) }),
     ]);
-    expect(view.referral_counts).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ population_group: 'all', referrals: 1 }),
-        expect.objectContaining({ population_group: 'indigenous', referrals: 1 }),
-        expect.objectContaining({ population_group: 'young_women', referrals: 1 }),
-      ]),
-    );
+    // The referral stays in every count by region, status and so on, so its cell keys stay too.
+    expect(view.referrals[0]?.record_key).toBe(recordKeyOf(TEST_RECORD_KEY_SECRET, r.referralId));
   });
 
   it('a creation that arrives after the withdrawal never brings the pseudonym back', async () => {
@@ -134,14 +132,14 @@ describe('referral projection', () => {
     expect(view.referrals[0]).toMatchObject({ status: 'RECEIVED', subject_pseudonym: null, indigenous: null });
   });
 
-  it('applies a redelivered event once: counts and history do not grow', async () => {
+  it('applies a redelivered event once: the referral and its history do not grow', async () => {
     const r = referral();
     const created = r.created(minute(0));
 
     const view = await given([created]).when([created], [created, r.status('RECEIVED', minute(1))]);
 
     expect(view.referral_history).toHaveLength(2);
-    expect(view.referral_counts.find((row) => row.population_group === 'all')?.referrals).toBe(1);
+    expect(view.referrals).toHaveLength(1);
     expect(view.referrals[0]?.applied_events).toBe(2);
   });
 });

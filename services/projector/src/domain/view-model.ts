@@ -57,6 +57,12 @@ export type AffectedPopulationColumns = { [C in PopulationColumn as `affects_${C
 
 export interface ReferralRow extends PopulationColumns {
   referral_id: string;
+  /**
+   * The referral's fixed record key (record-key.ts): a uniform uint32 from its id and the
+   * record-key secret, summed into the cell key of every count it is part of. Kept through a
+   * consent withdrawal (the referral stays in the counts); never published.
+   */
+  record_key: number;
   status: ReferralStatus;
   status_reason: ReferralStatusReason | null;
   status_changed_at: number;
@@ -125,16 +131,6 @@ export interface ConsentPurgeRow {
   removed_columns: string[];
   /** Wall clock (bookkeeping). */
   purged_at: number;
-}
-
-/** De-identified counts that survive purges: ReferralCreated events by ministry, region, category and group. */
-export interface ReferralCountRow {
-  referring_ministry: Ministry;
-  region: Region;
-  service_category: ServiceCategory;
-  /** `all`, or the column name of a population group whose flag was true. */
-  population_group: 'all' | PopulationColumn;
-  referrals: number;
 }
 
 export interface InitiativeRow {
@@ -234,7 +230,6 @@ export interface ViewSnapshot {
   referral_history: ReferralHistoryRow[];
   illegal_transitions: IllegalTransitionRow[];
   consent_purges: ConsentPurgeRow[];
-  referral_counts: ReferralCountRow[];
   initiatives: InitiativeRow[];
   initiative_milestones: MilestoneRow[];
   service_gaps: ServiceGapRow[];
@@ -250,7 +245,6 @@ export const VIEW_TABLES: readonly ViewTable[] = [
   'referral_history',
   'illegal_transitions',
   'consent_purges',
-  'referral_counts',
   'initiatives',
   'initiative_milestones',
   'service_gaps',
@@ -265,7 +259,6 @@ export const TABLE_KEYS: Readonly<Record<ViewTable, readonly string[]>> = {
   referral_history: ['event_id'],
   illegal_transitions: ['event_id'],
   consent_purges: ['event_id'],
-  referral_counts: ['referring_ministry', 'region', 'service_category', 'population_group'],
   initiatives: ['initiative_id'],
   initiative_milestones: ['event_id'],
   service_gaps: ['gap_id'],

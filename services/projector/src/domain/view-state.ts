@@ -1,7 +1,7 @@
 import type { ViewStore, ViewTransaction } from './apply-events.ts';
 import type { BatchPlan, PriorState } from './batch-plan.ts';
 import { noProgress } from './initiative.projection.ts';
-import { countKey } from './referral-counts.ts';
+import type { RecordKeyer } from './record-key.ts';
 import {
   sortRows,
   type ConsentPurgeRow,
@@ -11,7 +11,6 @@ import {
   type InitiativeRow,
   type MilestoneRow,
   type ProcessedEventRow,
-  type ReferralCountRow,
   type ReferralHistoryRow,
   type ReferralRow,
   type ServiceGapEventRow,
@@ -108,7 +107,6 @@ export class ViewState implements ViewStore {
   /** By referral: a refold replaces all of a referral's illegal transitions at once. */
   private readonly illegal = new Map<string, IllegalTransitionRow[]>();
   private readonly purges = new Map<string, ConsentPurgeRow>();
-  private readonly counts = new Map<string, ReferralCountRow>();
   private readonly initiatives = new Map<string, InitiativeRow>();
   private readonly milestones: MilestoneRow[] = [];
   private readonly gaps = new Map<string, ServiceGapRow>();
@@ -116,7 +114,10 @@ export class ViewState implements ViewStore {
   private readonly deadLetters = new Map<string, DeadLetterRow>();
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(catalogue: readonly InitiativeRow[]) {
+  constructor(
+    catalogue: readonly InitiativeRow[],
+    readonly recordKeyOf: RecordKeyer,
+  ) {
     for (const row of catalogue) this.initiatives.set(row.initiative_id, { ...row });
   }
 
@@ -215,12 +216,6 @@ export class ViewState implements ViewStore {
     for (const referralId of plan.refoldedReferrals) this.illegal.delete(referralId);
     for (const row of plan.illegalTransitions) pushTo(this.illegal, row.referral_id, row);
     for (const row of plan.consentPurges) if (!this.purges.has(row.event_id)) this.purges.set(row.event_id, row);
-    for (const row of plan.referralCounts) {
-      const key = countKey(row);
-      const existing = this.counts.get(key);
-      if (existing) existing.referrals += row.referrals;
-      else this.counts.set(key, { ...row });
-    }
     for (const row of plan.milestones) this.milestones.push(row);
     for (const progress of plan.initiatives) {
       const row = this.initiatives.get(progress.initiative_id);
@@ -241,8 +236,6 @@ export class ViewState implements ViewStore {
         return { count: sizeOf(this.illegal.values()), rows: flatten(this.illegal.values()) };
       case 'consent_purges':
         return { count: this.purges.size, rows: this.purges.values() };
-      case 'referral_counts':
-        return { count: this.counts.size, rows: this.counts.values() };
       case 'initiatives':
         return { count: this.initiatives.size, rows: this.initiatives.values() };
       case 'initiative_milestones':
@@ -266,7 +259,6 @@ export class ViewState implements ViewStore {
       referral_history: sorted('referral_history'),
       illegal_transitions: sorted('illegal_transitions'),
       consent_purges: sorted('consent_purges'),
-      referral_counts: sorted('referral_counts'),
       initiatives: sorted('initiatives'),
       initiative_milestones: sorted('initiative_milestones'),
       service_gaps: sorted('service_gaps'),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalogue } from '@passerelle/schemas';
 import { milestone, minute, referral, serviceGap } from '../testing/event-builders.ts';
+import { testRecordKeys } from '../testing/record-keys.ts';
 import { applyEvents } from './apply-events.ts';
 import { initiativeRowsOf } from './initiative.projection.ts';
 import { VIEW_TABLES, comparable, type DeadLetterRow } from './view-model.ts';
@@ -25,8 +26,8 @@ describe('the in-memory view state', () => {
     const subject = referral();
     const created = subject.created(minute(0));
     const accepted = subject.status('ACCEPTED', minute(1));
-    const together = new ViewState(catalogue);
-    const inTurn = new ViewState(catalogue);
+    const together = new ViewState(catalogue, testRecordKeys);
+    const inTurn = new ViewState(catalogue, testRecordKeys);
 
     await Promise.all([applyEvents(together, [accepted], [], 1), applyEvents(together, [created], [], 1)]);
     await applyEvents(inTurn, [accepted], [], 1);
@@ -37,7 +38,7 @@ describe('the in-memory view state', () => {
   });
 
   it('stores nothing of a transaction that fails, so its events apply when they are delivered again', async () => {
-    const state = new ViewState(catalogue);
+    const state = new ViewState(catalogue, testRecordKeys);
     const events = [referral().created(minute(0)), serviceGap().reported(minute(1))];
 
     const failed = state.transaction(async (tx) => {
@@ -54,7 +55,7 @@ describe('the in-memory view state', () => {
   });
 
   it('replaces a referral\'s illegal transitions when a late event makes its history legal', async () => {
-    const state = new ViewState(catalogue);
+    const state = new ViewState(catalogue, testRecordKeys);
     const subject = referral();
 
     await applyEvents(state, [subject.created(minute(0)), subject.status('IN_PROGRESS', minute(2))], [], 1);
@@ -67,7 +68,7 @@ describe('the in-memory view state', () => {
   });
 
   it('records a dead letter once unpublished, once more when published, and answers which positions were published', async () => {
-    const state = new ViewState(catalogue);
+    const state = new ViewState(catalogue, testRecordKeys);
     const position = [{ topic: 'justice.referrals.v1', partition: 0, offset: 7 }];
 
     const byRebuild = await applyEvents(state, [], [letter(false, 1)], 1);
@@ -82,7 +83,7 @@ describe('the in-memory view state', () => {
   });
 
   it('hands out every table with its row count, processed events included, as the snapshot holds them', async () => {
-    const state = new ViewState(catalogue);
+    const state = new ViewState(catalogue, testRecordKeys);
     const subject = referral();
     const gap = serviceGap();
     await applyEvents(state, [subject.created(minute(0)), subject.withdrawn(minute(3)), gap.reported(minute(1)), gap.resolved(minute(2)), milestone('S2016-P2-04', 'JUSTICE', 'STARTED', minute(4))], [letter(false, 5)], 5);

@@ -5,6 +5,7 @@
  *   npm run projector -- dead-letters list [--limit N] [--json]
  *   npm run projector -- dead-letters redrive <topic:partition:offset>…
  *   npm run projector -- rebuild [--expect-identical] [--json]
+ *   npm run projector -- rekey --confirm
  *
  * Configuration comes from the same variables as the service. Output never shows payloads:
  * dead letters are listed from their headers only. `redrive` writes to ministry topics, which
@@ -17,6 +18,8 @@ import { createDatabase } from '@passerelle/db';
 import { consumerGroupLag, createIdempotentProducer, createKafka, parseMessagePosition, readDeadLetter, readTopic, toRedrive } from '@passerelle/kafka';
 import { createLogger } from '@passerelle/logging';
 import { loadConfig, type ProjectorConfig } from '../config.ts';
+import { rekeyView } from '../projector.ts';
+import { REKEY_WARNING } from '../domain/record-key.ts';
 import { MIGRATIONS_TABLE } from '../data-access/view.migrations.ts';
 import { listViewSchemas } from '../data-access/view-schemas.repository.ts';
 import { readViewStatus } from '../data-access/view-snapshot.repository.ts';
@@ -32,7 +35,8 @@ const USAGE = `usage: projector <command>
   status [--json]                                   view tables, pending referrals, illegal transitions, dead letters, lag
   dead-letters list [--limit N] [--json]            the dead-letter topic, newest last (headers only, never payloads)
   dead-letters redrive <topic:partition:offset>...  republish dead letters' original bytes to their original topics
-  rebuild [--expect-identical] [--json]             replay every topic from offset 0 into a fresh schema, verify, switch`;
+  rebuild [--expect-identical] [--json]             replay every topic from offset 0 into a fresh schema, verify, switch
+  rekey --confirm                                   recompute every record key with PASSERELLE_RECORD_KEY_SECRET (rotates it: see the warning)`;
 
 function flag(args: string[], name: string): boolean {
   const index = args.indexOf(name);
@@ -172,6 +176,25 @@ async function rebuild(config: ProjectorConfig, expectIdentical: boolean, json: 
   }
 }
 
+async function rekey(config: ProjectorConfig, confirmed: boolean, io: CliOutput): Promise<number> {
+  if (!confirmed) {
+    io.err(
+      `rekey recomputes every record key of the view "${config.viewSchema}" with PASSERELLE_RECORD_KEY_SECRET and makes it the view's secret. ${REKEY_WARNING} ` +
+        'Rotate only on purpose (a secret that leaked): stop every projector of this view, run `npm run projector -- rekey --confirm` with the new secret, then start them with it.',
+    );
+    return 2;
+  }
+  const db = createDatabase({ url: config.databaseUrl, schema: config.viewSchema, applicationName: 'passerelle-projector-cli' });
+  try {
+    const report = await rekeyView(db, config.viewSchema, config.recordKeySecret);
+    if (report.previous === report.current) io.out(`the view "${config.viewSchema}" is already keyed with this secret (fingerprint ${report.current}); keys computed for ${report.keyed} referral(s) without one`);
+    else io.out(`rekeyed ${report.keyed} referral(s) of the view "${config.viewSchema}": record-key fingerprint ${report.previous ?? '(none)'} → ${report.current}; start the projectors with this secret`);
+    return 0;
+  } finally {
+    await db.destroy();
+  }
+}
+
 /** Runs one command; returns the exit code. */
 export async function runCli(argv: readonly string[], env: EnvSource, io: CliOutput): Promise<number> {
   const args = [...argv];
@@ -198,6 +221,7 @@ export async function runCli(argv: readonly string[], env: EnvSource, io: CliOut
   }
   if (command === 'dead-letters' && sub === 'redrive') return redrive(config, rest, io);
   if (command === 'rebuild') return rebuild(config, flag(sub === undefined ? [] : [sub, ...rest], '--expect-identical'), json, io);
+  if (command === 'rekey') return rekey(config, flag(sub === undefined ? [] : [sub, ...rest], '--confirm'), io);
   io.err(USAGE);
   return command === 'help' || command === undefined ? 0 : 2;
 }

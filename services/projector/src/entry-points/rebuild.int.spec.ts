@@ -4,9 +4,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readTopic } from '@passerelle/kafka';
 import { initiativesById, loadCatalogue } from '@passerelle/schemas';
-import { comparable } from '../domain/view-model.ts';
+import { recordKeyOf } from '../domain/record-key.ts';
+import { BOOKKEEPING_COLUMNS, comparable } from '../domain/view-model.ts';
 import { readViewSnapshot } from '../data-access/view-snapshot.repository.ts';
 import { listViewSchemas } from '../data-access/view-schemas.repository.ts';
+import { TEST_RECORD_KEY_SECRET } from '../testing/record-keys.ts';
 import { generateScenario } from '../testing/scenario-generator.ts';
 import { REPO_ROOT, startProjectorFixture, TestTopics, waitFor, type ProjectorFixture } from '../testing/stack-harness.ts';
 import { milestone, minute } from '../testing/event-builders.ts';
@@ -79,6 +81,17 @@ describe('rebuild from offset 0', () => {
     expect(output.stdout).toContain('the rebuilt view is identical to the previous one');
   }, 180_000);
 
+  it('gives every referral the same record key as the live view did: compared, never left out as bookkeeping', async () => {
+    const keys = async (schema: string) => (await fixture.db(`${schema}.referrals`).orderBy('referral_id').select('referral_id', 'record_key')) as { referral_id: string; record_key: number }[];
+    const rebuilt = await keys('view');
+
+    expect(BOOKKEEPING_COLUMNS.referrals ?? []).not.toContain('record_key');
+    expect(Object.keys(comparable(await readViewSnapshot(fixture.db, 'view'))['referrals']?.[0] ?? {})).toContain('record_key');
+    expect(rebuilt.length).toBeGreaterThan(100);
+    expect(rebuilt).toEqual(await keys(retired));
+    expect(rebuilt.filter((row) => row.record_key !== recordKeyOf(TEST_RECORD_KEY_SECRET, row.referral_id))).toEqual([]);
+  });
+
   it('switches in a view with every key and index of the live one, built after its bulk load', async () => {
     const rebuilt = await indexDefinitions('view');
 
@@ -138,4 +151,14 @@ describe('rebuild from offset 0', () => {
     const after = comparable(await readViewSnapshot(fixture.db, 'view'));
     for (const table of Object.keys(before)) expect(after[table], table).toEqual(before[table]);
   }, 180_000);
+
+  it('refuses to rebuild with another record-key secret than the live view’s, before it creates anything', async () => {
+    const before = await listViewSchemas(fixture.db, 'view');
+
+    await expect(runRebuild({ ...fixture.config, recordKeySecret: 'test-only-another-record-key-secret-0002' }, { logger: createLogger({ service: 'rebuild-test', level: 'silent' }) })).rejects.toThrow(
+      /PASSERELLE_RECORD_KEY_SECRET is not the secret the view "view" was keyed with/,
+    );
+
+    expect(await listViewSchemas(fixture.db, 'view')).toEqual(before);
+  });
 });

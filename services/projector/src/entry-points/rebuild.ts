@@ -8,8 +8,9 @@ import { createKafka, highWatermarks } from '@passerelle/kafka';
 import { createLogger, type Logger } from '@passerelle/logging';
 import { initiativesById, loadCatalogue } from '@passerelle/schemas';
 import type { ProjectorConfig } from '../config.ts';
-import { prepareView } from '../projector.ts';
+import { checkRecordKeySecret, prepareView } from '../projector.ts';
 import { initiativeRowsOf } from '../domain/initiative.projection.ts';
+import type { RecordKeyer } from '../domain/record-key.ts';
 import { ViewState } from '../domain/view-state.ts';
 import { writeViewInBulk, type BulkLoadReport } from '../data-access/bulk-view.ts';
 import type { TableDifference } from '../data-access/view-snapshot.repository.ts';
@@ -155,12 +156,12 @@ async function commitGroupOffsets(kafka: Kafka, groupId: string, offsets: Readon
  */
 async function replayInBulk(
   replay: ReplayContext,
-  target: { db: Parameters<typeof writeViewInBulk>[0]; schema: string; kafka: Kafka; admin: Admin; groupId: string; logger: Logger },
+  target: { db: Parameters<typeof writeViewInBulk>[0]; schema: string; recordKeyOf: RecordKeyer; kafka: Kafka; admin: Admin; groupId: string; logger: Logger },
   marks: Watermarks,
   progressIntervalMs: number,
 ): Promise<BulkReport> {
   const began = Date.now();
-  const state = new ViewState(initiativeRowsOf(loadCatalogue()));
+  const state = new ViewState(initiativeRowsOf(loadCatalogue()), target.recordKeyOf);
   const pending = new Set([...marks].filter(([, mark]) => mark.high > mark.low).map(([key]) => key));
   let reached: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (reached = resolve));
@@ -250,7 +251,9 @@ export async function runRebuild(config: ProjectorConfig, options: RebuildOption
   };
 
   try {
-    const repository = await prepareView(db, names.rebuilt);
+    // A rebuild keys every referral afresh: with another secret than the live view's, switching it in would rotate the secret.
+    await checkRecordKeySecret(db, names.live, config.recordKeySecret);
+    const repository = await prepareView(db, names.rebuilt, { recordKeySecret: config.recordKeySecret });
     await admin.connect();
     const replay: ReplayContext = {
       consumerOptions: {
@@ -278,7 +281,7 @@ export async function runRebuild(config: ProjectorConfig, options: RebuildOption
     if (held > maxBulkEvents) {
       logger.warn({ events: held, maxBulkEvents }, 'too many events to fold in memory with this heap: replaying through PostgreSQL instead (slower); a larger --max-old-space-size raises the limit');
     }
-    const bulk = held > 0 && held <= maxBulkEvents ? await replayInBulk(replay, { db, schema: names.rebuilt, kafka, admin, groupId, logger }, marks, progressIntervalMs) : undefined;
+    const bulk = held > 0 && held <= maxBulkEvents ? await replayInBulk(replay, { db, schema: names.rebuilt, recordKeyOf: repository.recordKeyOf, kafka, admin, groupId, logger }, marks, progressIntervalMs) : undefined;
 
     for (let attempt = 1; ; attempt++) {
       const consumer = new ProjectorConsumer({ ...replay.consumerOptions, groupId, repository, tuning: replay.tuning, onProgress: replay.counted });

@@ -11,6 +11,7 @@ import { DEFAULT_TOPIC_PATTERN, loadConfig, type ProjectorConfig } from '../conf
 import { start, type RunningProjector, type StartOptions } from '../projector.ts';
 import { aggregateOf } from '../domain/batch-plan.ts';
 import type { AcceptedEvent } from '../domain/view-model.ts';
+import { TEST_RECORD_KEY_SECRET } from './record-keys.ts';
 
 /** The repository root, for spawning the projector's entry points in tests. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -70,6 +71,7 @@ export class TestTopics {
         DATABASE_URL: databaseUrl,
         ...kafkaEnvFor(this.stack, 'admin'),
         PASSERELLE_REGISTRY_URL: this.stack.registryUrl,
+        PASSERELLE_RECORD_KEY_SECRET: TEST_RECORD_KEY_SECRET,
         PASSERELLE_CONSUMER_GROUP: `projector-test-${this.prefix.slice(1, -1)}`,
         PASSERELLE_TOPIC_PATTERN: this.pattern,
         PASSERELLE_DEAD_LETTER_TOPIC: this.deadLetterTopic,
@@ -87,6 +89,7 @@ export class TestTopics {
       DATABASE_URL: databaseUrl,
       ...kafkaEnvFor(this.stack, 'admin'),
       PASSERELLE_REGISTRY_URL: this.stack.registryUrl,
+      PASSERELLE_RECORD_KEY_SECRET: TEST_RECORD_KEY_SECRET,
       PASSERELLE_CONSUMER_GROUP: groupId,
       PASSERELLE_TOPIC_PATTERN: this.pattern,
       PASSERELLE_DEAD_LETTER_TOPIC: this.deadLetterTopic,
