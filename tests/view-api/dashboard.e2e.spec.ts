@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { requireChromium } from '@passerelle/infra';
-import { startViewApi, type ViewApiHarness } from './harness.ts';
+import { startViewApi, VIEW_SCHEMA, type ViewApiHarness } from './harness.ts';
+import { expectedFigures, figuresOfBody, viewRows } from './published-figures.ts';
 import { SEED } from './view-seed.ts';
 
 const stack = inject('stack');
@@ -55,11 +56,16 @@ async function expectFiguresMatchApi(page: Page, stats: Stats): Promise<void> {
 }
 
 describe('the dashboard in headless Chromium', () => {
-  it('shows the API figures in English and French, suppressed cells as such, and saves screenshots', async () => {
+  it('shows the API’s perturbed figures and how they are protected in English and French, suppressed cells as such, and saves screenshots', async () => {
     const token = await h.token('coordination-office');
     const stats = (await (await h.get('/v1/stats/referrals?groupBy=region,status', token)).json()) as Stats;
     const gaps = (await (await h.get('/v1/service-gaps/summary', token)).json()) as { regions: Array<{ region: string; open: number }> };
     expect(stats.cells.some((c) => c.suppressed)).toBe(true);
+    // The figures are the method's, and some are not the true counts: the page shows perturbed figures.
+    const rows = await viewRows(h.db, VIEW_SCHEMA);
+    expect(figuresOfBody(stats as never)).toEqual(expectedFigures(rows, { groupBy: ['region', 'status'] }));
+    const truth = (region: string, status: string) => rows.filter((r) => r.region === region && r.status === status).length;
+    expect(stats.cells.some((c) => c.count !== null && c.count !== truth(c.key['region'] ?? '', c.key['status'] ?? '')) || stats.total !== rows.length).toBe(true);
 
     const context = await browser.newContext({ locale: 'fr-CA', viewport: { width: 1280, height: 1600 } });
     const page = await context.newPage();
@@ -68,6 +74,7 @@ describe('the dashboard in headless Chromium', () => {
     expect(await page.locator('html').getAttribute('lang')).toBe('fr');
     expect(await page.locator('#referrals-heading').innerText()).toBe('Aiguillages par statut et par région');
     await expectFiguresMatchApi(page, stats);
+    expect(await page.getByTestId('disclosure-note').innerText()).toMatch(/légèrement modifié au hasard, d’au plus 4 .* de 1 à 5 sont masqués/);
     for (const region of gaps.regions) expect(await page.getByTestId(`gaps-open-${region.region}`).innerText()).toBe(String(region.open));
     expect(await page.locator('[data-testid=initiative-table] tbody tr').count()).toBeGreaterThan(0);
     await page.screenshot({ path: resolve(RESULTS, 'view-api-dashboard-fr.png'), fullPage: true });
@@ -78,6 +85,7 @@ describe('the dashboard in headless Chromium', () => {
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
     expect(await page.locator('#referrals-heading').innerText()).toBe('Referrals by status and region');
     await expectFiguresMatchApi(page, stats);
+    expect(await page.getByTestId('disclosure-note').innerText()).toMatch(/small random adjustment of at most 4 .* from 1 to 5 are hidden/);
     await page.screenshot({ path: resolve(RESULTS, 'view-api-dashboard-en.png'), fullPage: true });
     await context.close();
   });

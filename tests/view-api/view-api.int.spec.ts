@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { startViewApi, API_SCHEMA, type ViewApiHarness } from './harness.ts';
+import { startViewApi, API_SCHEMA, VIEW_SCHEMA, type ViewApiHarness } from './harness.ts';
+import { expectedFigures, figuresOfBody, searchOf, viewRows } from './published-figures.ts';
 import { SEED } from './view-seed.ts';
 
 const stack = inject('stack');
@@ -102,14 +103,26 @@ describe('view API audit', () => {
     expect(await auditRows()).toBe(before + 3);
   });
 
-  it('writes no audit row for aggregates, initiatives, gaps or denied requests', async () => {
+  it('writes no audit row for aggregates of no small slice, initiatives, gaps or denied requests', async () => {
     const before = await auditRows();
-    for (const path of ['/v1/stats/referrals?groupBy=region,status', '/v1/initiatives', '/v1/service-gaps', '/v1/service-gaps/summary']) {
+    for (const path of ['/v1/stats/referrals', '/v1/stats/referrals?region=TORONTO', '/v1/initiatives', '/v1/service-gaps', '/v1/service-gaps/summary']) {
       expect((await h.get(path, tokens['coordination-office'])).status).toBe(200);
     }
     expect((await h.get(`/v1/referrals/${SEED.justiceToChildWelfare}`, tokens['health'])).status).toBe(403);
     expect((await h.get('/v1/referrals')).status).toBe(401);
     expect(await auditRows()).toBe(before);
+  });
+
+  it('audits an aggregate read that touches a small slice, with who asked and which slice', async () => {
+    const before = await auditRows();
+    expect((await h.get('/v1/stats/referrals?groupBy=region,status', tokens['justice'])).status).toBe(200);
+    expect((await h.get('/v1/stats/referrals?region=EAST', tokens['coordination-office'])).status).toBe(200);
+    expect(await auditRows()).toBe(before + 2);
+    const rows = (await h.db.withSchema(API_SCHEMA).table('audit').orderBy('id', 'desc').limit(2)) as Array<Record<string, unknown>>;
+    expect(rows.map((r) => [r['kind'], r['role'], r['ministry'], r['endpoint'], r['filters']])).toEqual([
+      ['small-aggregate', 'coordination-office', null, '/v1/stats/referrals', { region: 'EAST' }],
+      ['small-aggregate', 'ministry', 'JUSTICE', '/v1/stats/referrals', { groupBy: 'region,status' }],
+    ]);
   });
 
   it('lets the coordination office read the audit log, newest first', async () => {
@@ -123,21 +136,27 @@ describe('view API audit', () => {
 });
 
 describe('view API figures', () => {
-  it('suppresses a small region and its complement, and shows the overall median days to acceptance', async () => {
-    const body = (await (await h.get('/v1/stats/referrals?groupBy=region', tokens['coordination-office'])).json()) as Record<string, unknown>;
-    // Which hidden cell is the small one is not said: that would give it away.
-    expect(JSON.stringify(body)).not.toContain('reason');
-    // EAST 3 is a small cell; WEST 8 would give it away through the total 23, so it is hidden too.
-    expect(body).toMatchObject({
-      total: 23,
-      threshold: 5,
-      medianDaysToAcceptance: 10,
-      cells: [
-        { key: { region: 'EAST' }, count: null, suppressed: true, medianDaysToAcceptance: null },
-        { key: { region: 'TORONTO' }, count: 12, suppressed: false, medianDaysToAcceptance: 4 },
-        { key: { region: 'WEST' }, count: null, suppressed: true, medianDaysToAcceptance: null },
-      ],
-    });
+  it('publishes every count and median through the cell key method, the same for every role', async () => {
+    const rows = await viewRows(h.db, VIEW_SCHEMA);
+    for (const query of [{ groupBy: ['region'] }, { groupBy: ['region', 'status'] }, { region: 'EAST' }, {}] as const) {
+      const search = searchOf(query);
+      for (const role of ['coordination-office', 'justice', 'indigenous-partner'] as const) {
+        const body = (await (await h.get(`/v1/stats/referrals?${search}`, tokens[role])).json()) as Record<string, unknown>;
+        // Which hidden cell is the small one is not said: that would give it away.
+        expect(JSON.stringify(body)).not.toContain('reason');
+        expect(body).toMatchObject({ threshold: 5, disclosureControl: { method: 'cell-key-perturbation', maxPerturbation: 4 } });
+        expect(figuresOfBody(body as never), `${search} as ${role}`).toEqual(expectedFigures(rows, query));
+      }
+    }
+  });
+
+  it('never publishes EAST’s 3 referrals as 3, and publishes the method, with its table, in English and French', async () => {
+    const body = (await (await h.get('/v1/stats/referrals?region=EAST', tokens['coordination-office'])).json()) as { total: number | null };
+    expect(body.total).not.toBe(3);
+    const method = (await (await h.get('/v1/stats/disclosure-control', tokens['justice'])).json()) as Record<string, unknown>;
+    expect(method).toMatchObject({ method: 'cell-key-perturbation', threshold: 5, maxPerturbation: 4, explanation: { en: expect.stringContaining('adjust'), fr: expect.stringContaining('modifié') } });
+    expect((method['perturbationTable'] as unknown[]).length).toBe(4);
+    expect((await h.get('/v1/stats/disclosure-control', tokens['operator'])).status).toBe(403);
   });
 
   it('pages referrals with a cursor and caps the page size', async () => {

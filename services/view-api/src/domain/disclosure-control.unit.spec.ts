@@ -125,3 +125,13 @@ describe('a published table', () => {
     expect(table.disclosureControl.explanation.fr).toMatch(/d’au plus 4/);
   });
 });
+
+describe('a cell published as zero', () => {
+  it('is left out of the table, so that it cannot be told from an empty group', () => {
+    const cellKey = [...Array(1000).keys()].map((i) => i * 4_000_000).find((key) => publishCount({ count: 2, cellKey: key }, DEFAULT_DISCLOSURE).value === 0) ?? 0;
+    const rows = [{ key: { region: 'EAST' }, count: 2, cellKey, accepted: 0, acceptedKey: 0, medianDaysToAcceptance: null }];
+    const table = presentStats(['region'], rows, { ...rows[0], key: {} } as never, DEFAULT_DISCLOSURE);
+    expect(table.cells).toEqual([]);
+    expect(table.total).toBe(0);
+  });
+});

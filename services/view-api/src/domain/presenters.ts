@@ -126,10 +126,12 @@ export function presentStats(groupBy: readonly string[], rows: readonly StatsInp
     disclosureControl: disclosureNote(settings),
     total: total.value,
     totalSuppressed: total.suppressed,
-    // Without a grouping the one row is the total itself, not a cell.
-    cells: (groupBy.length === 0 ? [] : rows).map((row) => {
+    // Without a grouping the one row is the total itself, not a cell. A cell published as 0 is left
+    // out like an empty one: listing it would say that someone is there.
+    cells: (groupBy.length === 0 ? [] : rows).flatMap((row) => {
       const published = publishCount(row, settings);
-      return { key: row.key, count: published.value, suppressed: published.suppressed, medianDaysToAcceptance: published.suppressed ? null : medianOf(row) };
+      if (published.value === 0) return [];
+      return [{ key: row.key, count: published.value, suppressed: published.suppressed, medianDaysToAcceptance: published.suppressed ? null : medianOf(row) }];
     }),
     medianDaysToAcceptance: total.suppressed ? null : medianOf(overall),
   };
