@@ -303,18 +303,26 @@ function narrowed(random: () => number, query: StatsQuery): StatsQuery | undefin
 }
 
 export async function randomPairs(ctx: AttackContext): Promise<Outcome[]> {
-  const outcomes: Outcome[] = [];
+  const pairs: Array<{ wide: StatsQuery; narrow: StatsQuery; truth: number }> = [];
   for (let i = 0; i < ctx.pairs; i += 1) {
     const wide = randomQuery(ctx.random);
     const narrow = narrowed(ctx.random, wide);
     if (!narrow) continue;
     const truth = countOf(ctx.data, matches(wide)) - countOf(ctx.data, matches(narrow));
     // Only differences that are small count as hidden figures; the attacker does not know which those are.
-    if (truth < 1 || truth > ctx.threshold) continue;
-    const [a, b] = [await ctx.responder.stats(wide), await ctx.responder.stats(narrow)];
-    const D = perturbationOf(a);
-    const guess = a.total === null || b.total === null ? null : bayesGuess([{ value: a.total - b.total, terms: 2 }], range(0, 200), D);
-    outcomes.push({ truth, guess });
+    if (truth >= 1 && truth <= ctx.threshold) pairs.push({ wide, narrow, truth });
+  }
+  const outcomes: Outcome[] = [];
+  // Eight requests in flight: the attacker is patient, not slow.
+  for (let i = 0; i < pairs.length; i += 8) {
+    const chunk = pairs.slice(i, i + 8);
+    const answers = await Promise.all(chunk.map(async (p) => [await ctx.responder.stats(p.wide), await ctx.responder.stats(p.narrow)] as const));
+    chunk.forEach((pair, j) => {
+      const [a, b] = answers[j] as readonly [StatsBody, StatsBody];
+      const D = perturbationOf(a);
+      const guess = a.total === null || b.total === null ? null : bayesGuess([{ value: a.total - b.total, terms: 2 }], range(0, 200), D);
+      outcomes.push({ truth: pair.truth, guess });
+    });
   }
   return outcomes;
 }

@@ -103,3 +103,32 @@ export async function loadDataset(db: Knex, schema: string, referrals: readonly 
     for (let i = 0; i < rows.length; i += 1000) await trx.withSchema(schema).table('referrals').insert(rows.slice(i, i + 1000));
   });
 }
+
+/**
+ * A large dataset for utility figures: `size` referrals spread over the 6 regions with weights
+ * 8:4:3:2:2:1, categories and months uniform, the same acceptance and consent draws as above.
+ */
+export function drawLargeDataset(random: () => number, size: number): Referral[] {
+  const weights = [8, 4, 3, 2, 2, 1];
+  const total = weights.reduce((a, b) => a + b, 0);
+  const referrals: Referral[] = [];
+  for (let i = 0; i < size; i += 1) {
+    let draw = random() * total;
+    const regionIndex = weights.findIndex((w) => (draw -= w) < 0);
+    const month = between(random, 0, 11);
+    const start = Date.parse(MONTHS[month] as string);
+    const requestedAt = start + Math.floor(random() * (Date.parse(MONTHS[month + 1] as string) - start));
+    const accepted = random() < 0.6;
+    const scope = random();
+    referrals.push({
+      id: uuidFrom(random),
+      region: REGIONS[regionIndex === -1 ? 0 : regionIndex] as string,
+      category: pick(random, CATEGORIES),
+      status: accepted ? 'ACCEPTED' : 'REQUESTED',
+      consentScope: scope < 0.8 ? 'STANDARD' : scope < 0.9 ? 'INDIGENOUS_PARTNER_CONTROLLED' : 'AGGREGATE_ONLY',
+      requestedAt,
+      acceptedAt: accepted ? requestedAt + Math.floor(random() * 30 * DAY) : null,
+    });
+  }
+  return referrals;
+}

@@ -10,7 +10,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT, loadStackConfig } from '@passerelle/infra';
 import { DEFAULT_DISCLOSURE, unsafeDisclosureSettings } from '@passerelle/view-api';
-import { formatReport, runAttackSuite, startAttackStack } from './suite.ts';
+import { drawLargeDataset, loadDataset, randomSource } from './dataset.ts';
+import { ApiResponder } from './responders.ts';
+import { ATTACK_RECORD_KEY_SECRET, formatReport, runAttackSuite, startAttackStack } from './suite.ts';
+import { formatUtility, measureUtility } from './utility.ts';
 
 const { values } = parseArgs({
   options: {
@@ -54,7 +57,10 @@ try {
       }
     },
   });
-  const text = `${formatReport(report)}\n\nSettings: threshold ${settings.threshold}, maximum perturbation ${settings.maxPerturbation}.\n`;
+  console.log('[attacks] utility on 60,000 referrals…');
+  await loadDataset(stack.db, 'view', drawLargeDataset(randomSource(60_000), 60_000), ATTACK_RECORD_KEY_SECRET);
+  const utility = await measureUtility('60,000 referrals', stack.db, 'view', new ApiResponder(stack.api.url, stack.token));
+  const text = `${formatReport(report)}\n\n${formatUtility([utility])}\n\nSettings: threshold ${settings.threshold}, maximum perturbation ${settings.maxPerturbation}.\n`;
   console.log(`\n${text}`);
   const out = path.join(REPO_ROOT, '.passerelle', 'attacks');
   fs.mkdirSync(out, { recursive: true });
