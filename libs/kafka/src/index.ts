@@ -2,7 +2,7 @@ export { createKafka, createIdempotentProducer, kafkaSaslFrom, KAFKA_USERNAME_VA
 export type { KafkaSasl, KafkaClientOptions } from './client.ts';
 export { OUTBOX_TABLE, appendToOutbox, outboxMigrations } from './outbox.schema.ts';
 export type { OutboxEntry, OutboxRow } from './outbox.schema.ts';
-export { DEFAULT_RELAY_BATCH, OutboxRelay, relayLockKey } from './outbox-relay.ts';
+export { DEFAULT_RELAY_BATCH, OutboxRelay, needsNewProducerSession, relayLockKey } from './outbox-relay.ts';
 export type { OutboxEncoder, OutboxRelayOptions } from './outbox-relay.ts';
 export { DEAD_LETTER_HEADERS, REDRIVEN_FROM_HEADER, headersAsStrings, parseMessagePosition, readDeadLetter, toDeadLetter, toRedrive } from './dead-letter.ts';
 export type { DeadLetterContext, DeadLetterInfo, DeadLetterReason, SourceMessage } from './dead-letter.ts';

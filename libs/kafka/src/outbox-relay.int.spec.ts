@@ -2,15 +2,17 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kafka } from 'kafkajs';
+import { KafkaJSProtocolError, type Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { createDatabase, migrate, type Knex } from '@passerelle/db';
 import { createLogger } from '@passerelle/logging';
 import { createTestDatabase, kafkaOptionsFor, uniqueName, type TestDatabase } from '@passerelle/testing';
-import { OUTBOX_TABLE, OutboxRelay, appendToOutbox, relayLockKey, createIdempotentProducer, createKafka, outboxMigrations, type OutboxEntry } from './index.ts';
+import { OUTBOX_TABLE, OutboxRelay, appendToOutbox, needsNewProducerSession, relayLockKey, createIdempotentProducer, createKafka, outboxMigrations, type OutboxEntry } from './index.ts';
 
 const stack = inject('stack');
 const logger = createLogger({ service: 'test', destination: new Writable({ write: (_c, _e, cb) => cb() }) as never });
+/** The error kafkajs raises for a broker's error code (its typings only admit a message). */
+const protocolError = (type: string) => new KafkaJSProtocolError({ message: type, type, code: 0, retriable: false } as unknown as Error);
 const encodeJson = async (row: { payload: unknown }) => Buffer.from(JSON.stringify(row.payload));
 
 function entries(topic: string, keys: readonly string[], perKey: number): OutboxEntry[] {
@@ -159,5 +161,50 @@ describe('OutboxRelay', () => {
 
     expect(heldBack).toHaveLength(accepted.length);
     expect(seen.map((m) => m.seq)).toEqual(Array.from({ length: 15 }, (_, i) => i));
+  });
+
+  it('starts a new producer session when the broker refuses its sequence numbers, instead of retrying them forever', async () => {
+    const topic = await newTopic();
+    const accepted = entries(topic, ['ref-seq'], 20);
+    await db.transaction((trx) => appendToOutbox(trx, accepted));
+    // The real producer, with the broker's answer after a batch was lost while it restarted, once.
+    const producer = createIdempotentProducer(kafka);
+    let connects = 0;
+    let refused = false;
+    const connect = producer.connect.bind(producer);
+    const sendBatch = producer.sendBatch.bind(producer);
+    producer.connect = async () => {
+      connects += 1;
+      await connect();
+    };
+    producer.sendBatch = async (batch) => {
+      if (!refused) {
+        refused = true;
+        throw protocolError('OUT_OF_ORDER_SEQUENCE_NUMBER');
+      }
+      return sendBatch(batch);
+    };
+    const relay = new OutboxRelay({ db, producer, encode: encodeJson, logger, name: uniqueName('relay'), pollIntervalMs: 20, maxBackoffMs: 500 });
+
+    relay.start();
+    const seen = await readAll(kafka, topic, accepted.length);
+    await relay.stop();
+
+    expect(refused).toBe(true);
+    expect(connects).toBe(2);
+    expect(seen.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(await db(OUTBOX_TABLE).whereIn('event_id', accepted.map((e) => e.eventId)).whereNull('published_at')).toHaveLength(0);
+  });
+});
+
+describe('needsNewProducerSession', () => {
+  it('asks for a new session on a lost connection, fenced or unknown producer ids and sequence gaps, also behind exhausted retries', () => {
+    expect(needsNewProducerSession(protocolError('OUT_OF_ORDER_SEQUENCE_NUMBER'))).toBe(true);
+    expect(needsNewProducerSession(protocolError('UNKNOWN_PRODUCER_ID'))).toBe(true);
+    expect(needsNewProducerSession(protocolError('INVALID_PRODUCER_EPOCH'))).toBe(true);
+    expect(needsNewProducerSession({ name: 'KafkaJSNumberOfRetriesExceeded', originalError: protocolError('OUT_OF_ORDER_SEQUENCE_NUMBER') })).toBe(true);
+    expect(needsNewProducerSession({ name: 'KafkaJSConnectionError' })).toBe(true);
+    expect(needsNewProducerSession(protocolError('NOT_LEADER_FOR_PARTITION'))).toBe(false);
+    expect(needsNewProducerSession(protocolError('TOPIC_AUTHORIZATION_FAILED'))).toBe(false);
   });
 });

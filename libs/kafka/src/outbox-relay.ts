@@ -47,6 +47,23 @@ export function relayLockKey(name: string): number {
 }
 
 /**
+ * Broker answers after which the idempotent producer cannot go on with its session: its
+ * sequence numbers no longer match the broker's (a batch lost while the broker restarted), or
+ * the broker forgot or fenced its producer id. Resending with the same session is refused
+ * forever; a new session (new producer id) is accepted, and the copies it may publish again are
+ * dropped by consumers by eventId.
+ */
+const FATAL_PRODUCER_STATES = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING']);
+
+export function needsNewProducerSession(error: unknown): boolean {
+  const err = error as { name?: string; type?: string; originalError?: unknown };
+  if (err.name === 'KafkaJSConnectionError' || err.name === 'KafkaJSNonRetriableError') return true;
+  if (err.type !== undefined && FATAL_PRODUCER_STATES.has(err.type)) return true;
+  // Retries exhausted: kafkajs keeps what failed last.
+  return err.originalError !== undefined && err.originalError !== error && needsNewProducerSession(err.originalError);
+}
+
+/**
  * Publishes outbox rows in id order. Each batch runs in one transaction holding an advisory
  * lock, so with several replicas exactly one publishes at a time and per-key order holds.
  * Rows are marked published in that transaction after Kafka acknowledged them (acks=all);
@@ -144,7 +161,11 @@ export class OutboxRelay {
           { relay: this.options.name, error: { type: err.name, code: err.code, message: err.message }, retryInMs: this.backoffMs },
           'outbox publish failed; will retry',
         );
-        if (err.name === 'KafkaJSConnectionError' || err.name === 'KafkaJSNonRetriableError') this.connected = false;
+        if (needsNewProducerSession(error)) {
+          // A fresh connect asks the broker for a new producer id, which resets the sequence numbers.
+          await this.options.producer.disconnect().catch(() => undefined);
+          this.connected = false;
+        }
       }
       if (!this.running) break;
       if (count >= this.batchSize && this.backoffMs === 0) continue;
