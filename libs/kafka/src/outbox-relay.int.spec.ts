@@ -79,7 +79,7 @@ describe('OutboxRelay', () => {
     return topic;
   }
 
-  it('publishes every row once, in order per key, and marks it published', async () => {
+  it('publishes every row once, in order per key, marks it published and keeps nothing of the event', async () => {
     const topic = await newTopic();
     const accepted = entries(topic, ['ref-a', 'ref-b', 'ref-c'], 20);
     await db.transaction((trx) => appendToOutbox(trx, accepted));
@@ -96,6 +96,9 @@ describe('OutboxRelay', () => {
     }
     const unpublished = await db(OUTBOX_TABLE).whereIn('event_id', accepted.map((e) => e.eventId)).whereNull('published_at').count({ n: '*' });
     expect(unpublished[0]?.['n']).toBe(0);
+    const payloads = (await db(OUTBOX_TABLE).whereIn('event_id', accepted.map((e) => e.eventId)).pluck('payload')) as unknown[];
+    expect(payloads).toHaveLength(accepted.length);
+    expect(new Set(payloads.map((p) => JSON.stringify(p)))).toEqual(new Set(['{}']));
   });
 
   it('keeps rows while Kafka is unreachable, records the failure, and publishes them once it is back', async () => {

@@ -3,7 +3,7 @@ import type { Producer, TopicMessages } from 'kafkajs';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Knex } from '@passerelle/db';
 import type { Logger } from '@passerelle/logging';
-import { OUTBOX_TABLE, type OutboxRow } from './outbox.schema.ts';
+import { OUTBOX_TABLE, PUBLISHED_PAYLOAD, type OutboxRow } from './outbox.schema.ts';
 import {
   ATTR_MESSAGING_DESTINATION_NAME,
   ATTR_MESSAGING_MESSAGE_ID,
@@ -207,10 +207,12 @@ export class OutboxRelay {
           throw error;
         }
         for (const span of spans) span.end();
-        // One bound array rather than a placeholder per id.
+        // One bound array rather than a placeholder per id. A published row keeps what
+        // idempotency and ordering need (id, event id, topic, key, times), not the event:
+        // its person-level fields must not outlive publication in a second copy.
         await trx(OUTBOX_TABLE)
           .whereRaw('id = ANY(?::bigint[])', [ids])
-          .update({ published_at: trx.fn.now(), attempts: trx.raw('attempts + 1'), last_error: null });
+          .update({ published_at: trx.fn.now(), attempts: trx.raw('attempts + 1'), last_error: null, payload: PUBLISHED_PAYLOAD });
         this.published.inc(rows.length);
         return rows.length;
       });

@@ -2,6 +2,9 @@ import type { Knex, NamedMigration } from '@passerelle/db';
 
 export const OUTBOX_TABLE = 'outbox';
 
+/** What a row's payload becomes once Kafka has acknowledged it: nothing of the event is kept. */
+export const PUBLISHED_PAYLOAD = '{}';
+
 /**
  * The outbox holds canonical events as JSON, not encoded bytes: encoding needs the schema
  * registry, and a registry outage must delay publication, never refuse an acceptance.
@@ -27,6 +30,16 @@ export const outboxMigrations: readonly NamedMigration[] = [
     },
     async down(db: Knex) {
       await db.schema.dropTable(OUTBOX_TABLE);
+    },
+  },
+  {
+    // Rows published before payloads were emptied at publication.
+    name: '0002_empty_published_payloads',
+    async up(db: Knex) {
+      await db(OUTBOX_TABLE).whereNotNull('published_at').whereRaw(`payload <> ?::jsonb`, [PUBLISHED_PAYLOAD]).update({ payload: PUBLISHED_PAYLOAD });
+    },
+    async down() {
+      // Emptied payloads cannot come back.
     },
   },
 ];
