@@ -13,6 +13,11 @@ export async function listViewSchemas(db: Knex, live: string): Promise<{ live: b
   };
 }
 
+/** The session lock a running rebuild of `live` holds from start to end. */
+export function rebuildLockKey(live: string): string {
+  return `passerelle-rebuild:${live}`;
+}
+
 export async function dropSchema(db: Knex, schema: string): Promise<void> {
   await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
 }

@@ -4,7 +4,7 @@
  *   npm run projector -- status [--json]
  *   npm run projector -- dead-letters list [--limit N] [--json]
  *   npm run projector -- dead-letters redrive <topic:partition:offset>…
- *   npm run projector -- rebuild [--expect-identical] [--json]
+ *   npm run projector -- rebuild [--expect-identical] [--keep-previous] [--json]
  *   npm run projector -- rekey --confirm
  *
  * Configuration comes from the same variables as the service. Output never shows payloads:
@@ -35,7 +35,9 @@ const USAGE = `usage: projector <command>
   status [--json]                                   view tables, pending referrals, illegal transitions, dead letters, lag
   dead-letters list [--limit N] [--json]            the dead-letter topic, newest last (headers only, never payloads)
   dead-letters redrive <topic:partition:offset>...  republish dead letters' original bytes to their original topics
-  rebuild [--expect-identical] [--json]             replay every topic from offset 0 into a fresh schema, verify, switch
+  rebuild [--expect-identical] [--keep-previous] [--json]
+                                                    replay every topic from offset 0 into a fresh schema, verify, switch;
+                                                    the previous view is dropped unless --keep-previous
   rekey --confirm                                   recompute every record key with PASSERELLE_RECORD_KEY_SECRET (rotates it: see the warning)`;
 
 function flag(args: string[], name: string): boolean {
@@ -144,10 +146,11 @@ async function redrive(config: ProjectorConfig, ids: string[], io: CliOutput): P
   return 0;
 }
 
-async function rebuild(config: ProjectorConfig, expectIdentical: boolean, json: boolean, io: CliOutput): Promise<number> {
+async function rebuild(config: ProjectorConfig, expectIdentical: boolean, keepPrevious: boolean, json: boolean, io: CliOutput): Promise<number> {
   try {
     const report = await runRebuild(config, {
       expectIdentical,
+      keepPrevious,
       logger: silentLogger(),
       onProgress: (p) => {
         if (json) io.out(JSON.stringify({ progress: p }));
@@ -160,7 +163,8 @@ async function rebuild(config: ProjectorConfig, expectIdentical: boolean, json: 
     if (json) io.out(JSON.stringify({ report }));
     else {
       io.out(`rebuilt ${report.events} events in ${(report.durationMs / 1000).toFixed(1)} s (${report.eventsPerSecond} events/s); switched ${report.rebuiltSchema} → ${report.liveSchema}`);
-      io.out(report.retiredSchema ? `previous view kept as ${report.retiredSchema} (drop it when no longer needed)` : 'there was no previous view');
+      if (report.abandonedDropped.length > 0) io.out(`dropped the schemas of earlier rebuilds: ${report.abandonedDropped.join(', ')}`);
+      io.out(report.retiredSchema ? `previous view kept as ${report.retiredSchema} (--keep-previous: drop it when no longer needed)` : report.previousDropped ? 'previous view dropped' : 'there was no previous view');
       for (const d of report.check.differences) io.out(`  ${d.table.padEnd(22)} live ${d.rowsA}  rebuilt ${d.rowsB}  only live ${d.onlyInA}  only rebuilt ${d.onlyInB}`);
       io.out(report.identical ? 'the rebuilt view is identical to the previous one' : 'the rebuilt view differs from the previous one (see above)');
     }
@@ -168,7 +172,7 @@ async function rebuild(config: ProjectorConfig, expectIdentical: boolean, json: 
   } catch (error) {
     if (error instanceof RebuildVerificationError) {
       io.err(error.message);
-      io.err(`the rebuilt schema ${error.report.rebuiltSchema} was kept for inspection`);
+      io.err(keepPrevious ? `the rebuilt schema ${error.report.rebuiltSchema} was kept for inspection (the next rebuild drops it)` : `the rebuilt schema was dropped (--keep-previous keeps it for inspection)`);
       if (json) io.out(JSON.stringify({ report: error.report }));
       return 3;
     }
@@ -220,7 +224,10 @@ export async function runCli(argv: readonly string[], env: EnvSource, io: CliOut
     return listDeadLetters(config, limit, json, io);
   }
   if (command === 'dead-letters' && sub === 'redrive') return redrive(config, rest, io);
-  if (command === 'rebuild') return rebuild(config, flag(sub === undefined ? [] : [sub, ...rest], '--expect-identical'), json, io);
+  if (command === 'rebuild') {
+    const args = sub === undefined ? [] : [sub, ...rest];
+    return rebuild(config, flag(args, '--expect-identical'), flag(args, '--keep-previous'), json, io);
+  }
   if (command === 'rekey') return rekey(config, flag(sub === undefined ? [] : [sub, ...rest], '--confirm'), io);
   io.err(USAGE);
   return command === 'help' || command === undefined ? 0 : 2;

@@ -7,13 +7,14 @@ import { initiativesById, loadCatalogue } from '@passerelle/schemas';
 import { recordKeyOf } from '../domain/record-key.ts';
 import { BOOKKEEPING_COLUMNS, comparable } from '../domain/view-model.ts';
 import { readViewSnapshot } from '../data-access/view-snapshot.repository.ts';
-import { listViewSchemas } from '../data-access/view-schemas.repository.ts';
+import { listViewSchemas, rebuildLockKey } from '../data-access/view-schemas.repository.ts';
+import { createDatabase } from '@passerelle/db';
 import { TEST_RECORD_KEY_SECRET } from '../testing/record-keys.ts';
 import { generateScenario } from '../testing/scenario-generator.ts';
 import { REPO_ROOT, startProjectorFixture, TestTopics, waitFor, type ProjectorFixture } from '../testing/stack-harness.ts';
 import { milestone, minute } from '../testing/event-builders.ts';
 import { createLogger } from '@passerelle/logging';
-import { runRebuild } from './rebuild.ts';
+import { RebuildInProgressError, runRebuild } from './rebuild.ts';
 
 const stack = inject('stack');
 const topics = new TestTopics(stack);
@@ -63,7 +64,8 @@ describe('rebuild from offset 0', () => {
     await fixture.producer.sendRaw(`${topics.prefix}health.referrals.v1`, 'poison', Buffer.concat([Buffer.from([0x7b]), randomBytes(20)]));
     await waitFor('the live view to apply the first wave', async () => (await processed()) === first.length);
     // A second wave while the rebuild runs: the live projector keeps serving and writing.
-    const rebuilding = projectorCommand(['rebuild', '--expect-identical']);
+    // --keep-previous: the tests below compare the rebuilt view with the one it replaced.
+    const rebuilding = projectorCommand(['rebuild', '--expect-identical', '--keep-previous']);
     await fixture.producer.produce(second);
 
     output = await rebuilding;
@@ -141,16 +143,33 @@ describe('rebuild from offset 0', () => {
     expect(status.totalLag).toBe(0);
   });
 
-  it('replays through PostgreSQL instead of memory when the topics hold more events than the heap allows, to the same view', async () => {
+  it('replays through PostgreSQL instead of memory when the topics hold more events than the heap allows, to the same view, and leaves no other view schema behind', async () => {
     const before = comparable(await readViewSnapshot(fixture.db, 'view'));
+    // A rebuild killed earlier left its schema behind; the retired view of the first rebuild is still kept.
+    await fixture.db.raw('CREATE SCHEMA view_rebuild_20200101000000_dead');
+    await fixture.db.raw('CREATE TABLE view_rebuild_20200101000000_dead.referrals (referral_id uuid, subject_pseudonym text)');
 
     const report = await runRebuild(fixture.config, { expectIdentical: true, maxBulkEvents: 10, logger: createLogger({ service: 'rebuild-test', level: 'silent' }) });
 
     expect(report.bulk).toBeUndefined();
     expect(report.switched && report.identical).toBe(true);
+    expect([...report.abandonedDropped].sort()).toEqual([retired, 'view_rebuild_20200101000000_dead'].sort());
+    expect(report.previousDropped).toBe(true);
+    expect(await listViewSchemas(fixture.db, 'view')).toEqual({ live: true, rebuilding: [], retired: [] });
     const after = comparable(await readViewSnapshot(fixture.db, 'view'));
     for (const table of Object.keys(before)) expect(after[table], table).toEqual(before[table]);
   }, 180_000);
+
+  it('refuses a second rebuild while one runs, and a rebuild that fails leaves no schema behind', async () => {
+    const holder = createDatabase({ url: fixture.config.databaseUrl, poolMax: 1 });
+    await holder.raw('SELECT pg_advisory_lock(hashtextextended(?, 0))', [rebuildLockKey('view')]);
+    try {
+      await expect(runRebuild(fixture.config, { logger: createLogger({ service: 'rebuild-test', level: 'silent' }) })).rejects.toBeInstanceOf(RebuildInProgressError);
+    } finally {
+      await holder.destroy();
+    }
+    expect(await listViewSchemas(fixture.db, 'view')).toEqual({ live: true, rebuilding: [], retired: [] });
+  });
 
   it('refuses to rebuild with another record-key secret than the live view’s, before it creates anything', async () => {
     const before = await listViewSchemas(fixture.db, 'view');

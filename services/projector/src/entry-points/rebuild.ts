@@ -3,7 +3,7 @@ import v8 from 'node:v8';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Kafka } from 'kafkajs';
 import { EventSerde, RegistryClient } from '@passerelle/contracts';
-import { createDatabase } from '@passerelle/db';
+import { createDatabase, type Knex } from '@passerelle/db';
 import { createKafka, highWatermarks } from '@passerelle/kafka';
 import { createLogger, type Logger } from '@passerelle/logging';
 import { initiativesById, loadCatalogue } from '@passerelle/schemas';
@@ -14,7 +14,7 @@ import type { RecordKeyer } from '../domain/record-key.ts';
 import { ViewState } from '../domain/view-state.ts';
 import { writeViewInBulk, type BulkLoadReport } from '../data-access/bulk-view.ts';
 import type { TableDifference } from '../data-access/view-snapshot.repository.ts';
-import { switchViewSchemas, type SwitchCheck } from '../data-access/view-schemas.repository.ts';
+import { dropSchema, listViewSchemas, rebuildLockKey, switchViewSchemas, type SwitchCheck } from '../data-access/view-schemas.repository.ts';
 import { ProjectorConsumer, type ChunkProgress, type ProjectorConsumerOptions } from './projector-consumer.ts';
 
 export interface RebuildProgress {
@@ -38,6 +38,12 @@ export interface RebuildOptions {
   readonly onProgress?: (progress: RebuildProgress) => void;
   /** Refuse to switch unless the rebuilt view equals the live one table by table (bookkeeping aside). */
   readonly expectIdentical?: boolean;
+  /**
+   * Keep the previous view under `<view>_retired_<stamp>` after the switch, or a rebuilt view that
+   * failed verification, for a comparison by hand (the next rebuild drops them). By default both
+   * are dropped: a second copy of person-level data is one a consent withdrawal may not reach.
+   */
+  readonly keepPrevious?: boolean;
   readonly progressIntervalMs?: number;
   readonly maxSwitchAttempts?: number;
   /** Above this many events at the start, skip the in-memory replay (default: from the heap limit, defaultMaxBulkEvents). */
@@ -48,8 +54,12 @@ export interface RebuildReport {
   /** The name the view was built under; once switched, it carries the live name. */
   readonly rebuiltSchema: string;
   readonly liveSchema: string;
-  /** The previous view, kept under this name for comparison or rollback (absent if there was none). */
+  /** The previous view, kept under this name with `keepPrevious` (absent otherwise, or if there was none). */
   readonly retiredSchema: string | undefined;
+  /** Whether a previous view existed and was dropped after the switch. */
+  readonly previousDropped: boolean;
+  /** Schemas of earlier rebuilds (abandoned, or retired views kept before) dropped before this one started. */
+  readonly abandonedDropped: readonly string[];
   readonly consumerGroup: string;
   readonly events: number;
   readonly durationMs: number;
@@ -250,7 +260,14 @@ export async function runRebuild(config: ProjectorConfig, options: RebuildOption
     };
   };
 
+  // One rebuild at a time: a session lock held for the whole run, on a connection of its own.
+  const lockDb = createDatabase({ url: config.databaseUrl, poolMax: 1, applicationName: 'passerelle-projector-rebuild-lock' });
+  let switched = false;
+  let keptForInspection = false;
   try {
+    await lockRebuilds(lockDb, names.live);
+    const abandonedDropped = await dropEarlierRebuilds(db, names.live);
+    if (abandonedDropped.length > 0) logger.info({ schemas: abandonedDropped }, 'dropped the schemas of earlier rebuilds');
     // A rebuild keys every referral afresh: with another secret than the live view's, switching it in would rotate the secret.
     await checkRecordKeySecret(db, names.live, config.recordKeySecret);
     const repository = await prepareView(db, names.rebuilt, { recordKeySecret: config.recordKeySecret });
@@ -309,6 +326,8 @@ export async function runRebuild(config: ProjectorConfig, options: RebuildOption
         rebuiltSchema: names.rebuilt,
         liveSchema: names.live,
         retiredSchema: undefined,
+        previousDropped: false,
+        abandonedDropped,
         consumerGroup: groupId,
         events,
         durationMs: Date.now() - began,
@@ -320,18 +339,48 @@ export async function runRebuild(config: ProjectorConfig, options: RebuildOption
         peakRssBytes,
       };
       if (result.outcome === 'switched') {
+        switched = true;
         const liveExisted = result.liveExisted;
-        logger.info({ schema: names.live, retired: liveExisted ? names.retired : undefined, events, durationMs: report.durationMs, identical: report.identical }, 'rebuild switched in');
+        const keep = liveExisted && options.keepPrevious === true;
+        if (liveExisted && !keep) await dropSchema(db, names.retired);
+        logger.info({ schema: names.live, retired: keep ? names.retired : undefined, previousDropped: liveExisted && !keep, events, durationMs: report.durationMs, identical: report.identical }, 'rebuild switched in');
         await admin.deleteGroups([groupId]).catch(() => undefined);
-        return { ...report, retiredSchema: liveExisted ? names.retired : undefined };
+        return { ...report, retiredSchema: keep ? names.retired : undefined, previousDropped: liveExisted && !keep };
       }
-      if (result.outcome === 'abort') throw new RebuildVerificationError(report);
+      if (result.outcome === 'abort') {
+        keptForInspection = options.keepPrevious === true;
+        throw new RebuildVerificationError(report);
+      }
       if (attempt >= (options.maxSwitchAttempts ?? 20)) throw new Error(`the rebuild could not catch up with the live view after ${attempt} attempts (missing ${result.check.missing}, extra ${result.check.extra})`);
       logger.info({ missing: result.check.missing, extra: result.check.extra, attempt }, 'views not aligned yet; catching up before switching');
       await sleep(1_000);
     }
   } finally {
     await admin.disconnect().catch(() => undefined);
+    // A rebuild that did not switch leaves nothing behind (one killed outright is dropped by the next).
+    if (!switched && !keptForInspection) await dropSchema(db, names.rebuilt).catch((error: unknown) => logger.warn({ schema: names.rebuilt, error: (error as Error).message }, 'could not drop the unswitched rebuild schema'));
     await db.destroy();
+    await lockDb.destroy();
   }
+}
+
+/** Another rebuild of the same view is running: refused rather than raced. */
+export class RebuildInProgressError extends Error {
+  constructor(live: string) {
+    super(`another rebuild of the view ${live} is running; wait for it to finish`);
+    this.name = 'RebuildInProgressError';
+  }
+}
+
+async function lockRebuilds(lockDb: Knex, live: string): Promise<void> {
+  const { rows } = await lockDb.raw<{ rows: { locked: boolean }[] }>('SELECT pg_try_advisory_lock(hashtextextended(?, 0)) AS locked', [rebuildLockKey(live)]);
+  if (!rows[0]?.locked) throw new RebuildInProgressError(live);
+}
+
+/** With the rebuild lock held, any rebuild schema is abandoned and any retired view is left over: both go. */
+async function dropEarlierRebuilds(db: Knex, live: string): Promise<string[]> {
+  const schemas = await listViewSchemas(db, live);
+  const earlier = [...schemas.rebuilding, ...schemas.retired];
+  for (const schema of earlier) await dropSchema(db, schema);
+  return earlier;
 }
