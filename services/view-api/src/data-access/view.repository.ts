@@ -86,9 +86,12 @@ export class ViewRepository {
     };
   }
 
-  /** Keyset page on referral_id (the primary key index). */
+  /**
+   * Keyset page on referral_id (the primary key index). A referral whose consent was withdrawn
+   * is no longer served person by person: it stays in the counts only.
+   */
   async referrals(query: ReferralListQuery, scope: ReferralScopeFilter, afterId: string | undefined): Promise<ReferralRow[]> {
-    const q = this.table('referrals').select('*').whereIn('consent_scope', [...scope.consentScopes]).orderBy('referral_id').limit(query.limit);
+    const q = this.table('referrals').select('*').whereIn('consent_scope', [...scope.consentScopes]).whereNull('consent_withdrawn_at').orderBy('referral_id').limit(query.limit);
     if (scope.ministry) void q.where((w) => void w.where('referring_ministry', scope.ministry).orWhere('receiving_ministry', scope.ministry));
     if (query.region) void q.where('region', query.region);
     if (query.status) void q.where('status', query.status);
@@ -101,8 +104,9 @@ export class ViewRepository {
     return ((await q) as Array<Record<string, unknown>>).map((row) => ViewRepository.toReferral(row));
   }
 
+  /** One referral, person-level: none once its consent was withdrawn. */
   async referral(id: string): Promise<ReferralRow | undefined> {
-    const row = (await this.table('referrals').where('referral_id', id).first()) as Record<string, unknown> | undefined;
+    const row = (await this.table('referrals').where('referral_id', id).whereNull('consent_withdrawn_at').first()) as Record<string, unknown> | undefined;
     return row ? ViewRepository.toReferral(row) : undefined;
   }
 

@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startViewApi, VIEW_SCHEMA, type ViewApiHarness } from './harness.ts';
+import { expectedFigures, figuresOfBody, viewRows } from './published-figures.ts';
+import { SEED } from './view-seed.ts';
+
+/**
+ * After a consent withdrawal the referral is reduced to what counts need: it is no longer served
+ * person by person (list, by id), to anyone, while it stays in the published counts.
+ */
+let h: ViewApiHarness;
+
+beforeAll(async () => {
+  h = await startViewApi(inject('stack').databaseUrl, 'view_api_withdrawn');
+  // What the projector leaves after a ConsentWithdrawn: no pseudonym, no flags, the time of withdrawal.
+  await h.db
+    .withSchema(VIEW_SCHEMA)
+    .table('referrals')
+    .where('referral_id', SEED.justiceToChildWelfare)
+    .update({ subject_pseudonym: null, consent_withdrawn_at: new Date('2026-03-20T00:00:00Z') });
+}, 60_000);
+
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('a withdrawn referral', () => {
+  it('is served by id to nobody, and listed to nobody', async () => {
+    for (const [role, ministry] of [['coordination-office'], ['ministry', 'JUSTICE'], ['ministry', 'CHILD_WELFARE']] as const) {
+      const token = await h.token(role, ministry);
+      const one = await h.get(`/v1/referrals/${SEED.justiceToChildWelfare}`, token);
+      expect(one.status, `${role} ${ministry ?? ''}`).toBe(404);
+      const listed = (await (await h.get('/v1/referrals?region=TORONTO&limit=200', token)).json()) as { items: Array<{ referralId: string }> };
+      expect(listed.items.map((r) => r.referralId)).not.toContain(SEED.justiceToChildWelfare);
+    }
+    // Another referral of the same region stays listed.
+    const office = (await (await h.get('/v1/referrals?region=TORONTO&limit=200', await h.token('coordination-office'))).json()) as { items: Array<{ referralId: string }> };
+    expect(office.items.map((r) => r.referralId)).toContain(SEED.healthToHealth);
+  });
+
+  it('still counts in the published figures', async () => {
+    const rows = await viewRows(h.db, VIEW_SCHEMA);
+    expect(rows).toHaveLength(23);
+    const body = (await (await h.get('/v1/stats/referrals?groupBy=region', await h.token('coordination-office'))).json()) as never;
+    expect(figuresOfBody(body)).toEqual(expectedFigures(rows, { groupBy: ['region'] }));
+  });
+});
