@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { recordKeyOf } from '@passerelle/projector';
+import { seededRandom } from '@passerelle/testing';
 
 /**
  * Random small-cell datasets for the attack suite, drawn from one fixed, documented distribution
@@ -29,17 +30,7 @@ export interface Referral {
   readonly acceptedAt: number | null;
 }
 
-/** mulberry32: small, seedable, good enough to draw test data reproducibly. */
-export function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const randomSource = seededRandom;
 
 export const pick = <T>(random: () => number, items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 export const between = (random: () => number, low: number, high: number): number => low + Math.floor(random() * (high - low + 1));

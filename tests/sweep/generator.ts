@@ -4,6 +4,7 @@
  * written) or may be accepted (`may-accept`: a hostile but schema-valid value, such as SQL
  * metacharacters in a free-text field that is dropped).
  */
+import { seededRandom } from '@passerelle/testing';
 import { readFileSync } from 'node:fs';
 
 export type AdapterName = 'justice' | 'child-welfare' | 'health' | 'education' | 'coordination-office';
@@ -36,17 +37,8 @@ export const POLLUTION_KEY = 'sweepPolluted';
 
 // ---------------------------------------------------------------- PRNG
 
-/** mulberry32: small, fast, and the same sequence on every platform for a given seed. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The sweep's generator: seeded, so a failing case is replayed from its seed. */
+export const prng = seededRandom;
 
 class Random {
   constructor(private readonly next: () => number) {}

@@ -4,3 +4,4 @@ export { createTestDatabase, uniqueName, uniqueSuffix } from './test-resources.t
 export type { TestDatabase } from './test-resources.ts';
 export { kafkaEnvFor, kafkaOptionsFor } from './kafka-access.ts';
 export type { KafkaCredentials, KafkaPrincipal, KafkaStack, TestKafkaOptions } from './kafka-access.ts';
+export { seededRandom } from './random.ts';
