@@ -2,7 +2,7 @@ import type { EventType } from '@passerelle/contracts';
 import type { EventPayloads } from '@passerelle/schemas/generated';
 import { evolveInitiative, noProgress } from './initiative.projection.ts';
 import type { RecordKeyer } from './record-key.ts';
-import { foldReferral, PERSON_LEVEL_FIELDS, PURGED_COLUMNS, stripPersonLevel } from './referral.projection.ts';
+import { erasingWithdrawals, foldReferral, PERSON_LEVEL_FIELDS, PURGED_COLUMNS, stripPersonLevel } from './referral.projection.ts';
 import { foldServiceGap } from './service-gap.projection.ts';
 import type {
   AcceptedEvent,
@@ -110,38 +110,39 @@ export function planBatch(events: readonly AcceptedEvent[], prior: PriorState, n
     switch (key.slice(0, key.indexOf(':'))) {
       case 'referral': {
         const before = prior.referralHistory.get(id) ?? [];
-        const withdrawnNow = group.some((event) => event.type === 'ConsentWithdrawn');
-        const withdrawn = withdrawnNow || before.some((row) => row.event_type === 'ConsentWithdrawn');
-        const added = group.map<ReferralHistoryRow>((event) => {
-          const body = bodyOf(event);
-          return {
-            event_id: event.eventId,
-            referral_id: id,
-            event_type: event.type as ReferralEventType,
-            source_ministry: event.sourceMinistry,
-            occurred_at: event.occurredAt,
-            ...positionColumns(event),
-            trace_id: event.traceId,
-            // A withdrawn referral never takes person-level data back, whatever arrives later.
-            payload: withdrawn ? stripPersonLevel(body) : body,
-            consumed_at: now,
-          };
-        });
-        const kept = withdrawnNow ? before.map((row) => ({ ...row, payload: stripPersonLevel(row.payload) })) : before;
-        const folded = foldReferral([...kept, ...added], keyOf);
-        plan.referralHistory.push(...added);
-        if (withdrawnNow) plan.strippedReferrals.push(id);
+        const added = group.map<ReferralHistoryRow>((event) => ({
+          event_id: event.eventId,
+          referral_id: id,
+          event_type: event.type as ReferralEventType,
+          source_ministry: event.sourceMinistry,
+          occurred_at: event.occurredAt,
+          ...positionColumns(event),
+          trace_id: event.traceId,
+          payload: bodyOf(event),
+          consumed_at: now,
+        }));
+        // Stored rows were stripped in the batch whose withdrawal first erased; only a first erasure strips them now.
+        const erasedBefore = new Set(erasingWithdrawals(before).map((row) => row.event_id));
+        const erasing = erasingWithdrawals([...before, ...added]);
+        const erased = erasing.length > 0;
+        const firstErasure = erased && erasedBefore.size === 0;
+        const kept = firstErasure ? before.map((row) => ({ ...row, payload: stripPersonLevel(row.payload) })) : before;
+        // An erased referral never takes person-level data back, whatever arrives later.
+        const stored = erased ? added.map((row) => ({ ...row, payload: stripPersonLevel(row.payload) })) : added;
+        const folded = foldReferral([...kept, ...stored], keyOf);
+        plan.referralHistory.push(...stored);
+        if (firstErasure) plan.strippedReferrals.push(id);
         if (folded.row) plan.referrals.push(folded.row);
         // Stored illegal transitions come from stored history: a referral with none has none to replace.
         if (before.length > 0) plan.refoldedReferrals.push(id);
         plan.illegalTransitions.push(...folded.illegal);
-        for (const event of group) {
-          if (event.type !== 'ConsentWithdrawn') continue;
+        for (const withdrawal of erasing) {
+          if (erasedBefore.has(withdrawal.event_id)) continue;
           plan.consentPurges.push({
-            event_id: event.eventId,
+            event_id: withdrawal.event_id,
             referral_id: id,
-            withdrawn_at: event.occurredAt,
-            source_ministry: event.sourceMinistry,
+            withdrawn_at: withdrawal.occurred_at,
+            source_ministry: withdrawal.source_ministry,
             removed_columns: [...PURGED_COLUMNS],
             purged_at: now,
           });

@@ -39,4 +39,33 @@ describe('planning a batch', () => {
 
     expect(plan.referrals[0]?.record_key).toBe(42);
   });
+
+  it('a withdrawal that arrives before its creation erases, and is recorded as a purge, only once the creation shows it comes from a party', () => {
+    const r = referral();
+    const fromParty = r.withdrawn(minute(9), 'HEALTH');
+    const fromOther = r.withdrawn(minute(8), 'EDUCATION');
+    const early = planBatch([fromParty, fromOther], nothing, 1, keyOf);
+    const prior: PriorState = { ...nothing, referralHistory: new Map([[r.referralId, early.referralHistory]]) };
+
+    const later = planBatch([r.created(minute(0))], prior, 2, keyOf);
+
+    expect(early.consentPurges).toEqual([]);
+    expect(early.strippedReferrals).toEqual([]);
+    expect(later.consentPurges.map((row) => [row.event_id, row.source_ministry])).toEqual([[fromParty.eventId, 'HEALTH']]);
+    expect(later.strippedReferrals).toEqual([r.referralId]);
+    expect(later.referralHistory[0]?.payload).not.toHaveProperty('subjectPseudonym');
+  });
+
+  it('a withdrawal from a ministry that is not a party erases nothing and leaves no purge record', () => {
+    const r = referral();
+    const first = planBatch([r.created(minute(0))], nothing, 1, keyOf);
+    const prior: PriorState = { ...nothing, referralHistory: new Map([[r.referralId, first.referralHistory]]) };
+
+    const later = planBatch([r.withdrawn(minute(5), 'EDUCATION')], prior, 2, keyOf);
+
+    expect(later.consentPurges).toEqual([]);
+    expect(later.strippedReferrals).toEqual([]);
+    expect(later.referrals[0]).toMatchObject({ subject_pseudonym: r.pseudonym, consent_withdrawn_at: null });
+    expect(later.illegalTransitions).toEqual([expect.objectContaining({ reason_code: 'not_a_party' })]);
+  });
 });

@@ -30,7 +30,10 @@ function entityIdOf(event: DecodedEvent): string {
  * The checks a well-formed event must pass before it may change the view: it travels on a
  * topic of its own family, its publisher owns that topic (provenance: the broker's ACLs let
  * only the owner write there, so a mismatch is a forgery or a misconfigured adapter), its
- * correlation id names its entity, and its codes mean something to the coordination office.
+ * correlation id names its entity, a referral's creation names that owner as its referring
+ * ministry, and its codes mean something to the coordination office. Whether a status change or
+ * withdrawal comes from a party to its referral is judged in the fold (referral.projection.ts),
+ * which knows the referral's creation whatever the arrival order.
  * UNKNOWN is what an older reader sees for a symbol added later: such events wait in the
  * dead-letter topic for a redrive once the projector knows the symbol.
  */
@@ -49,6 +52,10 @@ export function checkEvent(event: DecodedEvent, topic: string, initiatives: Read
     case 'ReferralCreated':
       if (event.payload.region === 'UNKNOWN') return reject('unknown_region', `ReferralCreated ${envelope.eventId} has region UNKNOWN`);
       if (event.payload.referringMinistry === 'UNKNOWN') return reject('unknown_ministry', `ReferralCreated ${envelope.eventId} has referringMinistry UNKNOWN`);
+      // Only the referring ministry creates a referral, on its own topic: the broker proves who wrote it.
+      if (event.payload.referringMinistry !== ownership.owner) {
+        return reject('referring_ministry_not_topic_owner', `ReferralCreated ${envelope.eventId} names ${event.payload.referringMinistry} as referring ministry but travels on ${topic}, owned by ${ownership.owner}`);
+      }
       break;
     case 'ReferralStatusChanged':
       if (event.payload.status === 'UNKNOWN') return reject('unknown_status', `ReferralStatusChanged ${envelope.eventId} has status UNKNOWN`);

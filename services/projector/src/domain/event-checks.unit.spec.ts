@@ -32,6 +32,16 @@ describe('event checks', () => {
     expect(outcome).toMatchObject({ ok: false, rejection: { code: 'provenance_mismatch' } });
   });
 
+  it('rejects a referral creation naming another referring ministry than the topic owner, even when its envelope says the owner sent it', () => {
+    const justice = sampleEvents('JUSTICE').ReferralCreated;
+    const forged = { ...justice, referringMinistry: 'HEALTH' as const };
+
+    const outcome = checkEvent(decoded('ReferralCreated', forged), 'justice.referrals.v1', initiatives);
+
+    expect(outcome).toMatchObject({ ok: false, rejection: { code: 'referring_ministry_not_topic_owner' } });
+    expect(JSON.stringify(outcome)).not.toContain(forged.subjectPseudonym);
+  });
+
   it('rejects an event on a topic of another family', () => {
     const event = sampleEvents('JUSTICE').ReferralCreated;
 

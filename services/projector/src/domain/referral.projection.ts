@@ -1,4 +1,4 @@
-import type { ReferralCreated, ReferralStatus, ReferralStatusChanged } from '@passerelle/schemas/generated';
+import type { Ministry, ReferralCreated, ReferralStatus, ReferralStatusChanged } from '@passerelle/schemas/generated';
 import type { RecordKeyer } from './record-key.ts';
 import { checkTransition } from './referral-status.machine.ts';
 import { POPULATION_GROUPS, type IllegalTransitionRow, type PopulationColumns, type ReferralHistoryRow, type ReferralRow } from './view-model.ts';
@@ -58,6 +58,21 @@ function illegal(state: ReferralRow | undefined, fact: ReferralFact, to: Referra
   };
 }
 
+/**
+ * The parties to a referral: its referring ministry and, when it names one, its receiving
+ * ministry. Only they may change its status or withdraw consent on it.
+ */
+export function partiesTo(referring: Ministry, receiving: Ministry | null | undefined): readonly Ministry[] {
+  return receiving && receiving !== referring ? [referring, receiving] : [referring];
+}
+
+/** The refusal of a write from a ministry that is not a party to the referral (`state` exists). */
+function notAParty(state: ReferralRow, fact: ReferralFact, to: ReferralStatus | null): ReferralStep | undefined {
+  if (partiesTo(state.referring_ministry, state.receiving_ministry).includes(fact.source_ministry)) return undefined;
+  const reason = `${fact.source_ministry} is neither the referring (${state.referring_ministry}) nor the receiving ministry (${state.receiving_ministry ?? 'none named'}) of the referral`;
+  return { state: { ...state, illegal_transitions: state.illegal_transitions + 1 }, illegal: illegal(state, fact, to, 'not_a_party', reason) };
+}
+
 function touched(state: ReferralRow, fact: ReferralFact): ReferralRow {
   return { ...state, applied_events: state.applied_events + 1, last_event_id: fact.event_id, last_event_at: fact.occurred_at };
 }
@@ -65,7 +80,9 @@ function touched(state: ReferralRow, fact: ReferralFact): ReferralRow {
 /**
  * One step of the referral read model. `undefined` before the creation: an event that has no
  * referral yet leaves it undefined and is not illegal (it waits in the history). The creation
- * takes the referral's record key from `keyOf`; every later step keeps it.
+ * takes the referral's record key from `keyOf`; every later step keeps it. A status change or
+ * withdrawal from a ministry that is not a party to the referral is never applied: it is
+ * flagged `not_a_party`, judged against the creation the fold kept, so whatever the arrival order.
  */
 export function evolveReferral(state: ReferralRow | undefined, fact: ReferralFact, keyOf: RecordKeyer): ReferralStep {
   switch (fact.event_type) {
@@ -113,6 +130,8 @@ export function evolveReferral(state: ReferralRow | undefined, fact: ReferralFac
       if (!state) return { state };
       const body = fact.payload as Partial<ReferralStatusChanged>;
       const to = body.status as ReferralStatus;
+      const refused = notAParty(state, fact, to);
+      if (refused) return refused;
       const verdict = checkTransition(state.status, to);
       if (!verdict.allowed) return { state: { ...state, illegal_transitions: state.illegal_transitions + 1 }, illegal: illegal(state, fact, to, verdict.code, verdict.reason) };
       const column = STATUS_COLUMN[to];
@@ -128,6 +147,8 @@ export function evolveReferral(state: ReferralRow | undefined, fact: ReferralFac
     }
     case 'ConsentWithdrawn': {
       if (!state) return { state };
+      const refused = notAParty(state, fact, null);
+      if (refused) return refused;
       return {
         state: {
           ...touched(state, fact),
@@ -150,6 +171,24 @@ export function foldReferral(facts: readonly ReferralFact[], keyOf: RecordKeyer)
     if (step.illegal) flagged.push(step.illegal);
   }
   return { row: state, illegal: flagged };
+}
+
+/**
+ * The consent withdrawals that erase the referral's person-level data: those sent by a party
+ * named by any of its creations. Erasure cannot be undone, so it is decided by a rule that only
+ * ever grows with the history, never shrinks: whatever order the events arrive in, the same
+ * events end up erased. With one creation (every referral but a contested one) these are
+ * exactly the withdrawals the fold applies; a withdrawal that arrives before its creation
+ * erases nothing until the creation shows who the parties are (there is nothing to erase before).
+ */
+export function erasingWithdrawals<T extends ReferralFact>(facts: readonly T[]): T[] {
+  const parties = new Set<Ministry>();
+  for (const fact of facts) {
+    if (fact.event_type !== 'ReferralCreated') continue;
+    const body = fact.payload as Partial<ReferralCreated>;
+    for (const party of partiesTo(body.referringMinistry as Ministry, body.receivingMinistry)) parties.add(party);
+  }
+  return facts.filter((fact) => fact.event_type === 'ConsentWithdrawn' && parties.has(fact.source_ministry));
 }
 
 /** A history body without the person-level fields. */

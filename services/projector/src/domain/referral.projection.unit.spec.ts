@@ -132,6 +132,72 @@ describe('referral projection', () => {
     expect(view.referrals[0]).toMatchObject({ status: 'RECEIVED', subject_pseudonym: null, indigenous: null });
   });
 
+  it('never applies a status change from a ministry that is not a party, and records it as not_a_party whatever the arrival order', async () => {
+    const r = referral(); // justice refers to health
+    const created = r.created(minute(0));
+    const declined = r.status('DECLINED', minute(5), 'EDUCATION');
+
+    const inOrder = await given([created]).when([declined]);
+    const early = await given([declined]).when([created]);
+
+    for (const view of [inOrder, early]) {
+      expect(view.referrals[0]).toMatchObject({ status: 'REQUESTED', declined_at: null, status_changed_at: minute(0), applied_events: 1, illegal_transitions: 1, last_event_id: created.eventId });
+      expect(view.illegal_transitions).toEqual([
+        expect.objectContaining({ event_id: declined.eventId, event_type: 'ReferralStatusChanged', from_status: 'REQUESTED', to_status: 'DECLINED', reason_code: 'not_a_party', source_ministry: 'EDUCATION' }),
+      ]);
+    }
+  });
+
+  it('never applies a consent withdrawal from a ministry that is not a party: pseudonym, flags and history stay, no purge record, whatever the arrival order', async () => {
+    const r = referral();
+    const created = r.created(minute(0));
+    const withdrawal = r.withdrawn(minute(5), 'EDUCATION');
+
+    const inOrder = await given([created]).when([withdrawal]);
+    const early = await given([withdrawal]).when([created]);
+
+    for (const view of [inOrder, early]) {
+      expect(view.referrals[0]).toMatchObject({ subject_pseudonym: r.pseudonym, indigenous: true, young_women: true, consent_withdrawn_at: null, illegal_transitions: 1 });
+      expect(view.referral_history.find((row) => row.event_id === created.eventId)?.payload).toMatchObject({ subjectPseudonym: r.pseudonym });
+      expect(view.consent_purges).toEqual([]);
+      expect(view.illegal_transitions).toEqual([expect.objectContaining({ event_id: withdrawal.eventId, event_type: 'ConsentWithdrawn', to_status: null, reason_code: 'not_a_party', source_ministry: 'EDUCATION' })]);
+    }
+  });
+
+  it('a non-party write whose referral has not arrived waits unjudged in the history, then is refused once the creation shows the parties', async () => {
+    const r = referral();
+    const declined = r.status('DECLINED', minute(5), 'EDUCATION');
+
+    const waiting = await given().when([declined]);
+    const judged = await given([declined]).when([r.created(minute(0))]);
+
+    expect(waiting.referrals).toEqual([]);
+    expect(waiting.illegal_transitions).toEqual([]);
+    expect(waiting.referral_history.map((row) => row.event_id)).toEqual([declined.eventId]);
+    expect(judged.illegal_transitions).toEqual([expect.objectContaining({ event_id: declined.eventId, reason_code: 'not_a_party' })]);
+  });
+
+  it('lets both parties write: the receiving ministry changes the status, the referring one withdraws consent', async () => {
+    const r = referral(); // justice refers to health
+    const withdrawal = r.withdrawn(minute(20), 'JUSTICE');
+
+    const view = await given([withdrawal], [r.status('RECEIVED', minute(5), 'HEALTH')]).when([r.created(minute(0))], [r.status('ACCEPTED', minute(9), 'JUSTICE')]);
+
+    expect(view.referrals[0]).toMatchObject({ status: 'ACCEPTED', subject_pseudonym: null, consent_withdrawn_at: minute(20), illegal_transitions: 0 });
+    expect(view.illegal_transitions).toEqual([]);
+    expect(view.consent_purges).toEqual([expect.objectContaining({ event_id: withdrawal.eventId, source_ministry: 'JUSTICE', withdrawn_at: minute(20) })]);
+    expect(JSON.stringify(view)).not.toContain(r.pseudonym);
+  });
+
+  it('with no receiving ministry named, only the referring ministry writes about the referral', async () => {
+    const r = referral();
+
+    const view = await given([r.created(minute(0), { receivingMinistry: null })]).when([r.status('RECEIVED', minute(5), 'HEALTH'), r.status('ACCEPTED', minute(6), 'JUSTICE')]);
+
+    expect(view.referrals[0]).toMatchObject({ status: 'ACCEPTED', received_at: null, illegal_transitions: 1 });
+    expect(view.illegal_transitions).toEqual([expect.objectContaining({ source_ministry: 'HEALTH', reason_code: 'not_a_party' })]);
+  });
+
   it('applies a redelivered event once: the referral and its history do not grow', async () => {
     const r = referral();
     const created = r.created(minute(0));

@@ -120,7 +120,8 @@ export interface IllegalTransitionRow {
   source_ministry: Ministry;
 }
 
-export type IllegalTransitionCode = 'not_allowed' | 'already_in_status' | 'from_final_status' | 'duplicate_creation';
+/** Why the fold refused a referral event; `not_a_party`: its source is neither the referring nor the receiving ministry. */
+export type IllegalTransitionCode = 'not_allowed' | 'already_in_status' | 'from_final_status' | 'duplicate_creation' | 'not_a_party';
 
 /** One per ConsentWithdrawn event: what was removed and when, never the removed values. */
 export interface ConsentPurgeRow {

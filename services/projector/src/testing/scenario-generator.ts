@@ -76,8 +76,9 @@ export interface ScenarioOptions {
  * A reproducible set of valid events about many referrals, initiatives and gaps, with what
  * makes projection hard: status changes stamped before their creation (clock skew), equal
  * timestamps, illegal transitions, referrals whose creation never arrives, consent
- * withdrawals (some stamped before later status changes), duplicate creations and gap
- * resolutions stamped before their report. Each event sits on its publisher's topic, with
+ * withdrawals (some stamped before later status changes), duplicate creations, status changes
+ * and withdrawals from ministries that are not parties to the referral (some stamped before its
+ * creation) and gap resolutions stamped before their report. Each event sits on its publisher's topic, with
  * a position as Kafka would give it (offsets in generation order per partition).
  */
 export function generateScenario(options: ScenarioOptions): AcceptedEvent[] {
@@ -129,14 +130,18 @@ export function generateScenario(options: ScenarioOptions): AcceptedEvent[] {
   for (let r = 0; r < options.referrals; r++) {
     const referralId = uuid(rng);
     const referring = rng.pick(OWNERS);
-    const receiving = rng.pick(OWNERS);
+    const receivingMinistry = rng.chance(0.7) ? rng.pick(OWNERS) : null;
+    // The parties write about the referral; the receiving ministry reports its progress when there is one.
+    const parties = receivingMinistry && receivingMinistry !== referring ? [referring, receivingMinistry] : [referring];
+    const others = OWNERS.filter((owner) => !parties.includes(owner));
+    const receiver = receivingMinistry ?? referring;
     const createdAt = start + rng.int(0, 30) * DAY + rng.int(0, 24 * 60) * MINUTE;
     const created = (at: number) =>
       emit('ReferralCreated', referring, at, referralId, {
         referralId,
         subjectPseudonym: rng.hex(64),
         referringMinistry: referring,
-        receivingMinistry: rng.chance(0.7) ? receiving : null,
+        receivingMinistry,
         receivingServiceType: rng.pick(known(RECEIVING_SERVICE_TYPE_SYMBOLS)),
         serviceCategory: rng.pick(known(SERVICE_CATEGORY_SYMBOLS)),
         region: rng.pick(known(REGION_SYMBOLS)),
@@ -156,16 +161,25 @@ export function generateScenario(options: ScenarioOptions): AcceptedEvent[] {
       status = rng.pick(choices);
       // Ties and clock skew on purpose: the fold must order them the same way every time.
       at = step === 0 && rng.chance(0.1) ? createdAt - rng.int(1, 90) * 1000 : rng.chance(0.1) ? at : at + rng.int(1, 3 * 24 * 60) * MINUTE;
-      emit('ReferralStatusChanged', receiving, at, referralId, { referralId, status, reasonCode: rng.pick(known(REFERRAL_STATUS_REASON_SYMBOLS)) });
+      emit('ReferralStatusChanged', receiver, at, referralId, { referralId, status, reasonCode: rng.pick(known(REFERRAL_STATUS_REASON_SYMBOLS)) });
     }
     if (rng.chance(0.2)) {
-      emit('ReferralStatusChanged', rng.pick(OWNERS), createdAt + rng.int(0, 10) * DAY, referralId, {
+      emit('ReferralStatusChanged', rng.pick(parties), createdAt + rng.int(0, 10) * DAY, referralId, {
         referralId,
         status: rng.pick(known(REFERRAL_STATUS_SYMBOLS)),
         reasonCode: rng.pick(known(REFERRAL_STATUS_REASON_SYMBOLS)),
       });
     }
     if (rng.chance(0.2)) emit('ConsentWithdrawn', referring, createdAt + rng.int(0, 10) * DAY, referralId, { referralId });
+    // Writes from a ministry that is not a party, some stamped before the creation: never applied.
+    if (rng.chance(0.2)) {
+      emit('ReferralStatusChanged', rng.pick(others), createdAt + rng.int(-90, 5 * 24 * 60) * MINUTE, referralId, {
+        referralId,
+        status: rng.pick(['RECEIVED', 'ACCEPTED', 'DECLINED', 'WITHDRAWN'] as const),
+        reasonCode: rng.pick(known(REFERRAL_STATUS_REASON_SYMBOLS)),
+      });
+    }
+    if (rng.chance(0.12)) emit('ConsentWithdrawn', rng.pick(others), createdAt + rng.int(-90, 5 * 24 * 60) * MINUTE, referralId, { referralId });
   }
 
   for (let g = 0; g < options.gaps; g++) {
