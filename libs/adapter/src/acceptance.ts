@@ -7,6 +7,7 @@ import { appendToOutbox, type OutboxEntry } from '@passerelle/kafka';
 import { IDEMPOTENCY_TABLE, SOURCE_IDS_TABLE } from './acceptance.schema.ts';
 import { canonicalJson } from './canonical-json.ts';
 import type { CanonicalEvent, TraceContext } from './canonical-event.ts';
+import { refuseWhatIsNotOurs } from './own-writes.ts';
 import type { Pseudonymiser } from './pseudonymiser.ts';
 
 /** What a ministry record becomes once accepted: the events and the ids they are keyed by. */
@@ -125,6 +126,8 @@ export class Acceptance {
             continue;
           }
           const built = await record.build(ids);
+          // Inside the transaction: a refusal rolls back this request's claims too, so nothing is written.
+          for (const event of built) refuseWhatIsNotOurs(event, this.options.ministry);
           const mine = built.map((event) => this.toOutbox(event, request.trace));
           const accepted = built.map((event, i) => ({ eventId: event.payload.envelope.eventId, eventType: event.type, key: mine[i]?.key ?? '' }));
           await trx(IDEMPOTENCY_TABLE).where({ key_hash: key }).update({ response: JSON.stringify({ events: accepted }) });
