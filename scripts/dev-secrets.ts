@@ -15,6 +15,8 @@ export interface DevSecrets {
   readonly jwtSecret: string;
   /** HMAC key of the referrals' record keys (the projector; the view keeps its fingerprint, so it must not change). */
   readonly recordKeySecret: string;
+  /** HMAC key of the view API's audit hash chain (`npm run view-api -- audit verify` needs the same one). */
+  readonly auditHmacKey: string;
 }
 
 function secret(): string {
@@ -30,13 +32,14 @@ export function loadDevSecrets(home: string): DevSecrets {
   const file = path.join(home, 'secrets.json');
   if (fs.existsSync(file)) {
     const existing = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<DevSecrets>;
-    if (existing.tokens && existing.pseudonymKeys && existing.jwtSecret && existing.recordKeySecret) return existing as DevSecrets;
+    if (existing.tokens && existing.pseudonymKeys && existing.jwtSecret && existing.recordKeySecret && existing.auditHmacKey) return existing as DevSecrets;
     // Written by an older version: keep what exists, add what is missing.
     const completed: DevSecrets = {
       tokens: existing.tokens ?? (Object.fromEntries(ADAPTER_MINISTRIES.map((m) => [m, secret()])) as Record<AdapterMinistry, string>),
       pseudonymKeys: existing.pseudonymKeys ?? (Object.fromEntries(ADAPTER_MINISTRIES.map((m) => [m, secret()])) as Record<AdapterMinistry, string>),
       jwtSecret: existing.jwtSecret ?? secret(),
       recordKeySecret: existing.recordKeySecret ?? secret(),
+      auditHmacKey: existing.auditHmacKey ?? secret(),
     };
     fs.writeFileSync(file, JSON.stringify(completed, null, 2), { mode: 0o600 });
     return completed;
@@ -46,6 +49,7 @@ export function loadDevSecrets(home: string): DevSecrets {
     pseudonymKeys: Object.fromEntries(ADAPTER_MINISTRIES.map((m) => [m, secret()])) as Record<AdapterMinistry, string>,
     jwtSecret: secret(),
     recordKeySecret: secret(),
+    auditHmacKey: secret(),
   };
   fs.mkdirSync(home, { recursive: true });
   fs.writeFileSync(file, JSON.stringify(made, null, 2), { mode: 0o600 });

@@ -38,4 +38,20 @@ describe('the local stack secrets', () => {
     expect(completed.recordKeySecret.length).toBeGreaterThanOrEqual(32);
     expect(loadDevSecrets(home).recordKeySecret).toBe(completed.recordKeySecret);
   });
+
+  it('include an audit-chain key for the view API, made once, and added to a secrets.json written before it', () => {
+    const home = newHome();
+    const first = loadDevSecrets(home);
+    expect(first.auditHmacKey.length).toBeGreaterThanOrEqual(32);
+    expect(loadDevSecrets(home).auditHmacKey).toBe(first.auditHmacKey);
+
+    const older = { ...first, auditHmacKey: undefined };
+    fs.writeFileSync(path.join(home, 'secrets.json'), JSON.stringify(older), { mode: 0o600 });
+    const completed = loadDevSecrets(home);
+
+    expect(completed).toMatchObject({ tokens: first.tokens, pseudonymKeys: first.pseudonymKeys, jwtSecret: first.jwtSecret, recordKeySecret: first.recordKeySecret });
+    expect(completed.auditHmacKey.length).toBeGreaterThanOrEqual(32);
+    expect(completed.auditHmacKey).not.toBe(first.auditHmacKey);
+    expect(loadDevSecrets(home).auditHmacKey).toBe(completed.auditHmacKey);
+  });
 });

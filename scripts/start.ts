@@ -32,7 +32,7 @@ function kafkaPrincipalOf(name: string): KafkaPrincipalName | undefined {
 
 /**
  * What one service needs beyond the shared addresses: its port, for adapters their token and
- * key, the view API its JWT secret, the projector its record-key secret, and for Kafka clients
+ * key, the view API its JWT secret and audit key, the projector its record-key secret, and for Kafka clients
  * their own principal's SCRAM credentials (from the data folder).
  */
 function serviceEnvironment(name: string, secrets: DevSecrets, kafkaCredentials: KafkaCredentialSet | undefined): NodeJS.ProcessEnv {
@@ -46,7 +46,10 @@ function serviceEnvironment(name: string, secrets: DevSecrets, kafkaCredentials:
     env['PASSERELLE_KAFKA_PASSWORD'] = credential.password;
   }
   const ministry = ADAPTER_MINISTRIES.find((m) => name === `adapter-${m}`);
-  if (name === 'view-api') env['PASSERELLE_JWT_SECRET'] = secrets.jwtSecret;
+  if (name === 'view-api') {
+    env['PASSERELLE_JWT_SECRET'] = secrets.jwtSecret;
+    env['PASSERELLE_AUDIT_HMAC_KEY'] = secrets.auditHmacKey;
+  }
   if (name === 'projector') env['PASSERELLE_RECORD_KEY_SECRET'] = secrets.recordKeySecret;
   if (ministry) {
     env['PASSERELLE_MINISTRY_TOKEN'] = secrets.tokens[ministry];

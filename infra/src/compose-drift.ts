@@ -98,7 +98,7 @@ function tracingDrift(services: Record<string, ComposeService>, config: StackCon
 function requiredSecrets(service: string): string[] {
   if (service.startsWith('adapter-')) return ['PASSERELLE_MINISTRY_TOKEN', 'PASSERELLE_PSEUDONYM_KEY'];
   if (service === 'projector') return ['PASSERELLE_RECORD_KEY_SECRET'];
-  if (service === 'view-api') return ['PASSERELLE_JWT_SECRET'];
+  if (service === 'view-api') return ['PASSERELLE_JWT_SECRET', 'PASSERELLE_AUDIT_HMAC_KEY'];
   return [];
 }
 

@@ -48,11 +48,13 @@ describe('docker-compose.yml', () => {
   it('is reported as drifted when a service lacks a secret npm start passes it, or holds one written out', () => {
     const drifted = composeYaml
       .replace('      PASSERELLE_RECORD_KEY_SECRET: ${PASSERELLE_RECORD_KEY_SECRET:-}\n', '')
+      .replace('      PASSERELLE_AUDIT_HMAC_KEY: ${PASSERELLE_AUDIT_HMAC_KEY:-}\n', '')
       .replace('PASSERELLE_JWT_SECRET: ${PASSERELLE_JWT_SECRET:-}', 'PASSERELLE_JWT_SECRET: written-out-secret-0123456789abcdef0123');
 
     expect(composeDrift(drifted, defaults)).toEqual([
       'projector PASSERELLE_RECORD_KEY_SECRET: missing from compose, npm start passes it',
       'view-api PASSERELLE_JWT_SECRET: compose writes a value, it must come from the shell or .env (${…})',
+      'view-api PASSERELLE_AUDIT_HMAC_KEY: missing from compose, npm start passes it',
     ]);
   });
 
