@@ -156,6 +156,7 @@ export async function startRelay(ctx: BenchContext, schema: string, batch: numbe
 }
 
 export const JWT_SECRET = 'bench-only-secret-0123456789abcdef0123456789';
+const AUDIT_HMAC_KEY = 'bench-only-audit-hmac-key-0123456789abcdef';
 
 /** services/view-api/src/main.ts as a child process, serving one view schema of the bench database. */
 export async function startViewApi(ctx: BenchContext, viewSchema: string): Promise<RunningChild> {
@@ -167,6 +168,7 @@ export async function startViewApi(ctx: BenchContext, viewSchema: string): Promi
     PASSERELLE_VIEW_SCHEMA: viewSchema,
     PASSERELLE_VIEW_API_SCHEMA: `${viewSchema}_api`,
     PASSERELLE_JWT_SECRET: JWT_SECRET,
+    PASSERELLE_AUDIT_HMAC_KEY: AUDIT_HMAC_KEY,
     // The bench is one credential sending far above the per-credential limit on purpose.
     PASSERELLE_RATE_LIMIT_PER_MINUTE: '0',
     LOG_LEVEL: 'warn',

@@ -36,6 +36,7 @@ export async function startAttackStack(databaseUrl: string, settings: Disclosure
       jwt: { issuer: DEFAULT_ISSUER, audience: DEFAULT_AUDIENCE, key: { kind: 'secret', secret: JWT_SECRET } },
       disclosure: settings,
       traceUiUrl: 'http://127.0.0.1:9411/zipkin/traces/',
+      audit: { hmacKey: 'attack-suite-audit-hmac-key-0123456789abcdef' },
       logLevel: 'silent',
       http: { rateLimitPerMinute: 0, requestTimeoutMs: 30_000 },
     },

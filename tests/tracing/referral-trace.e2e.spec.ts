@@ -126,7 +126,7 @@ describe('one referral, followed through its traces', () => {
     const started = await Promise.all([
       startService('adapter-justice', justicePort as number, adapterEnv('justice', tokens.justice)),
       startService('adapter-child-welfare', childWelfarePort as number, adapterEnv('child-welfare', tokens.childWelfare)),
-      startService('view-api', viewApiPort as number, { ...otel, DATABASE_URL: database.url, PASSERELLE_JWT_SECRET: jwtSecret, PASSERELLE_TRACE_UI_URL: `${stack.zipkinUrl}/zipkin/traces/` }),
+      startService('view-api', viewApiPort as number, { ...otel, DATABASE_URL: database.url, PASSERELLE_JWT_SECRET: jwtSecret, PASSERELLE_AUDIT_HMAC_KEY: randomBytes(32).toString('hex'), PASSERELLE_TRACE_UI_URL: `${stack.zipkinUrl}/zipkin/traces/` }),
     ]);
     services.push(...started);
     const [justice, childWelfare, view] = started as [ServiceProcess, ServiceProcess, ServiceProcess];

@@ -26,12 +26,13 @@ const auditRows = async () => Number(((await h.db.withSchema(API_SCHEMA).table('
 
 describe('view API access control', () => {
   // caller → expected status, per endpoint. JUSTICE referred R1 to CHILD_WELFARE; HEALTH is neither party.
+  // A role without referral access gets 403 for any id; a referral the caller may not see, 404 like a missing one.
   const matrix: Array<[string, Record<string, number>]> = [
     ['/v1/referrals', { 'coordination-office': 200, justice: 200, health: 200, operator: 403, 'indigenous-partner': 200 }],
-    [`/v1/referrals/${SEED.justiceToChildWelfare}`, { 'coordination-office': 200, justice: 200, health: 403, operator: 403, 'indigenous-partner': 403 }],
-    [`/v1/referrals/${SEED.justiceToChildWelfare}/flow`, { 'coordination-office': 200, justice: 200, health: 403, operator: 200, 'indigenous-partner': 403 }],
-    [`/v1/referrals/${SEED.indigenousControlled}`, { 'coordination-office': 403, justice: 403, health: 403, operator: 403, 'indigenous-partner': 200 }],
-    [`/v1/referrals/${SEED.aggregateOnly}`, { 'coordination-office': 403, justice: 403, health: 403, operator: 403, 'indigenous-partner': 403 }],
+    [`/v1/referrals/${SEED.justiceToChildWelfare}`, { 'coordination-office': 200, justice: 200, health: 404, operator: 403, 'indigenous-partner': 404 }],
+    [`/v1/referrals/${SEED.justiceToChildWelfare}/flow`, { 'coordination-office': 200, justice: 200, health: 404, operator: 200, 'indigenous-partner': 404 }],
+    [`/v1/referrals/${SEED.indigenousControlled}`, { 'coordination-office': 404, justice: 404, health: 404, operator: 403, 'indigenous-partner': 200 }],
+    [`/v1/referrals/${SEED.aggregateOnly}`, { 'coordination-office': 404, justice: 404, health: 404, operator: 403, 'indigenous-partner': 404 }],
     ['/v1/stats/referrals?groupBy=region', { 'coordination-office': 200, justice: 200, health: 200, operator: 403, 'indigenous-partner': 200 }],
     ['/v1/initiatives', { 'coordination-office': 200, justice: 200, health: 200, operator: 403, 'indigenous-partner': 200 }],
     ['/v1/initiatives/{initiative}', { 'coordination-office': 200, justice: 200, health: 200, operator: 403, 'indigenous-partner': 200 }],
@@ -49,6 +50,10 @@ describe('view API access control', () => {
         if (status === 403) {
           expect(response.headers.get('content-type')).toContain('application/problem+json');
           expect(await response.json()).toMatchObject({ status: 403, title: 'Forbidden' });
+        }
+        if (status === 404) {
+          expect(response.headers.get('content-type')).toContain('application/problem+json');
+          expect(await response.json()).toMatchObject({ status: 404, title: 'Not found', detail: 'no such referral' });
         }
       });
     }
@@ -95,7 +100,8 @@ describe('view API audit', () => {
     expect(response.status).toBe(200);
     expect(await auditRows()).toBe(before + 1);
     const [row] = (await h.db.withSchema(API_SCHEMA).table('audit').orderBy('id', 'desc').limit(1)) as Array<Record<string, unknown>>;
-    expect(row).toMatchObject({ subject: 'dev-ministry-justice', role: 'ministry', ministry: 'JUSTICE', endpoint: '/v1/referrals/:id' });
+    expect(row).toMatchObject({ subject: 'dev-ministry-justice', role: 'ministry', ministry: 'JUSTICE', endpoint: '/v1/referrals/:id', outcome: 'allowed', status: 200, reason: null });
+    expect(row?.['hash']).toMatch(/^[0-9a-f]{64}$/);
     expect(String(row?.['referral_ids'])).toContain(SEED.justiceToChildWelfare);
 
     await h.get('/v1/referrals?region=TORONTO&limit=3', tokens['coordination-office']);
@@ -103,14 +109,28 @@ describe('view API audit', () => {
     expect(await auditRows()).toBe(before + 3);
   });
 
-  it('writes no audit row for aggregates of no small slice, initiatives, gaps or denied requests', async () => {
+  it('writes no audit row for aggregates of no small slice, initiatives, gaps or their refusals', async () => {
     const before = await auditRows();
     for (const path of ['/v1/stats/referrals', '/v1/stats/referrals?region=TORONTO', '/v1/initiatives', '/v1/service-gaps', '/v1/service-gaps/summary']) {
       expect((await h.get(path, tokens['coordination-office'])).status).toBe(200);
     }
-    expect((await h.get(`/v1/referrals/${SEED.justiceToChildWelfare}`, tokens['health'])).status).toBe(403);
-    expect((await h.get('/v1/referrals')).status).toBe(401);
+    expect((await h.get('/v1/stats/referrals', tokens['operator'])).status).toBe(403);
+    expect((await h.get('/v1/initiatives')).status).toBe(401);
     expect(await auditRows()).toBe(before);
+  });
+
+  it('writes one row for each refused person-level request: 401 without a subject, 403, and a hidden referral answered 404', async () => {
+    const before = await auditRows();
+    expect((await h.get(`/v1/referrals/${SEED.justiceToChildWelfare}`, tokens['health'])).status).toBe(404);
+    expect((await h.get('/v1/referrals', tokens['operator'])).status).toBe(403);
+    expect((await h.get('/v1/referrals')).status).toBe(401);
+    expect(await auditRows()).toBe(before + 3);
+    const rows = (await h.db.withSchema(API_SCHEMA).table('audit').orderBy('id', 'desc').limit(3)) as Array<Record<string, unknown>>;
+    expect(rows.map((r) => [r['outcome'], r['status'], r['reason'], r['subject'], r['role'], r['endpoint']])).toEqual([
+      ['denied', 401, 'no-token', null, null, '/v1/referrals'],
+      ['denied', 403, 'role-lacks-access', 'dev-operator', 'operator', '/v1/referrals'],
+      ['denied', 404, 'not-visible', 'dev-ministry-health', 'ministry', '/v1/referrals/:id'],
+    ]);
   });
 
   it('audits an aggregate read that touches a small slice, with who asked and which slice', async () => {
@@ -128,7 +148,8 @@ describe('view API audit', () => {
   it('lets the coordination office read the audit log, newest first', async () => {
     await h.get(`/v1/referrals/${SEED.healthToHealth}`, tokens['health']);
     const body = (await (await h.get('/v1/audit?limit=1', tokens['coordination-office'])).json()) as { items: Array<Record<string, unknown>>; nextCursor: string | null };
-    expect(body.items[0]).toMatchObject({ role: 'ministry', ministry: 'HEALTH', endpoint: '/v1/referrals/:id', referralIds: [SEED.healthToHealth] });
+    expect(body.items[0]).toMatchObject({ role: 'ministry', ministry: 'HEALTH', endpoint: '/v1/referrals/:id', referralIds: [SEED.healthToHealth], outcome: 'allowed', status: 200, reason: null });
+    expect(body.items[0]).not.toHaveProperty('hash');
     expect(body.nextCursor).not.toBeNull();
     const next = (await (await h.get(`/v1/audit?limit=1&cursor=${body.nextCursor}`, tokens['coordination-office'])).json()) as { items: Array<{ id: number }> };
     expect(next.items[0]?.id).toBeLessThan(Number(body.items[0]?.['id']));

@@ -41,6 +41,7 @@ const STRINGS = {
     denied: 'Not available for your role.',
     unauthorized: 'The token is missing, expired or invalid.',
     failed: 'Could not load this part.',
+    notFound: 'No referral with this id that you may see.',
     none: 'Nothing to show.',
     tableCaptionReferrals: 'Referral counts by region (rows) and status (columns)',
   },
@@ -83,6 +84,7 @@ const STRINGS = {
     denied: 'Non disponible pour votre rôle.',
     unauthorized: 'Le jeton est absent, expiré ou invalide.',
     failed: 'Impossible de charger cette partie.',
+    notFound: 'Aucun aiguillage de cet identifiant que vous puissiez voir.',
     none: 'Rien à afficher.',
     tableCaptionReferrals: 'Aiguillages par région (lignes) et statut (colonnes)',
   },
@@ -140,12 +142,14 @@ async function api(path) {
   const response = await fetch(path, { headers: { authorization: `Bearer ${token()}`, accept: 'application/json' } });
   if (response.status === 401) return { error: t('unauthorized') };
   if (response.status === 403) return { error: 'denied' };
+  // A referral that does not exist and one the role may not see get the same answer.
+  if (response.status === 404) return { error: 'notFound' };
   if (!response.ok) return { error: 'failed' };
   return { data: await response.json() };
 }
 
 function message(container, key) {
-  container.replaceChildren(el('p', { class: key === 'none' ? 'help' : 'error' }, key === 'denied' || key === 'failed' || key === 'none' ? t(key) : key));
+  container.replaceChildren(el('p', { class: key === 'none' ? 'help' : 'error' }, ['denied', 'failed', 'notFound', 'none'].includes(key) ? t(key) : key));
 }
 
 function renderReferrals(result) {

@@ -13,6 +13,8 @@ export interface ViewApiConfig {
   readonly jwt: { readonly issuer: string; readonly audience: string; readonly key: JwtKeyConfig };
   /** Cell-key perturbation and suppression of every count about people (domain/disclosure-control.ts). */
   readonly disclosure: DisclosureSettings;
+  /** The audit's hash chain: HMAC-SHA256 under this key (never stored in the database). */
+  readonly audit: { readonly hmacKey: string };
   readonly traceUiUrl: string;
   readonly logLevel: string;
   /** Rate limit and request deadline of the HTTP API; the library defaults when absent. */
@@ -42,6 +44,7 @@ export function loadConfig(env: EnvSource): ViewApiConfig {
       medianMinimum: read.integer('PASSERELLE_MEDIAN_MINIMUM', DEFAULT_DISCLOSURE.medianMinimum, { min: 0, max: 10_000 }),
       auditBelow: read.integer('PASSERELLE_AUDIT_AGGREGATES_BELOW', DEFAULT_DISCLOSURE.auditBelow, { min: 0, max: 10_000 }),
     },
+    audit: { hmacKey: readAuditKey(read) },
     traceUiUrl: read.url('PASSERELLE_TRACE_UI_URL', 'http://127.0.0.1:9411/zipkin/traces/'),
     logLevel: read.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
     http: readHttpLimits(read),
@@ -55,5 +58,28 @@ export function loadConfig(env: EnvSource): ViewApiConfig {
   };
   const unsafe = unsafeDisclosureSettings(config.disclosure);
   if (unsafe.length > 0) throw new ConfigError(unsafe.map((p) => ({ variable: variables[p.setting], reason: p.reason })));
+  return config;
+}
+
+/** The key of the audit chain: the view API and `audit verify` read it the same way. */
+export function readAuditKey(read: EnvReader): string {
+  return read.requiredString('PASSERELLE_AUDIT_HMAC_KEY', { minLength: 32 });
+}
+
+/** What `audit verify` needs: where the audit is and the key it was sealed with. */
+export interface AuditVerifyConfig {
+  readonly databaseUrl: string;
+  readonly apiSchema: string;
+  readonly hmacKey: string;
+}
+
+export function loadAuditVerifyConfig(env: EnvSource): AuditVerifyConfig {
+  const read = new EnvReader(env);
+  const config: AuditVerifyConfig = {
+    databaseUrl: read.requiredUrl('DATABASE_URL', ['postgres:', 'postgresql:']),
+    apiSchema: read.identifier('PASSERELLE_VIEW_API_SCHEMA', 'view_api'),
+    hmacKey: readAuditKey(read),
+  };
+  read.done();
   return config;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config.ts';
+import { loadAuditVerifyConfig, loadConfig } from './config.ts';
 
-const base = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/passerelle' };
+const AUDIT_KEY = 'audit-key-audit-key-audit-key-0001';
+const base = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/passerelle', PASSERELLE_AUDIT_HMAC_KEY: AUDIT_KEY };
 
 describe('view-api configuration', () => {
   it('uses the documented defaults with a shared secret', () => {
@@ -12,7 +13,29 @@ describe('view-api configuration', () => {
       disclosure: { threshold: 5, maxPerturbation: 4, medianMinimum: 10, auditBelow: 10 },
       traceUiUrl: 'http://127.0.0.1:9411/zipkin/traces',
       jwt: { issuer: 'passerelle-dev', audience: 'passerelle-view-api', key: { kind: 'secret' } },
+      audit: { hmacKey: AUDIT_KEY },
     });
+  });
+
+  it('refuses to start without an audit key of at least 32 characters, naming the variable and never printing the value', () => {
+    const secret = { ...base, PASSERELLE_JWT_SECRET: 'a'.repeat(32) };
+    const { PASSERELLE_AUDIT_HMAC_KEY: _key, ...withoutKey } = secret;
+    expect(() => loadConfig(withoutKey)).toThrow(/PASSERELLE_AUDIT_HMAC_KEY: is required/);
+    const short = 'short-audit-key-31-characters-x';
+    expect(short).toHaveLength(31);
+    let message = '';
+    try {
+      loadConfig({ ...secret, PASSERELLE_AUDIT_HMAC_KEY: short });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/PASSERELLE_AUDIT_HMAC_KEY: must be at least 32 characters long/);
+    expect(message).not.toContain(short);
+  });
+
+  it('reads what audit verify needs: the database, the schema and the key', () => {
+    expect(loadAuditVerifyConfig({ ...base, PASSERELLE_VIEW_API_SCHEMA: 'audit_x' })).toEqual({ databaseUrl: base.DATABASE_URL, apiSchema: 'audit_x', hmacKey: AUDIT_KEY });
+    expect(() => loadAuditVerifyConfig({ DATABASE_URL: base.DATABASE_URL })).toThrow(/PASSERELLE_AUDIT_HMAC_KEY/);
   });
 
   it('prefers a JWKS URL when one is set', () => {

@@ -16,4 +16,6 @@ export {
 } from './domain/disclosure-control.ts';
 export type { DisclosureSettings, PerturbationTable, PublishedCount, KeyedCount } from './domain/disclosure-control.ts';
 export { ViewRepository } from './data-access/view.repository.ts';
+export { GENESIS_HASH, auditSeal } from './domain/audit-chain.ts';
+export type { AuditContent, AuditHead } from './domain/audit-chain.ts';
 export { visibleConsentScopes } from './domain/access.ts';

@@ -1,15 +1,17 @@
-import express, { type Request, type Response } from 'express';
+import express from 'express';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, migrate } from '@passerelle/db';
 import { createHttpApp, finishApp, listen } from '@passerelle/http';
 import { createLogger, type Logger } from '@passerelle/logging';
 import type { ViewApiConfig } from './config.ts';
+import { auditSeal } from './domain/audit-chain.ts';
 import { AuditRepository } from './data-access/audit.repository.ts';
 import { AUDIT_MIGRATIONS_TABLE, auditMigrations } from './data-access/audit.migrations.ts';
 import { ViewRepository } from './data-access/view.repository.ts';
-import { authenticate, createVerifier, principalOf } from './entry-points/auth.ts';
+import { auditedRoute } from './entry-points/audited-route.ts';
+import { createVerifier } from './entry-points/auth.ts';
 import { buildOpenApi } from './entry-points/openapi.ts';
-import { checkCapability, parseParams, parseQuery, requestIdOf, v1Routes } from './entry-points/routes.ts';
+import { v1Routes } from './entry-points/routes.ts';
 
 export interface RunningViewApi {
   readonly url: string;
@@ -36,7 +38,7 @@ export async function start(config: ViewApiConfig, options: StartOptions = {}): 
     throw error;
   }
   const view = new ViewRepository(db, config.viewSchema);
-  const audit = new AuditRepository(db, config.apiSchema);
+  const audit = new AuditRepository(db, config.apiSchema, auditSeal(config.audit.hmacKey));
   const routes = v1Routes({ view, audit, disclosure: config.disclosure, traceUiUrl: config.traceUiUrl });
   const openapi = buildOpenApi(routes);
 
@@ -68,32 +70,8 @@ export async function start(config: ViewApiConfig, options: StartOptions = {}): 
     }),
   );
 
-  const auth = authenticate(createVerifier(config.jwt));
-  for (const spec of routes) {
-    app.get(spec.path, auth, async (req: Request, res: Response) => {
-      const principal = principalOf(res);
-      checkCapability(principal, spec);
-      const params = parseParams(spec, req);
-      const query = parseQuery(spec.query, req);
-      const result = await spec.handle({ principal, query, params });
-      if (spec.personLevel || result.audit) {
-        // Written before the body leaves: no audit row, no person-level data (nor a small slice).
-        const { cursor: _cursor, ...filters } = query;
-        await audit.record({
-          kind: result.audit?.kind ?? 'person-level',
-          subject: principal.subject,
-          role: principal.role,
-          ministry: principal.ministry,
-          endpoint: spec.path,
-          filters: { ...filters, ...params },
-          referralIds: result.audit?.referralIds ?? [],
-          requestId: requestIdOf(res),
-        });
-      }
-      res.setHeader('Cache-Control', 'no-store');
-      res.json(result.body);
-    });
-  }
+  const verify = createVerifier(config.jwt);
+  for (const spec of routes) app.get(spec.path, auditedRoute(spec, { verify, audit, logger }));
   finishApp(app, logger);
 
   const server = await listen(app, config.port, config.host);

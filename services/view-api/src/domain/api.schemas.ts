@@ -8,6 +8,7 @@ import {
   URGENCY_SYMBOLS,
 } from '@passerelle/schemas/generated';
 import { MINISTRIES } from './access.ts';
+import { AUDIT_OUTCOMES, AUDIT_REASONS } from './audit-chain.ts';
 
 /** Page-size cap: keeps a single request's cost bounded. */
 export const MAX_PAGE_SIZE = 200;
@@ -210,9 +211,12 @@ export const auditPage = page(
   z.object({
     id: z.number().int(),
     kind: z.enum(['person-level', 'small-aggregate']),
+    outcome: z.enum(AUDIT_OUTCOMES).describe('what was decided; a referral the caller may not see is answered 404 and recorded as denied'),
+    status: z.number().int().describe('the HTTP status the caller got'),
+    reason: z.enum(AUDIT_REASONS).nullable().describe('why it was not allowed; null when allowed'),
     at: z.string(),
-    subject: z.string(),
-    role: z.string(),
+    subject: z.string().nullable().describe('null when no token could be verified'),
+    role: z.string().nullable(),
     ministry: z.string().nullable(),
     endpoint: z.string(),
     filters: z.record(z.string(), z.unknown()),
@@ -220,6 +224,12 @@ export const auditPage = page(
     requestId: z.string(),
   }),
 );
+
+export const auditHeadSchema = z.object({
+  id: z.number().int().nullable().describe('the last row of the chain; null while the chain is empty'),
+  hash: z.string().nullable().describe('its HMAC-SHA256, hex'),
+  head: z.string().nullable().describe('id:hash, as `audit verify --head` takes it'),
+});
 
 export const problemSchema = z.object({
   type: z.string(),

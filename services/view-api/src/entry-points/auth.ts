@@ -1,9 +1,10 @@
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
-import type { NextFunction, Request, Response } from 'express';
+import type { Request, Response } from 'express';
 import { problems } from '@passerelle/http';
 import { MINISTRIES, ROLES, type Principal } from '../domain/access.ts';
 import type { ViewApiConfig } from '../config.ts';
+import { AuditedProblem } from './audited-problem.ts';
 
 const claims = z.object({
   sub: z.string().min(1).max(200),
@@ -25,41 +26,33 @@ export function createVerifier(jwt: ViewApiConfig['jwt']): Verifier {
     try {
       ({ payload } = await jwtVerify(token, key as Uint8Array, { issuer: jwt.issuer, audience: jwt.audience, algorithms, requiredClaims: ['exp', 'sub'] }));
     } catch {
-      throw problems.unauthorized('the bearer token is missing, expired or not valid for this API');
+      throw new AuditedProblem(problems.unauthorized('the bearer token is missing, expired or not valid for this API'), { outcome: 'denied', reason: 'bad-token' });
     }
     const parsed = claims.safeParse(payload);
-    if (!parsed.success) throw problems.unauthorized('the bearer token lacks a subject or role claim');
+    if (!parsed.success) throw new AuditedProblem(problems.unauthorized('the bearer token lacks a subject or role claim'), { outcome: 'denied', reason: 'bad-token' });
+    const subject = parsed.data.sub;
     const role = ROLES.find((r) => r === parsed.data.role);
-    if (!role) throw problems.forbidden('the token role has no access to this API');
-    if (role !== 'ministry') return { subject: parsed.data.sub, role };
+    if (!role) throw new AuditedProblem(problems.forbidden('the token role has no access to this API'), { outcome: 'denied', reason: 'unknown-role', subject });
+    if (role !== 'ministry') return { subject, role };
     const ministry = MINISTRIES.find((m) => m === parsed.data.ministry);
-    if (!ministry) throw problems.forbidden('a ministry token must name a ministry this API knows');
-    return { subject: parsed.data.sub, role, ministry };
+    if (!ministry) throw new AuditedProblem(problems.forbidden('a ministry token must name a ministry this API knows'), { outcome: 'denied', reason: 'unknown-role', subject });
+    return { subject, role, ministry };
   };
 }
 
-/** The caller, set by `authenticate` (kept in res.locals, per request). */
-export function principalOf(res: Response): Principal {
-  const principal = (res.locals as { principal?: Principal }).principal;
-  if (!principal) throw problems.unauthorized();
-  return principal;
-}
-
-export function authenticate(verify: Verifier) {
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const header = req.headers.authorization;
-    const match = header ? /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header) : null;
-    if (!match?.[1]) {
-      res.setHeader('WWW-Authenticate', 'Bearer realm="passerelle"');
-      next(problems.unauthorized('send a bearer token in the Authorization header'));
-      return;
-    }
-    try {
-      (res.locals as { principal?: Principal }).principal = await verify(match[1]);
-      next();
-    } catch (error) {
-      if ((error as { status?: number }).status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="passerelle", error="invalid_token"');
-      next(error);
-    }
-  };
+/** The caller of one request: 401 without a usable bearer token, 403 for a token whose role gives no access. */
+export async function authenticateRequest(verify: Verifier, req: Request, res: Response): Promise<Principal> {
+  const header = req.headers.authorization;
+  const match = header ? /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header) : null;
+  if (!match?.[1]) {
+    res.setHeader('WWW-Authenticate', 'Bearer realm="passerelle"');
+    // A malformed header is a token that could not be read; no header at all is no token.
+    throw new AuditedProblem(problems.unauthorized('send a bearer token in the Authorization header'), { outcome: 'denied', reason: header ? 'bad-token' : 'no-token' });
+  }
+  try {
+    return await verify(match[1]);
+  } catch (error) {
+    if ((error as { status?: number }).status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="passerelle", error="invalid_token"');
+    throw error;
+  }
 }

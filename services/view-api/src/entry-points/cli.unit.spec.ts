@@ -19,4 +19,20 @@ describe('the development token CLI', () => {
     expect(await runCli(['token', 'operator'], { PASSERELLE_HOME: '/nonexistent/passerelle-home' }, () => undefined, err)).toBe(1);
     expect(errors.join('\n')).toContain('PASSERELLE_JWT_SECRET');
   });
+
+  it('answers bad usage of audit verify with exit code 2 before touching a database', async () => {
+    const errors: string[] = [];
+    const err = (l: string) => errors.push(l);
+    const home = { PASSERELLE_HOME: '/nonexistent/passerelle-home', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' };
+    expect(await runCli(['audit'], home, () => undefined, err)).toBe(2);
+    expect(await runCli(['audit', 'check'], home, () => undefined, err)).toBe(2);
+    expect(await runCli(['audit', 'verify', 'extra'], home, () => undefined, err)).toBe(2);
+    expect(await runCli(['audit', 'verify', '--bogus'], home, () => undefined, err)).toBe(2);
+    expect(await runCli(['audit', 'verify', '--head', '12'], { ...home, PASSERELLE_AUDIT_HMAC_KEY: 'k'.repeat(32) }, () => undefined, err)).toBe(2);
+    expect(errors.join('\n')).toContain('--head takes <id>:<hash>');
+    errors.length = 0;
+    expect(await runCli(['audit', 'verify'], { ...home, PASSERELLE_AUDIT_HMAC_KEY: 'too-short' }, () => undefined, err)).toBe(2);
+    expect(errors.join('\n')).toContain('PASSERELLE_AUDIT_HMAC_KEY: must be at least 32 characters long');
+    expect(errors.join('\n')).not.toContain('too-short');
+  });
 });

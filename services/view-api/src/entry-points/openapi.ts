@@ -39,7 +39,8 @@ export function buildOpenApi(routes: readonly RouteSpec[]): Record<string, unkno
           '400': problemResponse('invalid parameters'),
           '401': problemResponse('missing, expired or invalid bearer token'),
           '403': problemResponse('the role may not see this'),
-          ...(route.params ? { '404': problemResponse('not found') } : {}),
+          // A person-level id the caller may not see gets the very answer of a missing one.
+          ...(route.params ? { '404': problemResponse(route.personLevel ? 'no such referral, or one the caller may not see (the same answer)' : 'not found') } : {}),
         },
       },
     };

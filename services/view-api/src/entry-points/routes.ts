@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { problems, type FieldProblem } from '@passerelle/http';
 import { may, maySeeFlow, maySeeReferral, visibleConsentScopes, type Capability, type Principal } from '../domain/access.ts';
 import {
+  auditHeadSchema,
   auditPage,
   deadLetterPage,
   disclosureControlSchema,
@@ -27,8 +28,9 @@ import {
 import { decodeCursor, encodeCursor } from '../domain/cursor.ts';
 import { perturbationTable, touchesSmallSlice, type DisclosureSettings } from '../domain/disclosure-control.ts';
 import { disclosureNote, pillarsOf, presentFlow, presentInitiative, presentMilestone, presentServiceGap, presentStats, summariseGaps } from '../domain/presenters.ts';
-import type { AuditKind, AuditRepository } from '../data-access/audit.repository.ts';
+import { formatAuditHead, type AuditKind, type AuditTrail } from '../domain/audit-chain.ts';
 import type { ViewRepository } from '../data-access/view.repository.ts';
+import { AuditedProblem } from './audited-problem.ts';
 
 export interface RouteContext {
   readonly principal: Principal;
@@ -58,7 +60,7 @@ export interface RouteSpec {
 
 export interface RouteDependencies {
   readonly view: ViewRepository;
-  readonly audit: AuditRepository;
+  readonly audit: AuditTrail;
   readonly disclosure: DisclosureSettings;
   readonly traceUiUrl: string;
 }
@@ -104,7 +106,10 @@ function nextCursor<T>(items: readonly T[], limit: number, keyOf: (item: T) => s
   return items.length === limit && last !== undefined ? encodeCursor(keyOf(last)) : null;
 }
 
-const forbidden = () => problems.forbidden('your role may not see this resource');
+const forbidden = () => new AuditedProblem(problems.forbidden('your role may not see this resource'), { outcome: 'denied', reason: 'role-lacks-access' });
+/** Missing and not visible get one answer, so an id's existence is never disclosed; the audit keeps the truth. */
+const noSuchReferral = () => new AuditedProblem(problems.notFound('no such referral'), { outcome: 'not_found', reason: 'no-such-referral' });
+const notVisible = () => new AuditedProblem(problems.notFound('no such referral'), { outcome: 'denied', reason: 'not-visible' });
 
 /** Every /v1 route, declared once: the app mounts them and the OpenAPI document describes them. */
 export function v1Routes(deps: RouteDependencies): RouteSpec[] {
@@ -126,7 +131,7 @@ export function v1Routes(deps: RouteDependencies): RouteSpec[] {
     },
     {
       path: '/v1/referrals/:id',
-      summary: 'One referral, person-level; 403 when the role may not see it; audited',
+      summary: 'One referral, person-level; 404 when it does not exist or the caller may not see it (the same answer); audited',
       capability: 'referrals',
       personLevel: true,
       query: emptyQuery,
@@ -134,14 +139,14 @@ export function v1Routes(deps: RouteDependencies): RouteSpec[] {
       response: referralSchema,
       async handle({ principal, params }) {
         const referral = await view.referral(params['id'] ?? '');
-        if (!referral) throw problems.notFound('no such referral');
-        if (!maySeeReferral(principal, referral)) throw forbidden();
+        if (!referral) throw noSuchReferral();
+        if (!maySeeReferral(principal, referral)) throw notVisible();
         return { body: referral, audit: { referralIds: [referral.referralId], kind: 'person-level' } };
       },
     },
     {
       path: '/v1/referrals/:id/flow',
-      summary: 'Each hop of a referral across ministries with latencies and trace links; audited',
+      summary: 'Each hop of a referral across ministries with latencies and trace links; 404 when it does not exist or the caller may not see it; audited',
       capability: 'referral-flow',
       personLevel: true,
       query: emptyQuery,
@@ -151,8 +156,8 @@ export function v1Routes(deps: RouteDependencies): RouteSpec[] {
         const id = params['id'] ?? '';
         const referral = await view.referral(id);
         const hops = await view.history(id);
-        if (!referral && hops.length === 0) throw problems.notFound('no such referral');
-        if (!maySeeFlow(principal, referral)) throw forbidden();
+        if (!referral && hops.length === 0) throw noSuchReferral();
+        if (!maySeeFlow(principal, referral)) throw notVisible();
         return { body: presentFlow(id, hops, traceUiUrl), audit: { referralIds: [id], kind: 'person-level' } };
       },
     },
@@ -261,7 +266,7 @@ export function v1Routes(deps: RouteDependencies): RouteSpec[] {
     },
     {
       path: '/v1/audit',
-      summary: 'The audit log of person-level reads, newest first (coordination office)',
+      summary: 'The audit log of decisions on person-level data (allowed, denied, not found) and of small-slice reads, newest first (coordination office)',
       capability: 'audit',
       personLevel: false,
       query: pageOnlyQuery,
@@ -269,8 +274,21 @@ export function v1Routes(deps: RouteDependencies): RouteSpec[] {
       async handle({ query }) {
         const q = query as z.infer<typeof pageOnlyQuery>;
         const after = cursorKey(q.cursor, 'id');
-        const items = await deps.audit.page(q.limit, after as number | undefined);
+        const rows = await deps.audit.page(q.limit, after as number | undefined);
+        const items = rows.map(({ prevHash: _prevHash, hash: _hash, ...row }) => row);
         return { body: { items, nextCursor: nextCursor(items, q.limit, (a) => a.id) } };
+      },
+    },
+    {
+      path: '/v1/audit/head',
+      summary: 'The head of the audit hash chain (row id and hash) for an external store to keep; `audit verify --head` checks it (coordination office)',
+      capability: 'audit',
+      personLevel: false,
+      query: emptyQuery,
+      response: auditHeadSchema,
+      async handle() {
+        const head = await deps.audit.head();
+        return { body: head ? { id: head.id, hash: head.hash, head: formatAuditHead(head) } : { id: null, hash: null, head: null } };
       },
     },
   ];
