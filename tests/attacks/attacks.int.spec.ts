@@ -8,7 +8,7 @@ let report: SuiteReport;
 beforeAll(async () => {
   attack = await startAttackStack(stack.databaseUrl);
   // Small enough for the int tier; `npm run test:attacks` runs 1,000 datasets × 1,000 pairs.
-  report = await runAttackSuite(attack, { datasets: 12, pairs: 150, seed: 20261206 });
+  report = await runAttackSuite(attack, { datasets: 30, pairs: 100, seed: 20261206 });
   console.log(formatReport(report));
 }, 240_000);
 afterAll(async () => {
