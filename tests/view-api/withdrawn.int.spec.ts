@@ -37,10 +37,36 @@ describe('a withdrawn referral', () => {
     expect(office.items.map((r) => r.referralId)).toContain(SEED.healthToHealth);
   });
 
+  it('has no flow for anyone, operators included', async () => {
+    for (const [role, ministry] of [['operator'], ['coordination-office'], ['ministry', 'JUSTICE']] as const) {
+      expect((await h.get(`/v1/referrals/${SEED.justiceToChildWelfare}/flow`, await h.token(role, ministry))).status, role).toBe(404);
+    }
+    expect((await h.get(`/v1/referrals/${SEED.healthToHealth}/flow`, await h.token('operator'))).status).toBe(200);
+  });
+
   it('still counts in the published figures', async () => {
     const rows = await viewRows(h.db, VIEW_SCHEMA);
     expect(rows).toHaveLength(23);
     const body = (await (await h.get('/v1/stats/referrals?groupBy=region', await h.token('coordination-office'))).json()) as never;
     expect(figuresOfBody(body)).toEqual(expectedFigures(rows, { groupBy: ['region'] }));
+  });
+});
+
+describe('a view still being keyed', () => {
+  it('publishes no figure while a referral has no record key (503), and figures again once keyed', async () => {
+    const office = await h.token('coordination-office');
+    const table = h.db.withSchema(VIEW_SCHEMA).table('referrals');
+    const [row] = (await table.clone().where('referral_id', SEED.healthToHealth).select('record_key')) as Array<{ record_key: string }>;
+    await h.db.raw('ALTER TABLE view.referrals ALTER COLUMN record_key DROP NOT NULL');
+    await h.db.withSchema(VIEW_SCHEMA).table('referrals').where('referral_id', SEED.healthToHealth).update({ record_key: null });
+    try {
+      const response = await h.get('/v1/stats/referrals?groupBy=region', office);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({ status: 503 });
+    } finally {
+      await h.db.withSchema(VIEW_SCHEMA).table('referrals').where('referral_id', SEED.healthToHealth).update({ record_key: row?.record_key });
+      await h.db.raw('ALTER TABLE view.referrals ALTER COLUMN record_key SET NOT NULL');
+    }
+    expect((await h.get('/v1/stats/referrals?groupBy=region', office)).status).toBe(200);
   });
 });

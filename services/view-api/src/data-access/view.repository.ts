@@ -54,6 +54,16 @@ export interface StatsRow {
   medianDaysToAcceptance: number | null;
 }
 
+/** Some referrals of the view have no record key yet: published figures would not be protected. */
+export class UnkeyedViewError extends Error {
+  readonly code = 'VIEW_NOT_KEYED';
+  readonly retryable = true;
+  constructor() {
+    super('the view has referrals without a record key');
+    this.name = 'UnkeyedViewError';
+  }
+}
+
 /** Read-only queries on the projector's view tables, by name (the view is the projector's). */
 export class ViewRepository {
   constructor(
@@ -104,6 +114,11 @@ export class ViewRepository {
     return ((await q) as Array<Record<string, unknown>>).map((row) => ViewRepository.toReferral(row));
   }
 
+  /** Whether the referral's consent was withdrawn (its person-level data and flow are no longer served). */
+  async withdrawn(id: string): Promise<boolean> {
+    return (await this.table('referrals').where('referral_id', id).whereNotNull('consent_withdrawn_at').first('referral_id')) !== undefined;
+  }
+
   /** One referral, person-level: none once its consent was withdrawn. */
   async referral(id: string): Promise<ReferralRow | undefined> {
     const row = (await this.table('referrals').where('referral_id', id).whereNull('consent_withdrawn_at').first()) as Record<string, unknown> | undefined;
@@ -140,6 +155,7 @@ export class ViewRepository {
       ...columns.map((c, i) => this.db.raw(`coalesce(??::text, 'NONE') as ??`, [c, `d${i}`])),
       columns.length > 0 ? this.db.raw(`grouping(${list})::int as overall_row`, columns) : this.db.raw('1 as overall_row'),
       this.db.raw('count(*)::int as count'),
+      this.db.raw('count(record_key)::int as keyed'),
       this.db.raw(`(coalesce(sum(record_key), 0) % ${CELL_KEY_MODULUS})::bigint as cell_key`),
       this.db.raw('count(accepted_at)::int as accepted'),
       this.db.raw(`(coalesce(sum(record_key) filter (where accepted_at is not null), 0) % ${CELL_KEY_MODULUS})::bigint as accepted_key`),
@@ -161,6 +177,9 @@ export class ViewRepository {
     });
     const overallRow = result.find((row) => Number(row['overall_row']) !== 0);
     if (!overallRow) throw new Error('the grouping set over all referrals returned no row');
+    // A referral without its record key (a view the projector is still keying after an upgrade)
+    // would make a cell key wrong and its perturbation predictable: no figure until all are keyed.
+    if (Number(overallRow['keyed']) !== Number(overallRow['count'])) throw new UnkeyedViewError();
     const overall = toRow(overallRow, false);
     return { rows: columns.length > 0 ? result.filter((row) => Number(row['overall_row']) === 0).map((row) => toRow(row, true)) : [overall], overall };
   }

@@ -29,7 +29,7 @@ import { decodeCursor, encodeCursor } from '../domain/cursor.ts';
 import { perturbationTable, touchesSmallSlice, type DisclosureSettings } from '../domain/disclosure-control.ts';
 import { disclosureNote, pillarsOf, presentFlow, presentInitiative, presentMilestone, presentServiceGap, presentStats, summariseGaps } from '../domain/presenters.ts';
 import { formatAuditHead, type AuditKind, type AuditTrail } from '../domain/audit-chain.ts';
-import type { ViewRepository } from '../data-access/view.repository.ts';
+import { UnkeyedViewError, type ViewRepository } from '../data-access/view.repository.ts';
 import { AuditedProblem } from './audited-problem.ts';
 
 export interface RouteContext {
@@ -156,7 +156,8 @@ export function v1Routes(deps: RouteDependencies): RouteSpec[] {
         const id = params['id'] ?? '';
         const referral = await view.referral(id);
         const hops = await view.history(id);
-        if (!referral && hops.length === 0) throw noSuchReferral();
+        // A withdrawn referral's flow is served to nobody, operators included.
+        if ((!referral && hops.length === 0) || (!referral && (await view.withdrawn(id)))) throw noSuchReferral();
         if (!maySeeFlow(principal, referral)) throw notVisible();
         return { body: presentFlow(id, hops, traceUiUrl), audit: { referralIds: [id], kind: 'person-level' } };
       },
@@ -171,7 +172,10 @@ export function v1Routes(deps: RouteDependencies): RouteSpec[] {
       async handle({ query }) {
         const q = query as z.infer<typeof statsQuery>;
         const groupBy = (q.groupBy ? q.groupBy.split(',') : []) as StatsDimension[];
-        const { rows, overall } = await view.referralStats(groupBy, { region: q.region, category: q.category, from: q.from, to: q.to });
+        const { rows, overall } = await view.referralStats(groupBy, { region: q.region, category: q.category, from: q.from, to: q.to }).catch((error: unknown) => {
+          if (error instanceof UnkeyedViewError) throw problems.unavailable('the view is being prepared for disclosure control; try again shortly');
+          throw error;
+        });
         const body = presentStats(groupBy, rows, overall, disclosure);
         // Who asked for which small slice is what an investigator needs, even though nothing exact left.
         const small = touchesSmallSlice([overall.count, ...rows.map((row) => row.count)], disclosure);
