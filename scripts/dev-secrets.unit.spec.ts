@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadDevSecrets } from './dev-secrets.ts';
+import { DATABASE_ROLE_KEYS, loadDevSecrets } from './dev-secrets.ts';
 
 const homes: string[] = [];
 function newHome(): string {
@@ -53,5 +53,22 @@ describe('the local stack secrets', () => {
     expect(completed.auditHmacKey.length).toBeGreaterThanOrEqual(32);
     expect(completed.auditHmacKey).not.toBe(first.auditHmacKey);
     expect(loadDevSecrets(home).auditHmacKey).toBe(completed.auditHmacKey);
+  });
+
+  it('include a password for every database role, made once, and added to a secrets.json written before roles', () => {
+    const home = newHome();
+    const first = loadDevSecrets(home);
+    expect(Object.keys(first.databasePasswords).sort()).toEqual([...DATABASE_ROLE_KEYS].sort());
+    expect(new Set(Object.values(first.databasePasswords)).size).toBe(DATABASE_ROLE_KEYS.length);
+    expect(loadDevSecrets(home).databasePasswords).toEqual(first.databasePasswords);
+
+    const older = { ...first, databasePasswords: { migrator: first.databasePasswords['migrator'] } };
+    fs.writeFileSync(path.join(home, 'secrets.json'), JSON.stringify(older), { mode: 0o600 });
+    const completed = loadDevSecrets(home);
+
+    expect(completed).toMatchObject({ auditHmacKey: first.auditHmacKey, recordKeySecret: first.recordKeySecret });
+    expect(completed.databasePasswords['migrator']).toBe(first.databasePasswords['migrator']);
+    expect(Object.keys(completed.databasePasswords).sort()).toEqual([...DATABASE_ROLE_KEYS].sort());
+    expect(fs.statSync(path.join(home, 'secrets.json')).mode & 0o777).toBe(0o600);
   });
 });

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createDatabase, ensureDatabaseRoles, urlForRole, type DatabaseRoleNames } from '@passerelle/db';
 import { REPO_ROOT, down, loadStackConfig, provision, status, up, type KafkaCredentialSet, type KafkaPrincipalName, type PartName } from '@passerelle/infra';
 import { ADAPTER_MINISTRIES, loadDevSecrets, type DevSecrets } from './dev-secrets.ts';
 import { runDemoScenario } from './demo/scenario.ts';
@@ -30,13 +31,38 @@ function kafkaPrincipalOf(name: string): KafkaPrincipalName | undefined {
   return ADAPTER_MINISTRIES.find((m) => name === `adapter-${m}`);
 }
 
+interface DatabaseAccess {
+  /** The administrator's URL `npm start` was given (DATABASE_URL). */
+  readonly url: string;
+  readonly roles: DatabaseRoleNames;
+}
+
+/** Creates or updates the database's roles (passwords from secrets.json) as the administrator. */
+async function provisionDatabaseRoles(url: string, secrets: DevSecrets): Promise<DatabaseAccess> {
+  const admin = createDatabase({ url, poolMax: 1, applicationName: 'passerelle-start' });
+  try {
+    const roles = await ensureDatabaseRoles(admin, { passwords: secrets.databasePasswords });
+    log(`postgres: roles ${roles.migrator} (migrations) and ${Object.values(roles.services).join(', ')} ready`);
+    return { url, roles };
+  } finally {
+    await admin.destroy();
+  }
+}
+
 /**
- * What one service needs beyond the shared addresses: its port, for adapters their token and
+ * What one service needs beyond the shared addresses: its database role's URL and the migrator's, its port, for adapters their token and
  * key, the view API its JWT secret and audit key, the projector its record-key secret, and for Kafka clients
  * their own principal's SCRAM credentials (from the data folder).
  */
-function serviceEnvironment(name: string, secrets: DevSecrets, kafkaCredentials: KafkaCredentialSet | undefined): NodeJS.ProcessEnv {
+function serviceEnvironment(name: string, secrets: DevSecrets, kafkaCredentials: KafkaCredentialSet | undefined, database: DatabaseAccess): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
+  // Its own role for everything, the migrator for migrations (docs/database-roles.md).
+  const role = database.roles.services[name.replace(/-/g, '_')];
+  const password = (key: string) => secrets.databasePasswords[key];
+  if (role !== undefined) {
+    env['DATABASE_URL'] = urlForRole(database.url, role, password(name.replace(/-/g, '_')));
+    env['PASSERELLE_MIGRATION_DATABASE_URL'] = urlForRole(database.url, database.roles.migrator, password('migrator'));
+  }
   const port = SERVICE_PORTS[name];
   if (port !== undefined) env['PORT'] = String(port);
   const principal = kafkaPrincipalOf(name);
@@ -143,7 +169,7 @@ async function main(): Promise<void> {
 
   const env: NodeJS.ProcessEnv = {
     // Credentials are per service (below): none is inherited from this shell.
-    ...Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'PASSERELLE_KAFKA_USERNAME' && key !== 'PASSERELLE_KAFKA_PASSWORD')),
+    ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !['PASSERELLE_KAFKA_USERNAME', 'PASSERELLE_KAFKA_PASSWORD', 'PASSERELLE_MIGRATION_DATABASE_URL'].includes(key))),
     PASSERELLE_KAFKA_BROKERS: result.endpoints.kafkaBrokers.join(','),
     PASSERELLE_REGISTRY_URL: result.endpoints.registryUrl,
     PASSERELLE_ZIPKIN_URL: result.endpoints.zipkinUrl,
@@ -155,8 +181,9 @@ async function main(): Promise<void> {
   const wanted = (process.env['PASSERELLE_START_SERVICES'] ?? 'all').trim();
   const chosen = discoverServices().filter((name) => wanted === 'all' || (wanted !== 'none' && wanted.split(',').map((s) => s.trim()).includes(name)));
   const secrets = loadDevSecrets(config.home);
+  const database = await provisionDatabaseRoles(result.endpoints.databaseUrl, secrets);
   for (const name of chosen) {
-    const service = startService(name, { ...env, ...serviceEnvironment(name, secrets, result.endpoints.kafkaCredentials) });
+    const service = startService(name, { ...env, ...serviceEnvironment(name, secrets, result.endpoints.kafkaCredentials, database) });
     services.push(service);
     service.child.on('exit', (code, signal) => {
       if (!stopping) {

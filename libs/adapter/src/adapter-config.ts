@@ -5,10 +5,17 @@ import { readHttpLimits, type HttpLimits } from '@passerelle/http';
 /** Shortest accepted secret: 32 characters, so a token or key cannot be a short guessable word. */
 export const MIN_SECRET_LENGTH = 32;
 
+const POSTGRES = ['postgres:', 'postgresql:'] as const;
+
 /** Everything an adapter reads from its environment, parsed and validated once at start. */
 export interface AdapterConfig {
   readonly port: number;
   readonly databaseUrl: string;
+  /**
+   * Where migrations run (PASSERELLE_MIGRATION_DATABASE_URL): the migrator role, the only one
+   * allowed DDL; DATABASE_URL when absent. Everything else runs on `databaseUrl`.
+   */
+  readonly migrationDatabaseUrl?: string;
   /** PostgreSQL schema holding this adapter's tables (outbox, idempotency, source ids). */
   readonly databaseSchema: string;
   readonly kafkaBrokers: readonly string[];
@@ -30,7 +37,7 @@ export interface AdapterConfigDefaults {
 }
 
 /**
- * Reads PORT, DATABASE_URL, PASSERELLE_DB_SCHEMA, PASSERELLE_KAFKA_BROKERS,
+ * Reads PORT, DATABASE_URL, PASSERELLE_MIGRATION_DATABASE_URL, PASSERELLE_DB_SCHEMA, PASSERELLE_KAFKA_BROKERS,
  * PASSERELLE_KAFKA_USERNAME and PASSERELLE_KAFKA_PASSWORD (both or neither), PASSERELLE_REGISTRY_URL, PASSERELLE_MINISTRY_TOKEN, PASSERELLE_PSEUDONYM_KEY and LOG_LEVEL.
  * The token and the key have no default: an adapter without them refuses to start rather than
  * run open or publish unkeyed pseudonyms. Throws one ConfigError naming every bad variable.
@@ -38,9 +45,11 @@ export interface AdapterConfigDefaults {
 export function loadAdapterConfig(source: EnvSource, defaults: AdapterConfigDefaults): AdapterConfig {
   const env = new EnvReader(source);
   const kafkaAuth = kafkaSaslFrom(env.optionalString('PASSERELLE_KAFKA_USERNAME'), env.optionalString('PASSERELLE_KAFKA_PASSWORD'));
+  const databaseUrl = env.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/passerelle', POSTGRES);
   const config: AdapterConfig = {
     port: env.port('PORT', defaults.port),
-    databaseUrl: env.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/passerelle', ['postgres:', 'postgresql:']),
+    databaseUrl,
+    migrationDatabaseUrl: env.url('PASSERELLE_MIGRATION_DATABASE_URL', databaseUrl, POSTGRES),
     databaseSchema: env.identifier('PASSERELLE_DB_SCHEMA', defaults.databaseSchema),
     kafkaBrokers: env.hostPorts('PASSERELLE_KAFKA_BROKERS', ['127.0.0.1:9092']),
     ...(kafkaAuth.sasl ? { kafkaSasl: kafkaAuth.sasl } : {}),

@@ -61,4 +61,18 @@ describe('adapter configuration', () => {
   it('refuses a schema name that is not a SQL identifier', () => {
     expect(() => loadAdapterConfig({ PASSERELLE_MINISTRY_TOKEN: secret, PASSERELLE_PSEUDONYM_KEY: secret, PASSERELLE_DB_SCHEMA: 'adapter; drop' }, defaults)).toThrow(/PASSERELLE_DB_SCHEMA/);
   });
+
+  it('runs migrations on PASSERELLE_MIGRATION_DATABASE_URL, DATABASE_URL when it is absent, and never prints its password', () => {
+    const env = { PASSERELLE_MINISTRY_TOKEN: secret, PASSERELLE_PSEUDONYM_KEY: secret, DATABASE_URL: 'postgres://p_adapter_justice:pw-service@db:5432/p' };
+    expect(loadAdapterConfig(env, defaults).migrationDatabaseUrl).toBe(env.DATABASE_URL);
+    expect(loadAdapterConfig({ ...env, PASSERELLE_MIGRATION_DATABASE_URL: 'postgres://p_migrator@db:5432/p' }, defaults).migrationDatabaseUrl).toBe('postgres://p_migrator@db:5432/p');
+    expect(() => loadAdapterConfig({ ...env, PASSERELLE_MIGRATION_DATABASE_URL: 'mysql://p_migrator:pw-migrator@db/p' }, defaults)).toThrow(/PASSERELLE_MIGRATION_DATABASE_URL: must use postgres:/);
+    expect(() => loadAdapterConfig({ ...env, PASSERELLE_MIGRATION_DATABASE_URL: 'p_migrator:pw-migrator@' }, defaults)).toThrow(/PASSERELLE_MIGRATION_DATABASE_URL: must be a URL/);
+    try {
+      loadAdapterConfig({ ...env, PASSERELLE_MIGRATION_DATABASE_URL: 'postgres://p_migrator:pw-migrator@db:bad/p' }, defaults);
+    } catch (error) {
+      expect((error as Error).message).not.toContain('pw-migrator');
+    }
+  });
 });
+

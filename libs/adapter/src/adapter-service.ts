@@ -74,19 +74,29 @@ export interface RunningAdapter {
 
 const MIGRATIONS_TABLE = 'adapter_migrations';
 
+/** Brings an adapter's schema to its latest migration (outbox, idempotency keys, source ids); run as the migrator. */
+export async function migrateAdapter(db: Knex, schema: string): Promise<string[]> {
+  return migrate(db, [...outboxMigrations, ...acceptanceMigrations], MIGRATIONS_TABLE, schema);
+}
+
+/** Runs the migrations on a short-lived pool of the migration URL (the migrator role), then closes it. */
+async function migrateAs(config: AdapterConfig, service: string): Promise<void> {
+  const migrator = createDatabase({ url: config.migrationDatabaseUrl ?? config.databaseUrl, schema: config.databaseSchema, poolMax: 1, applicationName: `${service}-migrate` });
+  try {
+    await migrateAdapter(migrator, config.databaseSchema);
+  } finally {
+    await migrator.destroy();
+  }
+}
+
 /** Starts one adapter: migrations, HTTP API, outbox relay. Port 0 picks a free port (tests). */
 export async function startAdapter(definition: AdapterDefinition, config: AdapterConfig, options: StartOptions = {}): Promise<RunningAdapter> {
   const logger = createLogger({ service: definition.service, level: config.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
   const pseudonymiser = new Pseudonymiser(config.pseudonymKey);
   const initiatives = initiativesById(loadCatalogue());
 
+  await migrateAs(config, definition.service);
   const db: Knex = createDatabase({ url: config.databaseUrl, schema: config.databaseSchema, applicationName: definition.service });
-  try {
-    await migrate(db, [...outboxMigrations, ...acceptanceMigrations], MIGRATIONS_TABLE, config.databaseSchema);
-  } catch (error) {
-    await db.destroy();
-    throw error;
-  }
 
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });

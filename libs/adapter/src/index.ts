@@ -21,7 +21,7 @@ export { mapServiceGapReport, mapServiceGapResolution, gapSourceId } from './com
 export { initiativeMilestoneSchema } from './common/initiative-milestone.schema.ts';
 export type { InitiativeMilestone } from './common/initiative-milestone.schema.ts';
 export { mapInitiativeMilestone, checkLeadership, milestoneSourceKey } from './common/initiative-milestone.mapper.ts';
-export { startAdapter, JSON_BODY_LIMIT, CSV_BODY_LIMIT } from './adapter-service.ts';
+export { startAdapter, migrateAdapter, JSON_BODY_LIMIT, CSV_BODY_LIMIT } from './adapter-service.ts';
 export type { AdapterDefinition, AdapterKit, RunningAdapter, StartOptions } from './adapter-service.ts';
 export { referralStatusChangeSchema, consentWithdrawalSchema } from './common/referral-lifecycle.schema.ts';
 export {

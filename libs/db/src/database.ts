@@ -1,5 +1,6 @@
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
+import { restrictToOwner } from './database-roles.ts';
 
 // BIGINT (int8) counts and ids come back as strings by default; ours stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -58,5 +59,7 @@ export async function migrate(db: Knex, migrations: readonly NamedMigration[], t
   };
   if (schema) await db.raw('CREATE SCHEMA IF NOT EXISTS ??', [schema]);
   const [, applied] = (await db.migrate.latest({ migrationSource: source, tableName, schemaName: schema })) as [number, string[]];
+  const qualify = (table: string) => (schema ? `"${schema}"."${table}"` : table);
+  await restrictToOwner(db, [qualify(tableName), qualify(`${tableName}_lock`)]);
   return applied;
 }

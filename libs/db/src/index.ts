@@ -1,2 +1,17 @@
 export { createDatabase, migrate, ping } from './database.ts';
 export type { DatabaseOptions, Knex, NamedMigration } from './database.ts';
+export {
+  ADAPTER_SCHEMAS,
+  MIGRATOR,
+  SERVICE_ROLES,
+  VIEW_API_SCHEMA,
+  VIEW_SCHEMA,
+  databaseRoleNames,
+  dropDatabaseRoles,
+  ensureDatabaseRoles,
+  grantSchemaLike,
+  roleName,
+  urlForRole,
+} from './database-roles.ts';
+export type { DatabaseRoleNames, EnsureRolesOptions, SchemaAccess, ServiceRole } from './database-roles.ts';
+export { DatabaseError, DatabaseRoleLayoutError } from './errors.ts';

@@ -11,6 +11,12 @@ const MIN_SECRET_LENGTH = 32;
 export interface ProjectorConfig {
   readonly port: number;
   readonly databaseUrl: string;
+  /**
+   * PASSERELLE_MIGRATION_DATABASE_URL (DATABASE_URL when absent): the migrator role, which runs the
+   * view's migrations and every rebuild (it creates, renames and drops schemas); the projector's
+   * own role on `databaseUrl` only reads and writes the view's rows.
+   */
+  readonly migrationDatabaseUrl?: string;
   /** PostgreSQL schema holding the view (a rebuild builds a fresh one, then takes this name). */
   readonly viewSchema: string;
   readonly kafkaBrokers: readonly string[];
@@ -54,9 +60,11 @@ export function loadConfig(source: EnvSource): ProjectorConfig {
   const env = new EnvReader(source);
   const problems: ConfigProblem[] = [];
   const kafkaAuth = kafkaSaslFrom(env.optionalString('PASSERELLE_KAFKA_USERNAME'), env.optionalString('PASSERELLE_KAFKA_PASSWORD'));
+  const databaseUrl = env.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/passerelle', ['postgres:', 'postgresql:']);
   const config: ProjectorConfig = {
     port: env.port('PORT', 8110),
-    databaseUrl: env.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/passerelle', ['postgres:', 'postgresql:']),
+    databaseUrl,
+    migrationDatabaseUrl: env.url('PASSERELLE_MIGRATION_DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']),
     viewSchema: env.identifier('PASSERELLE_VIEW_SCHEMA', 'view'),
     kafkaBrokers: env.hostPorts('PASSERELLE_KAFKA_BROKERS', ['127.0.0.1:9092']),
     ...(kafkaAuth.sasl ? { kafkaSasl: kafkaAuth.sasl } : {}),

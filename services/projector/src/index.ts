@@ -1,4 +1,4 @@
-export { start, prepareView } from './projector.ts';
+export { start, prepareView, openView } from './projector.ts';
 export type { RunningProjector, StartOptions, PrepareViewOptions } from './projector.ts';
 export { loadConfig, DEFAULT_TOPIC_PATTERN } from './config.ts';
 export type { ProjectorConfig } from './config.ts';

@@ -66,6 +66,14 @@ async function keyView(db: Knex, schema: string, secret: string, logger: Logger 
  */
 export async function prepareView(db: Knex, schema: string, options: PrepareViewOptions): Promise<ViewRepository> {
   await migrate(db, viewMigrations, MIGRATIONS_TABLE, schema);
+  return openView(db, schema, options);
+}
+
+/**
+ * prepareView without the migrations, for the projector's own role once the migrator has run
+ * prepareView: checks the secret's fingerprint, keys nothing left to key, loads the catalogue.
+ */
+export async function openView(db: Knex, schema: string, options: PrepareViewOptions): Promise<ViewRepository> {
   const recordKeyOf = await keyView(db, schema, options.recordKeySecret, options.logger);
   const repository = new ViewRepository(db, schema, recordKeyOf, { onRetry: options.onRetry });
   await repository.loadCatalogue(initiativeRowsOf(options.catalogue ?? loadCatalogue()));
@@ -99,11 +107,18 @@ export async function rekeyView(db: Knex, schema: string, secret: string): Promi
  */
 export async function start(config: ProjectorConfig, options: StartOptions = {}): Promise<RunningProjector> {
   const logger = options.logger ?? createLogger({ service: 'projector', level: config.logLevel });
-  const db = createDatabase({ url: config.databaseUrl, schema: config.viewSchema, applicationName: 'passerelle-projector' });
   const catalogue = options.catalogue ?? loadCatalogue();
+  // DDL (migrations, the record-key constraint) as the migrator; the live pool only reads and writes rows.
+  const migrator = createDatabase({ url: config.migrationDatabaseUrl ?? config.databaseUrl, schema: config.viewSchema, poolMax: 1, applicationName: 'passerelle-projector-migrate' });
+  try {
+    await prepareView(migrator, config.viewSchema, { recordKeySecret: config.recordKeySecret, catalogue, logger });
+  } finally {
+    await migrator.destroy();
+  }
+  const db = createDatabase({ url: config.databaseUrl, schema: config.viewSchema, applicationName: 'passerelle-projector' });
   try {
     let metrics: ProjectorMetrics | undefined = undefined;
-    const repository = await prepareView(db, config.viewSchema, {
+    const repository = await openView(db, config.viewSchema, {
       recordKeySecret: config.recordKeySecret,
       catalogue,
       logger,

@@ -8,6 +8,11 @@ export interface ViewApiConfig {
   readonly port: number;
   readonly host: string;
   readonly databaseUrl: string;
+  /**
+   * PASSERELLE_MIGRATION_DATABASE_URL (DATABASE_URL when absent): the migrator role runs the audit's
+   * migrations; the view API's own role, on `databaseUrl`, may only read the view and append to the audit.
+   */
+  readonly migrationDatabaseUrl?: string;
   readonly viewSchema: string;
   readonly apiSchema: string;
   readonly jwt: { readonly issuer: string; readonly audience: string; readonly key: JwtKeyConfig };
@@ -22,6 +27,8 @@ export interface ViewApiConfig {
 }
 
 export const DEFAULT_ISSUER = 'passerelle-dev';
+
+const POSTGRES = ['postgres:', 'postgresql:'];
 export const DEFAULT_AUDIENCE = 'passerelle-view-api';
 
 /** Parsed once at start; a bad value stops the process naming every variable to fix. */
@@ -31,10 +38,12 @@ export function loadConfig(env: EnvSource): ViewApiConfig {
   const key: JwtKeyConfig = jwksUrl
     ? { kind: 'jwks', url: read.url('PASSERELLE_JWT_JWKS_URL', jwksUrl) }
     : { kind: 'secret', secret: read.requiredString('PASSERELLE_JWT_SECRET', { minLength: 32 }) };
+  const databaseUrl = read.requiredUrl('DATABASE_URL', POSTGRES);
   const config: ViewApiConfig = {
     port: read.integer('PORT', 8080, { min: 0, max: 65535 }),
     host: read.string('HOST', '127.0.0.1'),
-    databaseUrl: read.requiredUrl('DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrl,
+    migrationDatabaseUrl: read.optionalString('PASSERELLE_MIGRATION_DATABASE_URL') === undefined ? databaseUrl : read.url('PASSERELLE_MIGRATION_DATABASE_URL', '', POSTGRES),
     viewSchema: read.identifier('PASSERELLE_VIEW_SCHEMA', 'view'),
     apiSchema: read.identifier('PASSERELLE_VIEW_API_SCHEMA', 'view_api'),
     jwt: { issuer: read.string('PASSERELLE_JWT_ISSUER', DEFAULT_ISSUER), audience: read.string('PASSERELLE_JWT_AUDIENCE', DEFAULT_AUDIENCE), key },

@@ -62,4 +62,14 @@ describe('view-api configuration', () => {
       auditBelow: 10,
     });
   });
+
+  it('runs the audit migrations on PASSERELLE_MIGRATION_DATABASE_URL, DATABASE_URL when it is absent', () => {
+    const secret = { ...base, PASSERELLE_JWT_SECRET: 'a'.repeat(32) };
+    expect(loadConfig(secret).migrationDatabaseUrl).toBe(base.DATABASE_URL);
+    expect(loadConfig({ ...secret, PASSERELLE_MIGRATION_DATABASE_URL: 'postgres://p_migrator:pw@db/p' }).migrationDatabaseUrl).toBe('postgres://p_migrator:pw@db/p');
+    expect(() => loadConfig({ ...secret, PASSERELLE_MIGRATION_DATABASE_URL: 'http://p_migrator:pw-migrator@db/p' })).toThrow(/PASSERELLE_MIGRATION_DATABASE_URL: must use postgres:/);
+    const { DATABASE_URL: _url, ...withoutUrl } = secret;
+    expect(() => loadConfig(withoutUrl)).toThrow(/DATABASE_URL: is required/);
+  });
 });
+

@@ -1,4 +1,5 @@
 export { start } from './view-api.ts';
+export { migrateViewApi } from './data-access/audit.migrations.ts';
 export type { RunningViewApi, StartOptions } from './view-api.ts';
 export { loadConfig, DEFAULT_AUDIENCE, DEFAULT_ISSUER } from './config.ts';
 export type { ViewApiConfig, JwtKeyConfig } from './config.ts';

@@ -1,12 +1,12 @@
 import express from 'express';
 import { fileURLToPath } from 'node:url';
-import { createDatabase, migrate } from '@passerelle/db';
+import { createDatabase } from '@passerelle/db';
 import { createHttpApp, finishApp, listen } from '@passerelle/http';
 import { createLogger, type Logger } from '@passerelle/logging';
 import type { ViewApiConfig } from './config.ts';
 import { auditSeal } from './domain/audit-chain.ts';
 import { AuditRepository } from './data-access/audit.repository.ts';
-import { AUDIT_MIGRATIONS_TABLE, auditMigrations } from './data-access/audit.migrations.ts';
+import { migrateViewApi } from './data-access/audit.migrations.ts';
 import { ViewRepository } from './data-access/view.repository.ts';
 import { auditedRoute } from './entry-points/audited-route.ts';
 import { createVerifier } from './entry-points/auth.ts';
@@ -30,13 +30,13 @@ const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
 /** The view API and dashboard in one process; tests start it on port 0. */
 export async function start(config: ViewApiConfig, options: StartOptions = {}): Promise<RunningViewApi> {
   const logger = options.logger ?? createLogger({ service: 'view-api', level: config.logLevel });
-  const db = createDatabase({ url: config.databaseUrl, schema: config.viewSchema, applicationName: 'passerelle-view-api', poolMax: 10 });
+  const migrator = createDatabase({ url: config.migrationDatabaseUrl ?? config.databaseUrl, poolMax: 1, applicationName: 'passerelle-view-api-migrate' });
   try {
-    await migrate(db, auditMigrations(config.apiSchema), AUDIT_MIGRATIONS_TABLE, config.apiSchema);
-  } catch (error) {
-    await db.destroy();
-    throw error;
+    await migrateViewApi(migrator, config.apiSchema);
+  } finally {
+    await migrator.destroy();
   }
+  const db = createDatabase({ url: config.databaseUrl, schema: config.viewSchema, applicationName: 'passerelle-view-api', poolMax: 10 });
   const view = new ViewRepository(db, config.viewSchema);
   const audit = new AuditRepository(db, config.apiSchema, auditSeal(config.audit.hmacKey));
   const routes = v1Routes({ view, audit, disclosure: config.disclosure, traceUiUrl: config.traceUiUrl });

@@ -1,4 +1,4 @@
-import type { Knex } from '@passerelle/db';
+import { grantSchemaLike, type Knex } from '@passerelle/db';
 import { qualified } from './rows.ts';
 import { compareViewSchemas, type TableDifference } from './view-snapshot.repository.ts';
 import { viewLockKey } from './view.repository.ts';
@@ -36,7 +36,8 @@ export type SwitchDecision = (check: SwitchCheck) => 'switch' | 'retry' | 'abort
  * The switch, in one transaction: take the live view's lock exclusively (waiting for batches in
  * flight; new ones wait for the switch), check that the rebuilt view holds every event the live
  * one applied and compare them table by table, then, if `decide` says so, rename the live
- * schema to `retired` and the rebuilt one to the live name. Consumers address the view by
+ * schema to `retired` and the rebuilt one to the live name (after granting it what the roles of
+ * the live one hold, docs/database-roles.md). Consumers address the view by
  * schema name, so their next batch lands in the rebuilt view; its processed_events make
  * whatever the rebuild already applied a no-op for them.
  */
@@ -67,6 +68,8 @@ export async function switchViewSchemas(
       // Nothing was written; ending the transaction releases the locks.
       return { outcome: decision, check, liveExisted: liveExists };
     }
+    // The service roles' grants follow the schema, not its name: the rebuilt view gets the live one's first.
+    await grantSchemaLike(trx, names.rebuilt, names.live);
     if (liveExists) await trx.raw('ALTER SCHEMA ?? RENAME TO ??', [names.live, names.retired]);
     await trx.raw('ALTER SCHEMA ?? RENAME TO ??', [names.rebuilt, names.live]);
     return { outcome: 'switched', check, liveExisted: liveExists };

@@ -57,7 +57,8 @@ function option(args: string[], name: string): string | undefined {
 const silentLogger = () => createLogger({ service: 'projector-cli', level: 'warn', destination: { write: () => true } as never });
 
 async function status(config: ProjectorConfig, json: boolean, io: CliOutput): Promise<number> {
-  const db = createDatabase({ url: config.databaseUrl, applicationName: 'passerelle-projector-cli' });
+  // The migrator: status reads the migrations table, which only the migrator may read.
+  const db = createDatabase({ url: config.migrationDatabaseUrl ?? config.databaseUrl, applicationName: 'passerelle-projector-cli' });
   const kafka = createKafka({ clientId: 'passerelle-projector-cli', brokers: config.kafkaBrokers, sasl: config.kafkaSasl, retries: 2 });
   const admin = kafka.admin();
   try {
@@ -188,7 +189,8 @@ async function rekey(config: ProjectorConfig, confirmed: boolean, io: CliOutput)
     );
     return 2;
   }
-  const db = createDatabase({ url: config.databaseUrl, schema: config.viewSchema, applicationName: 'passerelle-projector-cli' });
+  // The migrator: rekeying migrates and may set the record-key column NOT NULL.
+  const db = createDatabase({ url: config.migrationDatabaseUrl ?? config.databaseUrl, schema: config.viewSchema, applicationName: 'passerelle-projector-cli' });
   try {
     const report = await rekeyView(db, config.viewSchema, config.recordKeySecret);
     if (report.previous === report.current) io.out(`the view "${config.viewSchema}" is already keyed with this secret (fingerprint ${report.current}); keys computed for ${report.keyed} referral(s) without one`);

@@ -239,7 +239,9 @@ export async function runRebuild(config: ProjectorConfig, options: RebuildOption
   const groupId = `${config.consumerGroup}-rebuild-${stamp}`;
   const began = Date.now();
   const progressIntervalMs = options.progressIntervalMs ?? 1_000;
-  const db = createDatabase({ url: config.databaseUrl, schema: names.rebuilt, applicationName: 'passerelle-projector-rebuild' });
+  // A rebuild creates, renames and drops schemas: it runs as the migrator (docs/database-roles.md).
+  const migrationUrl = config.migrationDatabaseUrl ?? config.databaseUrl;
+  const db = createDatabase({ url: migrationUrl, schema: names.rebuilt, applicationName: 'passerelle-projector-rebuild' });
   const kafka = createKafka({ clientId: 'passerelle-projector-rebuild', brokers: config.kafkaBrokers, sasl: config.kafkaSasl, logger });
   const admin = kafka.admin();
   const positions = new Map<string, number>();
@@ -261,7 +263,7 @@ export async function runRebuild(config: ProjectorConfig, options: RebuildOption
   };
 
   // One rebuild at a time: a session lock held for the whole run, on a connection of its own.
-  const lockDb = createDatabase({ url: config.databaseUrl, poolMax: 1, applicationName: 'passerelle-projector-rebuild-lock' });
+  const lockDb = createDatabase({ url: migrationUrl, poolMax: 1, applicationName: 'passerelle-projector-rebuild-lock' });
   let switched = false;
   let keptForInspection = false;
   try {

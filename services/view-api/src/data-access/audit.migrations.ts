@@ -1,4 +1,4 @@
-import type { Knex, NamedMigration } from '@passerelle/db';
+import { migrate, type Knex, type NamedMigration } from '@passerelle/db';
 
 export const AUDIT_MIGRATIONS_TABLE = 'view_api_migrations';
 
@@ -79,3 +79,8 @@ export const auditMigrations = (schema: string): readonly NamedMigration[] => [
     },
   },
 ];
+
+/** Brings the view API's own schema (the audit) to its latest migration; run as the migrator. */
+export async function migrateViewApi(db: Knex, apiSchema: string): Promise<string[]> {
+  return migrate(db, auditMigrations(apiSchema), AUDIT_MIGRATIONS_TABLE, apiSchema);
+}
