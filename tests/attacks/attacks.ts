@@ -111,7 +111,8 @@ function guessSmall(cell: PublishedCell, estimates: readonly Observation[], thre
   const observations = [...estimates, ...own.observations];
   // Without any differencing estimate, the cell alone is what every reader sees: no attack made.
   if (estimates.length === 0) return null;
-  return bayesGuess(observations, range(1, threshold + D), D, own.suppressedAt);
+  // The attacker knows the targets are small counts (the data's documented distribution): 1 to the threshold.
+  return bayesGuess(observations, range(1, threshold), D, own.suppressedAt);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -164,7 +165,7 @@ export async function timeRanges(ctx: AttackContext): Promise<Outcome[]> {
       if (truth < 1 || truth > ctx.threshold) continue;
       const blocked = allTime.total === null || ranged.cells.some((cell) => cell.count === null);
       const estimate = (allTime.total ?? 0) - ranged.cells.reduce((sum, cell) => sum + (cell.count ?? 0), 0);
-      outcomes.push({ truth, guess: blocked ? null : bayesGuess([{ value: estimate, terms: 1 + ranged.cells.length }], range(1, ctx.threshold + D), D, ctx.threshold) });
+      outcomes.push({ truth, guess: blocked ? null : bayesGuess([{ value: estimate, terms: 1 + ranged.cells.length }], range(1, ctx.threshold), D) });
     }
     for (const region of REGIONS) {
       const value = (body: StatsBody) => cellOf(body, { region });
@@ -259,8 +260,8 @@ export async function medianDifferencing(ctx: AttackContext): Promise<Outcome[]>
       const without = (await ctx.responder.stats({ region, from: MONTHS[m] as string })).medianDaysToAcceptance;
       let guess: number | null = null;
       if (withX !== null && without !== null) guess = rest % 2 === 0 ? withX : 2 * withX - without;
-      // Recovered: the guess is the referral's duration to the baseline's precision (a tenth of a day).
-      outcomes.push({ truth: Math.round(days * 10), guess: guess === null ? null : Math.round(guess * 10) });
+      // Recovered: the guess is the referral's duration to the day (the baseline published tenths, the API whole weeks).
+      outcomes.push({ truth: Math.round(days), guess: guess === null ? null : Math.round(guess) });
     }
   }
   return outcomes;

@@ -152,7 +152,7 @@ export const statsSchema = z.object({
       key: z.record(z.string(), z.string()),
       count: z.number().int().nullable().describe('perturbed; null when suppressed'),
       suppressed: z.boolean(),
-      medianDaysToAcceptance: z.number().int().nullable().describe('whole days; null behind too few acceptances'),
+      medianDaysToAcceptance: z.number().int().nullable().describe('days, rounded to the nearest week; null behind too few acceptances'),
     }),
   ),
   medianDaysToAcceptance: z.number().int().nullable(),

@@ -127,15 +127,20 @@ export function publishCount({ count, cellKey }: KeyedCount, settings: Disclosur
   return perturbed >= 1 && perturbed <= settings.threshold ? { value: null, suppressed: true } : { value: perturbed, suppressed: false };
 }
 
+/** Medians are published in whole weeks (as days: 0, 7, 14, …). */
+export const MEDIAN_STEP_DAYS = 7;
+
 /**
- * A median (in days) is published rounded to whole days, and only when the count behind it, as
- * published, is at least `medianMinimum`: rounding coarsens what one more or one fewer case can
- * move, and the gate uses the perturbed count so that it says nothing exact either.
+ * A median (in days) is published rounded to the nearest week, and only when the count behind
+ * it, as published, is at least `medianMinimum`. A median is one referral's own duration when
+ * the count is odd, and whoever can list most of a group's referrals (with their dates) can
+ * corner a hidden one's duration between two known ones: a week's rounding keeps that to the week.
+ * The gate uses the perturbed count, so that it says nothing exact either.
  */
 export function publishMedian(median: number | null, behind: KeyedCount, settings: DisclosureSettings): number | null {
   if (median === null || !Number.isFinite(median)) return null;
   const published = publishCount(behind, settings);
-  return published.value !== null && published.value >= settings.medianMinimum ? Math.round(median) : null;
+  return published.value !== null && published.value >= settings.medianMinimum ? Math.round(median / MEDIAN_STEP_DAYS) * MEDIAN_STEP_DAYS : null;
 }
 
 /** Whether an aggregate read touched a small slice (a true count from 1 to `auditBelow`): such reads are audited. */

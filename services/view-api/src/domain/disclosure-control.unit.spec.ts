@@ -82,9 +82,10 @@ describe('a published count', () => {
 });
 
 describe('medians and audit of small slices', () => {
-  it('a median is rounded to whole days and shown only behind enough acceptances as published', () => {
-    expect(publishMedian(12.4, { count: 200, cellKey: 5 }, settings)).toBe(12);
-    expect(publishMedian(12.6, { count: 200, cellKey: 5 }, settings)).toBe(13);
+  it('a median is rounded to the nearest week (in days) and shown only behind enough acceptances as published', () => {
+    expect(publishMedian(10.4, { count: 200, cellKey: 5 }, settings)).toBe(7);
+    expect(publishMedian(10.6, { count: 200, cellKey: 5 }, settings)).toBe(14);
+    expect(publishMedian(3.4, { count: 200, cellKey: 5 }, settings)).toBe(0);
     expect(publishMedian(12.6, { count: 3, cellKey: 5 }, settings)).toBeNull();
     expect(publishMedian(null, { count: 200, cellKey: 5 }, settings)).toBeNull();
     // Near the minimum the perturbed count decides, so the gate says nothing exact either.

@@ -148,11 +148,11 @@ export function disclosureNote(settings: DisclosureSettings) {
       en:
         `To protect survivors, every count is shown with a small random adjustment of at most ${settings.maxPerturbation} either way, ` +
         `the same each time the same referrals are counted, and counts from 1 to ${settings.threshold} are hidden (x). ` +
-        'Totals are adjusted on their own, so cells may not add up to the total.',
+        'Totals are adjusted on their own, so cells may not add up to the total. Median times are rounded to the nearest week.',
       fr:
         `Pour protéger les personnes survivantes, chaque effectif est légèrement modifié au hasard, d’au plus ${settings.maxPerturbation} en plus ou en moins, ` +
         `toujours de la même façon pour les mêmes aiguillages, et les effectifs de 1 à ${settings.threshold} sont masqués (x). ` +
-        'Les totaux sont modifiés séparément : la somme des cellules peut différer du total.',
+        'Les totaux sont modifiés séparément : la somme des cellules peut différer du total. Les délais médians sont arrondis à la semaine près.',
     },
   };
 }
