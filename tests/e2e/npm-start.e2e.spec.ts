@@ -4,8 +4,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createServer } from 'node:net';
-import { REPO_ROOT, dropDatabase } from '@passerelle/infra';
+import { createDatabase, dropDatabaseRoles, type Knex } from '@passerelle/db';
+import { REPO_ROOT, dropDatabase, withDatabase } from '@passerelle/infra';
 import { uniqueSuffix } from '@passerelle/testing';
+
+/** The PostgreSQL user behind each service's sessions, by application name. */
+async function sessionUsers(db: Knex): Promise<Record<string, string[]>> {
+  const { rows } = (await db.raw(
+    "SELECT application_name, array_agg(DISTINCT usename::text ORDER BY usename::text) AS users FROM pg_stat_activity WHERE datname = current_database() AND application_name <> '' GROUP BY application_name",
+  )) as { rows: { application_name: string; users: string[] }[] };
+  return Object.fromEntries(rows.map((row) => [row.application_name, row.users]));
+}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -36,6 +45,8 @@ describe('npm start', () => {
   // start and a clean stop without touching the stack the other tests use.
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-start-'));
   const registryDatabase = `passerelle_registry_e2e_${uniqueSuffix()}`;
+  // A database of its own, so its roles (`<database>_…`) are this run's alone.
+  const database = `start_e2e_${uniqueSuffix()}`;
   let child: ChildProcess | undefined;
   let output = '';
 
@@ -43,10 +54,13 @@ describe('npm start', () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
     for (const pid of processesMentioning(home)) process.kill(pid, 'SIGKILL');
     await dropDatabase(inject('stack').databaseUrl, registryDatabase);
+    await dropDatabase(inject('stack').databaseUrl, database);
+    const cluster = createDatabase({ url: inject('stack').databaseUrl, poolMax: 1 });
+    await dropDatabaseRoles(cluster, database).finally(() => cluster.destroy());
     fs.rmSync(home, { recursive: true, force: true });
   });
 
-  it('brings the stack up, prints its URLs, and on SIGINT leaves no Java process of the project running', async () => {
+  it('brings the stack up, runs each service as its own database role, prints its URLs, and on SIGINT leaves no Java process of the project running', async () => {
     const ports = { kafka: await freePort(), controller: await freePort(), registry: await freePort(), management: await freePort(), zipkin: await freePort() };
     child = spawn('npm', ['start'], {
       cwd: REPO_ROOT,
@@ -59,8 +73,9 @@ describe('npm start', () => {
         PASSERELLE_REGISTRY_MANAGEMENT_PORT: String(ports.management),
         PASSERELLE_ZIPKIN_PORT: String(ports.zipkin),
         PASSERELLE_REGISTRY_DATABASE: registryDatabase,
-        PASSERELLE_START_SERVICES: 'none',
-        DATABASE_URL: inject('stack').databaseUrl,
+        PASSERELLE_START_SERVICES: 'adapter-justice,projector,view-api',
+        PASSERELLE_DEMO: 'off',
+        DATABASE_URL: withDatabase(inject('stack').databaseUrl, database),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -88,6 +103,24 @@ describe('npm start', () => {
     expect(output).toContain(`http://127.0.0.1:${ports.zipkin}/zipkin/`);
     const javaPids = processesMentioning(home);
     expect(javaPids.length).toBeGreaterThanOrEqual(3);
+
+    // Each service's pool connects as its role; migrations ran as the migrator (and are done).
+    const db = createDatabase({ url: withDatabase(inject('stack').databaseUrl, database), poolMax: 1 });
+    try {
+      const users = await sessionUsers(db);
+      expect(users, JSON.stringify(users)).toMatchObject({
+        'adapter-justice': [`${database}_adapter_justice`],
+        'passerelle-projector': [`${database}_projector`],
+        'passerelle-view-api': [`${database}_view_api`],
+      });
+      const owners = (await db.raw("SELECT DISTINCT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relnamespace IN ('adapter_justice'::regnamespace, 'view'::regnamespace, 'view_api'::regnamespace)")) as { rows: { owner: string }[] };
+      expect(owners.rows.map((r) => r.owner)).toEqual([`${database}_migrator`]);
+    } finally {
+      await db.destroy();
+    }
+    const secrets = JSON.parse(fs.readFileSync(path.join(home, 'secrets.json'), 'utf8')) as { databasePasswords: Record<string, string> };
+    expect(Object.keys(secrets.databasePasswords)).toEqual(expect.arrayContaining(['migrator', 'adapter_justice', 'projector', 'view_api']));
+    expect(output).not.toContain(secrets.databasePasswords['migrator']);
 
     const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
     child.kill('SIGINT');
