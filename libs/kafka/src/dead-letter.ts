@@ -1,3 +1,4 @@
+import { InvalidMessagePositionError, NotADeadLetterError } from './errors.ts';
 import type { IHeaders, Message } from 'kafkajs';
 
 /**
@@ -120,7 +121,7 @@ export function toRedrive(deadLetter: { topic: string; partition: number; offset
   message: Message;
 } {
   const info = readDeadLetter(deadLetter.topic, deadLetter.partition, deadLetter.offset, deadLetter.headers);
-  if (!info.sourceTopic) throw new Error(`${info.id} has no ${DEAD_LETTER_HEADERS.sourceTopic} header: not a Passerelle dead letter`);
+  if (!info.sourceTopic) throw new NotADeadLetterError(`${info.id} has no ${DEAD_LETTER_HEADERS.sourceTopic} header: not a Passerelle dead letter`);
   return {
     topic: info.sourceTopic,
     message: { key: deadLetter.key, value: deadLetter.value, headers: { ...withoutDeadLetterHeaders(deadLetter.headers), [REDRIVEN_FROM_HEADER]: info.id } },
@@ -130,6 +131,6 @@ export function toRedrive(deadLetter: { topic: string; partition: number; offset
 /** Parses `<topic>:<partition>:<offset>` (topic names may not contain ':'). */
 export function parseMessagePosition(text: string): { topic: string; partition: number; offset: string } {
   const match = /^([A-Za-z0-9._-]+):(\d+):(\d+)$/.exec(text.trim());
-  if (!match) throw new Error(`"${text}" is not <topic>:<partition>:<offset>`);
+  if (!match) throw new InvalidMessagePositionError(`"${text}" is not <topic>:<partition>:<offset>`);
   return { topic: match[1] as string, partition: Number(match[2]), offset: match[3] as string };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { headersAsStrings, parseMessagePosition, readDeadLetter, toDeadLetter, toRedrive } from './dead-letter.ts';
+import { InvalidMessagePositionError, NotADeadLetterError } from './errors.ts';
 
 const source = {
   topic: 'justice.referrals.v1',
@@ -53,5 +54,14 @@ describe('dead letters', () => {
   it('parses <topic>:<partition>:<offset> and refuses anything else', () => {
     expect(parseMessagePosition('passerelle.dead-letter.v1:2:1041')).toEqual({ topic: 'passerelle.dead-letter.v1', partition: 2, offset: '1041' });
     expect(() => parseMessagePosition('passerelle.dead-letter.v1:2')).toThrow(/<topic>:<partition>:<offset>/);
+    expect(() => parseMessagePosition('x')).toThrow(InvalidMessagePositionError);
+  });
+});
+
+describe('the kafka lib’s errors', () => {
+  it('have a stable code and say whether to retry', () => {
+    expect(() => toRedrive({ topic: 'passerelle.dead-letter.v1', partition: 0, offset: '1', key: null, value: null, headers: {} })).toThrow(NotADeadLetterError);
+    const error = new InvalidMessagePositionError('bad');
+    expect([error.name, error.code, error.retryable]).toEqual(['InvalidMessagePositionError', 'INVALID_MESSAGE_POSITION', false]);
   });
 });

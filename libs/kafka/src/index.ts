@@ -25,3 +25,4 @@ export {
   ATTR_PASSERELLE_DEAD_LETTER_REASON,
   MESSAGING_SYSTEM_KAFKA,
 } from './semconv.ts';
+export { KafkaLibError, NotADeadLetterError, InvalidMessagePositionError, TopicReadTimeoutError } from './errors.ts';

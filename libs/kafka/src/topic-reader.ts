@@ -1,3 +1,4 @@
+import { TopicReadTimeoutError } from './errors.ts';
 import { randomBytes } from 'node:crypto';
 import type { IHeaders, Kafka } from 'kafkajs';
 import { highWatermarks } from './consumer-lag.ts';
@@ -57,7 +58,7 @@ export async function readTopic(kafka: Kafka, topic: string, options: ReadTopicO
       const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
       const outcome = await Promise.race([done, timedOut]);
       clearTimeout(timer);
-      if (outcome === 'timeout') throw new Error(`reading ${topic} did not reach its end within ${timeoutMs} ms`);
+      if (outcome === 'timeout') throw new TopicReadTimeoutError(`reading ${topic} did not reach its end within ${timeoutMs} ms`);
     } finally {
       await consumer.disconnect();
       await admin.deleteGroups([groupId]).catch(() => undefined);
