@@ -40,27 +40,32 @@ function uuidFrom(random: () => number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
+/** One referral of a region: month, instant, acceptance, consent scope, id, category, delay, in that order of draws. */
+function drawReferral(random: () => number, region: string): Referral {
+  const month = between(random, 0, 11);
+  const start = Date.parse(MONTHS[month] as string);
+  const requestedAt = start + Math.floor(random() * (Date.parse(MONTHS[month + 1] as string) - start));
+  const accepted = random() < 0.6;
+  const draw = random();
+  const id = uuidFrom(random);
+  const category = pick(random, CATEGORIES);
+  return {
+    id,
+    region,
+    category,
+    status: accepted ? 'ACCEPTED' : 'REQUESTED',
+    consentScope: draw < SCOPES.STANDARD ? 'STANDARD' : draw < SCOPES.STANDARD + SCOPES.INDIGENOUS_PARTNER_CONTROLLED ? 'INDIGENOUS_PARTNER_CONTROLLED' : 'AGGREGATE_ONLY',
+    requestedAt,
+    acceptedAt: accepted ? requestedAt + Math.floor(random() * 30 * DAY) : null,
+  };
+}
+
 export function drawDataset(random: () => number): Referral[] {
   const referrals: Referral[] = [];
   const small = pick(random, REGIONS);
   for (const region of REGIONS) {
     const size = region === small ? between(random, 1, 5) : between(random, 6, 40);
-    for (let i = 0; i < size; i += 1) {
-      const month = between(random, 0, 11);
-      const start = Date.parse(MONTHS[month] as string);
-      const requestedAt = start + Math.floor(random() * (Date.parse(MONTHS[month + 1] as string) - start));
-      const accepted = random() < 0.6;
-      const draw = random();
-      referrals.push({
-        id: uuidFrom(random),
-        region,
-        category: pick(random, CATEGORIES),
-        status: accepted ? 'ACCEPTED' : 'REQUESTED',
-        consentScope: draw < SCOPES.STANDARD ? 'STANDARD' : draw < SCOPES.STANDARD + SCOPES.INDIGENOUS_PARTNER_CONTROLLED ? 'INDIGENOUS_PARTNER_CONTROLLED' : 'AGGREGATE_ONLY',
-        requestedAt,
-        acceptedAt: accepted ? requestedAt + Math.floor(random() * 30 * DAY) : null,
-      });
-    }
+    for (let i = 0; i < size; i += 1) referrals.push(drawReferral(random, region));
   }
   return referrals;
 }
@@ -106,20 +111,7 @@ export function drawLargeDataset(random: () => number, size: number): Referral[]
   for (let i = 0; i < size; i += 1) {
     let draw = random() * total;
     const regionIndex = weights.findIndex((w) => (draw -= w) < 0);
-    const month = between(random, 0, 11);
-    const start = Date.parse(MONTHS[month] as string);
-    const requestedAt = start + Math.floor(random() * (Date.parse(MONTHS[month + 1] as string) - start));
-    const accepted = random() < 0.6;
-    const scope = random();
-    referrals.push({
-      id: uuidFrom(random),
-      region: REGIONS[regionIndex === -1 ? 0 : regionIndex] as string,
-      category: pick(random, CATEGORIES),
-      status: accepted ? 'ACCEPTED' : 'REQUESTED',
-      consentScope: scope < 0.8 ? 'STANDARD' : scope < 0.9 ? 'INDIGENOUS_PARTNER_CONTROLLED' : 'AGGREGATE_ONLY',
-      requestedAt,
-      acceptedAt: accepted ? requestedAt + Math.floor(random() * 30 * DAY) : null,
-    });
+    referrals.push(drawReferral(random, REGIONS[regionIndex === -1 ? 0 : regionIndex] as string));
   }
   return referrals;
 }
