@@ -328,6 +328,46 @@ export async function randomPairs(ctx: AttackContext): Promise<Outcome[]> {
   return outcomes;
 }
 
+// ---------------------------------------------------------------------------------------------
+// 9. Many decompositions: the small region as "total minus the other regions" over every
+// partition of the referrals the filters allow (month splits, categories, both), combined.
+// Each partition's tables are other sets, so their noises are independent and average out.
+
+export async function manyDecompositions(ctx: AttackContext): Promise<Outcome[]> {
+  const partitions: StatsQuery[][] = [[{}], CATEGORIES.map((category) => ({ category }))];
+  for (let m = 1; m <= 11; m += 1) {
+    const split = MONTHS[m] as string;
+    partitions.push([{ to: split }, { from: split }]);
+    partitions.push(CATEGORIES.flatMap((category) => [{ category, to: split }, { category, from: split }]));
+  }
+  const outcomes: Outcome[] = [];
+  const byRegion = await ctx.responder.stats({ groupBy: ['region'] });
+  const D = perturbationOf(byRegion);
+  for (const region of REGIONS) {
+    const truth = countOf(ctx.data, inRegion(region));
+    if (truth < 1 || truth > ctx.threshold) continue;
+    const observations: Observation[] = [];
+    for (const partition of partitions) {
+      let estimate = 0;
+      let terms = 0;
+      let blocked = false;
+      for (const slice of partition) {
+        const table = await ctx.responder.stats({ ...slice, groupBy: ['region'] });
+        const others = REGIONS.filter((r) => r !== region).map((r) => cellOf(table, { region: r }));
+        if (table.total === null || others.some((cell) => cell.count === null)) {
+          blocked = true;
+          break;
+        }
+        estimate += table.total - others.reduce((sum, cell) => sum + (cell.count ?? 0), 0);
+        terms += 1 + others.filter((cell) => cell.count !== 0).length;
+      }
+      if (!blocked) observations.push({ value: estimate, terms });
+    }
+    outcomes.push({ truth, guess: guessSmall(cellOf(byRegion, { region }), observations, ctx.threshold, D) });
+  }
+  return outcomes;
+}
+
 export const ATTACKS = [
   { id: 1, name: 'hidden region = total − visible regions − one-region queries', run: hiddenRegionByFilter },
   { id: 2, name: 'time ranges: all time, from, to and both differenced', run: timeRanges },
@@ -335,4 +375,5 @@ export const ATTACKS = [
   { id: 4, name: 'hidden cell from its line total (the dropped line)', run: lineTotals },
   { id: 5, name: 'one referral’s days to acceptance from two medians', run: medianDifferencing },
   { id: 8, name: 'random search of pairs of filtered queries', run: randomPairs },
+  { id: 9, name: 'many decompositions: total − other regions over every month split and category, combined', run: manyDecompositions },
 ] as const;
