@@ -85,7 +85,8 @@ const range = (low: number, high: number) => Array.from({ length: Math.max(0, hi
 
 type Filter = (r: Referral) => boolean;
 const inRegion = (region: string): Filter => (r) => r.region === region;
-const matches = (q: StatsQuery): Filter => (r) =>
+/** Whether a referral is counted by a stats query's filters (the truth the attacks are scored on). */
+export const matches = (q: StatsQuery) => (r: Pick<Referral, 'region' | 'category' | 'requestedAt'>): boolean =>
   (q.region === undefined || r.region === q.region) &&
   (q.category === undefined || r.category === q.category) &&
   (q.from === undefined || r.requestedAt >= Date.parse(q.from)) &&

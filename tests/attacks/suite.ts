@@ -4,7 +4,7 @@ import { createLogger } from '@passerelle/logging';
 import { prepareView } from '@passerelle/projector';
 import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
 import { DEFAULT_AUDIENCE, DEFAULT_DISCLOSURE, DEFAULT_ISSUER, mintDevToken, start, type DisclosureSettings, type RunningViewApi } from '@passerelle/view-api';
-import { ATTACKS, repeatedAnswers, type Outcome } from './attacks.ts';
+import { ATTACKS, matches, repeatedAnswers, type Outcome } from './attacks.ts';
 import { drawDataset, loadDataset, randomSource, REGIONS, type Referral } from './dataset.ts';
 import { ApiResponder, BaselineResponder, queryString, type StatsQuery } from './responders.ts';
 
@@ -96,13 +96,7 @@ const guessed = (outcomes: readonly Outcome[]) => outcomes.filter((o) => o.guess
 
 /** True counts behind a stats query, by group and total: does it touch a small slice? */
 function touchesSmallSlice(data: readonly Referral[], query: StatsQuery, auditBelow: number): boolean {
-  const rows = data.filter(
-    (r) =>
-      (query.region === undefined || r.region === query.region) &&
-      (query.category === undefined || r.category === query.category) &&
-      (query.from === undefined || r.requestedAt >= Date.parse(query.from)) &&
-      (query.to === undefined || r.requestedAt < Date.parse(query.to)),
-  );
+  const rows = data.filter(matches(query));
   const groups = new Map<string, number>();
   const field = { region: 'region', status: 'status', category: 'category' } as const;
   for (const r of rows) {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { MONTHS, type Referral } from './dataset.ts';
+import { matches } from './attacks.ts';
 import type { ApiResponder, StatsQuery } from './responders.ts';
 
 /**
@@ -30,7 +31,7 @@ const TABLES: readonly StatsQuery[] = [
 type Row = Pick<Referral, 'region' | 'category' | 'status' | 'requestedAt'>;
 
 function truthOf(rows: readonly Row[], query: StatsQuery): { total: number; cells: Map<string, number> } {
-  const selected = rows.filter((r) => (query.from === undefined || r.requestedAt >= Date.parse(query.from)) && (query.to === undefined || r.requestedAt < Date.parse(query.to)));
+  const selected = rows.filter(matches(query));
   const cells = new Map<string, number>();
   for (const r of selected) {
     const key = JSON.stringify((query.groupBy ?? []).map((d) => r[d as 'region' | 'category' | 'status']));
