@@ -47,7 +47,8 @@ function noiseOf(terms: number, maxPerturbation: number): Map<number, number> {
 
 /** P(a count n is published as suppressed): what "x" tells the attacker about n. */
 function suppressedLikelihood(n: number, threshold: number, maxPerturbation: number): number {
-  if (maxPerturbation === 0) return n >= 1 && n <= threshold ? 1 : 0;
+  // The baseline, and the API for every small true count: always suppressed.
+  if (maxPerturbation === 0 || (n >= 1 && n <= threshold)) return n >= 1 && n <= threshold ? 1 : 0;
   const row = perturbationTable(maxPerturbation).rows[Math.min(n, maxPerturbation) - 1];
   if (!row || n < 1) return 0;
   return row.perturbations.filter((d) => n + d.value >= 1 && n + d.value <= threshold).reduce((sum, d) => sum + d.probability, 0);

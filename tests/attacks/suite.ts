@@ -34,7 +34,7 @@ export interface AttackStack {
 export async function startAttackStack(databaseUrl: string, settings: DisclosureSettings = DEFAULT_DISCLOSURE): Promise<AttackStack> {
   const database: TestDatabase = await createTestDatabase(databaseUrl, 'attacks');
   // A throw-away database: its audit rows need not wait for the disk (the API's code is unchanged).
-  await withAdmin(databaseUrl, (admin) => admin.raw(`ALTER DATABASE ${database.name} SET synchronous_commit = off`));
+  await withAdmin(database.url, (admin) => admin.raw(`ALTER DATABASE ${database.name} SET synchronous_commit = off`));
   const db = createDatabase({ url: database.url, schema: VIEW });
   await prepareView(db, VIEW, { recordKeySecret: ATTACK_RECORD_KEY_SECRET });
   const api = await start(

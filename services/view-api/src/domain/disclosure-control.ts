@@ -9,8 +9,12 @@
  * referrals therefore gets the same perturbation whichever query, filter or grouping produced it:
  * repeating a query or recombining queries gains nothing exact.
  *
- * Second line: a perturbed count from 1 to the threshold is not published at all (suppressed).
- * Zero stays zero (no record, no key); a small true count may be published as 0.
+ * Second line: a true count from 1 to the threshold is never published, and neither is a
+ * perturbed count from 1 to the threshold (both suppressed). A perturbed small count would
+ * otherwise say something about itself: published as 0 it is most likely 1, published as 9
+ * (with D = 4) it can only be 5. Suppressing every small true count makes "x" the same answer
+ * for 1 as for 5, so that what a reader learns of a small count comes from differencing alone.
+ * Zero stays zero (no record, no key).
  */
 export const CELL_KEY_MODULUS = 2 ** 32;
 
@@ -123,6 +127,7 @@ export interface KeyedCount {
 export function publishCount({ count, cellKey }: KeyedCount, settings: DisclosureSettings): PublishedCount {
   if (!Number.isSafeInteger(count) || count < 0) throw new RangeError('a count must be a non-negative integer');
   if (!Number.isSafeInteger(cellKey) || cellKey < 0 || cellKey >= CELL_KEY_MODULUS) throw new RangeError('a cell key must be an integer in [0, 2^32)');
+  if (count >= 1 && count <= settings.threshold) return { value: null, suppressed: true };
   const perturbed = count + perturbationOf(count, cellKey, settings.maxPerturbation);
   return perturbed >= 1 && perturbed <= settings.threshold ? { value: null, suppressed: true } : { value: perturbed, suppressed: false };
 }

@@ -65,10 +65,16 @@ describe('a published count', () => {
     }
   });
 
-  it('shows a small true count as itself never', () => {
+  it('suppresses every small true count, whatever its key: "x" says the same for 1 as for 5', () => {
     for (let count = 1; count <= settings.threshold; count += 1) {
-      for (const cellKey of evenKeys(500)) expect(publishCount({ count, cellKey }, settings).value).not.toBe(count);
+      for (const cellKey of evenKeys(500)) expect(publishCount({ count, cellKey }, settings)).toEqual({ value: null, suppressed: true });
     }
+  });
+
+  it('suppresses a count just above the threshold when its perturbation takes it to the threshold or below', () => {
+    const outcomes = evenKeys(500).map((cellKey) => publishCount({ count: settings.threshold + 1, cellKey }, settings));
+    expect(outcomes.some((o) => o.suppressed)).toBe(true);
+    expect(outcomes.some((o) => !o.suppressed && (o.value ?? 0) > settings.threshold)).toBe(true);
   });
 
   it('is within the maximum perturbation of the truth when shown', () => {
@@ -129,9 +135,12 @@ describe('a published table', () => {
 
 describe('a cell published as zero', () => {
   it('is left out of the table, so that it cannot be told from an empty group', () => {
-    const cellKey = [...Array(1000).keys()].map((i) => i * 4_000_000).find((key) => publishCount({ count: 2, cellKey: key }, DEFAULT_DISCLOSURE).value === 0) ?? 0;
-    const rows = [{ key: { region: 'EAST' }, count: 2, cellKey, accepted: 0, acceptedKey: 0, medianDaysToAcceptance: null }];
-    const table = presentStats(['region'], rows, { ...rows[0], key: {} } as never, DEFAULT_DISCLOSURE);
+    // Only a wide perturbation takes a count above the threshold down to 0.
+    const wide = { ...DEFAULT_DISCLOSURE, maxPerturbation: 8 };
+    const cellKey = [...Array(1000).keys()].map((i) => i * 4_000_000).find((key) => publishCount({ count: 6, cellKey: key }, wide).value === 0);
+    expect(cellKey).toBeDefined();
+    const rows = [{ key: { region: 'EAST' }, count: 6, cellKey: cellKey ?? 0, accepted: 0, acceptedKey: 0, medianDaysToAcceptance: null }];
+    const table = presentStats(['region'], rows, { ...rows[0], key: {} } as never, wide);
     expect(table.cells).toEqual([]);
     expect(table.total).toBe(0);
   });
