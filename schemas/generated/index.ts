@@ -40,6 +40,10 @@ export { REFERRAL_STATUS_SYMBOLS, REFERRAL_STATUS_DEFAULT } from './referral-sta
 export type { ReferralStatus } from './referral-status.ts';
 export { REGION_SYMBOLS, REGION_DEFAULT } from './region.ts';
 export type { Region } from './region.ts';
+export { SEAL_ALGORITHM_SYMBOLS, SEAL_ALGORITHM_DEFAULT } from './seal-algorithm.ts';
+export type { SealAlgorithm } from './seal-algorithm.ts';
+export { SEALED_SUBJECT_FULL_NAME } from './sealed-subject.ts';
+export type { SealedSubject } from './sealed-subject.ts';
 export { SERVICE_CATEGORY_SYMBOLS, SERVICE_CATEGORY_DEFAULT } from './service-category.ts';
 export type { ServiceCategory } from './service-category.ts';
 export { SERVICE_GAP_CODE_SYMBOLS, SERVICE_GAP_CODE_DEFAULT } from './service-gap-code.ts';

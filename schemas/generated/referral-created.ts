@@ -7,6 +7,7 @@ import type { Ministry } from './ministry.ts';
 import type { PopulationFlags } from './population-flags.ts';
 import type { ReceivingServiceType } from './receiving-service-type.ts';
 import type { Region } from './region.ts';
+import type { SealedSubject } from './sealed-subject.ts';
 import type { ServiceCategory } from './service-category.ts';
 import type { Urgency } from './urgency.ts';
 
@@ -52,4 +53,10 @@ export interface ReferralCreated {
   readonly consentScope: ConsentScope;
   /** Membership of the at-risk groups the strategy identifies, each flag optional. */
   readonly populationFlags: PopulationFlags;
+  /**
+   * When present, the real subjectPseudonym and populationFlags, encrypted under the referral's
+   * data key; the plaintext fields then hold placeholders (64 zeros, every flag null). Adapters
+   * always seal; null only in events written before sealing existed.
+   */
+  readonly sealedSubject: null | SealedSubject;
 }

@@ -11,6 +11,7 @@ import {
   WrongMagicByteError,
 } from './errors.ts';
 import { EventSerde } from './event-serde.ts';
+import { NO_POPULATION_FLAGS, SEALED_PSEUDONYM_PLACEHOLDER, newDataKey, openSubject, sealSubject } from './sealed-subject.ts';
 import { EVENT_TYPES, type EventType } from './event-types.ts';
 import { encodeFrame } from './wire-encoder.ts';
 import type { AvroRecord } from '@passerelle/schemas';
@@ -41,6 +42,32 @@ describe('the event serde (registry in memory)', () => {
       expect(decoded.type).toBe(type);
       expect(decoded.payload).toEqual(events[type]);
     }
+  });
+
+  it('round-trips a sealed ReferralCreated: placeholders in the clear, the subject in sealedSubject', async () => {
+    const serde = new EventSerde(registryWithAll(), { codecs });
+    const plain = sampleEvents().ReferralCreated;
+    const key = newDataKey();
+    const sealed = {
+      ...plain,
+      subjectPseudonym: SEALED_PSEUDONYM_PLACEHOLDER,
+      populationFlags: NO_POPULATION_FLAGS,
+      sealedSubject: sealSubject(plain.referralId, key, plain),
+    };
+
+    const decoded = await serde.decode(await serde.encode('ReferralCreated', sealed));
+
+    expect(decoded.payload).toEqual(sealed);
+    const { sealedSubject } = decoded.payload as typeof sealed;
+    expect(openSubject(plain.referralId, key, sealedSubject)).toEqual({ subjectPseudonym: plain.subjectPseudonym, populationFlags: plain.populationFlags });
+  });
+
+  it('refuses a sealedSubject whose nonce is not 12 bytes of base64', async () => {
+    const serde = new EventSerde(registryWithAll(), { codecs });
+    const plain = sampleEvents().ReferralCreated;
+    const sealedSubject = { ...sealSubject(plain.referralId, newDataKey(), plain), nonce: 'AAAA' };
+
+    await expect(serde.encode('ReferralCreated', { ...plain, sealedSubject })).rejects.toBeInstanceOf(SchemaValidationError);
   });
 
   it('looks a subject id up once, however many events and however concurrent', async () => {

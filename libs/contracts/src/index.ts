@@ -30,3 +30,14 @@ export { fullCompatibilityProblems, explainIncompatibility } from './avro-compat
 export type { Incompatibility, Direction } from './avro-compatibility.ts';
 export { registerAll, registerSchema, checkAll, checkCompatibility, REQUIRED_COMPATIBILITY } from './schema-registration.ts';
 export type { RegistrationOptions, RegistrationResult, CompatibilityReport, CompatibilityStatus } from './schema-registration.ts';
+export {
+  KeyEncryptionKey,
+  NO_POPULATION_FLAGS,
+  SEAL_ALGORITHM,
+  SEALED_PSEUDONYM_PLACEHOLDER,
+  SealError,
+  newDataKey,
+  openSubject,
+  sealSubject,
+} from './sealed-subject.ts';
+export type { PopulationFlagValues, SealedSubject, SubjectFields } from './sealed-subject.ts';

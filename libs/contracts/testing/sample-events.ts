@@ -47,6 +47,7 @@ export function sampleEvents(source: Ministry = 'JUSTICE'): { [T in EventType]: 
         migrantWorkers: null,
         mentalHealthOrAddictions: null,
       },
+      sealedSubject: null,
     },
     ReferralStatusChanged: {
       envelope: sampleEnvelope(referralId, { sourceMinistry: 'HEALTH', causationId: created.eventId }),

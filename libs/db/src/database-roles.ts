@@ -3,9 +3,10 @@ import { DatabaseRoleLayoutError } from './errors.ts';
 
 /**
  * What a service role may do in one schema. `read-write` is plain DML (no TRUNCATE, no DDL);
- * `append` is SELECT and INSERT only, for the audit.
+ * `append` is SELECT and INSERT only, for the audit and for creating data keys; `append-update`
+ * adds UPDATE without DELETE, for destroying data keys (a tombstone stays).
  */
-export type SchemaAccess = 'read' | 'read-write' | 'append';
+export type SchemaAccess = 'read' | 'read-write' | 'append' | 'append-update';
 
 export interface ServiceRole {
   /** The role's name is `<database>_<service>`. */
@@ -20,6 +21,8 @@ export const ADAPTER_SCHEMAS = ['adapter_justice', 'adapter_child_welfare', 'ada
 /** The coordination view (written by the projector, read by the view API) and the view API's own schema. */
 export const VIEW_SCHEMA = 'view';
 export const VIEW_API_SCHEMA = 'view_api';
+/** The key store of per-referral data keys (libs/db/src/key-store.ts). */
+export const KEY_STORE_SCHEMA = 'keystore';
 
 /**
  * One login role per service and what it may touch, by the services' default schema names.
@@ -27,15 +30,20 @@ export const VIEW_API_SCHEMA = 'view_api';
  * that may create, alter or drop in them.
  */
 export const SERVICE_ROLES: readonly ServiceRole[] = [
-  ...ADAPTER_SCHEMAS.map((schema): ServiceRole => ({ service: schema, schemas: { [schema]: 'read-write' } })),
-  { service: 'projector', schemas: { [VIEW_SCHEMA]: 'read-write' } },
-  { service: 'view_api', schemas: { [VIEW_SCHEMA]: 'read', [VIEW_API_SCHEMA]: 'append' } },
+  ...ADAPTER_SCHEMAS.map((schema): ServiceRole => ({ service: schema, schemas: { [schema]: 'read-write', [KEY_STORE_SCHEMA]: 'append' } })),
+  { service: 'projector', schemas: { [VIEW_SCHEMA]: 'read-write', [KEY_STORE_SCHEMA]: 'append-update' } },
+  { service: 'view_api', schemas: { [VIEW_SCHEMA]: 'read', [VIEW_API_SCHEMA]: 'append', [KEY_STORE_SCHEMA]: 'read' } },
 ];
 
 export const MIGRATOR = 'migrator';
 
-const TABLE_PRIVILEGES: Record<SchemaAccess, string> = { read: 'SELECT', 'read-write': 'SELECT, INSERT, UPDATE, DELETE', append: 'SELECT, INSERT' };
-const SEQUENCE_PRIVILEGES: Record<SchemaAccess, string | undefined> = { read: undefined, 'read-write': 'USAGE, SELECT, UPDATE', append: 'USAGE' };
+const TABLE_PRIVILEGES: Record<SchemaAccess, string> = {
+  read: 'SELECT',
+  'read-write': 'SELECT, INSERT, UPDATE, DELETE',
+  append: 'SELECT, INSERT',
+  'append-update': 'SELECT, INSERT, UPDATE',
+};
+const SEQUENCE_PRIVILEGES: Record<SchemaAccess, string | undefined> = { read: undefined, 'read-write': 'USAGE, SELECT, UPDATE', append: 'USAGE', 'append-update': 'USAGE' };
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const MAX_IDENTIFIER = 63;

@@ -15,3 +15,5 @@ export {
 } from './database-roles.ts';
 export type { DatabaseRoleNames, EnsureRolesOptions, SchemaAccess, ServiceRole } from './database-roles.ts';
 export { DatabaseError, DatabaseRoleLayoutError } from './errors.ts';
+export { DATA_KEYS_TABLE, KEY_STORE_SCHEMA, KeyStoreError, dataKeyFor, destroyDataKey, keyStoreMigrations, migrateKeyStore, readDataKeys } from './key-store.ts';
+export type { DataKeyDestruction, DataKeyState, KeyWrapper } from './key-store.ts';

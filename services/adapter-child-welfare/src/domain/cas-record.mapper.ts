@@ -43,6 +43,8 @@ export function mapCasReferral(referral: CasReferral, ids: { referralId: string;
       migrantWorkers: null,
       mentalHealthOrAddictions: null,
     },
+    // Sealed by the acceptance, in the transaction that creates the referral's data key.
+    sealedSubject: null,
   };
 }
 

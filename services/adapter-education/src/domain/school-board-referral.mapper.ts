@@ -40,6 +40,8 @@ export function mapSchoolBoardReferral(referral: SchoolBoardReferral, ids: { ref
     consentScope: referral.consent,
     // A student referred by a school is a young person at risk unless the board says otherwise.
     populationFlags: { ...flags, youthAtRisk: flags.youthAtRisk ?? true },
+    // Sealed by the acceptance, in the transaction that creates the referral's data key.
+    sealedSubject: null,
   };
 }
 

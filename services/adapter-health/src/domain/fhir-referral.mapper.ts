@@ -98,6 +98,8 @@ export function mapServiceRequest(request: ServiceRequest, ids: { referralId: st
     // A missing consent scope is read as the most restrictive one.
     consentScope: ((consent && CONSENT_SCOPE_CODES.get(consent)) || 'UNKNOWN') satisfies ConsentScope,
     populationFlags: populationFlagsOf(request),
+    // Sealed by the acceptance, in the transaction that creates the referral's data key.
+    sealedSubject: null,
   };
 }
 

@@ -41,6 +41,8 @@ export function mapJusticeReferral(referral: JusticeReferral, ids: { referralId:
     urgency: referral.urgency,
     consentScope: referral.consent,
     populationFlags: toPopulationFlags(referral.riskFactors),
+    // Sealed by the acceptance, in the transaction that creates the referral's data key.
+    sealedSubject: null,
   };
 }
 

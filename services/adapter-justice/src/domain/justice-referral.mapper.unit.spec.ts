@@ -45,6 +45,8 @@ describe('justice case-management referral → ReferralCreated', () => {
       urgency: 'URGENT',
       consentScope: 'STANDARD',
       populationFlags: { indigenous: false, youngWomen: true, youthAtRisk: null, youthInOrLeavingCare: null, migrantWorkers: null, mentalHealthOrAddictions: null },
+      // The acceptance seals, not the mapper.
+      sealedSubject: null,
     });
     expect(avroIssues('ReferralCreated', event)).toEqual([]);
   });

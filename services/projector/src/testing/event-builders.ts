@@ -42,6 +42,7 @@ export function referral(referralId = randomUUID()) {
         urgency: 'URGENT',
         consentScope: 'STANDARD',
         populationFlags: { indigenous: true, youngWomen: true, youthAtRisk: null, youthInOrLeavingCare: false, migrantWorkers: null, mentalHealthOrAddictions: null },
+        sealedSubject: null,
         ...overrides,
       });
     },

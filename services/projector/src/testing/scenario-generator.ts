@@ -148,6 +148,7 @@ export function generateScenario(options: ScenarioOptions): AcceptedEvent[] {
         urgency: rng.pick(known(URGENCY_SYMBOLS)),
         consentScope: rng.pick(known(CONSENT_SCOPE_SYMBOLS)),
         populationFlags: flags(),
+        sealedSubject: null,
       });
     if (!rng.chance(0.08)) created(createdAt);
     if (rng.chance(0.04)) created(createdAt + rng.int(0, 3) * DAY);
