@@ -28,6 +28,10 @@ export default tseslint.config(
           patterns: [
             { group: servicePackages, message: 'a lib must not import a service: move the shared code into libs/' },
             { group: ['**/services/**'], message: 'a lib must not import a service: move the shared code into libs/' },
+            {
+              group: ['@passerelle/infra', '@passerelle/infra/*', '**/infra/**'],
+              message: 'a lib must not import infra (the local stack tooling sits above every lib): move the shared code into a lib',
+            },
           ],
         },
       ],
@@ -41,7 +45,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: servicePackages, message: 'a service must not import another service: share through libs/' },
-            { group: ['../../*/**', '../../../*/**', '**/services/**'], message: 'a service must not reach into another service: share through libs/' },
+            {
+              group: ['../../*/**', '../../../*/**', '**/services/**'],
+              message: 'a service must not reach into another service: share through libs/',
+            },
           ],
         },
       ],
@@ -49,6 +56,16 @@ export default tseslint.config(
   },
   {
     files: ['**/*.mjs', '**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', fetch: 'readonly', AbortSignal: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        fetch: 'readonly',
+        AbortSignal: 'readonly',
+      },
+    },
   },
 );

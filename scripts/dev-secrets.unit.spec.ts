@@ -49,7 +49,12 @@ describe('the local stack secrets', () => {
     fs.writeFileSync(path.join(home, 'secrets.json'), JSON.stringify(older), { mode: 0o600 });
     const completed = loadDevSecrets(home);
 
-    expect(completed).toMatchObject({ tokens: first.tokens, pseudonymKeys: first.pseudonymKeys, jwtSecret: first.jwtSecret, recordKeySecret: first.recordKeySecret });
+    expect(completed).toMatchObject({
+      tokens: first.tokens,
+      pseudonymKeys: first.pseudonymKeys,
+      jwtSecret: first.jwtSecret,
+      recordKeySecret: first.recordKeySecret,
+    });
     expect(completed.auditHmacKey.length).toBeGreaterThanOrEqual(32);
     expect(completed.auditHmacKey).not.toBe(first.auditHmacKey);
     expect(loadDevSecrets(home).auditHmacKey).toBe(completed.auditHmacKey);
@@ -69,6 +74,23 @@ describe('the local stack secrets', () => {
     expect(completed).toMatchObject({ auditHmacKey: first.auditHmacKey, recordKeySecret: first.recordKeySecret });
     expect(completed.databasePasswords['migrator']).toBe(first.databasePasswords['migrator']);
     expect(Object.keys(completed.databasePasswords).sort()).toEqual([...DATABASE_ROLE_KEYS].sort());
+    expect(fs.statSync(path.join(home, 'secrets.json')).mode & 0o777).toBe(0o600);
+  });
+
+  it('include a key-encryption key of 64 hex digits, made once, and added to a secrets.json written before it without touching the rest', () => {
+    const home = newHome();
+    const first = loadDevSecrets(home);
+    expect(first.keyEncryptionKey).toMatch(/^[0-9a-f]{64}$/);
+    expect(loadDevSecrets(home).keyEncryptionKey).toBe(first.keyEncryptionKey);
+
+    const older = { ...first, keyEncryptionKey: undefined };
+    fs.writeFileSync(path.join(home, 'secrets.json'), JSON.stringify(older), { mode: 0o600 });
+    const completed = loadDevSecrets(home);
+
+    expect(completed).toEqual({ ...first, keyEncryptionKey: completed.keyEncryptionKey });
+    expect(completed.keyEncryptionKey).toMatch(/^[0-9a-f]{64}$/);
+    expect(completed.keyEncryptionKey).not.toBe(first.keyEncryptionKey);
+    expect(loadDevSecrets(home).keyEncryptionKey).toBe(completed.keyEncryptionKey);
     expect(fs.statSync(path.join(home, 'secrets.json')).mode & 0o777).toBe(0o600);
   });
 });

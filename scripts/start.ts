@@ -7,29 +7,30 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createDatabase, ensureDatabaseRoles, urlForRole, type DatabaseRoleNames } from '@passerelle/db';
-import { REPO_ROOT, down, loadStackConfig, provision, status, up, type KafkaCredentialSet, type KafkaPrincipalName, type PartName } from '@passerelle/infra';
-import { ADAPTER_MINISTRIES, loadDevSecrets, type DevSecrets } from './dev-secrets.ts';
+import { adapterNameOf, PARTIES } from '@passerelle/contracts';
+import {
+  REPO_ROOT,
+  developmentUsers,
+  down,
+  identityOf,
+  keycloakCredentialsFile,
+  loadRealmDocument,
+  loadStackConfig,
+  provision,
+  status,
+  up,
+  type KafkaCredentialSet,
+  type PartName,
+} from '@passerelle/infra';
+import { loadDevSecrets, type DevSecrets } from './dev-secrets.ts';
 import { runDemoScenario } from './demo/scenario.ts';
-
+import { generateYear } from './demo/synthetic-year.ts';
+import { sendYear } from './demo/year-sender.ts';
+import { databaseLayout, databaseRoleOf, kafkaPrincipalOf, partyOfService, servicePorts } from './services.ts';
 
 const log = (message: string): void => console.log(`[passerelle] ${message}`);
 
-/** Default HTTP port of each service (health, metrics, and its API where it has one). */
-const SERVICE_PORTS: Readonly<Record<string, number>> = {
-  'adapter-justice': 8101,
-  'adapter-child-welfare': 8102,
-  'adapter-health': 8103,
-  'adapter-education': 8104,
-  'adapter-coordination-office': 8105,
-  projector: 8110,
-  'view-api': 8080,
-};
-
-/** The Kafka principal a service connects as; none for services that do not use Kafka. */
-function kafkaPrincipalOf(name: string): KafkaPrincipalName | undefined {
-  if (name === 'projector') return 'projector';
-  return ADAPTER_MINISTRIES.find((m) => name === `adapter-${m}`);
-}
+const SERVICE_PORTS = servicePorts();
 
 interface DatabaseAccess {
   /** The administrator's URL `npm start` was given (DATABASE_URL). */
@@ -41,7 +42,7 @@ interface DatabaseAccess {
 async function provisionDatabaseRoles(url: string, secrets: DevSecrets): Promise<DatabaseAccess> {
   const admin = createDatabase({ url, poolMax: 1, applicationName: 'passerelle-start' });
   try {
-    const roles = await ensureDatabaseRoles(admin, { passwords: secrets.databasePasswords });
+    const roles = await ensureDatabaseRoles(admin, { passwords: secrets.databasePasswords, layout: databaseLayout() });
     log(`postgres: roles ${roles.migrator} (migrations) and ${Object.values(roles.services).join(', ')} ready`);
     return { url, roles };
   } finally {
@@ -51,16 +52,22 @@ async function provisionDatabaseRoles(url: string, secrets: DevSecrets): Promise
 
 /**
  * What one service needs beyond the shared addresses: its database role's URL and the migrator's, its port, for adapters their token and
- * key, the view API its JWT secret and audit key, the projector its record-key secret, and for Kafka clients
- * their own principal's SCRAM credentials (from the data folder).
+ * key, the view API its JWT secret and audit key, the projector its record-key secret, for adapters, the projector and the view API
+ * the one key-encryption key of the referrals' data keys, and for Kafka clients their own principal's SCRAM credentials (from the data folder).
  */
-function serviceEnvironment(name: string, secrets: DevSecrets, kafkaCredentials: KafkaCredentialSet | undefined, database: DatabaseAccess): NodeJS.ProcessEnv {
+function serviceEnvironment(
+  name: string,
+  secrets: DevSecrets,
+  kafkaCredentials: KafkaCredentialSet | undefined,
+  database: DatabaseAccess,
+  issuer: string | undefined,
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   // Its own role for everything, the migrator for migrations (docs/database-roles.md).
-  const role = database.roles.services[name.replace(/-/g, '_')];
+  const role = database.roles.services[databaseRoleOf(name)];
   const password = (key: string) => secrets.databasePasswords[key];
   if (role !== undefined) {
-    env['DATABASE_URL'] = urlForRole(database.url, role, password(name.replace(/-/g, '_')));
+    env['DATABASE_URL'] = urlForRole(database.url, role, password(databaseRoleOf(name)));
     env['PASSERELLE_MIGRATION_DATABASE_URL'] = urlForRole(database.url, database.roles.migrator, password('migrator'));
   }
   const port = SERVICE_PORTS[name];
@@ -71,13 +78,25 @@ function serviceEnvironment(name: string, secrets: DevSecrets, kafkaCredentials:
     env['PASSERELLE_KAFKA_USERNAME'] = credential.username;
     env['PASSERELLE_KAFKA_PASSWORD'] = credential.password;
   }
-  const ministry = ADAPTER_MINISTRIES.find((m) => name === `adapter-${m}`);
+  const party = partyOfService(name);
+  const ministry = party ? adapterNameOf(party) : undefined;
+  // Adapters wrap new data keys under it, the projector destroys and opens them, the view API reads the key store.
+  if (ministry || name === 'projector' || name === 'view-api') env['PASSERELLE_KEY_ENCRYPTION_KEY'] = secrets.keyEncryptionKey;
   if (name === 'view-api') {
+    // People sign in through the local Keycloak; the secret keeps `npm run view-api -- token` working (development only).
+    if (issuer) env['PASSERELLE_OIDC_ISSUER'] = issuer;
     env['PASSERELLE_JWT_SECRET'] = secrets.jwtSecret;
     env['PASSERELLE_AUDIT_HMAC_KEY'] = secrets.auditHmacKey;
+    // The operator's pipeline page reads the adapters' outbox and the projector's lag from their /metrics.
+    env['PASSERELLE_PIPELINE_METRICS'] = Object.entries(SERVICE_PORTS)
+      .filter(([service]) => service !== 'view-api')
+      .map(([service, servicePort]) => `${service}=http://127.0.0.1:${servicePort}`)
+      .join(',');
   }
   if (name === 'projector') env['PASSERELLE_RECORD_KEY_SECRET'] = secrets.recordKeySecret;
   if (ministry) {
+    // Both doors: the static token (development) and the local Keycloak's access tokens.
+    if (issuer) env['PASSERELLE_OAUTH_ISSUER'] = issuer;
     env['PASSERELLE_MINISTRY_TOKEN'] = secrets.tokens[ministry];
     env['PASSERELLE_PSEUDONYM_KEY'] = secrets.pseudonymKeys[ministry];
   }
@@ -146,6 +165,19 @@ async function stopService(service: RunningService): Promise<void> {
   clearTimeout(timer);
 }
 
+/** Keycloak's addresses and the development users (local only, generated at its first start) to sign in with. */
+function printIdentity(config: ReturnType<typeof loadStackConfig>): void {
+  const identity = identityOf(config);
+  if (!identity) return;
+  log(`keycloak: admin console ${identity.url}/admin/ (admin password and client secrets in ${keycloakCredentialsFile(config)})`);
+  log(`keycloak: issuer ${identity.issuer}`);
+  log('keycloak: development users (docs/identity.md):');
+  for (const user of developmentUsers(loadRealmDocument()))
+    log(
+      `  ${user.username.padEnd(28)} ${(user.role + (user.ministry ? ` ${user.ministry}` : '')).padEnd(28)} ${identity.credentials.users[user.username] ?? '(no password yet)'}`,
+    );
+}
+
 async function main(): Promise<void> {
   const config = loadStackConfig();
   let started: readonly PartName[] = [];
@@ -169,8 +201,14 @@ async function main(): Promise<void> {
 
   const env: NodeJS.ProcessEnv = {
     // Credentials are per service (below): none is inherited from this shell.
-    ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !['PASSERELLE_KAFKA_USERNAME', 'PASSERELLE_KAFKA_PASSWORD', 'PASSERELLE_MIGRATION_DATABASE_URL'].includes(key))),
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([key]) => !['PASSERELLE_KAFKA_USERNAME', 'PASSERELLE_KAFKA_PASSWORD', 'PASSERELLE_MIGRATION_DATABASE_URL'].includes(key),
+      ),
+    ),
     PASSERELLE_KAFKA_BROKERS: result.endpoints.kafkaBrokers.join(','),
+    // Every Kafka client verifies the broker's certificate against the stack's CA (SASL_SSL).
+    ...(result.endpoints.kafkaCaFile ? { PASSERELLE_KAFKA_CA_FILE: result.endpoints.kafkaCaFile } : {}),
     PASSERELLE_REGISTRY_URL: result.endpoints.registryUrl,
     PASSERELLE_ZIPKIN_URL: result.endpoints.zipkinUrl,
     DATABASE_URL: result.endpoints.databaseUrl,
@@ -179,11 +217,27 @@ async function main(): Promise<void> {
   };
   // PASSERELLE_START_SERVICES: "all" (default), "none", or a comma-separated list of service folders.
   const wanted = (process.env['PASSERELLE_START_SERVICES'] ?? 'all').trim();
-  const chosen = discoverServices().filter((name) => wanted === 'all' || (wanted !== 'none' && wanted.split(',').map((s) => s.trim()).includes(name)));
+  const chosen = discoverServices().filter(
+    (name) =>
+      wanted === 'all' ||
+      (wanted !== 'none' &&
+        wanted
+          .split(',')
+          .map((s) => s.trim())
+          .includes(name)),
+  );
+  // PASSERELLE_DEMO: "on" (default, the small scenario), "year" (the scenario, then a synthetic year), or "off".
+  const demo = (process.env['PASSERELLE_DEMO'] ?? 'on').trim();
+  if (demo === 'year' && env['PASSERELLE_RATE_LIMIT_QUOTAS'] === undefined)
+    // The year arrives faster than a ministry's default 600 requests a minute: its own quota, as a real bulk load would get.
+    env['PASSERELLE_RATE_LIMIT_QUOTAS'] = PARTIES.map((party) => `${party.id}=60000`).join(',');
   const secrets = loadDevSecrets(config.home);
   const database = await provisionDatabaseRoles(result.endpoints.databaseUrl, secrets);
   for (const name of chosen) {
-    const service = startService(name, { ...env, ...serviceEnvironment(name, secrets, result.endpoints.kafkaCredentials, database) });
+    const service = startService(name, {
+      ...env,
+      ...serviceEnvironment(name, secrets, result.endpoints.kafkaCredentials, database, identityOf(config)?.issuer),
+    });
     services.push(service);
     service.child.on('exit', (code, signal) => {
       if (!stopping) {
@@ -194,16 +248,23 @@ async function main(): Promise<void> {
   }
 
   const ready = await Promise.all(
-    services.map(async (s) => ({ name: s.name, ok: SERVICE_PORTS[s.name] === undefined || (await waitReady(s.name, `http://127.0.0.1:${SERVICE_PORTS[s.name]}`, 90_000)) })),
+    services.map(async (s) => ({
+      name: s.name,
+      ok: SERVICE_PORTS[s.name] === undefined || (await waitReady(s.name, `http://127.0.0.1:${SERVICE_PORTS[s.name]}`, 90_000)),
+    })),
   );
   const adapters = Object.fromEntries(
-    ADAPTER_MINISTRIES.map((m) => [m, { url: `http://127.0.0.1:${SERVICE_PORTS[`adapter-${m}`]}`, token: secrets.tokens[m] }]),
-  ) as Parameters<typeof runDemoScenario>[0];
-  const allAdapters = ADAPTER_MINISTRIES.every((m) => ready.some((r) => r.name === `adapter-${m}` && r.ok));
-  if (process.env['PASSERELLE_DEMO'] !== 'off' && allAdapters) {
+    PARTIES.map((party) => [
+      adapterNameOf(party),
+      { url: `http://127.0.0.1:${party.adapter.port}`, token: secrets.tokens[adapterNameOf(party)] ?? '' },
+    ]),
+  );
+  const allAdapters = PARTIES.every((party) => ready.some((r) => r.name === party.adapter.service && r.ok));
+  if (demo !== 'off' && allAdapters) {
     log('sending the demo scenario through the adapters…');
-    const demo = await runDemoScenario(adapters, (message) => log(`demo: ${message}`));
-    log(`demo scenario: ${demo.accepted} records accepted`);
+    const scenario = await runDemoScenario(adapters, (message) => log(`demo: ${message}`));
+    log(`demo scenario: ${scenario.accepted} records accepted`);
+    if (demo === 'year') await sendYear(generateYear(), adapters, (message) => log(`demo year: ${message}`));
   }
 
   log('the stack is up:');
@@ -215,6 +276,7 @@ async function main(): Promise<void> {
   }
   if (services.length === 0) log('no services started (PASSERELLE_START_SERVICES)');
   log(`demo credentials (bearer tokens per ministry) are in ${path.join(config.home, 'secrets.json')}`);
+  printIdentity(config);
   log('press Ctrl-C to stop');
   // Keep the event loop alive until a signal arrives.
   setInterval(() => undefined, 1 << 30);

@@ -7,9 +7,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, down, ensureChromium, loadStackConfig, provision, up, type PartName } from '@passerelle/infra';
+import { REPO_ROOT, down, ensureChromium, loadStackConfig, provision, testStackParts, up, type PartName } from '@passerelle/infra';
 import { printFaultTable } from '../tests/faults/fault-table.ts';
-
 
 const log = (message: string): void => console.log(`[passerelle test] ${message}`);
 const bin = (name: string): string => path.join(REPO_ROOT, 'node_modules', '.bin', name);
@@ -27,6 +26,38 @@ interface TierResult {
   readonly failed: number;
   readonly skipped: number;
   readonly exitCode: number;
+  /** "file > test: first line of the failure", so the last lines of a long run say what failed. */
+  readonly failures: readonly string[];
+}
+
+interface VitestJsonReport {
+  numPassedTests?: number;
+  numFailedTests?: number;
+  numPendingTests?: number;
+  numTodoTests?: number;
+  testResults?: readonly {
+    name: string;
+    message?: string;
+    assertionResults?: readonly { fullName: string; status: string; failureMessages?: readonly string[] }[];
+  }[];
+}
+
+function failuresOf(report: VitestJsonReport): string[] {
+  const firstLine = (text: string | undefined): string =>
+    (text ?? '')
+      .split('\n')
+      .find((line) => line.trim() !== '')
+      ?.trim()
+      .slice(0, 240) ?? '';
+  const failures: string[] = [];
+  for (const file of report.testResults ?? []) {
+    const where = path.relative(REPO_ROOT, file.name);
+    const failed = (file.assertionResults ?? []).filter((test) => test.status === 'failed');
+    for (const test of failed) failures.push(`${where} > ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
+    // A file that fails before any test runs (an import error, a failing beforeAll) has no failed test of its own.
+    if (failed.length === 0 && file.message) failures.push(`${where}: ${firstLine(file.message)}`);
+  }
+  return failures;
 }
 
 async function runTier(tier: string): Promise<TierResult> {
@@ -36,25 +67,35 @@ async function runTier(tier: string): Promise<TierResult> {
   log(`tier ${tier}…`);
   // The fault table is printed once, at the very end of the run, rather than by the faults tier's teardown.
   const env = tier === 'faults' ? { ...process.env, PASSERELLE_FAULT_TABLE: 'off' } : process.env;
-  const exitCode = await run(bin('vitest'), ['run', '--project', tier, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], env);
-  let counts = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0 };
-  if (fs.existsSync(report)) counts = { ...counts, ...(JSON.parse(fs.readFileSync(report, 'utf8')) as typeof counts) };
+  const exitCode = await run(
+    bin('vitest'),
+    ['run', '--project', tier, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`],
+    env,
+  );
+  const parsed: VitestJsonReport = fs.existsSync(report) ? (JSON.parse(fs.readFileSync(report, 'utf8')) as VitestJsonReport) : {};
+  const numFailed = parsed.numFailedTests ?? 0;
   return {
     tier,
-    passed: counts.numPassedTests,
-    failed: counts.numFailedTests + (exitCode !== 0 && counts.numFailedTests === 0 ? 1 : 0),
-    skipped: counts.numPendingTests + counts.numTodoTests,
+    passed: parsed.numPassedTests ?? 0,
+    failed: numFailed + (exitCode !== 0 && numFailed === 0 ? 1 : 0),
+    skipped: (parsed.numPendingTests ?? 0) + (parsed.numTodoTests ?? 0),
     exitCode,
+    failures: failuresOf(parsed),
   };
 }
 
 async function main(): Promise<number> {
-  const tiers = (process.env['PASSERELLE_TEST_TIERS'] ?? 'unit,int,e2e,faults').split(',').map((t) => t.trim()).filter(Boolean);
+  const tiers = (process.env['PASSERELLE_TEST_TIERS'] ?? 'unit,int,e2e,faults')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
 
   log('typecheck…');
   if ((await run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'])) !== 0) return fail('typecheck failed');
   log('lint…');
   if ((await run(bin('eslint'), ['.'])) !== 0) return fail('lint failed');
+  log('format…');
+  if ((await run(bin('prettier'), ['--check', '--log-level', 'warn', '.'])) !== 0) return fail('format check failed: run npm run format');
 
   if (tiers.includes('e2e')) {
     // The dashboard test drives a real browser: found (or installed) now, never skipped later.
@@ -67,10 +108,16 @@ async function main(): Promise<number> {
   let started: readonly PartName[] = [];
   const results: TierResult[] = [];
   try {
-    if (tiers.some((tier) => tier !== 'unit') && process.env['PASSERELLE_TEST_INFRA'] !== 'containers' && !process.env['PASSERELLE_KAFKA_BROKERS']) {
-      const result = await up(config, log);
+    if (
+      tiers.some((tier) => tier !== 'unit') &&
+      process.env['PASSERELLE_TEST_INFRA'] !== 'containers' &&
+      !process.env['PASSERELLE_KAFKA_BROKERS']
+    ) {
+      const result = await up(config, log, testStackParts());
       started = result.started;
-      log(`stack ready in ${(result.millis / 1000).toFixed(1)} s${started.length ? ` (started ${started.join(', ')})` : ' (already running)'}`);
+      log(
+        `stack ready in ${(result.millis / 1000).toFixed(1)} s${started.length ? ` (started ${started.join(', ')})` : ' (already running)'}`,
+      );
       await provision(config, log);
     }
     for (const tier of tiers) results.push(await runTier(tier));
@@ -82,7 +129,10 @@ async function main(): Promise<number> {
   }
 
   if (tiers.includes('faults')) printFaultTable(console.log);
-  for (const r of results) log(`${r.tier.padEnd(6)} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
+  for (const r of results) {
+    log(`${r.tier.padEnd(6)} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
+    for (const failure of r.failures) log(`  failed: ${failure}`);
+  }
   const passed = results.reduce((sum, r) => sum + r.passed, 0);
   const failed = results.reduce((sum, r) => sum + r.failed, 0);
   const skipped = results.reduce((sum, r) => sum + r.skipped, 0);

@@ -27,5 +27,9 @@ export async function apiLoad(baseUrl: string, token: string, ratePerSecond: num
       byQuery.get(query)?.push(latency);
     }
   });
-  return { latency: percentiles(latencies), byQuery: Object.fromEntries([...byQuery].map(([query, values]) => [query, percentiles(values)])), errors };
+  return {
+    latency: percentiles(latencies),
+    byQuery: Object.fromEntries([...byQuery].map(([query, values]) => [query, percentiles(values)])),
+    errors,
+  };
 }

@@ -7,8 +7,10 @@ import { REPO_ROOT, VERSIONS } from '@passerelle/infra';
 import { FatalError, topicPattern, waitFor, type BenchContext, type Settings } from './context.ts';
 import { encodeEvents, generateEvents } from './events.ts';
 import { now, produceAll } from './limits.ts';
-import { freePort, startProjector, tail } from './services.ts';
+import { freePort } from '@passerelle/testing';
+import { startProjector, tail } from './services.ts';
 import { rate, spread, type Spread } from './stats.ts';
+import { VIEW_TABLE } from '@passerelle/coordination-view';
 
 /** What the peer runs: Kafka Connect of the broker's version, Debezium's JDBC sink, Apicurio's Avro converter. */
 export const CONNECT_ARTIFACTS = {
@@ -32,13 +34,17 @@ function maven(args: readonly string[], what: string, log: (m: string) => void):
     log(`  Kafka Connect peer: ${what} from Maven Central (first time only)…`);
     result = spawnSync('mvn', base, { cwd: REPO_ROOT, encoding: 'utf8' });
   }
-  if (result.status !== 0) throw new Error(`Maven failed (${what}):\n${`${result.stdout}${result.stderr}`.trim().split('\n').slice(-8).join('\n')}`);
+  if (result.status !== 0)
+    throw new Error(`Maven failed (${what}):\n${`${result.stdout}${result.stderr}`.trim().split('\n').slice(-8).join('\n')}`);
 }
 
 /** Every file Maven reads for the peer: a change to the poms or to the transform's sources rebuilds the jars. */
 function mavenInputsHash(): string {
   const hash = createHash('sha256');
-  const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? (e.name === 'target' ? [] : files(path.join(dir, e.name))) : [path.join(dir, e.name)]));
+  const files = (dir: string): string[] =>
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? (e.name === 'target' ? [] : files(path.join(dir, e.name))) : [path.join(dir, e.name)]));
   for (const file of files(MAVEN).sort()) hash.update(path.relative(MAVEN, file)).update(fs.readFileSync(file));
   return `${VERSIONS.kafka} ${hash.digest('hex')}`;
 }
@@ -86,10 +92,19 @@ function tableOf(type: string): string {
 
 /** Exact row count of every table in one schema (the sink creates them as record types first arrive). */
 async function rowCounts(db: Knex, schema: string): Promise<Record<string, number>> {
-  const tables = ((await db.raw('SELECT table_name FROM information_schema.tables WHERE table_schema = ?', [schema])) as { rows: { table_name: string }[] }).rows.map((r) => r.table_name);
+  const tables = (
+    (await db.raw('SELECT table_name FROM information_schema.tables WHERE table_schema = ?', [schema])) as {
+      rows: { table_name: string }[];
+    }
+  ).rows.map((r) => r.table_name);
   if (tables.length === 0) return {};
   const sql = tables.map(() => 'SELECT ? AS name, count(*)::int AS n FROM ??.??').join(' UNION ALL ');
-  const rows = ((await db.raw(sql, tables.flatMap((t) => [t, schema, t]))) as { rows: { name: string; n: number }[] }).rows;
+  const rows = (
+    (await db.raw(
+      sql,
+      tables.flatMap((t) => [t, schema, t]),
+    )) as { rows: { name: string; n: number }[] }
+  ).rows;
   return Object.fromEntries(rows.map((r) => [r.name, r.n]));
 }
 
@@ -118,7 +133,7 @@ async function progressRate(what: string, total: number, progress: () => Promise
 }
 
 /**
- * SASL/SCRAM settings of the admin principal for the worker and its clients. Bench topics
+ * SASL/SCRAM settings (over TLS on a SASL_SSL broker) of the admin principal for the worker and its clients. Bench topics
  * (bench-<run>-connect.<ministry>.…) and the group Connect names after the connector lie outside
  * every prefix infra/topics/acls.json grants; admin is the principal the bench already produces
  * and reads bench topics with, so the projector and the peer run as the same principal.
@@ -126,10 +141,13 @@ async function progressRate(what: string, total: number, progress: () => Promise
 function saslProperties(ctx: BenchContext): Record<string, string> {
   const admin = ctx.stack.kafkaCredentials?.admin;
   if (!admin) return {};
+  const caFile = ctx.stack.kafkaCaFile;
   const sasl = {
-    'security.protocol': 'SASL_PLAINTEXT',
+    'security.protocol': caFile ? 'SASL_SSL' : 'SASL_PLAINTEXT',
     'sasl.mechanism': 'SCRAM-SHA-512',
     'sasl.jaas.config': `org.apache.kafka.common.security.scram.ScramLoginModule required username="${admin.username}" password="${admin.password}";`,
+    // The Java client verifies the broker against the same CA file as the Node clients (a PEM truststore).
+    ...(caFile ? { 'ssl.truststore.type': 'PEM', 'ssl.truststore.location': caFile } : {}),
   };
   const prefixed = (p: string) => Object.fromEntries(Object.entries(sasl).map(([k, v]) => [`${p}${k}`, v]));
   return { ...sasl, ...prefixed('consumer.'), ...prefixed('producer.'), ...prefixed('admin.') };
@@ -184,7 +202,14 @@ function sinkProperties(ctx: BenchContext, name: string, prefix: string, sinkSch
   };
 }
 
-const LOG4J = { 'appender.console.type': 'Console', 'appender.console.name': 'out', 'appender.console.layout.type': 'PatternLayout', 'appender.console.layout.pattern': '%d %p %c{1} %m%n', 'rootLogger.level': 'WARN', 'rootLogger.appenderRef.console.ref': 'out' };
+const LOG4J = {
+  'appender.console.type': 'Console',
+  'appender.console.name': 'out',
+  'appender.console.layout.type': 'PatternLayout',
+  'appender.console.layout.pattern': '%d %p %c{1} %m%n',
+  'rootLogger.level': 'WARN',
+  'rootLogger.appenderRef.console.ref': 'out',
+};
 
 interface ConnectJvm {
   readonly exited: () => boolean;
@@ -196,7 +221,15 @@ interface ConnectJvm {
 function startConnect(jars: string, work: string): ConnectJvm {
   const java = spawn(
     'java',
-    ['-Xmx512m', `-Dlog4j2.configurationFile=${path.join(work, 'log4j2.properties')}`, '-cp', `${jars}/*`, 'org.apache.kafka.connect.cli.ConnectStandalone', path.join(work, 'worker.properties'), path.join(work, 'jdbc-sink.properties')],
+    [
+      '-Xmx512m',
+      `-Dlog4j2.configurationFile=${path.join(work, 'log4j2.properties')}`,
+      '-cp',
+      `${jars}/*`,
+      'org.apache.kafka.connect.cli.ConnectStandalone',
+      path.join(work, 'worker.properties'),
+      path.join(work, 'jdbc-sink.properties'),
+    ],
     { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const output = tail(java, 60);
@@ -231,7 +264,8 @@ function startConnect(jars: string, work: string): ConnectJvm {
 async function connectorHealth(port: number, name: string, jvm: ConnectJvm, launched: number): Promise<void> {
   if (jvm.exited()) throw new FatalError(`Kafka Connect exited:\n${jvm.output()}`);
   const response = await fetch(`http://127.0.0.1:${port}/connectors/${name}/status`).catch(() => undefined);
-  if (response?.status === 404 && now() - launched > 90_000) throw new FatalError(`Kafka Connect runs but the connector was not created:\n${jvm.output()}`);
+  if (response?.status === 404 && now() - launched > 90_000)
+    throw new FatalError(`Kafka Connect runs but the connector was not created:\n${jvm.output()}`);
   const state = (response?.ok ? await response.json() : undefined) as { tasks?: { state: string; trace?: string }[] } | undefined;
   const failed = state?.tasks?.find((t) => t.state === 'FAILED');
   if (failed) {
@@ -244,7 +278,10 @@ async function connectorHealth(port: number, name: string, jvm: ConnectJvm, laun
 function checkRows(rows: Readonly<Record<string, number>>, expected: Readonly<Record<string, number>>): void {
   const names = [...new Set([...Object.keys(rows), ...Object.keys(expected)])].sort();
   const wrong = names.filter((name) => rows[name] !== expected[name]);
-  if (wrong.length) throw new Error(`the JDBC sink's rows do not match the events produced: ${wrong.map((name) => `${name} ${rows[name] ?? 0} rows for ${expected[name] ?? 0} events`).join(', ')}`);
+  if (wrong.length)
+    throw new Error(
+      `the JDBC sink's rows do not match the events produced: ${wrong.map((name) => `${name} ${rows[name] ?? 0} rows for ${expected[name] ?? 0} events`).join(', ')}`,
+    );
 }
 
 /**
@@ -269,7 +306,9 @@ export async function measureConnect(ctx: BenchContext, settings: Settings): Pro
     const result = await measureSink(ctx, jars, prefix, run, expected);
     peer.push(result.rate);
     sinkRows = result.rows;
-    ctx.log(`  run ${run}: projector ${Math.round(projector.at(-1) ?? 0)} ev/s, Kafka Connect JDBC sink ${Math.round(result.rate)} ev/s (${sum(result.rows)} rows in ${Object.keys(result.rows).length} tables)`);
+    ctx.log(
+      `  run ${run}: projector ${Math.round(projector.at(-1) ?? 0)} ev/s, Kafka Connect JDBC sink ${Math.round(result.rate)} ev/s (${sum(result.rows)} rows in ${Object.keys(result.rows).length} tables)`,
+    );
   }
   return {
     events: events.length,
@@ -289,7 +328,12 @@ async function measureProjector(ctx: BenchContext, prefix: string, run: number, 
   const view = ctx.database(viewSchema, 2);
   const projector = await startProjector(ctx, { viewSchema, groupId, pattern: topicPattern(prefix), tracing: { on: false } });
   try {
-    return await progressRate('projector', total, async () => Number(((await view.raw('SELECT count(*) AS n FROM ??.processed_events', [viewSchema])) as { rows: { n: string }[] }).rows[0]?.n ?? 0));
+    return await progressRate('projector', total, async () =>
+      Number(
+        ((await view.raw('SELECT count(*) AS n FROM ??.??', [viewSchema, VIEW_TABLE.processed_events])) as { rows: { n: string }[] })
+          .rows[0]?.n ?? 0,
+      ),
+    );
   } finally {
     await ctx.stopChild(projector.child);
     await view.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [viewSchema]);
@@ -298,7 +342,13 @@ async function measureProjector(ctx: BenchContext, prefix: string, run: number, 
 }
 
 /** One Kafka Connect run into a fresh schema: its rate, and its rows checked against the events. */
-async function measureSink(ctx: BenchContext, jars: string, prefix: string, run: number, expected: Readonly<Record<string, number>>): Promise<{ rate: number; rows: Record<string, number> }> {
+async function measureSink(
+  ctx: BenchContext,
+  jars: string,
+  prefix: string,
+  run: number,
+  expected: Readonly<Record<string, number>>,
+): Promise<{ rate: number; rows: Record<string, number> }> {
   const connectorName = `bench-${ctx.runId}-jdbc-sink${run}`;
   const sinkSchema = `bench_${ctx.runId}_connect_sink${run}`;
   const work = path.join(ctx.home, 'bench', ctx.runId, `connect${run}`);
@@ -323,7 +373,9 @@ async function measureSink(ctx: BenchContext, jars: string, prefix: string, run:
         return sum(await rowCounts(db, sinkSchema));
       });
     } catch (error) {
-      throw new Error(`${(error as Error).message.split('\n').slice(0, 3).join(' ')} (log: ${path.relative(REPO_ROOT, path.join(work, 'connect.log'))})`);
+      throw new Error(
+        `${(error as Error).message.split('\n').slice(0, 3).join(' ')} (log: ${path.relative(REPO_ROOT, path.join(work, 'connect.log'))})`,
+      );
     } finally {
       await jvm.stop();
     }
@@ -359,5 +411,6 @@ function cleanWork(work: string, ok: boolean): void {
     fs.rmSync(work, { recursive: true, force: true });
     return;
   }
-  for (const entry of fs.readdirSync(work)) if (entry !== 'connect.log') fs.rmSync(path.join(work, entry), { recursive: true, force: true });
+  for (const entry of fs.readdirSync(work))
+    if (entry !== 'connect.log') fs.rmSync(path.join(work, entry), { recursive: true, force: true });
 }

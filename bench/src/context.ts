@@ -1,12 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
 import { EventSerde, MINISTRY_TOPIC_PREFIXES, RegistryClient, TOPIC_FAMILIES } from '@passerelle/contracts';
 import { createDatabase, type Knex } from '@passerelle/db';
-import { REPO_ROOT, down, endpointsOf, ensureDatabase, loadStackConfig, provisionEndpoints, up } from '@passerelle/infra';
+import { REPO_ROOT, down, endpointsOf, loadStackConfig, provisionEndpoints, up } from '@passerelle/infra';
+import { ensureDatabase } from '@passerelle/pg-admin';
 import { createKafka } from '@passerelle/kafka';
-import { kafkaEnvFor, kafkaOptionsFor, type KafkaPrincipal, type TestStack } from '@passerelle/testing';
+import {
+  kafkaEnvFor,
+  kafkaOptionsFor,
+  WaitAborted,
+  waitFor as baseWaitFor,
+  type KafkaPrincipal,
+  type TestStack,
+} from '@passerelle/testing';
 
 export const BENCH_DATABASE = 'passerelle_bench';
 
@@ -43,7 +50,10 @@ export interface Settings {
 /** The stack, clients and resources one bench run uses; `close` stops only what the run started. */
 export class BenchContext {
   readonly serde: EventSerde;
-  readonly runId = new Date().toISOString().replace(/[^0-9]/g, '').slice(0, 14);
+  readonly runId = new Date()
+    .toISOString()
+    .replace(/[^0-9]/g, '')
+    .slice(0, 14);
   readonly benchDatabaseUrl: string;
   private readonly admins: Knex[] = [];
   private readonly children = new Set<ChildProcess>();
@@ -74,7 +84,12 @@ export class BenchContext {
   }
 
   /** A context on a stack that is already up (tests get theirs from the vitest global setup). */
-  static async forStack(stack: TestStack, home: string, log: (message: string) => void, onClose?: () => Promise<void>): Promise<BenchContext> {
+  static async forStack(
+    stack: TestStack,
+    home: string,
+    log: (message: string) => void,
+    onClose?: () => Promise<void>,
+  ): Promise<BenchContext> {
     await ensureDatabase(stack.databaseUrl, BENCH_DATABASE);
     return new BenchContext(stack, home, log, onClose);
   }
@@ -101,7 +116,11 @@ export class BenchContext {
     try {
       const existing = new Set(await admin.listTopics());
       const missing = names.filter((name) => !existing.has(name));
-      if (missing.length) await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })), waitForLeaders: true });
+      if (missing.length)
+        await admin.createTopics({
+          topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+          waitForLeaders: true,
+        });
     } finally {
       await admin.disconnect();
     }
@@ -151,7 +170,11 @@ export class BenchContext {
     }
     // Every schema this run made in the bench database (views, outboxes, adapters' tables).
     const db = this.database(undefined, 1);
-    const schemas = ((await db.raw("SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE ?", [`bench\\_${this.runId}\\_%`]).catch(() => ({ rows: [] }))) as { rows: { schema_name: string }[] }).rows;
+    const schemas = (
+      (await db
+        .raw('SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE ?', [`bench\\_${this.runId}\\_%`])
+        .catch(() => ({ rows: [] }))) as { rows: { schema_name: string }[] }
+    ).rows;
     for (const { schema_name } of schemas) await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema_name]).catch(() => undefined);
     await Promise.all(this.admins.map((db) => db.destroy().catch(() => undefined)));
     await this.onClose();
@@ -159,21 +182,8 @@ export class BenchContext {
 }
 
 /** Thrown from a probe to stop waiting at once (a process died, a task failed). */
-export class FatalError extends Error {}
+export class FatalError extends WaitAborted {}
 
-/** Polls until `probe` returns a truthy value, or fails naming what it waited for; a FatalError ends it at once. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      if (error instanceof FatalError) throw error;
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await sleep(everyMs);
-  }
-}
+/** libs/testing's waitFor, with the bench's longer default (services start under load). */
+export const waitFor = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000, everyMs = 200): Promise<T> =>
+  baseWaitFor(what, probe, timeoutMs, everyMs);

@@ -74,7 +74,10 @@ export function snapshotCpu(selectors: Record<string, PartSelector>): CpuSnapsho
   const table = readProcesses();
   const parts: Record<string, number> = {};
   for (const [part, selector] of Object.entries(selectors)) {
-    const pids = 'roots' in selector ? descendantsOf(table, selector.roots) : new Set([...table.values()].filter((e) => selector.command.test(e.command)).map((e) => e.pid));
+    const pids =
+      'roots' in selector
+        ? descendantsOf(table, selector.roots)
+        : new Set([...table.values()].filter((e) => selector.command.test(e.command)).map((e) => e.pid));
     parts[part] = [...pids].reduce((sum, pid) => sum + (table.get(pid)?.cpuMs ?? 0), 0);
   }
   return { parts, machine: machineBusyMs() };

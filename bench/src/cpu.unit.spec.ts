@@ -13,7 +13,10 @@ describe('CPU by part', () => {
   });
 
   it('never reports negative time when a part’s processes ended between snapshots', () => {
-    expect(cpuPerThousand({ parts: { relay: 900 }, machine: 0 }, { parts: { relay: 100 }, machine: 0 }, 1_000)).toEqual({ relay: 0, other: 0 });
+    expect(cpuPerThousand({ parts: { relay: 900 }, machine: 0 }, { parts: { relay: 100 }, machine: 0 }, 1_000)).toEqual({
+      relay: 0,
+      other: 0,
+    });
   });
 
   it('reads this process’s own CPU time from /proc, growing with work', () => {

@@ -8,9 +8,22 @@ import { topicPattern, waitFor, type BenchContext, type Settings } from './conte
 import { encodeEvents, generateEvents } from './events.ts';
 import { cpuPerThousand, formatCpu, snapshotCpu, type PartSelector } from './cpu.ts';
 import { now, publishAtRate } from './limits.ts';
-import { ADAPTER_TOKEN, JWT_SECRET, describeTracing, startEducationAdapter, startProjector, startRelay, startViewApi, tail, traceparentUnder, type RunningChild, type Tracing } from './services.ts';
+import {
+  ADAPTER_TOKEN,
+  JWT_SECRET,
+  describeTracing,
+  startEducationAdapter,
+  startProjector,
+  startRelay,
+  startViewApi,
+  tail,
+  traceparentUnder,
+  type RunningChild,
+  type Tracing,
+} from './services.ts';
 import type { ApiLoadResult } from './api-load.ts';
 import { percentiles, rate, spread, type Percentiles, type Spread } from './stats.ts';
+import { VIEW_TABLE } from '@passerelle/coordination-view';
 
 const count = async (db: Knex, sql: string, bindings: readonly unknown[] = []): Promise<number> =>
   Number(((await db.raw(sql, bindings as never)) as { rows: { n: string | number }[] }).rows[0]?.n ?? 0);
@@ -44,7 +57,13 @@ function lagTrend(samples: readonly { t: number; lag: number }[]): LagTrend {
  * (its own process) and the projector (its own process, its entry file) run until every event is
  * in the view. Throughput = N / (time from the relay's start until the view holds all N).
  */
-export async function outboxRun(ctx: BenchContext, settings: Settings, label: string, tracing: Tracing, cpuProfileDir?: string): Promise<SustainedRun> {
+export async function outboxRun(
+  ctx: BenchContext,
+  settings: Settings,
+  label: string,
+  tracing: Tracing,
+  cpuProfileDir?: string,
+): Promise<SustainedRun> {
   const { prefix } = await ctx.createRunTopics(label, settings.partitions);
   const outboxSchema = `bench_${ctx.runId}_${label}_outbox`.replace(/-/g, '_');
   const viewSchema = `bench_${ctx.runId}_${label}_view`.replace(/-/g, '_');
@@ -61,11 +80,21 @@ export async function outboxRun(ctx: BenchContext, settings: Settings, label: st
       payload: JSON.stringify(e.payload),
       trace_context: JSON.stringify(e.traceparent ? { traceparent: traceparentUnder(tracing, e.traceparent) } : {}),
     }));
-    for (let i = 0; i < rows.length; i += 1_000) await outbox.withSchema(outboxSchema).table('outbox').insert(rows.slice(i, i + 1_000));
+    for (let i = 0; i < rows.length; i += 1_000)
+      await outbox
+        .withSchema(outboxSchema)
+        .table('outbox')
+        .insert(rows.slice(i, i + 1_000));
     total += rows.length;
   }
   const view = ctx.database(viewSchema, 2);
-  const projector = await startProjector(ctx, { viewSchema, groupId: `bench-${ctx.runId}-${label}`, pattern: topicPattern(prefix), tracing, cpuProfileDir: cpuProfileDir && path.join(cpuProfileDir, 'projector') });
+  const projector = await startProjector(ctx, {
+    viewSchema,
+    groupId: `bench-${ctx.runId}-${label}`,
+    pattern: topicPattern(prefix),
+    tracing,
+    cpuProfileDir: cpuProfileDir && path.join(cpuProfileDir, 'projector'),
+  });
   const relay = await startRelay(ctx, outboxSchema, settings.relayBatch, tracing, cpuProfileDir && path.join(cpuProfileDir, 'relay'));
   const parts: Record<string, PartSelector> = {
     relay: { roots: [relay.child.pid ?? -1] },
@@ -84,7 +113,7 @@ export async function outboxRun(ctx: BenchContext, settings: Settings, label: st
     await waitFor(
       `${total} events visible in ${viewSchema} (have ${visible})`,
       async () => {
-        visible = await count(view, 'SELECT count(*) AS n FROM ??.processed_events', [viewSchema]);
+        visible = await count(view, 'SELECT count(*) AS n FROM ??.??', [viewSchema, VIEW_TABLE.processed_events]);
         const published = await count(outbox, 'SELECT count(*) AS n FROM ??.outbox WHERE published_at IS NOT NULL', [outboxSchema]);
         if (published >= total && relayDoneAt === 0) relayDoneAt = now();
         samples.push({ t: now() - t0, lag: published - visible });
@@ -102,7 +131,13 @@ export async function outboxRun(ctx: BenchContext, settings: Settings, label: st
   }
   const elapsed = now() - t0;
   await outbox.raw('DROP SCHEMA ?? CASCADE', [outboxSchema]);
-  return { eventsPerSecond: rate(total, elapsed), relayPerSecond: rate(total, (relayDoneAt || now()) - t0), lag: lagTrend(samples), viewSchema, cpuPerThousand: cpuPerThousand(cpuBefore, cpuAfter, total) };
+  return {
+    eventsPerSecond: rate(total, elapsed),
+    relayPerSecond: rate(total, (relayDoneAt || now()) - t0),
+    lag: lagTrend(samples),
+    viewSchema,
+    cpuPerThousand: cpuPerThousand(cpuBefore, cpuAfter, total),
+  };
 }
 
 export interface Sustained {
@@ -117,7 +152,13 @@ export async function measureSustained(ctx: BenchContext, settings: Settings, tr
   // <dir>/<run label>/projector and …/relay, for the notes on where time goes.
   const profileDir = process.env['PASSERELLE_BENCH_CPU_PROF_DIR'];
   for (let run = 1; run <= settings.repeats; run++) {
-    const result = await outboxRun(ctx, settings, `${tag}${run}`, tracing, profileDir ? path.resolve(profileDir, `${tag}${run}`) : undefined);
+    const result = await outboxRun(
+      ctx,
+      settings,
+      `${tag}${run}`,
+      tracing,
+      profileDir ? path.resolve(profileDir, `${tag}${run}`) : undefined,
+    );
     runs.push(result);
     ctx.log(
       `  outbox→view run ${run} (tracing ${describeTracing(tracing)}): ${Math.round(result.eventsPerSecond)} ev/s visible, relay ${Math.round(result.relayPerSecond)} ev/s, backlog ${result.lag.q1}/${result.lag.mid}/${result.lag.q3} (${result.lag.flat ? 'flat' : 'growing'})`,
@@ -168,10 +209,19 @@ export async function measureHttp(ctx: BenchContext, settings: Settings): Promis
     const admin = ctx.kafka('admin', 'passerelle-bench-admin').admin();
     await admin.connect();
     const marks = await highWatermarks(admin, [topic]);
-    await admin.setOffsets({ groupId, topic, partitions: [...marks].map(([key, mark]) => ({ partition: Number(key.split(':').at(-1)), offset: String(mark.high) })) });
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: [...marks].map(([key, mark]) => ({ partition: Number(key.split(':').at(-1)), offset: String(mark.high) })),
+    });
     await admin.disconnect();
     const adapter = await startEducationAdapter(ctx, `bench_${ctx.runId}_${label}_adapter`, { on: false });
-    const projector = await startProjector(ctx, { viewSchema, groupId, pattern: `^${topic.replace(/\./g, '\\.')}$`, tracing: { on: false } });
+    const projector = await startProjector(ctx, {
+      viewSchema,
+      groupId,
+      pattern: `^${topic.replace(/\./g, '\\.')}$`,
+      tracing: { on: false },
+    });
     const view = ctx.database(viewSchema, 2);
     const ids: string[] = [];
     const t0 = now();
@@ -198,16 +248,28 @@ export async function measureHttp(ctx: BenchContext, settings: Settings): Promis
       await waitFor(
         `${ids.length} referrals visible (have ${visible})`,
         async () => {
-          visible = await count(view, 'SELECT count(*) AS n FROM ??.referrals WHERE referral_id = ANY(?::uuid[])', [viewSchema, ids]);
+          visible = await count(view, 'SELECT count(*) AS n FROM ??.?? WHERE referral_id = ANY(?::uuid[])', [
+            viewSchema,
+            VIEW_TABLE.referrals,
+            ids,
+          ]);
           return visible >= ids.length;
         },
         600_000,
         250,
       );
       const done = now();
-      const all = await count(view, 'SELECT count(*) AS n FROM ??.processed_events', [viewSchema]);
-      runs.push({ acceptedPerSecond: rate(ids.length, acceptedAt - t0), visiblePerSecond: rate(ids.length, done - t0), requests: ids.length, concurrency: settings.httpConcurrency, foreign: all - ids.length });
-      ctx.log(`  HTTP→view run ${run}: ${Math.round(runs.at(-1)?.visiblePerSecond ?? 0)} ev/s visible, ${Math.round(runs.at(-1)?.acceptedPerSecond ?? 0)} req/s accepted (${settings.httpConcurrency} concurrent)`);
+      const all = await count(view, 'SELECT count(*) AS n FROM ??.??', [viewSchema, VIEW_TABLE.processed_events]);
+      runs.push({
+        acceptedPerSecond: rate(ids.length, acceptedAt - t0),
+        visiblePerSecond: rate(ids.length, done - t0),
+        requests: ids.length,
+        concurrency: settings.httpConcurrency,
+        foreign: all - ids.length,
+      });
+      ctx.log(
+        `  HTTP→view run ${run}: ${Math.round(runs.at(-1)?.visiblePerSecond ?? 0)} ev/s visible, ${Math.round(runs.at(-1)?.acceptedPerSecond ?? 0)} req/s accepted (${settings.httpConcurrency} concurrent)`,
+      );
     } catch (error) {
       throw new Error(`${(error as Error).message}\nadapter:\n${adapter.output()}\nprojector:\n${projector.output()}`);
     } finally {
@@ -242,7 +304,12 @@ export async function ingestAtRate(
   const { prefix } = await ctx.createRunTopics(label, settings.partitions);
   const viewSchema = options.viewSchema ?? `bench_${ctx.runId}_${label}_view`.replace(/-/g, '_');
   const events = await encodeEvents(ctx.serde, [...generateEvents(Math.ceil(ratePerSecond * seconds), 31)].flat(), prefix);
-  const projector = await startProjector(ctx, { viewSchema, groupId: `bench-${ctx.runId}-${label}`, pattern: topicPattern(prefix), tracing: { on: false } });
+  const projector = await startProjector(ctx, {
+    viewSchema,
+    groupId: `bench-${ctx.runId}-${label}`,
+    pattern: topicPattern(prefix),
+    tracing: { on: false },
+  });
   const view = ctx.database(viewSchema, 2);
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
@@ -252,7 +319,11 @@ export async function ingestAtRate(
     while (polling || sentAt.size > 0) {
       const pending = [...sentAt.keys()];
       if (pending.length) {
-        const seen = (await view.raw('SELECT event_id FROM ??.processed_events WHERE event_id = ANY(?::uuid[])', [viewSchema, pending])) as { rows: { event_id: string }[] };
+        const seen = (await view.raw('SELECT event_id FROM ??.?? WHERE event_id = ANY(?::uuid[])', [
+          viewSchema,
+          VIEW_TABLE.processed_events,
+          pending,
+        ])) as { rows: { event_id: string }[] };
         const at = now();
         for (const { event_id } of seen.rows) {
           const sent = sentAt.get(event_id);
@@ -290,7 +361,13 @@ export async function ingestAtRate(
  * The dashboard's queries at `ratePerSecond` for `seconds`, after a warm-up, sent and timed by a
  * process of its own (bench/src/api-load-process.ts) so the bench's own work cannot skew them.
  */
-export async function apiLoadFromChild(ctx: BenchContext, api: RunningChild, ratePerSecond: number, seconds: number, warmupSeconds = 2): Promise<ApiLoadResult> {
+export async function apiLoadFromChild(
+  ctx: BenchContext,
+  api: RunningChild,
+  ratePerSecond: number,
+  seconds: number,
+  warmupSeconds = 2,
+): Promise<ApiLoadResult> {
   const token = await mintDevToken({ secret: JWT_SECRET, issuer: DEFAULT_ISSUER, audience: DEFAULT_AUDIENCE, role: 'coordination-office' });
   const child = ctx.spawnTs('bench/src/api-load-process.ts', {
     BENCH_API_URL: api.url,
@@ -334,7 +411,14 @@ function p99ByQuery(results: readonly ApiLoadResult[]): Record<string, Spread> {
 function apiLimit(settings: Settings, results: readonly ApiLoadResult[]): ApiLimit {
   const runs = results.map((result) => result.latency);
   const errors = results.reduce((n, result) => n + result.errors, 0);
-  return { rate: settings.apiRate, runs, p50: spread(runs.map((r) => r.p50)), p99: spread(runs.map((r) => r.p99)), p99ByQuery: p99ByQuery(results), errors };
+  return {
+    rate: settings.apiRate,
+    runs,
+    p50: spread(runs.map((r) => r.p50)),
+    p99: spread(runs.map((r) => r.p99)),
+    p99ByQuery: p99ByQuery(results),
+    errors,
+  };
 }
 
 /** L_api: the view-api (its own process) on a seeded view, no ingest. */
@@ -354,7 +438,12 @@ export async function measureApi(ctx: BenchContext, settings: Settings, viewSche
 }
 
 /** Query latency while ingest runs into the same view schema at `ingestRate` events/s. */
-export async function measureApiUnderIngest(ctx: BenchContext, settings: Settings, viewSchema: string, ingestRate: number): Promise<ApiLimit & { ingestRate: number; achievedIngest: number }> {
+export async function measureApiUnderIngest(
+  ctx: BenchContext,
+  settings: Settings,
+  viewSchema: string,
+  ingestRate: number,
+): Promise<ApiLimit & { ingestRate: number; achievedIngest: number }> {
   const api = await startViewApi(ctx, viewSchema);
   const results: ApiLoadResult[] = [];
   let achieved = 0;

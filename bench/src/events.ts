@@ -2,7 +2,7 @@ import type { EventSerde, EventType } from '@passerelle/contracts';
 import { initiativesById, loadCatalogue, type Initiative } from '@passerelle/schemas';
 // The projector's own scenario generator: realistic referrals, milestones and gaps, with clock
 // skew, ties, illegal transitions, consent withdrawals and duplicates, reproducible by seed.
-import { generateScenario } from '../../services/projector/src/testing/scenario-generator.ts';
+import { generateScenario } from '@passerelle/projector/testing';
 
 export interface BenchEvent {
   readonly eventId: string;
@@ -45,7 +45,14 @@ export function* generateEvents(count: number, seed = 1, slice = 20_000): Genera
     left -= events.length;
     yield events.map((event) => {
       const envelope = (event.payload as { envelope: { correlationId: string; traceparent: string | null } }).envelope;
-      return { eventId: event.eventId, type: event.type as EventType, topic: event.position.topic, key: envelope.correlationId, payload: event.payload, traceparent: envelope.traceparent };
+      return {
+        eventId: event.eventId,
+        type: event.type as EventType,
+        topic: event.position.topic,
+        key: envelope.correlationId,
+        payload: event.payload,
+        traceparent: envelope.traceparent,
+      };
     });
   }
 }

@@ -1,4 +1,5 @@
 import type { Producer } from 'kafkajs';
+import { aggregateKindOf } from '@passerelle/contracts';
 import type { Knex } from '@passerelle/db';
 import { prepareView, readTableShapes, recordKeyOf, RecordSetStatements } from '@passerelle/projector';
 import { spread, percentiles, rate, type Percentiles, type Spread } from './stats.ts';
@@ -6,6 +7,7 @@ import { encodeEvents, generateEvents, type BenchEvent, type EncodedEvent } from
 import { waitFor, type BenchContext, type Settings } from './context.ts';
 import { now, openLoop } from './open-loop.ts';
 import { RECORD_KEY_SECRET } from './services.ts';
+import { TABLE_KEYS, VIEW_TABLE, type StoredRow, type ViewTable } from '@passerelle/coordination-view';
 
 export { now, openLoop };
 
@@ -21,7 +23,13 @@ function byTopic(events: readonly EncodedEvent[]) {
 }
 
 /** Sends pre-encoded events in batches, `inFlight` requests at a time, acks=all. */
-export async function produceAll(ctx: BenchContext, events: readonly EncodedEvent[], batch: number, inFlight = 4, clientId = 'passerelle-bench-producer'): Promise<number> {
+export async function produceAll(
+  ctx: BenchContext,
+  events: readonly EncodedEvent[],
+  batch: number,
+  inFlight = 4,
+  clientId = 'passerelle-bench-producer',
+): Promise<number> {
   const producer = ctx.kafka('admin', clientId).producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const began = now();
@@ -94,67 +102,118 @@ export async function measureKafkaLimit(ctx: BenchContext, settings: Settings): 
 }
 
 type Row = Record<string, unknown>;
+/** Some of a table's columns, named as the view names them (values as the payload gives them). */
+type Columns<T extends ViewTable> = Partial<StoredRow<T>>;
+type HistoryTable = typeof VIEW_TABLE.referral_history | typeof VIEW_TABLE.initiative_milestones | typeof VIEW_TABLE.service_gap_events;
+type AggregateTable = typeof VIEW_TABLE.referrals | typeof VIEW_TABLE.service_gaps;
 
 /** The rows an event lands in, mapped directly (no fold, no transition checks): what the tables take at best. */
-function rowsOf(event: BenchEvent, index: number): { processed: Row; history?: [string, Row]; upsert?: [string, Row] } {
+function rowsOf(event: BenchEvent, index: number): { processed: Row; history?: [HistoryTable, Row]; upsert?: [AggregateTable, Row] } {
   const p = event.payload as Record<string, unknown> & { envelope: { occurredAt: number; sourceMinistry: string } };
   const at = p.envelope.occurredAt;
   const position = { source_topic: event.topic, source_partition: index % 3, source_offset: index };
-  const processed = { event_id: event.eventId, event_type: event.type, ...position };
+  const processed = { event_id: event.eventId, event_type: event.type, ...position } satisfies Columns<'processed_events'>;
   const trace = event.traceparent?.split('-')[1] ?? null;
-  if (event.type === 'InitiativeMilestoneRecorded') {
-    const measure = p['measure'] as { unit: string; quantity: number } | null;
-    return {
-      processed,
-      history: ['initiative_milestones', { event_id: event.eventId, initiative_id: p['initiativeId'], status: p['status'], measure_unit: measure?.unit ?? null, measure_quantity: measure?.quantity ?? null, source_ministry: p.envelope.sourceMinistry, occurred_at: at, ...position, trace_id: trace }],
-    };
+  const kind = aggregateKindOf(event.type);
+  switch (kind) {
+    case 'initiative': {
+      const measure = p['measure'] as { unit: string; quantity: number } | null;
+      return {
+        processed,
+        history: [
+          VIEW_TABLE.initiative_milestones,
+          {
+            event_id: event.eventId,
+            initiative_id: p['initiativeId'],
+            status: p['status'],
+            measure_unit: measure?.unit ?? null,
+            measure_quantity: measure?.quantity ?? null,
+            source_ministry: p.envelope.sourceMinistry,
+            occurred_at: at,
+            ...position,
+            trace_id: trace,
+          } satisfies Columns<'initiative_milestones'>,
+        ],
+      };
+    }
+    case 'gap': {
+      const gap = {
+        gap_id: p['gapId'],
+        status: event.type === 'ServiceGapReported' ? 'OPEN' : 'RESOLVED',
+        region: (p['region'] as string) ?? 'UNKNOWN',
+        service_category: (p['serviceCategory'] as string) ?? 'UNKNOWN',
+        severity: (p['severity'] as string) ?? 'UNKNOWN',
+        gap_code: (p['gapCode'] as string) ?? 'UNKNOWN',
+        reported_by: p.envelope.sourceMinistry,
+        reported_at: at,
+        reported_event_id: event.eventId,
+      } satisfies Columns<'service_gaps'>;
+      return {
+        processed,
+        history: [
+          VIEW_TABLE.service_gap_events,
+          {
+            event_id: event.eventId,
+            gap_id: p['gapId'],
+            event_type: event.type,
+            source_ministry: p.envelope.sourceMinistry,
+            occurred_at: at,
+            ...position,
+            trace_id: trace,
+            payload: p,
+          } satisfies Columns<'service_gap_events'>,
+        ],
+        upsert: [VIEW_TABLE.service_gaps, gap],
+      };
+    }
+    case 'referral': {
+      const referral = {
+        referral_id: p['referralId'],
+        record_key: recordKeyOf(RECORD_KEY_SECRET, p['referralId'] as string),
+        status: (p['status'] as string) ?? 'REQUESTED',
+        status_changed_at: at,
+        referring_ministry: (p['referringMinistry'] as string) ?? 'UNKNOWN',
+        receiving_service_type: (p['receivingServiceType'] as string) ?? 'UNKNOWN',
+        service_category: (p['serviceCategory'] as string) ?? 'UNKNOWN',
+        region: (p['region'] as string) ?? 'UNKNOWN',
+        urgency: (p['urgency'] as string) ?? 'UNKNOWN',
+        consent_scope: (p['consentScope'] as string) ?? 'UNKNOWN',
+        subject_pseudonym: (p['subjectPseudonym'] as string) ?? null,
+        created_event_id: event.eventId,
+        created_by: p.envelope.sourceMinistry,
+        requested_at: at,
+        applied_events: 1,
+        illegal_transitions: 0,
+        last_event_id: event.eventId,
+        last_event_at: at,
+      } satisfies Columns<'referrals'>;
+      return {
+        processed,
+        history: [
+          VIEW_TABLE.referral_history,
+          {
+            event_id: event.eventId,
+            referral_id: p['referralId'],
+            event_type: event.type,
+            source_ministry: p.envelope.sourceMinistry,
+            occurred_at: at,
+            ...position,
+            trace_id: trace,
+            payload: p,
+          } satisfies Columns<'referral_history'>,
+        ],
+        upsert: [VIEW_TABLE.referrals, referral],
+      };
+    }
+    default: {
+      const unhandled: never = kind;
+      throw new Error(`no rows for aggregate kind ${String(unhandled)}`);
+    }
   }
-  if (event.type === 'ServiceGapReported' || event.type === 'ServiceGapResolved') {
-    const gap = {
-      gap_id: p['gapId'],
-      status: event.type === 'ServiceGapReported' ? 'OPEN' : 'RESOLVED',
-      region: (p['region'] as string) ?? 'UNKNOWN',
-      service_category: (p['serviceCategory'] as string) ?? 'UNKNOWN',
-      severity: (p['severity'] as string) ?? 'UNKNOWN',
-      gap_code: (p['gapCode'] as string) ?? 'UNKNOWN',
-      reported_by: p.envelope.sourceMinistry,
-      reported_at: at,
-      reported_event_id: event.eventId,
-    };
-    return {
-      processed,
-      history: ['service_gap_events', { event_id: event.eventId, gap_id: p['gapId'], event_type: event.type, source_ministry: p.envelope.sourceMinistry, occurred_at: at, ...position, trace_id: trace, payload: p }],
-      upsert: ['service_gaps', gap],
-    };
-  }
-  const referral = {
-    referral_id: p['referralId'],
-    record_key: recordKeyOf(RECORD_KEY_SECRET, p['referralId'] as string),
-    status: (p['status'] as string) ?? 'REQUESTED',
-    status_changed_at: at,
-    referring_ministry: (p['referringMinistry'] as string) ?? 'UNKNOWN',
-    receiving_service_type: (p['receivingServiceType'] as string) ?? 'UNKNOWN',
-    service_category: (p['serviceCategory'] as string) ?? 'UNKNOWN',
-    region: (p['region'] as string) ?? 'UNKNOWN',
-    urgency: (p['urgency'] as string) ?? 'UNKNOWN',
-    consent_scope: (p['consentScope'] as string) ?? 'UNKNOWN',
-    subject_pseudonym: (p['subjectPseudonym'] as string) ?? null,
-    created_event_id: event.eventId,
-    created_by: p.envelope.sourceMinistry,
-    requested_at: at,
-    applied_events: 1,
-    illegal_transitions: 0,
-    last_event_id: event.eventId,
-    last_event_at: at,
-  };
-  return {
-    processed,
-    history: ['referral_history', { event_id: event.eventId, referral_id: p['referralId'], event_type: event.type, source_ministry: p.envelope.sourceMinistry, occurred_at: at, ...position, trace_id: trace, payload: p }],
-    upsert: ['referrals', referral],
-  };
 }
 
-const KEYS: Record<string, string> = { referrals: 'referral_id', service_gaps: 'gap_id' };
+/** An aggregate row's primary key value: the last row per key wins within a chunk. */
+const keyOf = (table: AggregateTable, row: Row): string => JSON.stringify(TABLE_KEYS[table].map((column) => row[column]));
 
 /**
  * One chunk in one transaction: processed ids, history rows, aggregate upserts (last row per key
@@ -164,8 +223,8 @@ const KEYS: Record<string, string> = { referrals: 'referral_id', service_gaps: '
  */
 async function writeChunk(db: Knex, sql: RecordSetStatements, events: readonly BenchEvent[], base: number): Promise<void> {
   const processed: Row[] = [];
-  const history = new Map<string, Row[]>();
-  const upserts = new Map<string, Map<unknown, Row>>();
+  const history = new Map<HistoryTable, Row[]>();
+  const upserts = new Map<AggregateTable, Map<string, Row>>();
   events.forEach((event, i) => {
     const rows = rowsOf(event, base + i);
     processed.push(rows.processed);
@@ -177,18 +236,21 @@ async function writeChunk(db: Knex, sql: RecordSetStatements, events: readonly B
     }
     if (rows.upsert) {
       const [table, row] = rows.upsert;
-      const map = upserts.get(table) ?? new Map<unknown, Row>();
-      map.set(row[KEYS[table] as string], row);
+      const map = upserts.get(table) ?? new Map<string, Row>();
+      map.set(keyOf(table, row), row);
       upserts.set(table, map);
     }
   });
   const columns = (rows: readonly Row[]) => Object.keys(rows[0] as Row);
   await db.transaction(async (trx) => {
-    await trx.raw(sql.insert('processed_events', columns(processed), 'ON CONFLICT (event_id) DO NOTHING'), [JSON.stringify(processed)]);
-    for (const [table, rows] of history) await trx.raw(sql.insert(table, columns(rows), 'ON CONFLICT (event_id) DO NOTHING'), [JSON.stringify(rows)]);
+    await trx.raw(sql.insert(VIEW_TABLE.processed_events, columns(processed), 'ON CONFLICT (event_id) DO NOTHING'), [
+      JSON.stringify(processed),
+    ]);
+    for (const [table, rows] of history)
+      await trx.raw(sql.insert(table, columns(rows), 'ON CONFLICT (event_id) DO NOTHING'), [JSON.stringify(rows)]);
     for (const [table, byKey] of upserts) {
       const rows = [...byKey.values()];
-      await trx.raw(sql.insert(table, columns(rows), sql.mergeAll(table, columns(rows), [KEYS[table] as string])), [JSON.stringify(rows)]);
+      await trx.raw(sql.insert(table, columns(rows), sql.mergeAll(table, columns(rows), TABLE_KEYS[table])), [JSON.stringify(rows)]);
     }
   });
 }
@@ -237,7 +299,6 @@ export interface LatencyLimit {
   readonly p50: Spread;
   readonly p99: Spread;
 }
-
 
 /**
  * Publishes `events` (cycling) at `ratePerSecond` for `seconds`, open loop. With `batchMs` 0 each
@@ -288,7 +349,9 @@ export async function measureLatencyLimit(ctx: BenchContext, settings: Settings,
     const { prefix, topics } = await ctx.createRunTopics(`ll${run}`, settings.partitions);
     const encoded = await encodeEvents(ctx.serde, events ?? [], prefix);
     const samples: number[] = [];
-    const consumer = ctx.kafka('admin', 'passerelle-bench-latency').consumer({ groupId: `bench-${ctx.runId}-ll${run}`, maxWaitTimeInMs: 100 });
+    const consumer = ctx
+      .kafka('admin', 'passerelle-bench-latency')
+      .consumer({ groupId: `bench-${ctx.runId}-ll${run}`, maxWaitTimeInMs: 100 });
     let joined = false;
     consumer.on(consumer.events.GROUP_JOIN, () => {
       joined = true;
@@ -305,12 +368,23 @@ export async function measureLatencyLimit(ctx: BenchContext, settings: Settings,
     await waitFor('the latency consumer to join', async () => joined, 60_000, 50);
     const producer = ctx.kafka('admin', 'passerelle-bench-latency').producer({ allowAutoTopicCreation: false });
     await producer.connect();
-    const sent = await publishAtRate(producer, encoded, settings.latencyRate, settings.latencySeconds, batchMs, (_e, sentAt) => ({ 'bench-sent-at': String(sentAt) }));
+    const sent = await publishAtRate(producer, encoded, settings.latencyRate, settings.latencySeconds, batchMs, (_e, sentAt) => ({
+      'bench-sent-at': String(sentAt),
+    }));
     await waitFor(`${sent} latency samples`, async () => samples.length >= sent, 60_000, 50);
     await producer.disconnect();
     await consumer.disconnect();
     runs.push(percentiles(samples));
-    ctx.log(`  L_lat run ${run}: p50 ${runs.at(-1)?.p50.toFixed(1)} ms, p99 ${runs.at(-1)?.p99.toFixed(1)} ms (${sent} messages at ${settings.latencyRate}/s${batchMs ? `, a batch every ${batchMs} ms` : ''})`);
+    ctx.log(
+      `  L_lat run ${run}: p50 ${runs.at(-1)?.p50.toFixed(1)} ms, p99 ${runs.at(-1)?.p99.toFixed(1)} ms (${sent} messages at ${settings.latencyRate}/s${batchMs ? `, a batch every ${batchMs} ms` : ''})`,
+    );
   }
-  return { rate: settings.latencyRate, seconds: settings.latencySeconds, batchMs, runs, p50: spread(runs.map((r) => r.p50)), p99: spread(runs.map((r) => r.p99)) };
+  return {
+    rate: settings.latencyRate,
+    seconds: settings.latencySeconds,
+    batchMs,
+    runs,
+    p50: spread(runs.map((r) => r.p50)),
+    p99: spread(runs.map((r) => r.p99)),
+  };
 }

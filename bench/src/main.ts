@@ -43,7 +43,9 @@ try {
   fs.writeFileSync(path.join(dir, 'results.md'), markdown);
   fs.writeFileSync(path.join(ctx.home, 'bench', 'latest.md'), markdown);
   console.log(`\n${markdown}`);
-  log(`results in ${path.relative(process.cwd(), dir)}/results.{json,md} and ${path.relative(process.cwd(), path.join(ctx.home, 'bench', 'latest.md'))}`);
+  log(
+    `results in ${path.relative(process.cwd(), dir)}/results.{json,md} and ${path.relative(process.cwd(), path.join(ctx.home, 'bench', 'latest.md'))}`,
+  );
   process.exitCode = Object.keys(results.failures).length ? 1 : 0;
 } finally {
   await ctx.close();

@@ -8,7 +8,11 @@ export const now = (): number => performance.timeOrigin + performance.now();
  * Calls `send` at a fixed rate for `seconds` whatever the answers' latency (an open loop, so a
  * slow answer does not slow the load down); resolves with the number sent once all have settled.
  */
-export async function openLoop(ratePerSecond: number, seconds: number, send: (index: number, sentAt: number) => Promise<unknown>): Promise<number> {
+export async function openLoop(
+  ratePerSecond: number,
+  seconds: number,
+  send: (index: number, sentAt: number) => Promise<unknown>,
+): Promise<number> {
   const total = Math.max(1, Math.round(ratePerSecond * seconds));
   const began = now();
   const pending: Promise<unknown>[] = [];

@@ -1,22 +1,32 @@
 import fs from 'node:fs';
 import { highWatermarks } from '@passerelle/kafka';
 import type { RebuildProgress, RebuildReport } from '@passerelle/projector';
-import { REBUILD_NODE_FLAGS } from '../../services/projector/src/entry-points/rebuild-runtime.ts';
+import { REBUILD_NODE_FLAGS } from '@passerelle/projector';
 import { topicPattern, waitFor, type BenchContext, type Settings } from './context.ts';
 import { encodeEvents, generateEvents } from './events.ts';
 import { now, produceAll } from './limits.ts';
-import { RECORD_KEY_SECRET } from './services.ts';
+import { KEY_ENCRYPTION_KEY, RECORD_KEY_SECRET } from './services.ts';
 import { rate, spread, type Spread } from './stats.ts';
+import { MIGRATIONS_TABLE } from '@passerelle/coordination-view';
 
 /** The cached event set: `bench-rebuild-<count>.<ministry>.<family>.v1`, generated once and reused. */
-export async function ensureRebuildTopics(ctx: BenchContext, settings: Settings): Promise<{ prefix: string; topics: string[]; reused: boolean; generateMs: number }> {
+export async function ensureRebuildTopics(
+  ctx: BenchContext,
+  settings: Settings,
+): Promise<{ prefix: string; topics: string[]; reused: boolean; generateMs: number }> {
   const prefix = `bench-rebuild-${settings.rebuildEvents}.`;
   const topics = await ctx.createTopics(prefix, settings.partitions);
   const admin = ctx.kafka('admin', 'passerelle-bench-admin').admin();
   await admin.connect();
   try {
     // Right after creation the broker may not answer for a partition yet: ask again.
-    const held = () => waitFor('the rebuild topics\' offsets', async () => [...(await highWatermarks(admin, topics)).values()].reduce((sum, mark) => sum + (mark.high - mark.low), 0) + 1, 30_000, 500).then((n) => n - 1);
+    const held = () =>
+      waitFor(
+        "the rebuild topics' offsets",
+        async () => [...(await highWatermarks(admin, topics)).values()].reduce((sum, mark) => sum + (mark.high - mark.low), 0) + 1,
+        30_000,
+        500,
+      ).then((n) => n - 1);
     const present = await held();
     if (present === settings.rebuildEvents) return { prefix, topics, reused: true, generateMs: 0 };
     if (present > 0) {
@@ -30,10 +40,12 @@ export async function ensureRebuildTopics(ctx: BenchContext, settings: Settings)
     for (const slice of generateEvents(settings.rebuildEvents, 41, 50_000)) {
       await produceAll(ctx, await encodeEvents(ctx.serde, slice, prefix), settings.produceBatch);
       produced += slice.length;
-      if (produced % 200_000 === 0 || produced === settings.rebuildEvents) ctx.log(`  rebuild set: ${produced} / ${settings.rebuildEvents} events produced`);
+      if (produced % 200_000 === 0 || produced === settings.rebuildEvents)
+        ctx.log(`  rebuild set: ${produced} / ${settings.rebuildEvents} events produced`);
     }
     const after = await held();
-    if (after !== settings.rebuildEvents) throw new Error(`the rebuild set holds ${after} events after generation, expected ${settings.rebuildEvents}`);
+    if (after !== settings.rebuildEvents)
+      throw new Error(`the rebuild set holds ${after} events after generation, expected ${settings.rebuildEvents}`);
     return { prefix, topics, reused: false, generateMs: now() - began };
   } finally {
     await admin.disconnect();
@@ -74,7 +86,9 @@ async function runRebuildCommand(ctx: BenchContext, run: number, env: Record<str
       if (!p || p.elapsedMs - lastLine <= 10_000) continue;
       lastLine = p.elapsedMs;
       const rows = p.rowsTotal ? `, ${p.rowsWritten} / ${p.rowsTotal} rows` : '';
-      ctx.log(`  rebuild run ${run}: ${p.phase}, ${p.events} events, ${p.eventsPerSecond} ev/s, lag ${p.lag}${rows}, RSS ${Math.round(p.rssBytes / 2 ** 20)} MiB`);
+      ctx.log(
+        `  rebuild run ${run}: ${p.phase}, ${p.events} events, ${p.eventsPerSecond} ev/s, lag ${p.lag}${rows}, RSS ${Math.round(p.rssBytes / 2 ** 20)} MiB`,
+      );
     }
   });
   const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
@@ -85,7 +99,9 @@ async function runRebuildCommand(ctx: BenchContext, run: number, env: Record<str
 /** Times the projector's own rebuild (runRebuild: replay from offset 0 into a fresh schema, switch) and COPY of what it built. */
 export async function measureRebuild(ctx: BenchContext, settings: Settings, repeats: number): Promise<RebuildResult> {
   const set = await ensureRebuildTopics(ctx, settings);
-  ctx.log(`  rebuild set ${set.prefix}* ${set.reused ? 'reused' : `generated in ${(set.generateMs / 1000).toFixed(1)} s`} (${settings.rebuildEvents} events)`);
+  ctx.log(
+    `  rebuild set ${set.prefix}* ${set.reused ? 'reused' : `generated in ${(set.generateMs / 1000).toFixed(1)} s`} (${settings.rebuildEvents} events)`,
+  );
   const seconds: number[] = [];
   let lastSchema = '';
   const db = ctx.database(undefined, 2);
@@ -99,22 +115,33 @@ export async function measureRebuild(ctx: BenchContext, settings: Settings, repe
       PASSERELLE_VIEW_SCHEMA: live,
       PASSERELLE_REGISTRY_URL: ctx.stack.registryUrl,
       PASSERELLE_RECORD_KEY_SECRET: RECORD_KEY_SECRET,
+      PASSERELLE_KEY_ENCRYPTION_KEY: KEY_ENCRYPTION_KEY,
       PASSERELLE_CONSUMER_GROUP: `bench-${ctx.runId}-rebuild${run}`,
       PASSERELLE_TOPIC_PATTERN: topicPattern(set.prefix),
       PASSERELLE_DEAD_LETTER_TOPIC: `bench-${ctx.runId}.dead-letter.v1`,
       LOG_LEVEL: 'warn',
     });
     seconds.push(report.durationMs / 1000);
-    ctx.log(`  rebuild run ${run}: ${report.events} events in ${(report.durationMs / 1000).toFixed(1)} s (${Math.round(rate(settings.rebuildEvents, report.durationMs))} ev/s)`);
+    ctx.log(
+      `  rebuild run ${run}: ${report.events} events in ${(report.durationMs / 1000).toFixed(1)} s (${Math.round(rate(settings.rebuildEvents, report.durationMs))} ev/s)`,
+    );
     if (report.bulk) {
       const { replayMs, load } = report.bulk;
       const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-      ctx.log(`  rebuild run ${run}: in-memory replay ${s(replayMs)}, COPY of ${load.rows} rows ${s(load.copyMs)}, keys and indexes ${s(load.indexMs)}, ANALYZE ${s(load.analyzeMs)}; peak RSS ${Math.round(report.peakRssBytes / 2 ** 20)} MiB`);
+      ctx.log(
+        `  rebuild run ${run}: in-memory replay ${s(replayMs)}, COPY of ${load.rows} rows ${s(load.copyMs)}, keys and indexes ${s(load.indexMs)}, ANALYZE ${s(load.analyzeMs)}; peak RSS ${Math.round(report.peakRssBytes / 2 ** 20)} MiB`,
+      );
     }
     if (lastSchema) await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [lastSchema]);
     lastSchema = live;
   }
-  const copy = await copyBaseline(ctx, lastSchema).catch((error: unknown) => ({ rows: 0, outMs: 0, inMs: 0, tables: {}, error: (error as Error).message }));
+  const copy = await copyBaseline(ctx, lastSchema).catch((error: unknown) => ({
+    rows: 0,
+    outMs: 0,
+    inMs: 0,
+    tables: {},
+    error: (error as Error).message,
+  }));
   await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [lastSchema]);
   const rebuildMedian = spread(seconds).median;
   return {
@@ -135,13 +162,21 @@ export async function measureRebuild(ctx: BenchContext, settings: Settings, repe
  * The PostgreSQL baseline: COPY every table of the rebuilt view out to files (server side), then
  * into empty copies of the tables (same indexes and constraints), timed.
  */
-async function copyBaseline(ctx: BenchContext, schema: string): Promise<{ rows: number; outMs: number; inMs: number; tables: Record<string, number> }> {
+async function copyBaseline(
+  ctx: BenchContext,
+  schema: string,
+): Promise<{ rows: number; outMs: number; inMs: number; tables: Record<string, number> }> {
   const db = ctx.database(undefined, 1);
   const dir = `/tmp/passerelle-bench-copy-${ctx.runId}`;
   fs.mkdirSync(dir, { recursive: true, mode: 0o777 });
   fs.chmodSync(dir, 0o777);
   const target = `${schema}_copy`;
-  const tables = ((await db.raw("SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE' AND table_name <> 'projector_migrations' AND table_name NOT LIKE 'projector_migrations%'", [schema])) as { rows: { table_name: string }[] }).rows.map((r) => r.table_name);
+  const tables = (
+    (await db.raw(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE' AND table_name <> ? AND table_name NOT LIKE ?",
+      [schema, MIGRATIONS_TABLE, `${MIGRATIONS_TABLE}%`],
+    )) as { rows: { table_name: string }[] }
+  ).rows.map((r) => r.table_name);
   const counts: Record<string, number> = {};
   let outMs = 0;
   let inMs = 0;

@@ -9,7 +9,8 @@ const telemetry = startTelemetry({ serviceName: 'bench-outbox-relay', serviceVer
 
 const { EventSerde, RegistryClient } = await import('@passerelle/contracts');
 const { createDatabase } = await import('@passerelle/db');
-const { OutboxRelay, createIdempotentProducer, createKafka } = await import('@passerelle/kafka');
+const { OutboxRelay, createIdempotentProducer, createKafka, kafkaTlsFrom } = await import('@passerelle/kafka');
+const { readFileSync } = await import('node:fs');
 const { createLogger } = await import('@passerelle/logging');
 
 const env = process.env;
@@ -17,11 +18,14 @@ const schema = env['BENCH_OUTBOX_SCHEMA'] ?? 'outbox';
 const logger = createLogger({ service: 'bench-outbox-relay', level: 'warn' });
 const db = createDatabase({ url: env['DATABASE_URL'] ?? '', schema, applicationName: 'passerelle-bench-relay', poolMax: 4 });
 const username = env['PASSERELLE_KAFKA_USERNAME'];
+const caFile = env['PASSERELLE_KAFKA_CA_FILE'];
+const { tls } = kafkaTlsFrom(caFile ? readFileSync(caFile, 'utf8') : undefined);
 const kafka = createKafka({
   clientId: 'passerelle-bench-relay',
   brokers: (env['PASSERELLE_KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(','),
   logger,
   ...(username ? { sasl: { mechanism: 'scram-sha-512' as const, username, password: env['PASSERELLE_KAFKA_PASSWORD'] ?? '' } } : {}),
+  ...(tls ? { ssl: tls } : {}),
 });
 const serde = new EventSerde(new RegistryClient({ url: env['PASSERELLE_REGISTRY_URL'] ?? '' }));
 const relay = new OutboxRelay({

@@ -1,7 +1,7 @@
 import { loadConfig } from '@passerelle/projector';
 import type { Results } from './bench.ts';
 import { formatCpu } from './cpu.ts';
-import { projectorTuningEnv, RECORD_KEY_SECRET } from './services.ts';
+import { KEY_ENCRYPTION_KEY, projectorTuningEnv, RECORD_KEY_SECRET } from './services.ts';
 import type { Spread } from './stats.ts';
 import { formatSpread } from './stats.ts';
 
@@ -17,8 +17,14 @@ export function toMarkdown(results: Results): string {
   const m = r.machine;
   const v = r.versions;
   const s = r.settings;
-  const projector = loadConfig({ ...projectorTuningEnv(), PASSERELLE_RECORD_KEY_SECRET: RECORD_KEY_SECRET });
-  lines.push(`Run ${r.startedAt}${s.quick ? ' (--quick)' : ''}: ${m.cores} cores (${m.cpu}), ${m.memoryGb} GB; load average ${m.loadAverageAtStart.join(' ')} at start, ${m.loadAverageAtEnd?.join(' ') ?? '?'} at end.`);
+  const projector = loadConfig({
+    ...projectorTuningEnv(),
+    PASSERELLE_RECORD_KEY_SECRET: RECORD_KEY_SECRET,
+    PASSERELLE_KEY_ENCRYPTION_KEY: KEY_ENCRYPTION_KEY,
+  });
+  lines.push(
+    `Run ${r.startedAt}${s.quick ? ' (--quick)' : ''}: ${m.cores} cores (${m.cpu}), ${m.memoryGb} GB; load average ${m.loadAverageAtStart.join(' ')} at start, ${m.loadAverageAtEnd?.join(' ') ?? '?'} at end.`,
+  );
   lines.push(`Node ${v.node}, Kafka ${v.kafka}, PostgreSQL ${v.postgres}, kafkajs ${v.kafkajs}, Apicurio ${v.apicurio}.`);
   lines.push(
     `Settings: ${s.repeats} run(s) each; ${s.partitions} partitions per topic; produce batches ${s.produceBatch}; relay batch ${s.relayBatch}; projector chunk ${projector.chunkSize}, ${projector.partitionsConsumedConcurrently} partitions concurrently; ` +
@@ -34,47 +40,95 @@ export function toMarkdown(results: Results): string {
     row('L_kafka consume (no-op eachBatch)', ev(l.kafka.consume));
   }
   if (l.pg) row(`L_pg batched upserts into the view tables (${l.pg.chunk}/transaction, ${l.pg.writers} writers)`, ev(l.pg.upsert));
-  if (l.latency) row(`L_lat produce→consume, single sends at ${l.latency.rate}/s: p50 / p99`, `${ms(l.latency.p50)} / ${ms(l.latency.p99)}`);
+  if (l.latency)
+    row(`L_lat produce→consume, single sends at ${l.latency.rate}/s: p50 / p99`, `${ms(l.latency.p50)} / ${ms(l.latency.p99)}`);
   if (r.sustained) {
     row('sustained outbox → view (relay and projector processes, tracing off)', ev(r.sustained.outbox));
     row('  of which relay publish rate (outbox → Kafka)', ev(r.sustained.relay));
     const cpu = r.sustained.runs.at(-1)?.cpuPerThousand;
     if (cpu) row('  CPU ms per 1,000 events by part (last run; other = the rest of the machine)', formatCpu(cpu));
-    row('  backlog (published − visible) at 25/50/75 % of each run', r.sustained.runs.map((x: Any) => `${x.lag.q1}/${x.lag.mid}/${x.lag.q3}${x.lag.flat ? ' flat' : ' growing'}`).join('; '));
+    row(
+      '  backlog (published − visible) at 25/50/75 % of each run',
+      r.sustained.runs.map((x: Any) => `${x.lag.q1}/${x.lag.mid}/${x.lag.q3}${x.lag.flat ? ' flat' : ' growing'}`).join('; '),
+    );
   }
   if (r.http) {
     row(`sustained adapter HTTP → view (${s.httpConcurrency} concurrent POSTs)`, ev(r.http.visible));
     row('  of which HTTP acceptance (202)', ev(r.http.accepted));
   }
-  for (const [key, label] of [['at25', '25 %'], ['at75', '75 %']] as const) {
+  for (const [key, label] of [
+    ['at25', '25 %'],
+    ['at75', '75 %'],
+  ] as const) {
     const x = r.latency?.[key];
-    if (x) row(`publish→visible at ${label} of max (${x.rate} ev/s, a batch every ${r.latency.batchMs ?? 0} ms): p50 / p99 / p99.9`, `${ms(x.p50)} / ${ms(x.p99)} / ${ms(x.p999)}`);
+    if (x)
+      row(
+        `publish→visible at ${label} of max (${x.rate} ev/s, a batch every ${r.latency.batchMs ?? 0} ms): p50 / p99 / p99.9`,
+        `${ms(x.p50)} / ${ms(x.p99)} / ${ms(x.p999)}`,
+      );
   }
   const limitAt25 = r.latency?.limitAt25;
-  if (limitAt25) row(`  L_lat produce→consume at the 25 % rate (${limitAt25.rate}/s, a batch every ${limitAt25.batchMs} ms): p50 / p99`, `${ms(limitAt25.p50)} / ${ms(limitAt25.p99)}`);
+  if (limitAt25)
+    row(
+      `  L_lat produce→consume at the 25 % rate (${limitAt25.rate}/s, a batch every ${limitAt25.batchMs} ms): p50 / p99`,
+      `${ms(limitAt25.p50)} / ${ms(limitAt25.p99)}`,
+    );
   if (r.rebuild) {
-    row(`rebuild of ${r.rebuild.events} events (npm run projector -- rebuild)`, `${formatSpread(r.rebuild.seconds, 1)} s = ${ev(r.rebuild.eventsPerSecond)}`);
-    row(`COPY of the rebuilt rows (${r.rebuild.rows} rows) out / into empty copies`, r.rebuild.copyError ? `failed: ${r.rebuild.copyError}` : `${r.rebuild.copyOutSeconds.toFixed(1)} s / ${r.rebuild.copyInSeconds.toFixed(1)} s (rebuild = ${r.rebuild.ratioToCopyIn.toFixed(1)} × COPY in)`);
+    row(
+      `rebuild of ${r.rebuild.events} events (npm run projector -- rebuild)`,
+      `${formatSpread(r.rebuild.seconds, 1)} s = ${ev(r.rebuild.eventsPerSecond)}`,
+    );
+    row(
+      `COPY of the rebuilt rows (${r.rebuild.rows} rows) out / into empty copies`,
+      r.rebuild.copyError
+        ? `failed: ${r.rebuild.copyError}`
+        : `${r.rebuild.copyOutSeconds.toFixed(1)} s / ${r.rebuild.copyInSeconds.toFixed(1)} s (rebuild = ${r.rebuild.ratioToCopyIn.toFixed(1)} × COPY in)`,
+    );
   }
-  const byQuery = (x: Any) => Object.entries((x.p99ByQuery ?? {}) as Record<string, Spread>).map(([query, p99]) => `${query.split('?')[0]} ${ms(p99)}`).join(', ');
-  if (r.api?.limit) row(`L_api view-api, dashboard queries at ${r.api.limit.rate} req/s, no ingest: p50 / p99`, `${ms(r.api.limit.p50)} / ${ms(r.api.limit.p99)}`);
+  const byQuery = (x: Any) =>
+    Object.entries((x.p99ByQuery ?? {}) as Record<string, Spread>)
+      .map(([query, p99]) => `${query.split('?')[0]} ${ms(p99)}`)
+      .join(', ');
+  if (r.api?.limit)
+    row(
+      `L_api view-api, dashboard queries at ${r.api.limit.rate} req/s, no ingest: p50 / p99`,
+      `${ms(r.api.limit.p50)} / ${ms(r.api.limit.p99)}`,
+    );
   if (r.api?.limit?.p99ByQuery) row('  p99 by query', byQuery(r.api.limit));
-  if (r.api?.underIngest) row(`view-api under ingest at ${r.api.underIngest.ingestRate} ev/s: p50 / p99`, `${ms(r.api.underIngest.p50)} / ${ms(r.api.underIngest.p99)}`);
+  if (r.api?.underIngest)
+    row(
+      `view-api under ingest at ${r.api.underIngest.ingestRate} ev/s: p50 / p99`,
+      `${ms(r.api.underIngest.p50)} / ${ms(r.api.underIngest.p99)}`,
+    );
   if (r.api?.underIngest?.p99ByQuery) row('  p99 by query', byQuery(r.api.underIngest));
-  if (r.api?.afterIngest) row('view-api with no ingest again, on the view the ingest grew: p50 / p99', `${ms(r.api.afterIngest.p50)} / ${ms(r.api.afterIngest.p99)}`);
+  if (r.api?.afterIngest)
+    row(
+      'view-api with no ingest again, on the view the ingest grew: p50 / p99',
+      `${ms(r.api.afterIngest.p50)} / ${ms(r.api.afterIngest.p99)}`,
+    );
   if (r.api?.afterIngest?.p99ByQuery) row('  p99 by query', byQuery(r.api.afterIngest));
-  if (r.tracing?.sampled) row(`sustained outbox → view, tracing on, ${Math.round(r.tracing.ratio * 100)} % of traces sampled (production default, Zipkin)`, ev(r.tracing.sampled));
+  if (r.tracing?.sampled)
+    row(
+      `sustained outbox → view, tracing on, ${Math.round(r.tracing.ratio * 100)} % of traces sampled (production default, Zipkin)`,
+      ev(r.tracing.sampled),
+    );
   if (r.tracing?.everything) row('sustained outbox → view, tracing on, every trace sampled (Zipkin)', ev(r.tracing.everything));
   if (r.tracing?.cpu?.everything) row('  CPU ms per 1,000 events, every trace sampled', formatCpu(r.tracing.cpu.everything));
   if (r.connect) {
-    row(`Kafka Connect peer: Debezium JDBC sink, ${r.connect.events} pre-produced events (1 task, a table per event type)`, ev(r.connect.eventsPerSecond));
+    row(
+      `Kafka Connect peer: Debezium JDBC sink, ${r.connect.events} pre-produced events (1 task, a table per event type)`,
+      ev(r.connect.eventsPerSecond),
+    );
     row('  projector on the same events, run just before it', ev(r.connect.projectorEventsPerSecond));
   }
   lines.push('');
   if (r.targets.length) {
     lines.push('| target | threshold | measured | ratio | met |');
     lines.push('|---|---|---|---|---|');
-    for (const t of r.targets) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${Number.isFinite(t.ratio) ? t.ratio.toFixed(2) : 'n/a'} | ${t.met === null ? 'n/a' : t.met ? 'yes' : '**no**'} |`);
+    for (const t of r.targets)
+      lines.push(
+        `| ${t.name} | ${t.target} | ${t.measured} | ${Number.isFinite(t.ratio) ? t.ratio.toFixed(2) : 'n/a'} | ${t.met === null ? 'n/a' : t.met ? 'yes' : '**no**'} |`,
+      );
     lines.push('');
   }
   const failures = Object.entries(r.failures as Record<string, string>);

@@ -1,18 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { createInterface } from 'node:readline';
+import { TEST_KEY_ENCRYPTION_KEY_HEX } from '@passerelle/contracts/testing';
+import { freePort } from '@passerelle/testing';
 import { FatalError, waitFor, type BenchContext } from './context.ts';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Off: the SDK is not started. On: spans go to the stack's Zipkin, and `ratio` of the traces are
@@ -25,7 +15,10 @@ export const PRODUCTION_SAMPLING_RATIO = 0.1;
 
 export function tracingEnv(ctx: BenchContext, tracing: Tracing): Record<string, string> {
   if (!tracing.on) return { OTEL_SDK_DISABLED: 'true' };
-  const sampler: Record<string, string> = tracing.ratio >= 1 ? { OTEL_TRACES_SAMPLER: 'always_on' } : { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(tracing.ratio) };
+  const sampler: Record<string, string> =
+    tracing.ratio >= 1
+      ? { OTEL_TRACES_SAMPLER: 'always_on' }
+      : { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(tracing.ratio) };
   return { OTEL_TRACES_EXPORTER: 'zipkin', OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${ctx.stack.zipkinUrl}/api/v2/spans`, ...sampler };
 }
 
@@ -97,6 +90,9 @@ export interface ProjectorChild {
 /** The projector's record-key secret in every bench run (a bench-only value). */
 export const RECORD_KEY_SECRET = 'bench-only-record-key-secret-0123456789abcdef';
 
+/** The key-encryption key of the referrals' data keys for every service the bench starts: the tests' one, never a real secret. */
+export const KEY_ENCRYPTION_KEY = TEST_KEY_ENCRYPTION_KEY_HEX;
+
 /** The projector's tuning variables, when the bench runs with them set (they are reported with the settings). */
 export function projectorTuningEnv(): Record<string, string> {
   const names = ['PASSERELLE_PROJECTOR_CHUNK_SIZE', 'PASSERELLE_PROJECTOR_CONCURRENCY'];
@@ -118,6 +114,7 @@ export async function startProjector(ctx: BenchContext, options: ProjectorChild)
       PASSERELLE_VIEW_SCHEMA: options.viewSchema,
       PASSERELLE_REGISTRY_URL: ctx.stack.registryUrl,
       PASSERELLE_RECORD_KEY_SECRET: RECORD_KEY_SECRET,
+      PASSERELLE_KEY_ENCRYPTION_KEY: KEY_ENCRYPTION_KEY,
       PASSERELLE_CONSUMER_GROUP: options.groupId,
       PASSERELLE_TOPIC_PATTERN: options.pattern,
       PASSERELLE_DEAD_LETTER_TOPIC: `bench-${ctx.runId}.dead-letter.v1`,
@@ -131,7 +128,13 @@ export async function startProjector(ctx: BenchContext, options: ProjectorChild)
 }
 
 /** bench/src/relay-process.ts: an OutboxRelay on one bench schema; resolves once it prints that it runs. */
-export async function startRelay(ctx: BenchContext, schema: string, batch: number, tracing: Tracing, cpuProfileDir?: string): Promise<RunningChild> {
+export async function startRelay(
+  ctx: BenchContext,
+  schema: string,
+  batch: number,
+  tracing: Tracing,
+  cpuProfileDir?: string,
+): Promise<RunningChild> {
   const child = ctx.spawnTs(
     'bench/src/relay-process.ts',
     {
@@ -169,6 +172,7 @@ export async function startViewApi(ctx: BenchContext, viewSchema: string): Promi
     PASSERELLE_VIEW_API_SCHEMA: `${viewSchema}_api`,
     PASSERELLE_JWT_SECRET: JWT_SECRET,
     PASSERELLE_AUDIT_HMAC_KEY: AUDIT_HMAC_KEY,
+    PASSERELLE_KEY_ENCRYPTION_KEY: KEY_ENCRYPTION_KEY,
     // The bench is one credential sending far above the per-credential limit on purpose.
     PASSERELLE_RATE_LIMIT_PER_MINUTE: '0',
     LOG_LEVEL: 'warn',
@@ -190,6 +194,7 @@ export async function startEducationAdapter(ctx: BenchContext, schema: string, t
     PASSERELLE_REGISTRY_URL: ctx.stack.registryUrl,
     PASSERELLE_MINISTRY_TOKEN: ADAPTER_TOKEN,
     PASSERELLE_PSEUDONYM_KEY: 'bench-pseudonym-key-0123456789abcdef012345',
+    PASSERELLE_KEY_ENCRYPTION_KEY: KEY_ENCRYPTION_KEY,
     PASSERELLE_RATE_LIMIT_PER_MINUTE: '0',
     LOG_LEVEL: 'warn',
   });

@@ -56,7 +56,9 @@ const NUMERIC: Record<string, keyof Settings> = {
   '--connect-events': 'connectEvents',
 };
 
-export const USAGE = `usage: npm run bench -- [--quick] [--only ${PARTS.join(',')}] [${Object.keys(NUMERIC).map((f) => `${f} <n>`).join('] [')}]
+export const USAGE = `usage: npm run bench -- [--quick] [--only ${PARTS.join(',')}] [${Object.keys(NUMERIC)
+  .map((f) => `${f} <n>`)
+  .join('] [')}]
   --quick   smoke sizes (2–3 minutes on 2 cores); default: full sizes, 3 runs of each measurement`;
 
 /** Command-line flags into settings; throws naming the flag on a bad value. */

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import kafkajs from 'kafkajs';
 import { applyAcls, checkAcls, describeBinding, loadAclDeclarations, type AclBinding } from './acls.ts';
 import { adminConnectionOf } from './config.ts';
+import { clientAccessOf } from './kafka-credentials.ts';
 import { aclsCommand } from './contract-commands.ts';
 
 const stack = inject('stack');
@@ -21,7 +22,11 @@ const extra: AclBinding = {
 };
 
 async function addByHand(binding: AclBinding): Promise<void> {
-  const kafka = new kafkajs.Kafka({ clientId: 'acls-int', brokers: [...connection.brokers], logLevel: kafkajs.logLevel.NOTHING, ...(connection.sasl ? { sasl: { ...connection.sasl } } : {}) });
+  const kafka = new kafkajs.Kafka({
+    clientId: 'acls-int',
+    ...clientAccessOf(connection),
+    logLevel: kafkajs.logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -3,7 +3,8 @@ import path from 'node:path';
 import kafkajs from 'kafkajs';
 import { REPO_ROOT } from './config.ts';
 import { StackError } from './errors.ts';
-import { KAFKA_PRINCIPALS, MINISTRY_PRINCIPALS, type KafkaConnection } from './kafka-credentials.ts';
+import { PARTIES, type Party } from '@passerelle/contracts';
+import { kafkaPrincipals, type KafkaConnection } from './kafka-credentials.ts';
 import { withAdmin } from './topics.ts';
 
 export const ACLS_FILE = path.join(REPO_ROOT, 'infra', 'topics', 'acls.json');
@@ -37,14 +38,22 @@ export interface AclDrift {
 
 export class AclDeclarationError extends StackError {
   constructor(readonly problems: readonly string[]) {
-    super('INVALID_ACL_DECLARATION', `invalid ACL declaration:\n  - ${problems.join('\n  - ')}`, `fix ${path.relative(REPO_ROOT, ACLS_FILE)}`);
+    super(
+      'INVALID_ACL_DECLARATION',
+      `invalid ACL declaration:\n  - ${problems.join('\n  - ')}`,
+      `fix ${path.relative(REPO_ROOT, ACLS_FILE)}`,
+    );
     this.name = 'AclDeclarationError';
   }
 }
 
 export class AclDriftError extends StackError {
   constructor(readonly drift: AclDrift) {
-    super('ACL_DRIFT', `Kafka ACLs differ from ${path.relative(REPO_ROOT, ACLS_FILE)}:\n  - ${describeAclDrift(drift).join('\n  - ')}`, 'run `npm run infra -- acls apply`');
+    super(
+      'ACL_DRIFT',
+      `Kafka ACLs differ from ${path.relative(REPO_ROOT, ACLS_FILE)}:\n  - ${describeAclDrift(drift).join('\n  - ')}`,
+      'run `npm run infra -- acls apply`',
+    );
     this.name = 'AclDriftError';
   }
 }
@@ -56,11 +65,15 @@ export function describeBinding(binding: AclBinding): string {
 }
 
 export function describeAclDrift(drift: AclDrift): string[] {
-  return [...drift.missing.map((b) => `missing: ${describeBinding(b)}`), ...drift.unexpected.map((b) => `unexpected: ${describeBinding(b)}`)];
+  return [
+    ...drift.missing.map((b) => `missing: ${describeBinding(b)}`),
+    ...drift.unexpected.map((b) => `unexpected: ${describeBinding(b)}`),
+  ];
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const isOneOf = <T extends string>(value: unknown, allowed: readonly T[]): value is T => typeof value === 'string' && (allowed as readonly string[]).includes(value);
+const isOneOf = <T extends string>(value: unknown, allowed: readonly T[]): value is T =>
+  typeof value === 'string' && (allowed as readonly string[]).includes(value);
 
 /**
  * Validates the declaration and expands it into bindings. Beyond shape, it enforces the
@@ -68,12 +81,13 @@ const isOneOf = <T extends string>(value: unknown, allowed: readonly T[]): value
  * nobody is granted CREATE, ALTER or ALL (admin, a super user, keeps those), and DELETE is
  * granted on consumer groups only, never on topics or the cluster.
  */
-export function parseAclDeclarations(value: unknown): AclBinding[] {
-  if (!isObject(value) || !Array.isArray(value['principals'])) throw new AclDeclarationError(['the file must be an object with a "principals" array']);
+export function parseAclDeclarations(value: unknown, parties: readonly Party[] = PARTIES): AclBinding[] {
+  if (!isObject(value) || !Array.isArray(value['principals']))
+    throw new AclDeclarationError(['the file must be an object with a "principals" array']);
   const problems: string[] = [];
   const bindings: AclBinding[] = [];
   const seen = new Set<string>();
-  const grantable = KAFKA_PRINCIPALS.filter((name) => name !== 'admin');
+  const grantable = kafkaPrincipals(parties).filter((name) => name !== 'admin');
   for (const [i, entry] of (value['principals'] as unknown[]).entries()) {
     const where = isObject(entry) && typeof entry['principal'] === 'string' ? entry['principal'] : `principals[${i}]`;
     if (!isObject(entry)) {
@@ -86,7 +100,7 @@ export function parseAclDeclarations(value: unknown): AclBinding[] {
     else if (!isOneOf(principal, grantable)) problems.push(`${where}: principal must be one of ${grantable.join(', ')}`);
     else if (seen.has(principal)) problems.push(`${where}: declared more than once`);
     if (typeof principal === 'string') seen.add(principal);
-    const ministry = isOneOf(principal, MINISTRY_PRINCIPALS);
+    const ministry = parties.find((party) => party.kafkaPrincipal === principal);
     if (!Array.isArray(entry['allow'])) {
       problems.push(`${where}: allow must be an array`);
       continue;
@@ -97,29 +111,48 @@ export function parseAclDeclarations(value: unknown): AclBinding[] {
         problems.push(`${at} must be an object`);
         continue;
       }
-      for (const key of Object.keys(grant)) if (!['resourceType', 'patternType', 'name', 'operations'].includes(key)) problems.push(`${at}: unknown key "${key}"`);
+      for (const key of Object.keys(grant))
+        if (!['resourceType', 'patternType', 'name', 'operations'].includes(key)) problems.push(`${at}: unknown key "${key}"`);
       const { resourceType, patternType, name, operations } = grant;
       if (!isOneOf(resourceType, ACL_RESOURCE_TYPES)) problems.push(`${at}: resourceType must be one of ${ACL_RESOURCE_TYPES.join(', ')}`);
       if (!isOneOf(patternType, ACL_PATTERN_TYPES)) problems.push(`${at}: patternType must be one of ${ACL_PATTERN_TYPES.join(', ')}`);
-      if (typeof name !== 'string' || name === '' || name === '*') problems.push(`${at}: name must be a non-empty resource name (no wildcard)`);
-      if (resourceType === 'CLUSTER' && (name !== CLUSTER_RESOURCE || patternType !== 'LITERAL')) problems.push(`${at}: the cluster resource is LITERAL ${CLUSTER_RESOURCE}`);
+      if (typeof name !== 'string' || name === '' || name === '*')
+        problems.push(`${at}: name must be a non-empty resource name (no wildcard)`);
+      if (resourceType === 'CLUSTER' && (name !== CLUSTER_RESOURCE || patternType !== 'LITERAL'))
+        problems.push(`${at}: the cluster resource is LITERAL ${CLUSTER_RESOURCE}`);
       if (!Array.isArray(operations) || operations.length === 0) {
         problems.push(`${at}: operations must be a non-empty array`);
         continue;
       }
       for (const operation of operations as unknown[]) {
         if (!isOneOf(operation, ACL_OPERATIONS)) {
-          problems.push(`${at}: operation ${JSON.stringify(operation)} is not grantable (one of ${ACL_OPERATIONS.join(', ')}; CREATE, ALTER and ALL stay with admin)`);
+          problems.push(
+            `${at}: operation ${JSON.stringify(operation)} is not grantable (one of ${ACL_OPERATIONS.join(', ')}; CREATE, ALTER and ALL stay with admin)`,
+          );
           continue;
         }
         if (operation === 'DELETE' && resourceType !== 'GROUP') problems.push(`${at}: DELETE is granted on consumer groups only`);
         if (ministry) {
           if (operation === 'READ') problems.push(`${at}: a ministry principal reads nothing`);
           if (resourceType === 'GROUP') problems.push(`${at}: a ministry principal uses no consumer group`);
-          if (resourceType === 'TOPIC' && typeof name === 'string' && !name.startsWith(`${principal}.`)) problems.push(`${at}: ${principal} may only be granted topics under its own prefix "${principal}."`);
+          if (resourceType === 'TOPIC' && typeof name === 'string' && !name.startsWith(`${ministry.topicPrefix}.`))
+            problems.push(`${at}: ${principal} may only be granted topics under its own prefix "${ministry.topicPrefix}."`);
         }
-        if (typeof principal === 'string' && typeof name === 'string' && isOneOf(resourceType, ACL_RESOURCE_TYPES) && isOneOf(patternType, ACL_PATTERN_TYPES)) {
-          bindings.push({ principal: `User:${principal}`, resourceType, patternType, resourceName: name, operation, permission: 'ALLOW', host: '*' });
+        if (
+          typeof principal === 'string' &&
+          typeof name === 'string' &&
+          isOneOf(resourceType, ACL_RESOURCE_TYPES) &&
+          isOneOf(patternType, ACL_PATTERN_TYPES)
+        ) {
+          bindings.push({
+            principal: `User:${principal}`,
+            resourceType,
+            patternType,
+            resourceName: name,
+            operation,
+            permission: 'ALLOW',
+            host: '*',
+          });
         }
       }
     }
@@ -131,12 +164,20 @@ export function parseAclDeclarations(value: unknown): AclBinding[] {
   return bindings;
 }
 
-export function loadAclDeclarations(file: string = ACLS_FILE): AclBinding[] {
-  return parseAclDeclarations(JSON.parse(fs.readFileSync(file, 'utf8')));
+export function loadAclDeclarations(file: string = ACLS_FILE, parties: readonly Party[] = PARTIES): AclBinding[] {
+  return parseAclDeclarations(JSON.parse(fs.readFileSync(file, 'utf8')), parties);
 }
 
 export function bindingKey(binding: AclBinding): string {
-  return [binding.principal, binding.resourceType, binding.patternType, binding.resourceName, binding.operation, binding.permission, binding.host].join('|');
+  return [
+    binding.principal,
+    binding.resourceType,
+    binding.patternType,
+    binding.resourceName,
+    binding.operation,
+    binding.permission,
+    binding.host,
+  ].join('|');
 }
 
 /** Declared bindings the broker lacks, and the broker's bindings nobody declared. Pure. */

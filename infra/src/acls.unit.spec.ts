@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { AclDeclarationError, bindingKey, diffAcls, describeAclDrift, hasAclDrift, loadAclDeclarations, parseAclDeclarations, type AclBinding } from './acls.ts';
+import {
+  AclDeclarationError,
+  bindingKey,
+  diffAcls,
+  describeAclDrift,
+  hasAclDrift,
+  loadAclDeclarations,
+  parseAclDeclarations,
+  type AclBinding,
+} from './acls.ts';
 
 const binding = (principal: string, resourceType: string, patternType: string, resourceName: string, operation: string): AclBinding => ({
   principal: `User:${principal}`,
@@ -59,24 +68,29 @@ describe('the declared ACLs (infra/topics/acls.json)', () => {
 
 describe('parseAclDeclarations', () => {
   it('refuses a ministry granted another ministry prefix', () => {
-    expect(problemsOf(declaration('justice', [{ resourceType: 'TOPIC', patternType: 'PREFIXED', name: 'health.', operations: ['WRITE'] }]))).toEqual([
-      'justice.allow[0]: justice may only be granted topics under its own prefix "justice."',
-    ]);
+    expect(
+      problemsOf(declaration('justice', [{ resourceType: 'TOPIC', patternType: 'PREFIXED', name: 'health.', operations: ['WRITE'] }])),
+    ).toEqual(['justice.allow[0]: justice may only be granted topics under its own prefix "justice."']);
   });
 
   it('refuses a ministry that reads, or uses a consumer group', () => {
-    expect(problemsOf(declaration('health', [{ resourceType: 'TOPIC', patternType: 'PREFIXED', name: 'health.', operations: ['READ'] }]))).toEqual([
-      'health.allow[0]: a ministry principal reads nothing',
-    ]);
-    expect(problemsOf(declaration('health', [{ resourceType: 'GROUP', patternType: 'LITERAL', name: 'g', operations: ['DESCRIBE'] }]))).toEqual([
-      'health.allow[0]: a ministry principal uses no consumer group',
-    ]);
+    expect(
+      problemsOf(declaration('health', [{ resourceType: 'TOPIC', patternType: 'PREFIXED', name: 'health.', operations: ['READ'] }])),
+    ).toEqual(['health.allow[0]: a ministry principal reads nothing']);
+    expect(
+      problemsOf(declaration('health', [{ resourceType: 'GROUP', patternType: 'LITERAL', name: 'g', operations: ['DESCRIBE'] }])),
+    ).toEqual(['health.allow[0]: a ministry principal uses no consumer group']);
   });
 
   it('refuses CREATE, ALTER and ALL for anyone, DELETE outside groups, and any binding for admin', () => {
     const problems = problemsOf({
       principals: [
-        { principal: 'projector', allow: [{ resourceType: 'TOPIC', patternType: 'LITERAL', name: 'passerelle.dead-letter.v1', operations: ['CREATE', 'DELETE', 'ALL'] }] },
+        {
+          principal: 'projector',
+          allow: [
+            { resourceType: 'TOPIC', patternType: 'LITERAL', name: 'passerelle.dead-letter.v1', operations: ['CREATE', 'DELETE', 'ALL'] },
+          ],
+        },
         { principal: 'admin', allow: [] },
       ],
     });
@@ -93,7 +107,10 @@ describe('parseAclDeclarations', () => {
       principals: [
         { principal: 'mallory', allow: [] },
         { principal: 'projector', allow: [{ resourceType: 'TOPIC', patternType: 'LITERAL', name: '*', operations: ['READ'] }] },
-        { principal: 'education', allow: [{ resourceType: 'CLUSTER', patternType: 'LITERAL', name: 'cluster', operations: ['IDEMPOTENT_WRITE'] }] },
+        {
+          principal: 'education',
+          allow: [{ resourceType: 'CLUSTER', patternType: 'LITERAL', name: 'cluster', operations: ['IDEMPOTENT_WRITE'] }],
+        },
         { principal: 'projector', allow: [] },
       ],
     });
@@ -106,7 +123,13 @@ describe('parseAclDeclarations', () => {
   });
 
   it('expands each operation into one ALLOW binding from any host', () => {
-    expect(parseAclDeclarations(declaration('education', [{ resourceType: 'TOPIC', patternType: 'PREFIXED', name: 'education.', operations: ['WRITE', 'DESCRIBE'] }]))).toEqual([
+    expect(
+      parseAclDeclarations(
+        declaration('education', [
+          { resourceType: 'TOPIC', patternType: 'PREFIXED', name: 'education.', operations: ['WRITE', 'DESCRIBE'] },
+        ]),
+      ),
+    ).toEqual([
       binding('education', 'TOPIC', 'PREFIXED', 'education.', 'WRITE'),
       binding('education', 'TOPIC', 'PREFIXED', 'education.', 'DESCRIBE'),
     ]);
@@ -128,7 +151,10 @@ describe('diffAcls', () => {
     const drift = diffAcls([write, describeTopic], [write, extra]);
     expect(drift).toEqual({ missing: [describeTopic], unexpected: [extra] });
     expect(hasAclDrift(drift)).toBe(true);
-    expect(describeAclDrift(drift)).toEqual(['missing: ALLOW User:justice DESCRIBE on topic justice.*', 'unexpected: ALLOW User:justice WRITE on topic health.*']);
+    expect(describeAclDrift(drift)).toEqual([
+      'missing: ALLOW User:justice DESCRIBE on topic justice.*',
+      'unexpected: ALLOW User:justice WRITE on topic health.*',
+    ]);
   });
 
   it('tells apart what differs only by pattern type, permission or host', () => {

@@ -84,3 +84,27 @@ export function resolveArtifacts(home: string, log: Log): ResolvedArtifacts {
     zipkinJar: path.join(zipkinDir, `zipkin-server-${VERSIONS.zipkin}-exec.jar`),
   };
 }
+
+/**
+ * Keycloak's distribution (a zip of 165 MB), resolved only when the keycloak part starts so that
+ * `up kafka` never fetches it. Returns the folder holding `bin/kc.sh`.
+ */
+export function resolveKeycloak(home: string, log: Log): string {
+  const what = `Keycloak ${VERSIONS.keycloak}`;
+  const dir = path.join(home, 'lib', `keycloak-${VERSIONS.keycloak}`);
+  ensure(dir, what, log, (target) => {
+    const download = path.join(target, '.download');
+    runMaven(
+      ['dependency:copy', `-Dartifact=org.keycloak:keycloak-quarkus-dist:${VERSIONS.keycloak}:zip`, `-DoutputDirectory=${download}`],
+      what,
+      log,
+    );
+    const archive = path.join(download, `keycloak-quarkus-dist-${VERSIONS.keycloak}.zip`);
+    const unzip = spawnSync('unzip', ['-q', archive, '-d', target], { encoding: 'utf8' });
+    if (unzip.status !== 0) throw new ArtifactError(`${what} (unpacking)`, unzip.stderr || String(unzip.error));
+    fs.rmSync(download, { recursive: true, force: true });
+  });
+  const distribution = path.join(dir, `keycloak-${VERSIONS.keycloak}`);
+  if (!fs.existsSync(path.join(distribution, 'bin', 'kc.sh'))) throw new ArtifactError(what, `no bin/kc.sh under ${distribution}`);
+  return distribution;
+}

@@ -81,7 +81,10 @@ export function ensureChromium({ log, canInstall = runsAsRootWithApt() }: Ensure
   }
   log(`Chromium not found: installing Debian's ${CHROMIUM_PACKAGE} package (apt-get, about 100 MB, once per machine)…`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', CHROMIUM_PACKAGE]]) {
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', CHROMIUM_PACKAGE],
+  ]) {
     const result = spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env });
     if (result.status !== 0) {
       throw new PrerequisiteError(`apt-get ${args.join(' ')} failed (exit ${result.status ?? result.signal})`, INSTALL_HINT);

@@ -6,23 +6,26 @@ import { adminConnectionOf, endpointsOf, loadStackConfig } from './config.ts';
 import { aclsCommand, provisionCommand, schemasCommand, topicsCommand } from './contract-commands.ts';
 import { StackError } from './errors.ts';
 import { PARTS, partNamed, type PartName } from './parts.ts';
+import { partiesCommand } from './party-artifacts.ts';
 import { tailFile } from './processes.ts';
 import { down, logFileOf, status, up } from './stack.ts';
 
 const USAGE = `usage: npm run infra -- <command>
 
 commands:
-  up [part…]              start the local stack (kafka, registry, zipkin) and wait until ready
+  up [part…]              start the local stack (kafka, registry, zipkin, keycloak) and wait until ready
   down [part…]            stop what the stack runs (SIGTERM, then SIGKILL after 30 s)
   status                  one line per part: state, pid, ports, readiness, URL
   logs <part> [-n N] [-f] the last N lines (default 80) of a part's log; -f follows it
-  provision               topics apply, acls apply, then schemas register (what npm start and npm test do after up)
+  provision               topics apply, acls apply, schemas register, then the Keycloak realm (what npm start and npm test do after up)
   topics apply            create the topics of infra/topics/topics.json and set their declared config
   topics check            exit 1 when a topic is missing or differs from its declaration
   acls apply              make the broker's ACLs exactly those of infra/topics/acls.json (as admin)
   acls check              exit 1 naming each missing or unexpected ACL binding
   schemas register        register every event schema (subject = record name) under FULL_TRANSITIVE
   schemas check           exit 1 naming each schema the registry would refuse, and why
+  parties generate        write topics.json, acls.json and docker-compose.yml's party regions from schemas/parties.json
+  parties check           exit 1 naming each of those files that differs from what schemas/parties.json generates
 
 parts: ${PARTS.map((p) => p.name).join(', ')}`;
 
@@ -49,7 +52,9 @@ async function main(argv: readonly string[]): Promise<number> {
       const rows = await status(config);
       for (const row of rows) {
         const state = row.state === 'running' ? (row.ready ? 'ready' : 'starting') : row.state;
-        console.log(`${row.name.padEnd(9)} ${state.padEnd(9)} pid ${String(row.pid ?? '-').padEnd(8)} ports ${row.ports.join(',').padEnd(11)} ${row.url}`);
+        console.log(
+          `${row.name.padEnd(9)} ${state.padEnd(9)} pid ${String(row.pid ?? '-').padEnd(8)} ports ${row.ports.join(',').padEnd(11)} ${row.url}`,
+        );
       }
       return rows.every((row) => row.ready) ? 0 : 3;
     }
@@ -82,6 +87,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return aclsCommand(rest[0], adminConnectionOf(endpointsOf(config)), log);
     case 'schemas':
       return schemasCommand(rest[0], config, log);
+    case 'parties':
+      return partiesCommand(rest[0], log);
     default:
       console.error(USAGE);
       return command === undefined || command === 'help' || command === '--help' ? 0 : 2;

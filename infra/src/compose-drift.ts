@@ -1,5 +1,6 @@
 import { parse } from 'yaml';
 import { VERSIONS, type StackConfig } from './config.ts';
+import { keycloakEnvironment } from './keycloak.ts';
 import { KAFKA_LOCAL_ONLY_SETTINGS, ZIPKIN_ENVIRONMENT, kafkaBrokerSettings, registryEnvironment } from './parts.ts';
 
 interface ComposeService {
@@ -28,19 +29,28 @@ const KAFKA_COMPOSE_ONLY = [
   'KAFKA_LOG_DIRS',
   'KAFKA_LISTENER_NAME_INTERNAL_SCRAM___SHA___512_SASL_JAAS_CONFIG',
   'KAFKA_LISTENER_NAME_HOST_SCRAM___SHA___512_SASL_JAAS_CONFIG',
+  // The TLS stores' password: compose takes it from the shell, the local stack generates its own.
+  'KAFKA_SSL_KEYSTORE_PASSWORD',
+  'KAFKA_SSL_KEY_PASSWORD',
+  'KAFKA_SSL_TRUSTSTORE_PASSWORD',
   // The image's own variable (not a broker setting): the id kafka-format formatted the volume with.
   'CLUSTER_ID',
 ];
 
-/** Every compose listener but the controller's requires SASL, as the local stack's client listener does. */
+/** Every compose listener but the controller's is SASL_SSL, as the local stack's client listener is. */
 function kafkaListenerDrift(kafkaEnv: Record<string, string>): string[] {
   const drift: string[] = [];
-  const map = Object.fromEntries((kafkaEnv['KAFKA_LISTENER_SECURITY_PROTOCOL_MAP'] ?? '').split(',').map((entry) => entry.split(':') as [string, string]));
+  const map = Object.fromEntries(
+    (kafkaEnv['KAFKA_LISTENER_SECURITY_PROTOCOL_MAP'] ?? '').split(',').map((entry) => entry.split(':') as [string, string]),
+  );
   for (const [listener, protocol] of Object.entries(map)) {
     if (listener === 'CONTROLLER') continue;
-    if (protocol !== 'SASL_PLAINTEXT' && protocol !== 'SASL_SSL') drift.push(`kafka listener ${listener}: compose has ${protocol}, the local stack requires SASL (SASL_PLAINTEXT or SASL_SSL)`);
+    if (protocol !== 'SASL_SSL') drift.push(`kafka listener ${listener}: compose has ${protocol}, the local stack requires SASL_SSL`);
     const jaas = kafkaEnv[`KAFKA_LISTENER_NAME_${listener}_SCRAM___SHA___512_SASL_JAAS_CONFIG`];
-    if (!jaas?.startsWith('org.apache.kafka.common.security.scram.ScramLoginModule required')) drift.push(`kafka listener ${listener}: compose has no SCRAM-SHA-512 login (KAFKA_LISTENER_NAME_${listener}_SCRAM___SHA___512_SASL_JAAS_CONFIG)`);
+    if (!jaas?.startsWith('org.apache.kafka.common.security.scram.ScramLoginModule required'))
+      drift.push(
+        `kafka listener ${listener}: compose has no SCRAM-SHA-512 login (KAFKA_LISTENER_NAME_${listener}_SCRAM___SHA___512_SASL_JAAS_CONFIG)`,
+      );
   }
   if (Object.keys(map).length === 0) drift.push('kafka setting KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: missing from compose');
   return drift;
@@ -76,7 +86,8 @@ function tracingDrift(services: Record<string, ComposeService>, config: StackCon
   for (const [name, service] of Object.entries(services)) {
     if (!runsAppService(service)) continue;
     const vars = env(service);
-    if (vars['OTEL_TRACES_EXPORTER'] !== 'zipkin') drift.push(`${name} OTEL_TRACES_EXPORTER: compose has ${JSON.stringify(vars['OTEL_TRACES_EXPORTER'])}, npm start "zipkin"`);
+    if (vars['OTEL_TRACES_EXPORTER'] !== 'zipkin')
+      drift.push(`${name} OTEL_TRACES_EXPORTER: compose has ${JSON.stringify(vars['OTEL_TRACES_EXPORTER'])}, npm start "zipkin"`);
     let endpoint: URL | undefined;
     try {
       endpoint = new URL(vars['OTEL_EXPORTER_ZIPKIN_ENDPOINT'] ?? '');
@@ -85,7 +96,9 @@ function tracingDrift(services: Record<string, ComposeService>, config: StackCon
     }
     const port = endpoint ? Number(endpoint.port || 80) : undefined;
     if (!endpoint || endpoint.pathname !== '/api/v2/spans' || (port !== config.zipkin.port && port !== 9411)) {
-      drift.push(`${name} OTEL_EXPORTER_ZIPKIN_ENDPOINT: compose has ${JSON.stringify(vars['OTEL_EXPORTER_ZIPKIN_ENDPOINT'])}, expected Zipkin's /api/v2/spans on port ${config.zipkin.port}`);
+      drift.push(
+        `${name} OTEL_EXPORTER_ZIPKIN_ENDPOINT: compose has ${JSON.stringify(vars['OTEL_EXPORTER_ZIPKIN_ENDPOINT'])}, expected Zipkin's /api/v2/spans on port ${config.zipkin.port}`,
+      );
     }
   }
   return drift;
@@ -96,9 +109,9 @@ function tracingDrift(services: Record<string, ComposeService>, config: StackCon
  * .passerelle/secrets.json (scripts/start.ts).
  */
 function requiredSecrets(service: string): string[] {
-  if (service.startsWith('adapter-')) return ['PASSERELLE_MINISTRY_TOKEN', 'PASSERELLE_PSEUDONYM_KEY'];
-  if (service === 'projector') return ['PASSERELLE_RECORD_KEY_SECRET'];
-  if (service === 'view-api') return ['PASSERELLE_JWT_SECRET', 'PASSERELLE_AUDIT_HMAC_KEY'];
+  if (service.startsWith('adapter-')) return ['PASSERELLE_MINISTRY_TOKEN', 'PASSERELLE_PSEUDONYM_KEY', 'PASSERELLE_KEY_ENCRYPTION_KEY'];
+  if (service === 'projector') return ['PASSERELLE_RECORD_KEY_SECRET', 'PASSERELLE_KEY_ENCRYPTION_KEY'];
+  if (service === 'view-api') return ['PASSERELLE_JWT_SECRET', 'PASSERELLE_AUDIT_HMAC_KEY', 'PASSERELLE_KEY_ENCRYPTION_KEY'];
   return [];
 }
 
@@ -111,7 +124,8 @@ function secretDrift(services: Record<string, ComposeService>): string[] {
     for (const secret of requiredSecrets(name)) {
       const value = vars[secret];
       if (value === undefined) drift.push(`${name} ${secret}: missing from compose, npm start passes it`);
-      else if (!/^\$\{[A-Z][A-Z0-9_]*(:?[-?][^}]*)?\}$/.test(value)) drift.push(`${name} ${secret}: compose writes a value, it must come from the shell or .env (\${…})`);
+      else if (!/^\$\{[A-Z][A-Z0-9_]*(:?[-?][^}]*)?\}$/.test(value))
+        drift.push(`${name} ${secret}: compose writes a value, it must come from the shell or .env (\${…})`);
     }
   }
   return drift;
@@ -130,19 +144,21 @@ export function composeDrift(composeYaml: string, config: StackConfig): string[]
     if (actual !== expected) drift.push(`${what}: compose has ${JSON.stringify(actual)}, the local stack ${JSON.stringify(expected)}`);
   };
 
-  for (const name of ['postgres', 'kafka', 'registry', 'zipkin']) {
+  for (const name of ['postgres', 'kafka', 'registry', 'zipkin', 'keycloak']) {
     if (!services[name]) drift.push(`service ${name}: missing from compose`);
   }
-  const { kafka, registry, zipkin, postgres } = services;
+  const { kafka, registry, zipkin, postgres, keycloak } = services;
 
   expect('kafka image version', imageTag(kafka), VERSIONS.kafka);
   expect('registry image version', imageTag(registry), VERSIONS.apicurio);
   expect('zipkin image version', imageTag(zipkin), VERSIONS.zipkin);
+  expect('keycloak image version', imageTag(keycloak), VERSIONS.keycloak);
   expect('postgres image version', imageTag(postgres), VERSIONS.postgres);
 
   expect('kafka host port', hostPort(kafka), config.kafka.port);
   expect('registry host port', hostPort(registry), config.registry.port);
   expect('zipkin host port', hostPort(zipkin), config.zipkin.port);
+  expect('keycloak host port', hostPort(keycloak), config.keycloak.port);
   expect('postgres host port', hostPort(postgres), Number(new URL(config.databaseUrl).port || 5432));
 
   const kafkaEnv = env(kafka);
@@ -153,7 +169,8 @@ export function composeDrift(composeYaml: string, config: StackConfig): string[]
   }
   const known = new Set(Object.keys(local).map((key) => `KAFKA_${key.toUpperCase().replaceAll('.', '_')}`));
   for (const key of Object.keys(kafkaEnv)) {
-    if (!known.has(key) && !KAFKA_COMPOSE_ONLY.includes(key)) drift.push(`kafka setting ${key}: set in compose, absent from the local stack`);
+    if (!known.has(key) && !KAFKA_COMPOSE_ONLY.includes(key))
+      drift.push(`kafka setting ${key}: set in compose, absent from the local stack`);
   }
 
   drift.push(...kafkaListenerDrift(kafkaEnv));
@@ -165,6 +182,12 @@ export function composeDrift(composeYaml: string, config: StackConfig): string[]
     } else {
       expect(`registry ${key}`, registryEnv[key], value);
     }
+  }
+
+  const keycloakEnv = env(keycloak);
+  for (const [key, value] of Object.entries(keycloakEnvironment(config))) {
+    if (key === 'KC_DB_URL') expect('keycloak database', keycloakEnv[key]?.split('/').pop(), value.split('/').pop());
+    else expect(`keycloak ${key}`, keycloakEnv[key], value);
   }
 
   const zipkinEnv = env(zipkin);

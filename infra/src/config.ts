@@ -1,13 +1,16 @@
 import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
 import path from 'node:path';
 import { EnvReader, type EnvSource } from '@passerelle/config';
 import { readCredentials, saslOf, type KafkaConnection, type KafkaCredentialMap, type KafkaCredentialSet } from './kafka-credentials.ts';
+import { kafkaCaFile, readKafkaCa } from './kafka-tls.ts';
 
 /** Versions of the servers the local stack runs; docker-compose.yml pins the same ones. */
 export const VERSIONS = {
   kafka: '4.1.2',
   apicurio: '3.3.3',
   zipkin: '3.6.1',
+  keycloak: '26.5.6',
   // The major version compose runs; the local stack uses the machine's server (14+ works).
   postgres: '15',
 } as const;
@@ -21,6 +24,11 @@ export interface StackConfig {
   readonly javaCommand: string;
   readonly registryJavaCommand: string | undefined;
   readonly readyTimeoutMs: number;
+  /**
+   * PASSERELLE_INFRA_KAFKA_CA_FILE: the CA to verify a broker this data folder did not make (compose's); its own otherwise.
+   * Not the services' PASSERELLE_KAFKA_CA_FILE, which a shell may export for a CLI and `npm start` or the tests must not take for the stack's.
+   */
+  readonly kafkaCaFile?: string | undefined;
   readonly databaseUrl: string;
   readonly kafka: { readonly port: number; readonly controllerPort: number; readonly heapMb: number };
   readonly registry: {
@@ -30,6 +38,7 @@ export interface StackConfig {
     readonly heapMb: number;
   };
   readonly zipkin: { readonly port: number; readonly heapMb: number };
+  readonly keycloak: { readonly port: number; readonly database: string; readonly heapMb: number };
 }
 
 /** Reads the local stack's settings once; every variable is optional and validated. */
@@ -45,6 +54,7 @@ export function loadStackConfig(source: EnvSource = process.env): StackConfig {
     javaCommand: javaHome ? path.join(javaHome, 'bin', 'java') : 'java',
     registryJavaCommand: registryJavaHome ? path.join(registryJavaHome, 'bin', 'java') : undefined,
     readyTimeoutMs: env.integer('PASSERELLE_READY_TIMEOUT_S', 180, { min: 5, max: 1800 }) * 1000,
+    kafkaCaFile: env.optionalString('PASSERELLE_INFRA_KAFKA_CA_FILE'),
     databaseUrl: env.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/passerelle', ['postgres:', 'postgresql:']),
     kafka: {
       port: env.port('PASSERELLE_KAFKA_PORT', 9092),
@@ -60,6 +70,11 @@ export function loadStackConfig(source: EnvSource = process.env): StackConfig {
     zipkin: {
       port: env.port('PASSERELLE_ZIPKIN_PORT', 9411),
       heapMb: env.integer('PASSERELLE_ZIPKIN_HEAP_MB', 768, { min: 64 }),
+    },
+    keycloak: {
+      port: env.port('PASSERELLE_KEYCLOAK_PORT', 8180),
+      database: env.identifier('PASSERELLE_KEYCLOAK_DATABASE', 'passerelle_keycloak'),
+      heapMb: env.integer('PASSERELLE_KEYCLOAK_HEAP_MB', 512, { min: 256 }),
     },
   };
   env.done();
@@ -77,6 +92,8 @@ export interface StackEndpoints {
    * Absent for a data folder a PLAINTEXT broker of an earlier version still runs from.
    */
   readonly kafkaCredentials?: KafkaCredentialSet;
+  /** The PEM file of the data folder's CA, which signs the broker's certificate (SASL_SSL); absent before TLS. */
+  readonly kafkaCaFile?: string;
 }
 
 export function endpointsOf(config: StackConfig): StackEndpoints {
@@ -87,10 +104,24 @@ export function endpointsOf(config: StackConfig): StackEndpoints {
     zipkinUrl: `http://${config.host}:${config.zipkin.port}`,
     databaseUrl: config.databaseUrl,
     ...(credentials ? { kafkaCredentials: credentials } : {}),
+    ...(config.kafkaCaFile !== undefined
+      ? { kafkaCaFile: path.resolve(config.kafkaCaFile) }
+      : readKafkaCa(config) !== undefined
+        ? { kafkaCaFile: kafkaCaFile(config) }
+        : {}),
   };
 }
 
-/** How infra's own admin operations (topics, ACLs) reach the broker: as the admin principal. */
-export function adminConnectionOf(endpoints: { readonly kafkaBrokers: readonly string[]; readonly kafkaCredentials?: KafkaCredentialMap | undefined }): KafkaConnection {
-  return { brokers: endpoints.kafkaBrokers, sasl: saslOf(endpoints.kafkaCredentials, 'admin') };
+/** How infra's own admin operations (topics, ACLs) reach the broker: as the admin principal, verifying it with the CA. */
+export function adminConnectionOf(endpoints: {
+  readonly kafkaBrokers: readonly string[];
+  readonly kafkaCredentials?: KafkaCredentialMap | undefined;
+  readonly kafkaCaFile?: string | undefined;
+}): KafkaConnection {
+  const ca = endpoints.kafkaCaFile === undefined ? undefined : fs.readFileSync(endpoints.kafkaCaFile, 'utf8');
+  return {
+    brokers: endpoints.kafkaBrokers,
+    sasl: saslOf(endpoints.kafkaCredentials, 'admin'),
+    ...(ca === undefined ? {} : { ssl: { ca: [ca], rejectUnauthorized: true as const } }),
+  };
 }

@@ -25,7 +25,8 @@ export async function schemasCommand(sub: string | undefined, config: StackConfi
         for (const warning of report.warnings) log(`  ! ${warning}`);
       }
       const failed = reports.filter((r) => r.status === 'incompatible');
-      if (failed.length > 0) log(`${failed.length} of ${reports.length} schemas cannot be registered: ${failed.map((r) => r.subject).join(', ')}`);
+      if (failed.length > 0)
+        log(`${failed.length} of ${reports.length} schemas cannot be registered: ${failed.map((r) => r.subject).join(', ')}`);
       else log(`all ${reports.length} event schemas can be registered under FULL_TRANSITIVE`);
       return failed.length > 0 ? 1 : 0;
     }
@@ -42,13 +43,18 @@ export async function topicsCommand(sub: string | undefined, config: StackConfig
     case 'apply': {
       const result = await applyTopics(connection, undefined, log);
       for (const drift of result.drift) log(`drift left: ${describeDrift(drift)}`);
-      if (result.created.length + result.reconfigured.length === 0 && result.drift.length === 0) log('every declared topic exists and matches');
+      if (result.created.length + result.reconfigured.length === 0 && result.drift.length === 0)
+        log('every declared topic exists and matches');
       return result.drift.length > 0 ? 1 : 0;
     }
     case 'check': {
       const drift = await checkTopics(connection);
       for (const d of drift) log(`drift: ${describeDrift(d)}`);
-      log(drift.length === 0 ? `every topic of ${declarationFile} exists and matches its declaration` : `${drift.length} differences from ${declarationFile}`);
+      log(
+        drift.length === 0
+          ? `every topic of ${declarationFile} exists and matches its declaration`
+          : `${drift.length} differences from ${declarationFile}`,
+      );
       return drift.length > 0 ? 1 : 0;
     }
     default:
@@ -64,7 +70,8 @@ export async function aclsCommand(sub: string | undefined, connection: KafkaConn
     case 'apply': {
       const result = await applyAcls(connection, undefined, log);
       for (const line of describeAclDrift(result.drift)) log(`drift left: ${line}`);
-      if (result.created.length + result.deleted.length === 0 && !hasAclDrift(result.drift)) log(`the broker's ACLs are exactly those of ${aclsFile}`);
+      if (result.created.length + result.deleted.length === 0 && !hasAclDrift(result.drift))
+        log(`the broker's ACLs are exactly those of ${aclsFile}`);
       else log(`acls: ${result.created.length} added, ${result.deleted.length} removed`);
       return hasAclDrift(result.drift) ? 1 : 0;
     }
@@ -72,7 +79,11 @@ export async function aclsCommand(sub: string | undefined, connection: KafkaConn
       const drift = await checkAcls(connection);
       for (const line of describeAclDrift(drift)) log(`drift: ${line}`);
       const count = drift.missing.length + drift.unexpected.length;
-      log(count === 0 ? `the broker's ACLs are exactly those of ${aclsFile}` : `${drift.missing.length} missing and ${drift.unexpected.length} unexpected bindings compared with ${aclsFile}`);
+      log(
+        count === 0
+          ? `the broker's ACLs are exactly those of ${aclsFile}`
+          : `${drift.missing.length} missing and ${drift.unexpected.length} unexpected bindings compared with ${aclsFile}`,
+      );
       return count > 0 ? 1 : 0;
     }
     default:

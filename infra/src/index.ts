@@ -5,7 +5,6 @@ export type { UpResult, PartStatus, Log } from './stack.ts';
 export { PARTS } from './parts.ts';
 export type { PartName } from './parts.ts';
 export { StackError, PortInUseError, NotReadyError, PrerequisiteError, ArtifactError } from './errors.ts';
-export { ensureDatabase, dropDatabase, withDatabase, databaseName } from './postgres.ts';
 export { composeDrift } from './compose-drift.ts';
 export { kafkaBrokerSettings, registryEnvironment, ZIPKIN_ENVIRONMENT } from './parts.ts';
 export { provision, provisionEndpoints } from './provision.ts';
@@ -39,14 +38,47 @@ export {
 } from './acls.ts';
 export type { AclBinding, AclDrift, AclApplyResult } from './acls.ts';
 export {
+  aclsDocument,
+  composeWithParties,
+  generatePartyArtifacts,
+  partiesCommand,
+  partyArtifactDrift,
+  partyArtifacts,
+  topicsDocument,
+} from './party-artifacts.ts';
+export {
   KAFKA_PRINCIPALS,
-  MINISTRY_PRINCIPALS,
+  SERVICE_PRINCIPALS,
+  kafkaPrincipals,
+  ministryPrincipals,
+  credentialOf,
   credentialsFile,
   readCredentials,
   readCredentialsFile,
   ensureCredentials,
   saslOf,
 } from './kafka-credentials.ts';
-export type { KafkaPrincipalName, KafkaCredential, KafkaCredentialSet, KafkaCredentialMap, KafkaSasl, KafkaConnection } from './kafka-credentials.ts';
+export type {
+  KafkaPrincipalName,
+  KafkaCredential,
+  KafkaCredentialSet,
+  KafkaCredentialMap,
+  KafkaSasl,
+  KafkaConnection,
+} from './kafka-credentials.ts';
 export { ensureChromium, locateChromium, requireChromium, CHROMIUM_PACKAGE } from './browser.ts';
 export type { ChromiumLocation, EnsureChromiumOptions } from './browser.ts';
+export { identityOf, keycloakEnvironment, keycloakUrl, provisionKeycloak, provisionRealm } from './keycloak.ts';
+export type { IdentityEndpoint, RealmProvisionResult } from './keycloak.ts';
+export { keycloakCredentialsFile, readKeycloakCredentials, ensureKeycloakCredentials } from './keycloak-credentials.ts';
+export type { KeycloakCredentials } from './keycloak-credentials.ts';
+export {
+  clientRepresentations,
+  credentialNames,
+  developmentUsers,
+  loadRealmDocument,
+  ministryClientId,
+  REALM_FILE,
+} from './keycloak-realm.ts';
+export type { PlannedUser, RealmDocument } from './keycloak-realm.ts';
+export { testStackParts } from './test-stack/test-parts.ts';

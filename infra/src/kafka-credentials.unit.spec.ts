@@ -35,7 +35,9 @@ describe('the local Kafka credentials', () => {
   });
 
   it('refuses a file missing a principal, naming it and never echoing a password', () => {
-    const principals = Object.fromEntries(KAFKA_PRINCIPALS.filter((p) => p !== 'projector').map((p) => [p, { username: p, password: `secret-${p}` }]));
+    const principals = Object.fromEntries(
+      KAFKA_PRINCIPALS.filter((p) => p !== 'projector').map((p) => [p, { username: p, password: `secret-${p}` }]),
+    );
     let caught: unknown;
     try {
       parseCredentials({ principals }, 'creds.json');
@@ -49,7 +51,11 @@ describe('the local Kafka credentials', () => {
 
   it('give SCRAM-SHA-512 options per principal, and none without credentials', () => {
     const { credentials } = ensureCredentials(newHome());
-    expect(saslOf(credentials, 'justice')).toEqual({ mechanism: 'scram-sha-512', username: 'justice', password: credentials.justice.password });
+    expect(saslOf(credentials, 'justice')).toEqual({
+      mechanism: 'scram-sha-512',
+      username: 'justice',
+      password: credentials['justice']?.password,
+    });
     expect(saslOf(undefined, 'admin')).toBeUndefined();
   });
 });

@@ -4,15 +4,26 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import kafkajs from 'kafkajs';
-import { partMarker, portIsFree } from './processes.ts';
-import { ensureDatabase, withDatabase } from './postgres.ts';
+import { portIsFree } from './processes.ts';
+import { ensureDatabase } from '@passerelle/pg-admin';
 import { REPO_ROOT, VERSIONS, adminConnectionOf, endpointsOf, type StackConfig } from './config.ts';
-import { KAFKA_PRINCIPALS, credentialsFile, ensureCredentials, readCredentials, type KafkaCredentialSet } from './kafka-credentials.ts';
+import {
+  KAFKA_PRINCIPALS,
+  clientAccessOf,
+  credentialOf,
+  credentialsFile,
+  ensureCredentials,
+  readCredentials,
+  type KafkaCredentialSet,
+} from './kafka-credentials.ts';
+import { ensureKafkaTls, kafkaStoreFiles, kafkaTlsDir, tlsProblem, type KafkaTlsStores } from './kafka-tls.ts';
 import type { ResolvedArtifacts } from './artifacts.ts';
 import type { JavaRuntimes } from './prerequisites.ts';
 import { StackError } from './errors.ts';
+import { keycloak } from './keycloak.ts';
+import { httpOk, javaArgs, jdbcConnection } from './part-launch.ts';
 
-export type PartName = 'kafka' | 'registry' | 'zipkin';
+export type PartName = 'kafka' | 'registry' | 'zipkin' | 'keycloak';
 
 export interface Launch {
   readonly command: string;
@@ -40,36 +51,23 @@ export interface Part {
   probe(config: StackConfig): Promise<boolean>;
 }
 
-function javaArgs(part: PartName, heapMb: number): string[] {
-  return [partMarker(part), `-Xms${Math.min(heapMb, 256)}m`, `-Xmx${heapMb}m`, '-XX:+UseSerialGC', '-Djava.awt.headless=true'];
-}
-
-async function httpOk(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    await response.arrayBuffer();
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
-
 function kafkaDir(config: StackConfig): string {
   return path.join(config.home, 'kafka');
 }
 
-/** The listener clients (and the broker itself, inter-broker) use: SASL/SCRAM-SHA-512. */
+/** The listener clients (and the broker itself, inter-broker) use: SASL/SCRAM-SHA-512 over TLS. */
 const CLIENT_LISTENER = 'CLIENT';
 
 /**
  * The broker's settings, exported so the docker-compose drift test compares the same values.
  * Listener addresses and the data folder are local-only; the rest must match compose.
  *
- * Identity and access: clients authenticate with SASL/SCRAM-SHA-512 (SASL_PLAINTEXT on
- * loopback here; SASL_SSL in production) and the StandardAuthorizer refuses whatever no ACL
- * allows. The controller listener stays PLAINTEXT on loopback: the broker reaches its own
- * controller there as ANONYMOUS, hence the second super user; `infra` also adds SCRAM users
- * through it when a data folder predates SASL.
+ * Identity and access: clients authenticate with SASL/SCRAM-SHA-512 over TLS (SASL_SSL; the
+ * certificate is signed by the data folder's own CA, see kafka-tls.ts) and the StandardAuthorizer
+ * refuses whatever no ACL allows. The broker talks to itself (inter-broker) on the same listener,
+ * verifying its certificate with the truststore: no plaintext listener for clients remains. The
+ * controller listener stays PLAINTEXT on loopback (single node, never advertised to clients):
+ * the broker reaches its own controller there as ANONYMOUS, hence the second super user.
  */
 export function kafkaBrokerSettings(config: StackConfig): Record<string, string> {
   const { host } = config;
@@ -80,7 +78,7 @@ export function kafkaBrokerSettings(config: StackConfig): Record<string, string>
     'controller.quorum.voters': `1@${host}:${controllerPort}`,
     listeners: `${CLIENT_LISTENER}://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
     'advertised.listeners': `${CLIENT_LISTENER}://${host}:${port}`,
-    'listener.security.protocol.map': `${CLIENT_LISTENER}:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT`,
+    'listener.security.protocol.map': `${CLIENT_LISTENER}:SASL_SSL,CONTROLLER:PLAINTEXT`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': CLIENT_LISTENER,
     'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
@@ -88,6 +86,12 @@ export function kafkaBrokerSettings(config: StackConfig): Record<string, string>
     'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
     'super.users': 'User:admin;User:ANONYMOUS',
     'allow.everyone.if.no.acl.found': 'false',
+    'ssl.keystore.type': 'PKCS12',
+    'ssl.keystore.location': kafkaStoreFiles(config).keystore,
+    'ssl.truststore.type': 'PKCS12',
+    'ssl.truststore.location': kafkaStoreFiles(config).truststore,
+    // Clients prove who they are with SCRAM, not certificates.
+    'ssl.client.auth': 'none',
     'log.dirs': path.join(kafkaDir(config), 'data'),
     'num.partitions': '3',
     // A single broker can never meet the default replication factor of 3 of internal topics.
@@ -110,6 +114,8 @@ export const KAFKA_LOCAL_ONLY_SETTINGS: readonly string[] = [
   'listener.security.protocol.map',
   'inter.broker.listener.name',
   'log.dirs',
+  'ssl.keystore.location',
+  'ssl.truststore.location',
 ];
 
 /** A JAAS value for a SCRAM login; the passwords are URL-safe base64, so nothing needs escaping. */
@@ -122,7 +128,7 @@ function scramJaas(username: string, password: string): string {
  * while `infra up` adds the SCRAM users of a data folder formatted before SASL (the controller
  * listener cannot alter SCRAM credentials); the broker is restarted without it right after.
  */
-function kafkaProperties(config: StackConfig, credentials: KafkaCredentialSet, setupPort?: number): string {
+function kafkaProperties(config: StackConfig, credentials: KafkaCredentialSet, tls: KafkaTlsStores, setupPort?: number): string {
   const settings = kafkaBrokerSettings(config);
   if (setupPort !== undefined) {
     settings['listeners'] = `${settings['listeners']},SETUP://${config.host}:${setupPort}`;
@@ -135,6 +141,10 @@ function kafkaProperties(config: StackConfig, credentials: KafkaCredentialSet, s
     ...lines,
     '# The SCRAM login of the listener: the broker authenticates to itself (inter-broker) as admin.',
     `listener.name.${CLIENT_LISTENER.toLowerCase()}.scram-sha-512.sasl.jaas.config=${scramJaas(credentials.admin.username, credentials.admin.password)}`,
+    '# The PKCS12 stores of the data folder (kafka-tls/), generated by `infra up`.',
+    `ssl.keystore.password=${tls.password}`,
+    `ssl.key.password=${tls.password}`,
+    `ssl.truststore.password=${tls.password}`,
     '',
   ].join('\n');
 }
@@ -152,7 +162,10 @@ function scramMarker(config: StackConfig): string {
 function missingScramUsers(config: StackConfig): string[] {
   let known: string[] = [];
   try {
-    known = fs.readFileSync(scramMarker(config), 'utf8').split('\n').map((line) => line.trim());
+    known = fs
+      .readFileSync(scramMarker(config), 'utf8')
+      .split('\n')
+      .map((line) => line.trim());
   } catch {
     // No marker: a data folder from before SASL, or a format that did not finish.
   }
@@ -161,6 +174,15 @@ function missingScramUsers(config: StackConfig): string[] {
 
 function setupPortFile(config: StackConfig): string {
   return path.join(kafkaDir(config), 'setup-port');
+}
+
+/** Whether the properties the running broker started from (written at each start) make its listener SASL_SSL. */
+function runsTls(config: StackConfig): boolean {
+  try {
+    return fs.readFileSync(path.join(kafkaDir(config), 'server.properties'), 'utf8').includes(`${CLIENT_LISTENER}:SASL_SSL`);
+  } catch {
+    return false;
+  }
 }
 
 function isFormatted(config: StackConfig): boolean {
@@ -210,16 +232,27 @@ function redactPasswords(text: string, credentials: KafkaCredentialSet): string 
  * topics. The password is on the tool's command line for the second it runs (as with
  * `kafka-storage format --add-scram`); it never reaches a log or an error message.
  */
-async function addScramUsers(config: StackConfig, artifacts: ResolvedArtifacts, java: JavaRuntimes, setupPort: number, names: readonly string[], log: (message: string) => void): Promise<void> {
+async function addScramUsers(
+  config: StackConfig,
+  artifacts: ResolvedArtifacts,
+  java: JavaRuntimes,
+  setupPort: number,
+  names: readonly string[],
+  log: (message: string) => void,
+): Promise<void> {
   const credentials = readCredentials(config);
   if (!credentials) throw new StackError('KAFKA_CREDENTIALS_MISSING', `${credentialsFile(config)} disappeared while kafka was starting`);
   const deadline = Date.now() + config.readyTimeoutMs;
   while (await portIsFree(config.host, setupPort)) {
-    if (Date.now() > deadline) throw new StackError('KAFKA_SETUP_UNREACHABLE', `kafka did not open its set-up listener on port ${setupPort}; see ${path.join(config.logsDir, 'kafka.log')}`);
+    if (Date.now() > deadline)
+      throw new StackError(
+        'KAFKA_SETUP_UNREACHABLE',
+        `kafka did not open its set-up listener on port ${setupPort}; see ${path.join(config.logsDir, 'kafka.log')}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   for (const name of names) {
-    const credential = credentials[name as keyof KafkaCredentialSet];
+    const credential = credentialOf(credentials, name);
     const args = [
       ...kafkaToolArgs(artifacts),
       'kafka.admin.ConfigCommand',
@@ -238,7 +271,11 @@ async function addScramUsers(config: StackConfig, artifacts: ResolvedArtifacts, 
       const result = await runJava(java.java17, args);
       if (result.status === 0) break;
       if (Date.now() > deadline || attempt >= 10) {
-        const output = redactPasswords(result.output, credentials).split('\n').filter((line) => !line.includes(' INFO ')).slice(-15).join('\n');
+        const output = redactPasswords(result.output, credentials)
+          .split('\n')
+          .filter((line) => !line.includes(' INFO '))
+          .slice(-15)
+          .join('\n');
         throw new StackError('KAFKA_SCRAM_USER_FAILED', `could not add the SCRAM user ${name}:\n${output}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -250,13 +287,13 @@ async function addScramUsers(config: StackConfig, artifacts: ResolvedArtifacts, 
 
 /** Apicurio's settings, exported for the compose drift test; the JDBC URL differs by host only. */
 export function registryEnvironment(config: StackConfig): Record<string, string> {
-  const db = new URL(withDatabase(config.databaseUrl, config.registry.database));
+  const db = jdbcConnection(config.databaseUrl, config.registry.database);
   return {
     APICURIO_STORAGE_KIND: 'sql',
     APICURIO_STORAGE_SQL_KIND: 'postgresql',
-    APICURIO_DATASOURCE_URL: `jdbc:postgresql://${db.hostname}:${db.port || '5432'}/${config.registry.database}`,
-    APICURIO_DATASOURCE_USERNAME: decodeURIComponent(db.username || 'postgres'),
-    APICURIO_DATASOURCE_PASSWORD: decodeURIComponent(db.password || 'postgres'),
+    APICURIO_DATASOURCE_URL: db.url,
+    APICURIO_DATASOURCE_USERNAME: db.username,
+    APICURIO_DATASOURCE_PASSWORD: db.password,
     // Tests delete the subjects they made.
     APICURIO_REST_DELETION_ARTIFACT_ENABLED: 'true',
     APICURIO_REST_DELETION_ARTIFACT_VERSION_ENABLED: 'true',
@@ -267,7 +304,11 @@ export function registryEnvironment(config: StackConfig): Record<string, string>
 // In-memory storage keeps at most MEM_MAX_SPANS spans (Zipkin's default, 500,000, outgrows its heap when
 // every trace of a benchmark is sampled; 150,000 spans ran a 384 MB heap out of memory too, hence 768 MB
 // by default): the oldest traces are dropped first.
-export const ZIPKIN_ENVIRONMENT: Readonly<Record<string, string>> = { STORAGE_TYPE: 'mem', MEM_MAX_SPANS: '150000', COLLECTOR_SCRIBE_ENABLED: 'false' };
+export const ZIPKIN_ENVIRONMENT: Readonly<Record<string, string>> = {
+  STORAGE_TYPE: 'mem',
+  MEM_MAX_SPANS: '150000',
+  COLLECTOR_SCRIBE_ENABLED: 'false',
+};
 
 const kafka: Part = {
   name: 'kafka',
@@ -283,6 +324,11 @@ const kafka: Part = {
       // New passwords: whatever users the broker knows have others, so they are all set again.
       fs.rmSync(scramMarker(config), { force: true });
     }
+    const tls = ensureKafkaTls(config, java.java17);
+    if (tls.created)
+      log(
+        `kafka: generated a local CA and broker certificate in ${kafkaTlsDir(config)} (${tls.reason}); clients verify the broker with ${tls.stores.caFile}`,
+      );
     const propertiesFile = path.join(dir, 'server.properties');
     // It holds the admin password (the broker's own login): readable by this user only.
     if (isFormatted(config)) {
@@ -291,26 +337,38 @@ const kafka: Part = {
       if (missing.length > 0) {
         setupPort = await freePort(config.host);
         fs.writeFileSync(setupPortFile(config), String(setupPort));
-        log(`kafka: this data folder predates SASL/SCRAM (no users ${missing.join(', ')}): starting once with a loopback set-up listener on ${setupPort} to add them; topics and offsets are kept`);
+        log(
+          `kafka: this data folder predates SASL/SCRAM (no users ${missing.join(', ')}): starting once with a loopback set-up listener on ${setupPort} to add them; topics and offsets are kept`,
+        );
       } else {
         fs.rmSync(setupPortFile(config), { force: true });
       }
-      fs.writeFileSync(propertiesFile, kafkaProperties(config, credentials, setupPort), { mode: 0o600 });
+      fs.writeFileSync(propertiesFile, kafkaProperties(config, credentials, tls.stores, setupPort), { mode: 0o600 });
       fs.chmodSync(propertiesFile, 0o600);
       return;
     }
     fs.rmSync(setupPortFile(config), { force: true });
-    fs.writeFileSync(propertiesFile, kafkaProperties(config, credentials), { mode: 0o600 });
+    fs.writeFileSync(propertiesFile, kafkaProperties(config, credentials, tls.stores), { mode: 0o600 });
     fs.chmodSync(propertiesFile, 0o600);
     const clusterIdFile = path.join(dir, 'cluster-id');
     if (!fs.existsSync(clusterIdFile)) fs.writeFileSync(clusterIdFile, randomBytes(16).toString('base64url'));
     const clusterId = fs.readFileSync(clusterIdFile, 'utf8').trim();
     log(`kafka: formatting storage for cluster ${clusterId} with SCRAM-SHA-512 users ${KAFKA_PRINCIPALS.join(', ')}`);
-    const scram = KAFKA_PRINCIPALS.flatMap((name) => ['--add-scram', scramEntry(credentials[name].password, credentials[name].username)]);
+    const scram = KAFKA_PRINCIPALS.map((name) => credentialOf(credentials, name)).flatMap((credential) => [
+      '--add-scram',
+      scramEntry(credential.password, credential.username),
+    ]);
     // `--cluster-id=…` in one argument: a base64url id may start with '-' and read as an option.
-    const format = spawnSync(java.java17, [...kafkaToolArgs(artifacts), 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', propertiesFile, ...scram], { encoding: 'utf8' });
+    const format = spawnSync(
+      java.java17,
+      [...kafkaToolArgs(artifacts), 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', propertiesFile, ...scram],
+      { encoding: 'utf8' },
+    );
     if (format.status !== 0) {
-      throw new StackError('KAFKA_FORMAT_FAILED', `kafka storage format failed:\n${redactPasswords(`${format.stdout}${format.stderr}`, credentials)}`);
+      throw new StackError(
+        'KAFKA_FORMAT_FAILED',
+        `kafka storage format failed:\n${redactPasswords(`${format.stdout}${format.stderr}`, credentials)}`,
+      );
     }
     recordScramUsers(config);
   },
@@ -323,9 +381,13 @@ const kafka: Part = {
     log('kafka: restarting without the set-up listener');
     return true;
   },
-  // Only after this version prepared the folder (credentials exist) and an upgrade did not
-  // finish: a broker of an earlier version, still PLAINTEXT, is left running as it is.
-  needsSetup: (config) => readCredentials(config) !== undefined && isFormatted(config) && missingScramUsers(config).length > 0,
+  // Only after a SASL version prepared the folder (credentials exist): an upgrade that did not finish,
+  // a broker still on SASL_PLAINTEXT, or TLS material gone or expiring. A PLAINTEXT broker of an
+  // earlier version is left running as it is.
+  needsSetup: (config) =>
+    readCredentials(config) !== undefined &&
+    isFormatted(config) &&
+    (missingScramUsers(config).length > 0 || !runsTls(config) || tlsProblem(kafkaTlsDir(config), config.host) !== undefined),
   launch(config, artifacts, java) {
     return {
       command: java.java17,
@@ -346,11 +408,10 @@ const kafka: Part = {
     const connection = adminConnectionOf(endpointsOf(config));
     const client = new kafkajs.Kafka({
       clientId: 'passerelle-infra-probe',
-      brokers: [...connection.brokers],
+      ...clientAccessOf(connection),
       logLevel: kafkajs.logLevel.NOTHING,
       connectionTimeout: 1500,
       retry: { retries: 0 },
-      ...(connection.sasl ? { sasl: { ...connection.sasl } } : {}),
     });
     const admin = client.admin();
     try {
@@ -418,7 +479,7 @@ const zipkin: Part = {
   probe: (config) => httpOk(`${endpointsOf(config).zipkinUrl}/health`),
 };
 
-export const PARTS: readonly Part[] = [kafka, registry, zipkin];
+export const PARTS: readonly Part[] = [kafka, registry, zipkin, keycloak];
 
 export function partNamed(name: string): Part {
   const part = PARTS.find((candidate) => candidate.name === name);

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PrerequisiteError } from './errors.ts';
-import { serverVersion } from './postgres.ts';
+import { serverVersion } from '@passerelle/pg-admin';
 import { redactUrl } from '@passerelle/config';
 import type { StackConfig } from './config.ts';
 
@@ -29,7 +29,11 @@ function javaMajorOf(command: string): number {
 function findJava(preferred: readonly string[], minMajor: number): string | undefined {
   let installed: string[] = [];
   try {
-    installed = fs.readdirSync('/usr/lib/jvm').map((dir) => path.join('/usr/lib/jvm', dir, 'bin', 'java')).sort().reverse();
+    installed = fs
+      .readdirSync('/usr/lib/jvm')
+      .map((dir) => path.join('/usr/lib/jvm', dir, 'bin', 'java'))
+      .sort()
+      .reverse();
   } catch {
     installed = [];
   }
@@ -48,18 +52,30 @@ export async function checkPrerequisites(config: StackConfig): Promise<Prerequis
 
   const nodeMajor = Number(process.versions.node.split('.')[0]);
   if (nodeMajor < 20) {
-    missing.push({ message: `Node.js 20 or newer is required, found ${process.versions.node}`, hint: 'install Node.js 20 LTS (apt-get install nodejs, or nodejs.org)' });
+    missing.push({
+      message: `Node.js 20 or newer is required, found ${process.versions.node}`,
+      hint: "install Node.js 20 or newer: Debian 12's nodejs package is 18, too old; use NodeSource's packages, nvm, or the binaries from nodejs.org",
+    });
   }
 
   const java = firstLine(config.javaCommand, ['-version']);
   const javaMajor = java ? Number(/version "(\d+)/.exec(java)?.[1] ?? '0') : 0;
   if (!java) {
-    missing.push({ message: `Java not found (${config.javaCommand})`, hint: 'install a JDK 17 or newer (apt-get install openjdk-17-jdk-headless) or set JAVA_HOME' });
+    missing.push({
+      message: `Java not found (${config.javaCommand})`,
+      hint: 'install one JDK 21 or newer, which runs every Java part (Kafka and Zipkin need 17, the registry 21; Debian 12 packages only 17: take Eclipse Temurin 21), or set JAVA_HOME',
+    });
   } else if (javaMajor < 17) {
-    missing.push({ message: `Java 17 or newer is required, found: ${java}`, hint: 'install openjdk-17-jdk-headless, or point JAVA_HOME at a JDK 17+' });
+    missing.push({
+      message: `Java 17 or newer is required, found: ${java}`,
+      hint: 'install openjdk-17-jdk-headless, or point JAVA_HOME at a JDK 17+',
+    });
   }
 
-  const java21 = findJava([config.registryJavaCommand, config.javaCommand].filter((c): c is string => c !== undefined), 21);
+  const java21 = findJava(
+    [config.registryJavaCommand, config.javaCommand].filter((c): c is string => c !== undefined),
+    21,
+  );
   if (!java21) {
     missing.push({
       message: 'Apicurio Registry 3.3 needs Java 21 or newer, and none was found (JAVA_HOME, PATH, /usr/lib/jvm)',
@@ -88,5 +104,9 @@ export async function checkPrerequisites(config: StackConfig): Promise<Prerequis
   }
   return {
     java: java ?? '',
-    runtimes: { java17: config.javaCommand, java21: java21 ?? '' }, maven: maven ?? '', node: process.versions.node, postgres };
+    runtimes: { java17: config.javaCommand, java21: java21 ?? '' },
+    maven: maven ?? '',
+    node: process.versions.node,
+    postgres,
+  };
 }

@@ -150,7 +150,13 @@ export function portOwner(port: number): string | undefined {
 export function tailFile(file: string, lines: number): string {
   try {
     const content = fs.readFileSync(file, 'utf8');
-    return content.split('\n').slice(-lines - 1).join('\n').trimEnd() || '(log is empty)';
+    return (
+      content
+        .split('\n')
+        .slice(-lines - 1)
+        .join('\n')
+        .trimEnd() || '(log is empty)'
+    );
   } catch {
     return `(no log at ${file})`;
   }

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import kafkajs from 'kafkajs';
 import { checkAll, RegistryClient } from '@passerelle/contracts';
 import { adminConnectionOf } from './config.ts';
+import { clientAccessOf } from './kafka-credentials.ts';
 import { provisionEndpoints, type ProvisionResult } from './provision.ts';
 import { checkTopics, DECLARED_CONFIGS, loadTopicDeclarations } from './topics.ts';
 
@@ -25,9 +26,8 @@ describe('provision on the real stack', () => {
   it('creates topics whose partitions and configs the broker itself reports as declared', async () => {
     const admin = new kafkajs.Kafka({
       clientId: 'provision-int',
-      brokers: [...connection.brokers],
+      ...clientAccessOf(connection),
       logLevel: kafkajs.logLevel.NOTHING,
-      ...(connection.sasl ? { sasl: { ...connection.sasl } } : {}),
     }).admin();
     await admin.connect();
     try {

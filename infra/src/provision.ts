@@ -1,7 +1,16 @@
 import { registerAll, RegistryClient, type RegistrationResult } from '@passerelle/contracts';
-import { AclDriftError, applyAcls, describeAclDrift, hasAclDrift, loadAclDeclarations, type AclApplyResult, type AclBinding } from './acls.ts';
+import {
+  AclDriftError,
+  applyAcls,
+  describeAclDrift,
+  hasAclDrift,
+  loadAclDeclarations,
+  type AclApplyResult,
+  type AclBinding,
+} from './acls.ts';
 import type { KafkaCredentialMap } from './kafka-credentials.ts';
 import { adminConnectionOf, endpointsOf, type StackConfig, type StackEndpoints } from './config.ts';
+import { provisionKeycloak } from './keycloak.ts';
 import { applyTopics, describeDrift, loadTopicDeclarations, TopicDriftError, type ApplyResult, type TopicDeclaration } from './topics.ts';
 
 export interface ProvisionResult {
@@ -47,7 +56,8 @@ export async function provisionEndpoints(
   return { topics, ...(acls ? { acls } : {}), schemas };
 }
 
-/** Provisions the local stack `config` describes; see provisionEndpoints. */
+/** Provisions the local stack `config` describes (see provisionEndpoints), then applies Keycloak's realm when it runs. */
 export async function provision(config: StackConfig, log: (message: string) => void): Promise<void> {
   await provisionEndpoints(endpointsOf(config), log);
+  await provisionKeycloak(config, log);
 }

@@ -4,19 +4,9 @@ import { resolveArtifacts } from './artifacts.ts';
 import { endpointsOf, type StackConfig, type StackEndpoints } from './config.ts';
 import { NotReadyError, PortInUseError } from './errors.ts';
 import { PARTS, type Part, type PartName } from './parts.ts';
-import { databaseName, ensureDatabase } from './postgres.ts';
+import { databaseName, ensureDatabase } from '@passerelle/pg-admin';
 import { checkPrerequisites } from './prerequisites.ts';
-import {
-  isAlive,
-  portIsFree,
-  portOwner,
-  removePid,
-  startDetached,
-  stateOf,
-  stopProcess,
-  tailFile,
-  type PartState,
-} from './processes.ts';
+import { isAlive, portIsFree, portOwner, removePid, startDetached, stateOf, stopProcess, tailFile, type PartState } from './processes.ts';
 
 export type Log = (message: string) => void;
 
@@ -53,7 +43,9 @@ export async function up(config: StackConfig, log: Log, only: readonly PartName[
   for (const part of parts) {
     const state = stateOf(runDir(config), part.name);
     if (state.kind === 'running' && part.needsSetup?.(config)) {
-      log(`${part.name}: running (pid ${state.pid}) without set-up this version needs (a data folder from before SASL/SCRAM): restarting it`);
+      log(
+        `${part.name}: running (pid ${state.pid}) without set-up this version needs (SCRAM users of a data folder from before SASL, or TLS): restarting it`,
+      );
       await stopProcess(state.pid, 30_000);
       removePid(runDir(config), part.name);
     } else if (state.kind === 'running') {

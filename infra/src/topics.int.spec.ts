@@ -2,6 +2,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import kafkajs from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { adminConnectionOf } from './config.ts';
+import { clientAccessOf } from './kafka-credentials.ts';
 import { applyTopics, checkTopics, type TopicDeclaration } from './topics.ts';
 
 const stack = inject('stack');
@@ -19,7 +20,11 @@ const declared: TopicDeclaration[] = ['referrals', 'service-gaps'].map((family) 
 }));
 const [first, second] = declared as [TopicDeclaration, TopicDeclaration];
 
-const kafka = new kafkajs.Kafka({ clientId: 'topics-int', brokers: [...connection.brokers], logLevel: kafkajs.logLevel.NOTHING, ...(connection.sasl ? { sasl: { ...connection.sasl } } : {}) });
+const kafka = new kafkajs.Kafka({
+  clientId: 'topics-int',
+  ...clientAccessOf(connection),
+  logLevel: kafkajs.logLevel.NOTHING,
+});
 
 afterAll(async () => {
   const admin = kafka.admin();

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import kafkajs from 'kafkajs';
-import { DEAD_LETTER_TOPIC, MINISTRY_TOPIC_PREFIXES, TOPIC_FAMILIES, topicName, type TopicFamily, type TopicOwner } from '@passerelle/contracts';
+import { DEAD_LETTER_TOPIC, PARTIES, partyTopicName, TOPIC_FAMILIES, type Party, type TopicFamily } from '@passerelle/contracts';
 import { REPO_ROOT } from './config.ts';
 import { StackError } from './errors.ts';
-import type { KafkaConnection } from './kafka-credentials.ts';
+import { clientAccessOf, type KafkaConnection } from './kafka-credentials.ts';
 
 export const TOPICS_FILE = path.join(REPO_ROOT, 'infra', 'topics', 'topics.json');
 
@@ -14,7 +14,8 @@ export type DeclaredConfig = (typeof DECLARED_CONFIGS)[number];
 
 export interface TopicDeclaration {
   readonly name: string;
-  readonly owner: TopicOwner;
+  /** A party's id (the Ministry symbol) of the registry the declaration was checked against. */
+  readonly owner: string;
   readonly family: TopicFamily | 'dead-letter';
   readonly partitions: number;
   readonly replicationFactor: number;
@@ -38,7 +39,11 @@ export interface ObservedTopic {
 
 export class TopicDeclarationError extends StackError {
   constructor(readonly problems: readonly string[]) {
-    super('INVALID_TOPIC_DECLARATION', `invalid topic declaration:\n  - ${problems.join('\n  - ')}`, `fix ${path.relative(REPO_ROOT, TOPICS_FILE)}`);
+    super(
+      'INVALID_TOPIC_DECLARATION',
+      `invalid topic declaration:\n  - ${problems.join('\n  - ')}`,
+      `fix ${path.relative(REPO_ROOT, TOPICS_FILE)}`,
+    );
     this.name = 'TopicDeclarationError';
   }
 }
@@ -66,10 +71,13 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
  * (the dead-letter topic is the one exception), every ministry has every family, numbers are
  * sane, and min.insync.replicas never exceeds the replication factor (writes would all fail).
  */
-export function parseTopicDeclarations(value: unknown): TopicDeclaration[] {
+export function parseTopicDeclarations(value: unknown, parties: readonly Party[] = PARTIES): TopicDeclaration[] {
   const problems: string[] = [];
-  if (!isObject(value) || !Array.isArray(value['topics'])) throw new TopicDeclarationError(['the file must be an object with a "topics" array']);
-  const owners = Object.keys(MINISTRY_TOPIC_PREFIXES);
+  if (!isObject(value) || !Array.isArray(value['topics']))
+    throw new TopicDeclarationError(['the file must be an object with a "topics" array']);
+  const owners = parties.map((party) => party.id);
+  const topicOf = (owner: string, family: TopicFamily): string =>
+    partyTopicName(parties.find((party) => party.id === owner) ?? { topicPrefix: '?' }, family);
   const seen = new Set<string>();
   const declarations: TopicDeclaration[] = [];
   for (const [i, topic] of (value['topics'] as unknown[]).entries()) {
@@ -89,27 +97,33 @@ export function parseTopicDeclarations(value: unknown): TopicDeclaration[] {
       if (name !== DEAD_LETTER_TOPIC) problems.push(`${where}: the dead-letter family has one topic, ${DEAD_LETTER_TOPIC}`);
     } else if (typeof family !== 'string' || !(TOPIC_FAMILIES as readonly string[]).includes(family)) {
       problems.push(`${where}: family must be one of ${TOPIC_FAMILIES.join(', ')}, dead-letter`);
-    } else if (owners.includes(owner as string) && name !== topicName(owner as TopicOwner, family as TopicFamily)) {
-      problems.push(`${where}: a ${family} topic of ${String(owner)} must be named ${topicName(owner as TopicOwner, family as TopicFamily)}`);
+    } else if (owners.includes(owner as string) && name !== topicOf(owner as string, family as TopicFamily)) {
+      problems.push(`${where}: a ${family} topic of ${String(owner)} must be named ${topicOf(owner as string, family as TopicFamily)}`);
     }
     if (!Number.isInteger(partitions) || (partitions as number) < 1) problems.push(`${where}: partitions must be a whole number ≥ 1`);
-    if (!Number.isInteger(replicationFactor) || (replicationFactor as number) < 1) problems.push(`${where}: replicationFactor must be a whole number ≥ 1`);
+    if (!Number.isInteger(replicationFactor) || (replicationFactor as number) < 1)
+      problems.push(`${where}: replicationFactor must be a whole number ≥ 1`);
     if (!isObject(config)) {
       problems.push(`${where}: config must be an object`);
       continue;
     }
-    for (const key of Object.keys(config)) if (!(DECLARED_CONFIGS as readonly string[]).includes(key)) problems.push(`${where}: config "${key}" is not one of ${DECLARED_CONFIGS.join(', ')}`);
+    for (const key of Object.keys(config))
+      if (!(DECLARED_CONFIGS as readonly string[]).includes(key))
+        problems.push(`${where}: config "${key}" is not one of ${DECLARED_CONFIGS.join(', ')}`);
     for (const key of DECLARED_CONFIGS) if (typeof config[key] !== 'string') problems.push(`${where}: config "${key}" must be a string`);
-    if (!['delete', 'compact', 'compact,delete'].includes(String(config['cleanup.policy']))) problems.push(`${where}: cleanup.policy must be delete, compact or compact,delete`);
-    if (!/^(-1|[1-9][0-9]*)$/.test(String(config['retention.ms']))) problems.push(`${where}: retention.ms must be -1 (forever) or a positive number of milliseconds`);
+    if (!['delete', 'compact', 'compact,delete'].includes(String(config['cleanup.policy'])))
+      problems.push(`${where}: cleanup.policy must be delete, compact or compact,delete`);
+    if (!/^(-1|[1-9][0-9]*)$/.test(String(config['retention.ms'])))
+      problems.push(`${where}: retention.ms must be -1 (forever) or a positive number of milliseconds`);
     const minIsr = Number(config['min.insync.replicas']);
     if (!Number.isInteger(minIsr) || minIsr < 1) problems.push(`${where}: min.insync.replicas must be a whole number ≥ 1`);
-    else if (Number.isInteger(replicationFactor) && minIsr > (replicationFactor as number)) problems.push(`${where}: min.insync.replicas ${minIsr} exceeds replicationFactor ${String(replicationFactor)}`);
+    else if (Number.isInteger(replicationFactor) && minIsr > (replicationFactor as number))
+      problems.push(`${where}: min.insync.replicas ${minIsr} exceeds replicationFactor ${String(replicationFactor)}`);
     declarations.push(topic as unknown as TopicDeclaration);
   }
   for (const owner of owners) {
     for (const family of TOPIC_FAMILIES) {
-      const name = topicName(owner as TopicOwner, family);
+      const name = topicOf(owner, family);
       if (!seen.has(name)) problems.push(`${name} is not declared: every ministry owns one topic per family`);
     }
   }
@@ -118,8 +132,8 @@ export function parseTopicDeclarations(value: unknown): TopicDeclaration[] {
   return declarations;
 }
 
-export function loadTopicDeclarations(file: string = TOPICS_FILE): TopicDeclaration[] {
-  return parseTopicDeclarations(JSON.parse(fs.readFileSync(file, 'utf8')));
+export function loadTopicDeclarations(file: string = TOPICS_FILE, parties: readonly Party[] = PARTIES): TopicDeclaration[] {
+  return parseTopicDeclarations(JSON.parse(fs.readFileSync(file, 'utf8')), parties);
 }
 
 /** Every difference between the declaration and what the broker has. Pure. */
@@ -131,12 +145,24 @@ export function diffTopics(declared: readonly TopicDeclaration[], observed: Read
       drift.push({ topic: topic.name, kind: 'missing', expected: 'present', actual: 'absent' });
       continue;
     }
-    if (actual.partitions !== topic.partitions) drift.push({ topic: topic.name, kind: 'partitions', expected: String(topic.partitions), actual: String(actual.partitions) });
+    if (actual.partitions !== topic.partitions)
+      drift.push({ topic: topic.name, kind: 'partitions', expected: String(topic.partitions), actual: String(actual.partitions) });
     if (actual.replicationFactor !== topic.replicationFactor) {
-      drift.push({ topic: topic.name, kind: 'replication-factor', expected: String(topic.replicationFactor), actual: String(actual.replicationFactor) });
+      drift.push({
+        topic: topic.name,
+        kind: 'replication-factor',
+        expected: String(topic.replicationFactor),
+        actual: String(actual.replicationFactor),
+      });
     }
     for (const key of DECLARED_CONFIGS) {
-      if (actual.config[key] !== topic.config[key]) drift.push({ topic: topic.name, kind: 'config', expected: `${key}=${topic.config[key]}`, actual: `${key}=${actual.config[key] ?? '(unset)'}` });
+      if (actual.config[key] !== topic.config[key])
+        drift.push({
+          topic: topic.name,
+          kind: 'config',
+          expected: `${key}=${topic.config[key]}`,
+          actual: `${key}=${actual.config[key] ?? '(unset)'}`,
+        });
     }
   }
   return drift;
@@ -145,13 +171,16 @@ export function diffTopics(declared: readonly TopicDeclaration[], observed: Read
 type Admin = ReturnType<kafkajs.Kafka['admin']>;
 
 /** An admin client as the connection's principal (infra connects as admin), used then closed. */
-export async function withAdmin<T>(connection: KafkaConnection, use: (admin: Admin) => Promise<T>, clientId = 'passerelle-infra-topics'): Promise<T> {
+export async function withAdmin<T>(
+  connection: KafkaConnection,
+  use: (admin: Admin) => Promise<T>,
+  clientId = 'passerelle-infra-topics',
+): Promise<T> {
   const kafka = new kafkajs.Kafka({
     clientId,
-    brokers: [...connection.brokers],
+    ...clientAccessOf(connection),
     logLevel: kafkajs.logLevel.NOTHING,
     retry: { retries: 3 },
-    ...(connection.sasl ? { sasl: { ...connection.sasl } } : {}),
   });
   const admin = kafka.admin();
   await admin.connect();
@@ -186,8 +215,19 @@ async function observe(admin: Admin, names: readonly string[]): Promise<Map<stri
 }
 
 /** Drift between the declaration and the broker; empty when they match. */
-export async function checkTopics(connection: KafkaConnection, declared: readonly TopicDeclaration[] = loadTopicDeclarations()): Promise<TopicDrift[]> {
-  return withAdmin(connection, async (admin) => diffTopics(declared, await observe(admin, declared.map((t) => t.name))));
+export async function checkTopics(
+  connection: KafkaConnection,
+  declared: readonly TopicDeclaration[] = loadTopicDeclarations(),
+): Promise<TopicDrift[]> {
+  return withAdmin(connection, async (admin) =>
+    diffTopics(
+      declared,
+      await observe(
+        admin,
+        declared.map((t) => t.name),
+      ),
+    ),
+  );
 }
 
 export interface ApplyResult {
@@ -208,7 +248,13 @@ export async function applyTopics(
   log: (message: string) => void = () => {},
 ): Promise<ApplyResult> {
   return withAdmin(connection, async (admin) => {
-    const before = diffTopics(declared, await observe(admin, declared.map((t) => t.name)));
+    const before = diffTopics(
+      declared,
+      await observe(
+        admin,
+        declared.map((t) => t.name),
+      ),
+    );
     const missing = new Set(before.filter((d) => d.kind === 'missing').map((d) => d.topic));
     const toCreate = declared.filter((t) => missing.has(t.name));
     if (toCreate.length > 0) {
@@ -230,11 +276,21 @@ export async function applyTopics(
         validateOnly: false,
         resources: declared
           .filter((t) => misconfigured.includes(t.name))
-          .map((t) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name: t.name, configEntries: DECLARED_CONFIGS.map((name) => ({ name, value: t.config[name] })) })),
+          .map((t) => ({
+            type: kafkajs.ConfigResourceTypes.TOPIC,
+            name: t.name,
+            configEntries: DECLARED_CONFIGS.map((name) => ({ name, value: t.config[name] })),
+          })),
       });
       for (const name of misconfigured) log(`reconfigured ${name} to match the declaration`);
     }
-    const after = diffTopics(declared, await observe(admin, declared.map((t) => t.name)));
+    const after = diffTopics(
+      declared,
+      await observe(
+        admin,
+        declared.map((t) => t.name),
+      ),
+    );
     return { created: toCreate.map((t) => t.name), reconfigured: misconfigured, drift: after };
   });
 }

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { allMinistryTopics, DEAD_LETTER_TOPIC } from '@passerelle/contracts';
-import { diffTopics, loadTopicDeclarations, parseTopicDeclarations, TopicDeclarationError, type ObservedTopic, type TopicDeclaration } from './topics.ts';
+import {
+  diffTopics,
+  loadTopicDeclarations,
+  parseTopicDeclarations,
+  TopicDeclarationError,
+  type ObservedTopic,
+  type TopicDeclaration,
+} from './topics.ts';
 
 const declared = loadTopicDeclarations();
 const SEVEN_YEARS_MS = String(2557 * 24 * 3600 * 1000);
@@ -15,7 +22,11 @@ function problemsOf(topics: unknown[]): readonly string[] {
   return [];
 }
 
-const asObserved = (topic: TopicDeclaration): ObservedTopic => ({ partitions: topic.partitions, replicationFactor: topic.replicationFactor, config: { ...topic.config } });
+const asObserved = (topic: TopicDeclaration): ObservedTopic => ({
+  partitions: topic.partitions,
+  replicationFactor: topic.replicationFactor,
+  config: { ...topic.config },
+});
 
 describe('the topic declaration (infra/topics/topics.json)', () => {
   it('declares each ministry’s three family topics and the dead-letter topic, with three partitions each', () => {
@@ -71,7 +82,11 @@ describe('topic drift', () => {
   it('names a missing topic, a partition count and a config value that differ', () => {
     const observed = new Map(declared.map((t) => [t.name, asObserved(t)]));
     observed.delete('health.service-gaps.v1');
-    observed.set('justice.referrals.v1', { partitions: 1, replicationFactor: 1, config: { 'cleanup.policy': 'compact', 'retention.ms': SEVEN_YEARS_MS, 'min.insync.replicas': '1' } });
+    observed.set('justice.referrals.v1', {
+      partitions: 1,
+      replicationFactor: 1,
+      config: { 'cleanup.policy': 'compact', 'retention.ms': SEVEN_YEARS_MS, 'min.insync.replicas': '1' },
+    });
 
     expect(diffTopics(declared, observed)).toEqual([
       { topic: 'justice.referrals.v1', kind: 'partitions', expected: '3', actual: '1' },

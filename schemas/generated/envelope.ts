@@ -45,4 +45,10 @@ export interface Envelope {
   readonly traceparent: null | string;
   /** W3C Trace Context tracestate that goes with traceparent: vendor keys and opaque values only. */
   readonly tracestate: null | string;
+  /**
+   * When the publishing adapter accepted the record the event came from (schema version 2 on), in
+   * milliseconds since the Unix epoch (UTC): the first hop of the pipeline's own latency, after
+   * occurredAt's business time. Null from producers before it.
+   */
+  readonly acceptedAt: null | number;
 }

@@ -22,5 +22,7 @@ if (process.argv.includes('--check')) {
   }
 } else {
   const changed = writeGenerated(expected);
-  console.log(changed.length === 0 ? '[schemas] generated files already up to date' : `[schemas] wrote ${changed.map(relative).join(', ')}`);
+  console.log(
+    changed.length === 0 ? '[schemas] generated files already up to date' : `[schemas] wrote ${changed.map(relative).join(', ')}`,
+  );
 }

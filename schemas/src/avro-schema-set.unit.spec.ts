@@ -36,7 +36,8 @@ describe('the Avro schemas in schemas/avro', () => {
     for (const { fullName, definition } of set.named.values()) {
       expect(fullName).toMatch(/^ca\.on\.passerelle\.v1\.[A-Z]\w+$/);
       if (!('doc' in definition) || !definition.doc?.trim()) undocumented.push(fullName);
-      if (isRecord(definition)) for (const field of definition.fields) if (!field.doc?.trim()) undocumented.push(`${fullName}.${field.name}`);
+      if (isRecord(definition))
+        for (const field of definition.fields) if (!field.doc?.trim()) undocumented.push(`${fullName}.${field.name}`);
     }
     expect(undocumented).toEqual([]);
   });
@@ -52,7 +53,16 @@ describe('the Avro schemas in schemas/avro', () => {
 
   it('cover Ontario with the six Ontario Health regions plus PROVINCE_WIDE', () => {
     const region = set.named.get('ca.on.passerelle.v1.Region')?.definition;
-    expect(region?.type === 'enum' && region.symbols).toEqual(['UNKNOWN', 'TORONTO', 'CENTRAL', 'EAST', 'WEST', 'NORTH_EAST', 'NORTH_WEST', 'PROVINCE_WIDE']);
+    expect(region?.type === 'enum' && region.symbols).toEqual([
+      'UNKNOWN',
+      'TORONTO',
+      'CENTRAL',
+      'EAST',
+      'WEST',
+      'NORTH_EAST',
+      'NORTH_WEST',
+      'PROVINCE_WIDE',
+    ]);
   });
 
   it('hold no free text: every string is a UUID or constrained by a pattern', () => {
@@ -83,8 +93,16 @@ describe('the Avro schemas in schemas/avro', () => {
   });
 
   it('refuses a reference to a type that no file defines, naming the field', () => {
-    const broken = { type: 'record', name: 'Broken', namespace: 'ca.on.test', doc: 'x', fields: [{ name: 'region', type: 'ca.on.test.Nowhere', doc: 'x' }] };
-    expect(() => buildSchemaSet([{ file: 'broken.avsc', text: JSON.stringify(broken) }])).toThrow(/ca\.on\.test\.Broken\.region refers to ca\.on\.test\.Nowhere/);
+    const broken = {
+      type: 'record',
+      name: 'Broken',
+      namespace: 'ca.on.test',
+      doc: 'x',
+      fields: [{ name: 'region', type: 'ca.on.test.Nowhere', doc: 'x' }],
+    };
+    expect(() => buildSchemaSet([{ file: 'broken.avsc', text: JSON.stringify(broken) }])).toThrow(
+      /ca\.on\.test\.Broken\.region refers to ca\.on\.test\.Nowhere/,
+    );
   });
 
   it('refuses a file not named after the type it defines', () => {

@@ -71,7 +71,11 @@ export function isNamedType(type: AvroType): type is AvroNamedType {
 }
 
 export function isRecord(type: AvroType): type is AvroRecord {
-  return typeof type === 'object' && !Array.isArray(type) && ((type as AvroComplexType).type === 'record' || (type as AvroComplexType).type === 'error');
+  return (
+    typeof type === 'object' &&
+    !Array.isArray(type) &&
+    ((type as AvroComplexType).type === 'record' || (type as AvroComplexType).type === 'error')
+  );
 }
 
 /** Full name of a named type per the Avro spec: a dotted name wins over any namespace. */

@@ -23,6 +23,12 @@ export interface Initiative {
   readonly leadMinistry: LeadMinistry;
   readonly titleEn: string;
   readonly titleFr: string;
+  /**
+   * The date by which the strategy's documents say the initiative is to be done, and which
+   * document says so; absent when they state none (none of the 2016 backgrounder's initiatives
+   * has one). Never estimated: an initiative without a stated date is never "behind".
+   */
+  readonly target?: { readonly date: string; readonly source: string };
 }
 
 export interface Strategy {
@@ -68,7 +74,8 @@ export function parseCatalogue(value: unknown): Catalogue {
 
   const keys = (where: string, object: Json, required: readonly string[], optional: readonly string[] = []): void => {
     for (const key of required) if (!(key in object)) problems.push(`${where}: missing "${key}"`);
-    for (const key of Object.keys(object)) if (!required.includes(key) && !optional.includes(key)) problems.push(`${where}: unknown key "${key}"`);
+    for (const key of Object.keys(object))
+      if (!required.includes(key) && !optional.includes(key)) problems.push(`${where}: unknown key "${key}"`);
   };
   const title = (where: string, object: Json, key: 'titleEn' | 'titleFr'): void => {
     const text = object[key];
@@ -99,12 +106,15 @@ export function parseCatalogue(value: unknown): Catalogue {
     }
     keys(where, strategy, ['id', 'startYear', 'titleEn', 'titleFr', 'source', 'pillars', 'initiatives'], ['endYear']);
     const strategyId = uniqueId(where, strategy['id'], /^S[0-9]{4}$/) ? (strategy['id'] as string) : undefined;
-    if (strategyId && strategy['startYear'] !== Number(strategyId.slice(1))) problems.push(`${where}: startYear must be the year in its id`);
+    if (strategyId && strategy['startYear'] !== Number(strategyId.slice(1)))
+      problems.push(`${where}: startYear must be the year in its id`);
     const endYear = strategy['endYear'];
-    if (endYear !== undefined && (typeof endYear !== 'number' || endYear < Number(strategy['startYear']))) problems.push(`${where}: endYear must be a year not before startYear`);
+    if (endYear !== undefined && (typeof endYear !== 'number' || endYear < Number(strategy['startYear'])))
+      problems.push(`${where}: endYear must be a year not before startYear`);
     title(where, strategy, 'titleEn');
     title(where, strategy, 'titleFr');
-    if (typeof strategy['source'] !== 'string' || strategy['source'].length === 0) problems.push(`${where}: source must say where the initiatives come from`);
+    if (typeof strategy['source'] !== 'string' || strategy['source'].length === 0)
+      problems.push(`${where}: source must say where the initiatives come from`);
 
     const pillarIds = new Set<string>();
     const pillars = strategy['pillars'];
@@ -129,18 +139,39 @@ export function parseCatalogue(value: unknown): Catalogue {
         problems.push(`${at} must be an object`);
         continue;
       }
-      keys(at, initiative, ['id', 'pillar', 'leadMinistry', 'titleEn', 'titleFr']);
+      keys(at, initiative, ['id', 'pillar', 'leadMinistry', 'titleEn', 'titleFr'], ['target']);
+      if (initiative['target'] !== undefined) targetProblems(at, initiative['target']).forEach((problem) => problems.push(problem));
       const pillar = initiative['pillar'];
-      if (typeof pillar !== 'string' || !pillarIds.has(pillar)) problems.push(`${at}: pillar ${JSON.stringify(pillar)} is not a pillar of ${strategyId ?? 'its strategy'}`);
+      if (typeof pillar !== 'string' || !pillarIds.has(pillar))
+        problems.push(`${at}: pillar ${JSON.stringify(pillar)} is not a pillar of ${strategyId ?? 'its strategy'}`);
       else uniqueId(at, initiative['id'], new RegExp(`^${pillar}-[0-9]{2}$`));
       const lead = initiative['leadMinistry'];
-      if (typeof lead !== 'string' || !leadMinistries.includes(lead)) problems.push(`${at}: leadMinistry ${JSON.stringify(lead)} must be one of ${leadMinistries.join(', ')}`);
+      if (typeof lead !== 'string' || !leadMinistries.includes(lead))
+        problems.push(`${at}: leadMinistry ${JSON.stringify(lead)} must be one of ${leadMinistries.join(', ')}`);
       title(at, initiative, 'titleEn');
       title(at, initiative, 'titleFr');
     }
   }
   if (problems.length > 0) throw new CatalogueError(problems);
   return value as unknown as Catalogue;
+}
+
+/** What is wrong with an initiative's `target`: a calendar date (YYYY-MM-DD, 2000–2100) and the document stating it. */
+function targetProblems(at: string, target: unknown): string[] {
+  if (!isObject(target)) return [`${at}.target must be an object with date and source`];
+  const problems = Object.keys(target)
+    .filter((key) => key !== 'date' && key !== 'source')
+    .map((key) => `${at}.target: unknown key "${key}"`);
+  const date = target['date'];
+  const valid =
+    typeof date === 'string' &&
+    /^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$/.test(date) &&
+    !Number.isNaN(Date.parse(`${date}T00:00:00Z`)) &&
+    new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) === date;
+  if (!valid) problems.push(`${at}.target: date must be a calendar date YYYY-MM-DD from 2000 to 2100`);
+  if (typeof target['source'] !== 'string' || target['source'].trim().length === 0)
+    problems.push(`${at}.target: source must name the document that states the date`);
+  return problems;
 }
 
 /** Reads and validates schemas/catalogue/strategies.json. */
@@ -150,5 +181,7 @@ export function loadCatalogue(file: string = CATALOGUE_FILE): Catalogue {
 
 /** Every initiative of every strategy, by id. */
 export function initiativesById(catalogue: Catalogue): ReadonlyMap<string, Initiative> {
-  return new Map(catalogue.strategies.flatMap((strategy) => strategy.initiatives.map((initiative) => [initiative.id, initiative] as const)));
+  return new Map(
+    catalogue.strategies.flatMap((strategy) => strategy.initiatives.map((initiative) => [initiative.id, initiative] as const)),
+  );
 }

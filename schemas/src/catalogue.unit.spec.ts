@@ -60,15 +60,21 @@ describe('the strategy catalogue', () => {
   });
 
   it('rejects a duplicate initiative id', () => {
-    expect(problemsOf(withFirstInitiative({ id: 'S2016-P1-02' }))).toContainEqual(expect.stringMatching(/id S2016-P1-02 is used more than once/));
+    expect(problemsOf(withFirstInitiative({ id: 'S2016-P1-02' }))).toContainEqual(
+      expect.stringMatching(/id S2016-P1-02 is used more than once/),
+    );
   });
 
   it('rejects an initiative under a pillar its strategy does not have', () => {
-    expect(problemsOf(withFirstInitiative({ pillar: 'S2016-P9' }))).toContainEqual(expect.stringMatching(/pillar "S2016-P9" is not a pillar of S2016/));
+    expect(problemsOf(withFirstInitiative({ pillar: 'S2016-P9' }))).toContainEqual(
+      expect.stringMatching(/pillar "S2016-P9" is not a pillar of S2016/),
+    );
   });
 
   it('rejects a leading ministry outside the Ministry enum, and UNKNOWN', () => {
-    expect(problemsOf(withFirstInitiative({ leadMinistry: 'LABOUR' }))).toContainEqual(expect.stringMatching(/leadMinistry "LABOUR" must be one of JUSTICE/));
+    expect(problemsOf(withFirstInitiative({ leadMinistry: 'LABOUR' }))).toContainEqual(
+      expect.stringMatching(/leadMinistry "LABOUR" must be one of JUSTICE/),
+    );
     expect(problemsOf(withFirstInitiative({ leadMinistry: 'UNKNOWN' }))).toContainEqual(expect.stringMatching(/leadMinistry "UNKNOWN"/));
   });
 
@@ -76,6 +82,25 @@ describe('the strategy catalogue', () => {
     const problems = problemsOf(withFirstInitiative({ titleFr: undefined, titelEn: 'typo' }));
     expect(problems).toContainEqual(expect.stringMatching(/missing "titleFr"/));
     expect(problems).toContainEqual(expect.stringMatching(/unknown key "titelEn"/));
+  });
+
+  it('takes a target date only with the document that states it, as a real calendar date', () => {
+    const source = 'a strategy document';
+    expect(problemsOf(withFirstInitiative({ target: { date: '2027-03-31', source } }))).toEqual([]);
+    for (const date of ['2027-02-30', '2027-02-99', '0000-01-01', '2027-3-31', '31/03/2027'])
+      expect(problemsOf(withFirstInitiative({ target: { date, source } }))).toEqual([
+        'strategies[0].initiatives[0].target: date must be a calendar date YYYY-MM-DD from 2000 to 2100',
+      ]);
+    expect(problemsOf(withFirstInitiative({ target: { date: '2027-03-31' } }))).toEqual([
+      'strategies[0].initiatives[0].target: source must name the document that states the date',
+    ]);
+    expect(problemsOf(withFirstInitiative({ target: '2027-03-31' }))).toEqual([
+      'strategies[0].initiatives[0].target must be an object with date and source',
+    ]);
+  });
+
+  it('gives no initiative of the 2016 strategy a target date, since its backgrounder states none', () => {
+    expect(catalogue.strategies[0]?.initiatives.filter((initiative) => initiative.target !== undefined)).toEqual([]);
   });
 
   it('accepts a later strategy beside the first without any change to its shape', () => {
@@ -88,7 +113,9 @@ describe('the strategy catalogue', () => {
       titleFr: 'Stratégie ontarienne de lutte contre la traite des personnes 2020-2025',
       source: 'test',
       pillars: [{ id: 'S2020-P1', titleEn: 'Raising awareness', titleFr: 'Sensibilisation' }],
-      initiatives: [{ id: 'S2020-P1-01', pillar: 'S2020-P1', leadMinistry: 'EDUCATION', titleEn: 'An initiative', titleFr: 'Une initiative' }],
+      initiatives: [
+        { id: 'S2020-P1-01', pillar: 'S2020-P1', leadMinistry: 'EDUCATION', titleEn: 'An initiative', titleFr: 'Une initiative' },
+      ],
     });
     expect(initiativesById(parseCatalogue(copy)).get('S2020-P1-01')?.leadMinistry).toBe('EDUCATION');
   });

@@ -7,15 +7,48 @@ import type { SchemaSet } from './avro-schema-set.ts';
  * "renamed" or "addressed" never match "name" or "address".
  */
 export const PERSONAL_DATA_TERMS: Readonly<Record<string, readonly string[]>> = {
-  'name': ['name', 'names', 'firstname', 'lastname', 'surname', 'surnames', 'forename', 'fullname', 'nickname', 'middlename', 'username', 'maiden'],
+  name: [
+    'name',
+    'names',
+    'firstname',
+    'lastname',
+    'surname',
+    'surnames',
+    'forename',
+    'fullname',
+    'nickname',
+    'middlename',
+    'username',
+    'maiden',
+  ],
   'birth date': ['birth', 'birthdate', 'birthday', 'birthplace', 'dob', 'born'],
-  'address': ['address', 'addresses', 'street', 'postal', 'postcode', 'zip', 'zipcode', 'residence', 'domicile', 'apartment'],
+  address: ['address', 'addresses', 'street', 'postal', 'postcode', 'zip', 'zipcode', 'residence', 'domicile', 'apartment'],
   'phone number': ['phone', 'phones', 'telephone', 'phonenumber', 'fax', 'mobile'],
-  'email': ['email', 'emails', 'e mail', 'emailaddress'],
+  email: ['email', 'emails', 'e mail', 'emailaddress'],
   'health card number': ['health card', 'health number', 'healthcard', 'health insurance number', 'ohip', 'hcn'],
   'case number': ['case number', 'case id', 'case file', 'case no', 'casenumber', 'caseid', 'file number', 'docket'],
-  'free-text notes': ['note', 'notes', 'comment', 'comments', 'remark', 'remarks', 'narrative', 'free text', 'freetext', 'free form', 'memo'],
-  'government identifier': ['social insurance', 'sin', 'passport', 'driver licence', 'driver license', 'drivers licence', 'drivers license'],
+  'free-text notes': [
+    'note',
+    'notes',
+    'comment',
+    'comments',
+    'remark',
+    'remarks',
+    'narrative',
+    'free text',
+    'freetext',
+    'free form',
+    'memo',
+  ],
+  'government identifier': [
+    'social insurance',
+    'sin',
+    'passport',
+    'driver licence',
+    'driver license',
+    'drivers licence',
+    'drivers license',
+  ],
 };
 
 export interface PersonalDataFinding {

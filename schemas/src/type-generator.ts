@@ -220,7 +220,10 @@ export function compareGenerated(expected: ReadonlyMap<string, string>, actual: 
 export function readGenerated(dir: string = GENERATED_DIR): Map<string, string> {
   const files = new Map<string, string>();
   if (!fs.existsSync(dir)) return files;
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()) {
+  for (const file of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()) {
     files.set(file, fs.readFileSync(path.join(dir, file), 'utf8'));
   }
   return files;

@@ -8,14 +8,46 @@ import * as coordinationOffice from '@passerelle/adapter-coordination-office';
 import * as education from '@passerelle/adapter-education';
 import * as health from '@passerelle/adapter-health';
 import * as justice from '@passerelle/adapter-justice';
-import { EventSerde, RegistryClient, type DecodedEvent } from '@passerelle/contracts';
+import { adapterNameOf, EventSerde, PARTIES, RegistryClient, type DecodedEvent, type Party } from '@passerelle/contracts';
 import { createKafka } from '@passerelle/kafka';
 import { kafkaOptionsFor, type KafkaStack } from '@passerelle/testing';
 
-export const ADAPTER_NAMES = ['justice', 'child-welfare', 'health', 'education', 'coordination-office'] as const;
-export type AdapterName = (typeof ADAPTER_NAMES)[number];
+/**
+ * Each party's adapter module by adapter name: the one list of the tests the registry cannot give
+ * (an import per package). `adapterModulesDrift` checks it names exactly the registry's adapters.
+ */
+export const ADAPTER_MODULES = {
+  justice,
+  'child-welfare': childWelfare,
+  health,
+  education,
+  'coordination-office': coordinationOffice,
+} as const;
+export type AdapterName = keyof typeof ADAPTER_MODULES;
 
-const MODULES = { justice, 'child-welfare': childWelfare, health, education, 'coordination-office': coordinationOffice } as const;
+/** The parties' adapters, in the registry's order. */
+export const ADAPTER_NAMES = PARTIES.map(adapterNameOf) as readonly AdapterName[];
+
+/** How the harness's modules differ from a registry's adapters (default: schemas/parties.json); empty when they agree. */
+export function adapterModulesDrift(parties: readonly Party[] = PARTIES): string[] {
+  const wanted = parties.map(adapterNameOf);
+  const have = Object.keys(ADAPTER_MODULES);
+  return [
+    ...wanted
+      .filter((name) => !have.includes(name))
+      .map((name) => `adapter ${name}: in the party registry, no module in tests/adapters/adapter-harness.ts`),
+    ...have
+      .filter((name) => !wanted.includes(name))
+      .map((name) => `adapter ${name}: a module in tests/adapters/adapter-harness.ts, not in the party registry`),
+  ];
+}
+
+/** The registry's facts of an adapter the harness starts. */
+function partyOfAdapter(name: AdapterName): Party {
+  const party = PARTIES.find((p) => adapterNameOf(p) === name);
+  if (!party) throw new Error(adapterModulesDrift().join('\n'));
+  return party;
+}
 
 export interface StartedAdapter {
   readonly name: AdapterName;
@@ -36,13 +68,27 @@ export interface StackAddresses extends KafkaStack {
  * Starts the named adapters in-process on port 0, each with a fresh token and key, in its default
  * schema of `stack.databaseUrl`, connecting to Kafka as its own ministry's principal.
  */
-export async function startAdapters(stack: StackAddresses, names: readonly AdapterName[] = ADAPTER_NAMES, options: StartOptions = {}): Promise<Record<AdapterName, StartedAdapter>> {
+export async function startAdapters(
+  stack: StackAddresses,
+  names: readonly AdapterName[] = ADAPTER_NAMES,
+  options: StartOptions = {},
+): Promise<Record<AdapterName, StartedAdapter>> {
   const started = await Promise.all(
     names.map(async (name) => {
-      const schema = `adapter_${name.replace(/-/g, '_')}`;
-      const config = testAdapterConfig(stack, { databaseSchema: schema, logLevel: 'debug', kafkaSasl: kafkaOptionsFor(stack, name, `adapter-${name}`).sasl });
+      const party = partyOfAdapter(name);
+      const schema = party.adapter.databaseSchema;
+      const config = testAdapterConfig(stack, {
+        databaseSchema: schema,
+        logLevel: 'debug',
+        kafkaSasl: kafkaOptionsFor(stack, party.kafkaPrincipal, party.adapter.service).sasl,
+      });
       const logs = new LogCapture();
-      const running = await MODULES[name].start(config, { relayPollIntervalMs: 100, relayMaxBackoffMs: 1_000, logDestination: logs, ...options });
+      const running = await ADAPTER_MODULES[name].start(config, {
+        relayPollIntervalMs: 100,
+        relayMaxBackoffMs: 1_000,
+        logDestination: logs,
+        ...options,
+      });
       return { name, url: running.url, token: config.ministryToken, schema, running, logs } satisfies StartedAdapter;
     }),
   );
@@ -61,7 +107,8 @@ export interface RowCounts {
 
 /** Rows in an adapter's outbox, idempotency and source-id tables. */
 export async function countRows(db: Knex, schema: string): Promise<RowCounts> {
-  const count = async (table: string): Promise<number> => Number((await db.withSchema(schema).table(table).count({ n: '*' }))[0]?.['n'] ?? 0);
+  const count = async (table: string): Promise<number> =>
+    Number((await db.withSchema(schema).table(table).count({ n: '*' }))[0]?.['n'] ?? 0);
   return { outbox: await count('outbox'), idempotency: await count('idempotency_keys'), sourceIds: await count('source_ids') };
 }
 
@@ -82,7 +129,13 @@ export interface ConsumedMessage {
  * arrived (topics are shared, so others' events are skipped), then waits `settleMs` more so a
  * duplicate right behind would be seen too.
  */
-export async function consumeEventIds(stack: KafkaStack, topics: readonly string[], wanted: ReadonlySet<string>, timeoutMs = 60_000, settleMs = 1_500): Promise<ConsumedMessage[]> {
+export async function consumeEventIds(
+  stack: KafkaStack,
+  topics: readonly string[],
+  wanted: ReadonlySet<string>,
+  timeoutMs = 60_000,
+  settleMs = 1_500,
+): Promise<ConsumedMessage[]> {
   // Reading back is verification, not an adapter's right (no ministry principal may read): as admin.
   const kafka = createKafka(kafkaOptionsFor(stack, 'admin', 'adapter-tests'));
   const consumer = kafka.consumer({ groupId: `adapter-test-${randomBytes(4).toString('hex')}` });
@@ -104,7 +157,10 @@ export async function consumeEventIds(stack: KafkaStack, topics: readonly string
   return seen;
 }
 
-export async function decodeAll(registryUrl: string, messages: readonly ConsumedMessage[]): Promise<(DecodedEvent & { topic: string; key: string })[]> {
+export async function decodeAll(
+  registryUrl: string,
+  messages: readonly ConsumedMessage[],
+): Promise<(DecodedEvent & { topic: string; key: string })[]> {
   const serde = new EventSerde(new RegistryClient({ url: registryUrl }));
   return Promise.all(messages.map(async (message) => ({ ...(await serde.decode(message.value)), topic: message.topic, key: message.key })));
 }

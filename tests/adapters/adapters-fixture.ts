@@ -1,6 +1,13 @@
 import type { Knex } from 'knex';
 import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
-import { openDatabase, startAdapters, stopAdapters, type AdapterName, type StackAddresses, type StartedAdapter } from './adapter-harness.ts';
+import {
+  openDatabase,
+  startAdapters,
+  stopAdapters,
+  type AdapterName,
+  type StackAddresses,
+  type StartedAdapter,
+} from './adapter-harness.ts';
 
 /** What an adapters spec runs against: a database of its own and the five adapters started in it. */
 export interface AdaptersFixture {

@@ -5,7 +5,8 @@ import { consumeEventIds, countRows, decodeAll, eventIdsOf } from './adapter-har
 import { startAdaptersFixture, type AdaptersFixture } from './adapters-fixture.ts';
 
 const stack = inject('stack');
-const fixture = (service: string, name: string): string => readFileSync(new URL(`../../services/adapter-${service}/fixtures/${name}`, import.meta.url), 'utf8');
+const fixture = (service: string, name: string): string =>
+  readFileSync(new URL(`../../services/adapter-${service}/fixtures/${name}`, import.meta.url), 'utf8');
 
 describe('ministry adapters publish what they accept', () => {
   let harness: AdaptersFixture;
@@ -20,13 +21,39 @@ describe('ministry adapters publish what they accept', () => {
 
   it('puts a referral posted to each ministry adapter on that ministry’s referrals topic, decodable through the registry and keyed by referralId', async () => {
     const posts = [
-      { name: 'justice', path: '/referrals', body: fixture('justice', 'vwap-referral.json'), type: 'application/json', ministry: 'JUSTICE' },
-      { name: 'child-welfare', path: '/referrals', body: fixture('child-welfare', 'cas-referral.json'), type: 'application/json', ministry: 'CHILD_WELFARE' },
-      { name: 'health', path: '/fhir/ServiceRequest', body: fixture('health', 'service-request-full.json'), type: 'application/fhir+json', ministry: 'HEALTH' },
-      { name: 'education', path: '/referrals', body: fixture('education', 'school-board-referral.json'), type: 'application/json', ministry: 'EDUCATION' },
+      {
+        name: 'justice',
+        path: '/referrals',
+        body: fixture('justice', 'vwap-referral.json'),
+        type: 'application/json',
+        ministry: 'JUSTICE',
+      },
+      {
+        name: 'child-welfare',
+        path: '/referrals',
+        body: fixture('child-welfare', 'cas-referral.json'),
+        type: 'application/json',
+        ministry: 'CHILD_WELFARE',
+      },
+      {
+        name: 'health',
+        path: '/fhir/ServiceRequest',
+        body: fixture('health', 'service-request-full.json'),
+        type: 'application/fhir+json',
+        ministry: 'HEALTH',
+      },
+      {
+        name: 'education',
+        path: '/referrals',
+        body: fixture('education', 'school-board-referral.json'),
+        type: 'application/json',
+        ministry: 'EDUCATION',
+      },
     ] as const;
 
-    const answers = await Promise.all(posts.map((p) => post(harness.adapters[p.name].url, p.path, p.body, { token: harness.adapters[p.name].token, contentType: p.type })));
+    const answers = await Promise.all(
+      posts.map((p) => post(harness.adapters[p.name].url, p.path, p.body, { token: harness.adapters[p.name].token, contentType: p.type })),
+    );
 
     for (const answer of answers) expect(answer.status, JSON.stringify(answer.body)).toBe(202);
     const ids = answers.map((a) => eventIdsOf(a.body)[0] as string);
@@ -45,29 +72,82 @@ describe('ministry adapters publish what they accept', () => {
   });
 
   it('puts a milestone of an initiative the coordination office leads on coordination-office.initiative-milestones.v1', async () => {
-    const answer = await post(harness.adapters['coordination-office'].url, '/initiative-milestones', { initiativeId: 'S2016-P4-04', status: 'reached', recordedAt: '2025-03-01T12:00:00Z', measure: { unit: 'organizations_funded', quantity: 14 } }, { token: harness.adapters['coordination-office'].token });
+    const answer = await post(
+      harness.adapters['coordination-office'].url,
+      '/initiative-milestones',
+      {
+        initiativeId: 'S2016-P4-04',
+        status: 'reached',
+        recordedAt: '2025-03-01T12:00:00Z',
+        measure: { unit: 'organizations_funded', quantity: 14 },
+      },
+      { token: harness.adapters['coordination-office'].token },
+    );
 
     expect(answer.status).toBe(202);
     const [message] = await consumeEventIds(stack, ['coordination-office.initiative-milestones.v1'], new Set(eventIdsOf(answer.body)));
     const [event] = await decodeAll(stack.registryUrl, message ? [message] : []);
-    expect(event).toMatchObject({ type: 'InitiativeMilestoneRecorded', key: 'S2016-P4-04', payload: { initiativeId: 'S2016-P4-04', status: 'REACHED', measure: { unit: 'ORGANIZATIONS_FUNDED', quantity: 14 } } });
+    expect(event).toMatchObject({
+      type: 'InitiativeMilestoneRecorded',
+      key: 'S2016-P4-04',
+      payload: { initiativeId: 'S2016-P4-04', status: 'REACHED', measure: { unit: 'ORGANIZATIONS_FUNDED', quantity: 14 } },
+    });
   });
 
   it('publishes a status change, gap and consent withdrawal under the referral and gap ids the first record was given', async () => {
     const justice = harness.adapters.justice;
     const token = { token: justice.token };
-    const created = await post(justice.url, '/referrals', { ...JSON.parse(fixture('justice', 'court-support-referral-minimal.json')), referralNumber: 'CS-2025-900001' }, token);
-    const status = await post(justice.url, '/referrals/status-changes', { referralNumber: 'CS-2025-900001', status: 'declined', reason: 'capacity_full', changedAt: '2025-03-05T10:00:00Z' }, token);
-    const withdrawn = await post(justice.url, '/referrals/consent-withdrawals', { referralNumber: 'CS-2025-900001', withdrawnAt: '2025-03-06T10:00:00Z' }, token);
-    const gap = await post(justice.url, '/service-gaps', { gapReference: 'JUS-GAP-1', observedAt: '2025-03-01T00:00:00Z', region: 'north_west', serviceCategory: 'housing', severity: 'high', gapCode: 'no_service_in_region', affectedPopulations: { indigenous: true } }, token);
-    const resolved = await post(justice.url, '/service-gaps/resolutions', { gapReference: 'JUS-GAP-1', resolvedAt: '2025-03-09T00:00:00Z', resolution: 'service_added' }, token);
+    const created = await post(
+      justice.url,
+      '/referrals',
+      { ...JSON.parse(fixture('justice', 'court-support-referral-minimal.json')), referralNumber: 'CS-2025-900001' },
+      token,
+    );
+    const status = await post(
+      justice.url,
+      '/referrals/status-changes',
+      { referralNumber: 'CS-2025-900001', status: 'declined', reason: 'capacity_full', changedAt: '2025-03-05T10:00:00Z' },
+      token,
+    );
+    const withdrawn = await post(
+      justice.url,
+      '/referrals/consent-withdrawals',
+      { referralNumber: 'CS-2025-900001', withdrawnAt: '2025-03-06T10:00:00Z' },
+      token,
+    );
+    const gap = await post(
+      justice.url,
+      '/service-gaps',
+      {
+        gapReference: 'JUS-GAP-1',
+        observedAt: '2025-03-01T00:00:00Z',
+        region: 'north_west',
+        serviceCategory: 'housing',
+        severity: 'high',
+        gapCode: 'no_service_in_region',
+        affectedPopulations: { indigenous: true },
+      },
+      token,
+    );
+    const resolved = await post(
+      justice.url,
+      '/service-gaps/resolutions',
+      { gapReference: 'JUS-GAP-1', resolvedAt: '2025-03-09T00:00:00Z', resolution: 'service_added' },
+      token,
+    );
 
     for (const answer of [created, status, withdrawn, gap, resolved]) expect(answer.status, JSON.stringify(answer.body)).toBe(202);
     const referralId = (created.body['events'] as { key: string }[])[0]?.key;
     const gapId = (gap.body['events'] as { key: string }[])[0]?.key;
     const ids = [status, withdrawn, resolved].map((a) => eventIdsOf(a.body)[0] as string);
-    const decoded = await decodeAll(stack.registryUrl, await consumeEventIds(stack, ['justice.referrals.v1', 'justice.service-gaps.v1'], new Set(ids)));
-    expect(decoded.find((d) => d.type === 'ReferralStatusChanged')).toMatchObject({ key: referralId, payload: { status: 'DECLINED', reasonCode: 'CAPACITY_FULL' } });
+    const decoded = await decodeAll(
+      stack.registryUrl,
+      await consumeEventIds(stack, ['justice.referrals.v1', 'justice.service-gaps.v1'], new Set(ids)),
+    );
+    expect(decoded.find((d) => d.type === 'ReferralStatusChanged')).toMatchObject({
+      key: referralId,
+      payload: { status: 'DECLINED', reasonCode: 'CAPACITY_FULL' },
+    });
     expect(decoded.find((d) => d.type === 'ConsentWithdrawn')).toMatchObject({ key: referralId });
     expect(decoded.find((d) => d.type === 'ServiceGapResolved')).toMatchObject({ key: gapId, payload: { resolution: 'SERVICE_ADDED' } });
   });
@@ -108,7 +188,11 @@ describe('ministry adapters publish what they accept', () => {
     const before = await countRows(harness.db, schema);
 
     const replay = await post(url, '/referrals/batch', batch, { token, contentType: 'text/csv', headers });
-    const other = await post(url, '/referrals/batch', batch.replace('north_west', 'north_east'), { token, contentType: 'text/csv', headers });
+    const other = await post(url, '/referrals/batch', batch.replace('north_west', 'north_east'), {
+      token,
+      contentType: 'text/csv',
+      headers,
+    });
 
     expect(first.status).toBe(202);
     expect(eventIdsOf(first.body)).toHaveLength(3);
@@ -140,7 +224,12 @@ describe('ministry adapters publish what they accept', () => {
     const metrics = await (await fetch(`${url}/metrics`)).text();
 
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ checks: [{ name: 'postgres', required: true, ok: true }, { name: 'kafka', required: false }] });
+    expect(await ready.json()).toMatchObject({
+      checks: [
+        { name: 'postgres', required: true, ok: true },
+        { name: 'kafka', required: false },
+      ],
+    });
     expect(metrics).toMatch(/^outbox_depth \d+/m);
     expect(metrics).toMatch(/^outbox_oldest_unpublished_age_seconds [\d.e+-]+/m);
     expect(metrics).toContain('adapter_events_accepted_total{event_type="ReferralCreated"}');

@@ -20,7 +20,9 @@ describe('the npm start demo scenario', () => {
   });
 
   it('is accepted whole by the five adapters, and a second run is answered with the same acceptances', async () => {
-    const targets = Object.fromEntries(ADAPTER_NAMES.map((name) => [name, { url: adapters[name].url, token: adapters[name].token }])) as Parameters<typeof runDemoScenario>[0];
+    const targets = Object.fromEntries(
+      ADAPTER_NAMES.map((name) => [name, { url: adapters[name].url, token: adapters[name].token }]),
+    ) as Parameters<typeof runDemoScenario>[0];
     const messages: string[] = [];
 
     const first = await runDemoScenario(targets, (m) => messages.push(m));

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Acceptance, Pseudonymiser, acceptanceMigrations, type NativeRecord } from '@passerelle/adapter';
 import { testSecret } from '@passerelle/adapter/testing';
-import { sampleEvents } from '@passerelle/contracts/testing';
-import { createDatabase, migrate, type Knex } from '@passerelle/db';
+import { sampleEvents, testKeyEncryptionKey } from '@passerelle/contracts/testing';
+import { createDatabase, migrate, migrateKeyStore, type Knex } from '@passerelle/db';
 import { ProblemError } from '@passerelle/http';
 import { outboxMigrations } from '@passerelle/kafka';
 import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
@@ -29,7 +29,12 @@ function referralRecord(reference: string, referringMinistry: 'EDUCATION' | 'JUS
     build: async (ids) => {
       const referralId = await ids.idFor('referral', `referral|${reference}`);
       const sample = sampleEvents('EDUCATION').ReferralCreated;
-      return [{ type: 'ReferralCreated', payload: { ...sample, envelope: { ...sample.envelope, correlationId: referralId }, referralId, referringMinistry } }];
+      return [
+        {
+          type: 'ReferralCreated',
+          payload: { ...sample, envelope: { ...sample.envelope, correlationId: referralId }, referralId, referringMinistry },
+        },
+      ];
     },
   };
 }
@@ -38,7 +43,13 @@ beforeAll(async () => {
   database = await createTestDatabase(stack.databaseUrl, 'adapters_own_writes');
   db = createDatabase({ url: database.url, schema: SCHEMA });
   await migrate(db, [...outboxMigrations, ...acceptanceMigrations], 'adapter_migrations', SCHEMA);
-  acceptance = new Acceptance({ db, ministry: 'EDUCATION', pseudonymiser: new Pseudonymiser(testSecret()) });
+  await migrateKeyStore(db);
+  acceptance = new Acceptance({
+    db,
+    ministry: 'EDUCATION',
+    pseudonymiser: new Pseudonymiser(testSecret()),
+    keyEncryptionKey: testKeyEncryptionKey(),
+  });
 });
 
 afterAll(async () => {
@@ -49,8 +60,17 @@ afterAll(async () => {
 describe('an adapter refuses what it can know is not its own', () => {
   it('answers 403 to a referral created in another referring ministry’s name and writes nothing: no outbox row, no idempotency record, no referral id', async () => {
     const refused = await acceptance
-      .accept({ route: '/referrals', idempotencyKey: 'forged-1', content: { forged: true }, records: [referralRecord('B-0001', 'JUSTICE')], trace: NO_TRACE })
-      .then(() => undefined, (error: unknown) => error);
+      .accept({
+        route: '/referrals',
+        idempotencyKey: 'forged-1',
+        content: { forged: true },
+        records: [referralRecord('B-0001', 'JUSTICE')],
+        trace: NO_TRACE,
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
 
     expect(refused).toBeInstanceOf(ProblemError);
     expect((refused as ProblemError).status).toBe(403);
@@ -58,7 +78,12 @@ describe('an adapter refuses what it can know is not its own', () => {
   });
 
   it('accepts the same record naming its own ministry (the refusal above is about whose referral it is)', async () => {
-    const result = await acceptance.accept({ route: '/referrals', content: { own: true }, records: [referralRecord('B-0002', 'EDUCATION')], trace: NO_TRACE });
+    const result = await acceptance.accept({
+      route: '/referrals',
+      content: { own: true },
+      records: [referralRecord('B-0002', 'EDUCATION')],
+      trace: NO_TRACE,
+    });
 
     expect(result.status).toBe(202);
     expect(await countRows(db, SCHEMA)).toEqual({ outbox: 1, idempotency: 1, sourceIds: 1 });

@@ -64,7 +64,12 @@ interface Observation {
  * The most probable hidden value given the observations (treated as independent), a flat prior
  * over `candidates`, and optionally that the value was published as suppressed.
  */
-export function bayesGuess(observations: readonly Observation[], candidates: readonly number[], maxPerturbation: number, suppressedAt?: number): number | null {
+export function bayesGuess(
+  observations: readonly Observation[],
+  candidates: readonly number[],
+  maxPerturbation: number,
+  suppressedAt?: number,
+): number | null {
   if (observations.length === 0) return null;
   let best: number | null = null;
   let bestScore = 0;
@@ -85,13 +90,18 @@ const range = (low: number, high: number) => Array.from({ length: Math.max(0, hi
 // Reading tables and counting the truth.
 
 type Filter = (r: Referral) => boolean;
-const inRegion = (region: string): Filter => (r) => r.region === region;
+const inRegion =
+  (region: string): Filter =>
+  (r) =>
+    r.region === region;
 /** Whether a referral is counted by a stats query's filters (the truth the attacks are scored on). */
-export const matches = (q: StatsQuery) => (r: Pick<Referral, 'region' | 'category' | 'requestedAt'>): boolean =>
-  (q.region === undefined || r.region === q.region) &&
-  (q.category === undefined || r.category === q.category) &&
-  (q.from === undefined || r.requestedAt >= Date.parse(q.from)) &&
-  (q.to === undefined || r.requestedAt < Date.parse(q.to));
+export const matches =
+  (q: StatsQuery) =>
+  (r: Pick<Referral, 'region' | 'category' | 'requestedAt'>): boolean =>
+    (q.region === undefined || r.region === q.region) &&
+    (q.category === undefined || r.category === q.category) &&
+    (q.from === undefined || r.requestedAt >= Date.parse(q.from)) &&
+    (q.to === undefined || r.requestedAt < Date.parse(q.to));
 const countOf = (data: readonly Referral[], filter: Filter) => data.filter(filter).length;
 
 /** A table's cell: absent means no referral, published as 0. */
@@ -161,31 +171,58 @@ export async function timeRanges(ctx: AttackContext): Promise<Outcome[]> {
       between: await ctx.responder.stats({ groupBy: ['region'], from: from1, to: from2 }),
     };
     // Outside a range: all time minus the range's cells, a small count the range table never shows.
-    for (const [name, query] of [['to1', { to: from1 }], ['from1', { from: from1 }], ['between', { from: from1, to: from2 }]] as const) {
+    for (const [name, query] of [
+      ['to1', { to: from1 }],
+      ['from1', { from: from1 }],
+      ['between', { from: from1, to: from2 }],
+    ] as const) {
       const ranged = tables[name];
       const truth = ctx.data.length - countOf(ctx.data, matches(query));
       if (truth < 1 || truth > ctx.threshold) continue;
       const blocked = allTime.total === null || ranged.cells.some((cell) => cell.count === null);
       const estimate = (allTime.total ?? 0) - ranged.cells.reduce((sum, cell) => sum + (cell.count ?? 0), 0);
-      outcomes.push({ truth, guess: blocked ? null : bayesGuess([{ value: estimate, terms: 1 + ranged.cells.length }], range(1, ctx.threshold), D) });
+      outcomes.push({
+        truth,
+        guess: blocked ? null : bayesGuess([{ value: estimate, terms: 1 + ranged.cells.length }], range(1, ctx.threshold), D),
+      });
     }
     for (const region of REGIONS) {
       const value = (body: StatsBody) => cellOf(body, { region });
       const all = value(allTime);
       const relations: Array<{ hidden: PublishedCell; truth: number; parts: Array<{ cell: PublishedCell; sign: 1 | -1 }> }> = [
-        { hidden: value(tables.to1), truth: countOf(ctx.data, matches({ region, to: from1 })), parts: [{ cell: all, sign: 1 }, { cell: value(tables.from1), sign: -1 }] },
-        { hidden: value(tables.from1), truth: countOf(ctx.data, matches({ region, from: from1 })), parts: [{ cell: all, sign: 1 }, { cell: value(tables.to1), sign: -1 }] },
+        {
+          hidden: value(tables.to1),
+          truth: countOf(ctx.data, matches({ region, to: from1 })),
+          parts: [
+            { cell: all, sign: 1 },
+            { cell: value(tables.from1), sign: -1 },
+          ],
+        },
+        {
+          hidden: value(tables.from1),
+          truth: countOf(ctx.data, matches({ region, from: from1 })),
+          parts: [
+            { cell: all, sign: 1 },
+            { cell: value(tables.to1), sign: -1 },
+          ],
+        },
         {
           hidden: value(tables.between),
           truth: countOf(ctx.data, matches({ region, from: from1, to: from2 })),
-          parts: [{ cell: value(tables.from1), sign: 1 }, { cell: value(tables.from2), sign: -1 }],
+          parts: [
+            { cell: value(tables.from1), sign: 1 },
+            { cell: value(tables.from2), sign: -1 },
+          ],
         },
       ];
       for (const relation of relations) {
         if (relation.truth < 1 || relation.truth > ctx.threshold) continue;
         const blocked = relation.parts.some((p) => p.cell.count === null);
         const estimate = relation.parts.reduce((sum, p) => sum + p.sign * (p.cell.count ?? 0), 0);
-        outcomes.push({ truth: relation.truth, guess: guessSmall(relation.hidden, blocked ? [] : [{ value: estimate, terms: relation.parts.length }], ctx.threshold, D) });
+        outcomes.push({
+          truth: relation.truth,
+          guess: guessSmall(relation.hidden, blocked ? [] : [{ value: estimate, terms: relation.parts.length }], ctx.threshold, D),
+        });
       }
     }
   }
@@ -230,7 +267,10 @@ export async function lineTotals(ctx: AttackContext): Promise<Outcome[]> {
       // Along the row: the region's total minus the row's other cells, and along the column.
       const lines = [
         { total: cellOf(rows, { region }), others: values.filter((v) => v !== value).map((v) => cellOf(grid, { region, [dimension]: v })) },
-        { total: cellOf(columns, { [dimension]: value }), others: REGIONS.filter((r) => r !== region).map((r) => cellOf(grid, { region: r, [dimension]: value })) },
+        {
+          total: cellOf(columns, { [dimension]: value }),
+          others: REGIONS.filter((r) => r !== region).map((r) => cellOf(grid, { region: r, [dimension]: value })),
+        },
       ];
       for (const line of lines) {
         if (line.total.count === null || line.others.some((cell) => cell.count === null)) continue;
@@ -251,13 +291,20 @@ export async function medianDifferencing(ctx: AttackContext): Promise<Outcome[]>
   const DAY = 86_400_000;
   for (const region of REGIONS) {
     for (let m = 1; m <= 11; m += 1) {
-      const month = (r: Referral) => r.region === region && r.acceptedAt !== null && r.requestedAt >= Date.parse(MONTHS[m - 1] as string) && r.requestedAt < Date.parse(MONTHS[m] as string);
+      const month = (r: Referral) =>
+        r.region === region &&
+        r.acceptedAt !== null &&
+        r.requestedAt >= Date.parse(MONTHS[m - 1] as string) &&
+        r.requestedAt < Date.parse(MONTHS[m] as string);
       const added = ctx.data.filter(month);
       if (added.length !== 1) continue;
       const x = added[0] as Referral;
       const days = ((x.acceptedAt as number) - x.requestedAt) / DAY;
       // The attacker is granted the size of the smaller set exactly (the baseline publishes it; it only helps).
-      const rest = countOf(ctx.data, (r) => r.region === region && r.acceptedAt !== null && r.requestedAt >= Date.parse(MONTHS[m] as string));
+      const rest = countOf(
+        ctx.data,
+        (r) => r.region === region && r.acceptedAt !== null && r.requestedAt >= Date.parse(MONTHS[m] as string),
+      );
       const withX = (await ctx.responder.stats({ region, from: MONTHS[m - 1] as string })).medianDaysToAcceptance;
       const without = (await ctx.responder.stats({ region, from: MONTHS[m] as string })).medianDaysToAcceptance;
       let guess: number | null = null;
@@ -273,7 +320,11 @@ export async function medianDifferencing(ctx: AttackContext): Promise<Outcome[]>
 // 7. Averaging: the same query a hundred times.
 
 /** How many different answers 100 repetitions of one query gave (1: nothing to average). */
-export async function repeatedAnswers(fresh: (query: StatsQuery) => Promise<StatsBody>, query: StatsQuery, repetitions = 100): Promise<number> {
+export async function repeatedAnswers(
+  fresh: (query: StatsQuery) => Promise<StatsBody>,
+  query: StatsQuery,
+  repetitions = 100,
+): Promise<number> {
   const seen = new Set<string>();
   for (let i = 0; i < repetitions; i += 1) seen.add(JSON.stringify(await fresh(query)));
   return seen.size;
@@ -319,7 +370,9 @@ export async function randomPairs(ctx: AttackContext): Promise<Outcome[]> {
   // Eight requests in flight: the attacker is patient, not slow.
   for (let i = 0; i < pairs.length; i += 8) {
     const chunk = pairs.slice(i, i + 8);
-    const answers = await Promise.all(chunk.map(async (p) => [await ctx.responder.stats(p.wide), await ctx.responder.stats(p.narrow)] as const));
+    const answers = await Promise.all(
+      chunk.map(async (p) => [await ctx.responder.stats(p.wide), await ctx.responder.stats(p.narrow)] as const),
+    );
     chunk.forEach((pair, j) => {
       const [a, b] = answers[j] as readonly [StatsBody, StatsBody];
       const D = perturbationOf(a);
@@ -340,7 +393,12 @@ export async function manyDecompositions(ctx: AttackContext): Promise<Outcome[]>
   for (let m = 1; m <= 11; m += 1) {
     const split = MONTHS[m] as string;
     partitions.push([{ to: split }, { from: split }]);
-    partitions.push(CATEGORIES.flatMap((category) => [{ category, to: split }, { category, from: split }]));
+    partitions.push(
+      CATEGORIES.flatMap((category) => [
+        { category, to: split },
+        { category, from: split },
+      ]),
+    );
   }
   const outcomes: Outcome[] = [];
   const byRegion = await ctx.responder.stats({ groupBy: ['region'] });

@@ -66,7 +66,8 @@ export function suppressTable(
   const wider = new Map((enclosing?.cells ?? []).map((cell) => [orderKey(cell.key, dimensions), cell.count]));
   cells.forEach((cell, index) => {
     if (isSmallCell(cell.count, threshold)) reasons.set(index, 'small_cell');
-    else if (enclosing && isSmallCell((wider.get(orderKey(cell.key, dimensions)) ?? cell.count) - cell.count, threshold)) reasons.set(index, 'differencing');
+    else if (enclosing && isSmallCell((wider.get(orderKey(cell.key, dimensions)) ?? cell.count) - cell.count, threshold))
+      reasons.set(index, 'differencing');
   });
 
   const lines: number[][] = [];
@@ -93,7 +94,12 @@ export function suppressTable(
         closes: linesOf(index).filter((line) => line !== open && hiddenIn(line) === 1).length,
         cell: cells[index] as CountCell,
       }))
-      .sort((a, b) => b.closes - a.closes || a.cell.count - b.cell.count || orderKey(a.cell.key, dimensions).localeCompare(orderKey(b.cell.key, dimensions)));
+      .sort(
+        (a, b) =>
+          b.closes - a.closes ||
+          a.cell.count - b.cell.count ||
+          orderKey(a.cell.key, dimensions).localeCompare(orderKey(b.cell.key, dimensions)),
+      );
     const chosen = candidates[0];
     // No candidate: the rest of the line is zero, so the line total is the hidden count and is itself a small cell.
     if (chosen === undefined) {

@@ -3,7 +3,8 @@ import { suppressTable } from './baseline-suppression.ts';
 
 const cell = (region: string, count: number) => ({ key: { region }, count });
 const cell2 = (region: string, status: string, count: number) => ({ key: { region, status }, count });
-const shown = (table: ReturnType<typeof suppressTable>) => table.cells.map((c) => [Object.values(c.key).join('/'), c.count, c.reason ?? '-']);
+const shown = (table: ReturnType<typeof suppressTable>) =>
+  table.cells.map((c) => [Object.values(c.key).join('/'), c.count, c.reason ?? '-']);
 
 describe('small-cell suppression', () => {
   it('leaves a table without small cells as it is', () => {
@@ -101,7 +102,9 @@ describe('suppression against differencing with a wider table', () => {
   });
 
   it('hides the total when it differs from the all-time total by a small count', () => {
-    const table = suppressTable([cell('TORONTO', 20), cell('WEST', 20)], ['region'], 5, { cells: [cell('TORONTO', 20), cell('WEST', 20), cell('EAST', 2)] });
+    const table = suppressTable([cell('TORONTO', 20), cell('WEST', 20)], ['region'], 5, {
+      cells: [cell('TORONTO', 20), cell('WEST', 20), cell('EAST', 2)],
+    });
     expect(shown(table)).toEqual([
       ['TORONTO', 20, '-'],
       ['WEST', 20, '-'],

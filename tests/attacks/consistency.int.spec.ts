@@ -5,6 +5,7 @@ import { ATTACK_RECORD_KEY_SECRET, startAttackStack, type AttackStack } from './
 import { formatUtility, measureUtility } from './utility.ts';
 import { expectedFigures, figuresOfBody, viewRows } from '../view-api/published-figures.ts';
 import { seedView } from '../view-api/view-seed.ts';
+import { VIEW_TABLE } from '@passerelle/coordination-view';
 
 const stack = inject('stack');
 let attack: AttackStack;
@@ -42,13 +43,20 @@ async function readingsOf(set: SetDescription): Promise<Array<{ how: string; rea
   readings.push({ how: 'total', read: { count: total.total, suppressed: total.totalSuppressed } });
   const dims = (['region', 'category'] as const).filter((d) => set[d] !== undefined);
   for (const grouped of dims) {
-    const rest: StatsQuery = { ...range, ...(grouped === 'region' && set.category ? { category: set.category } : {}), ...(grouped === 'category' && set.region ? { region: set.region } : {}) };
+    const rest: StatsQuery = {
+      ...range,
+      ...(grouped === 'region' && set.category ? { category: set.category } : {}),
+      ...(grouped === 'category' && set.region ? { region: set.region } : {}),
+    };
     const body = await api.fresh({ ...rest, groupBy: [grouped] });
     readings.push({ how: `cell of groupBy=${grouped}`, read: cellIn(body, { [grouped]: set[grouped] as string }) });
   }
   if (dims.length === 2) {
     const body = await api.fresh({ ...range, groupBy: ['region', 'category'] });
-    readings.push({ how: 'cell of groupBy=region,category', read: cellIn(body, { region: set.region as string, category: set.category as string }) });
+    readings.push({
+      how: 'cell of groupBy=region,category',
+      read: cellIn(body, { region: set.region as string, category: set.category as string }),
+    });
   }
   return readings;
 }
@@ -82,7 +90,7 @@ describe('consistency of published figures (property test over random datasets)'
 
   it('prints the utility of published figures on the dashboard’s demo seed, a small-cell dataset and 60,000 referrals', async () => {
     const random = randomSource(60_000);
-    await attack.db.withSchema('view').table('referrals').delete();
+    await attack.db.withSchema('view').table(VIEW_TABLE.referrals).delete();
     await seedView(attack.db, 'view');
     const demo = await measureUtility('the dashboard’s demo seed (tests/view-api/view-seed.ts)', attack.db, 'view', api);
     await loadDataset(attack.db, 'view', drawDataset(random), ATTACK_RECORD_KEY_SECRET);

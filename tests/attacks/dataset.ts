@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { recordKeyOf } from '@passerelle/projector';
 import { seededRandom } from '@passerelle/testing';
+import { VIEW_TABLE } from '@passerelle/coordination-view';
 
 /**
  * Random small-cell datasets for the attack suite, drawn from one fixed, documented distribution
@@ -54,7 +55,12 @@ function drawReferral(random: () => number, region: string): Referral {
     region,
     category,
     status: accepted ? 'ACCEPTED' : 'REQUESTED',
-    consentScope: draw < SCOPES.STANDARD ? 'STANDARD' : draw < SCOPES.STANDARD + SCOPES.INDIGENOUS_PARTNER_CONTROLLED ? 'INDIGENOUS_PARTNER_CONTROLLED' : 'AGGREGATE_ONLY',
+    consentScope:
+      draw < SCOPES.STANDARD
+        ? 'STANDARD'
+        : draw < SCOPES.STANDARD + SCOPES.INDIGENOUS_PARTNER_CONTROLLED
+          ? 'INDIGENOUS_PARTNER_CONTROLLED'
+          : 'AGGREGATE_ONLY',
     requestedAt,
     acceptedAt: accepted ? requestedAt + Math.floor(random() * 30 * DAY) : null,
   };
@@ -73,7 +79,7 @@ export function drawDataset(random: () => number): Referral[] {
 /** Replaces the view's referrals with the dataset, as the projector would store them (record keys included). */
 export async function loadDataset(db: Knex, schema: string, referrals: readonly Referral[], recordKeySecret: string): Promise<void> {
   await db.transaction(async (trx) => {
-    await trx.withSchema(schema).table('referrals').delete();
+    await trx.withSchema(schema).table(VIEW_TABLE.referrals).delete();
     const rows = referrals.map((r) => ({
       referral_id: r.id,
       status: r.status,
@@ -96,7 +102,11 @@ export async function loadDataset(db: Knex, schema: string, referrals: readonly 
       last_event_at: new Date(r.acceptedAt ?? r.requestedAt),
       record_key: recordKeyOf(recordKeySecret, r.id),
     }));
-    for (let i = 0; i < rows.length; i += 1000) await trx.withSchema(schema).table('referrals').insert(rows.slice(i, i + 1000));
+    for (let i = 0; i < rows.length; i += 1000)
+      await trx
+        .withSchema(schema)
+        .table(VIEW_TABLE.referrals)
+        .insert(rows.slice(i, i + 1000));
   });
 }
 

@@ -32,8 +32,16 @@ const whole = (name: string, value: string | undefined): number => {
   }
   return n;
 };
-const settings = { ...DEFAULT_DISCLOSURE, maxPerturbation: whole('max-perturbation', values['max-perturbation']), threshold: whole('threshold', values.threshold) };
-const unsafe = unsafeDisclosureSettings({ ...settings, medianMinimum: Math.max(settings.medianMinimum, 2 * settings.threshold), auditBelow: Math.max(settings.auditBelow, settings.threshold) });
+const settings = {
+  ...DEFAULT_DISCLOSURE,
+  maxPerturbation: whole('max-perturbation', values['max-perturbation']),
+  threshold: whole('threshold', values.threshold),
+};
+const unsafe = unsafeDisclosureSettings({
+  ...settings,
+  medianMinimum: Math.max(settings.medianMinimum, 2 * settings.threshold),
+  auditBelow: Math.max(settings.auditBelow, settings.threshold),
+});
 if (unsafe.length > 0) {
   console.error(unsafe.map((p) => `${p.setting}: ${p.reason}`).join('\n'));
   process.exit(2);

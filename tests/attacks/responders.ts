@@ -92,7 +92,10 @@ async function countListed(baseUrl: string, token: string, region: string): Prom
   let count = 0;
   let cursor: string | null = null;
   do {
-    const page = (await getJson(`${baseUrl}/v1/referrals?region=${region}&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, token)) as { items: unknown[]; nextCursor: string | null };
+    const page = (await getJson(
+      `${baseUrl}/v1/referrals?region=${region}&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      token,
+    )) as { items: unknown[]; nextCursor: string | null };
     count += page.items.length;
     cursor = page.nextCursor;
   } while (cursor);
@@ -149,15 +152,23 @@ export class BaselineResponder extends CachingResponder {
     const filters = { region: query.region, category: query.category, from: query.from, to: query.to };
     const { rows, overall } = await this.view.referralStats(groupBy, filters);
     const ranged = query.from !== undefined || query.to !== undefined;
-    const enclosing = ranged ? (await this.view.referralStats(groupBy, { region: query.region, category: query.category })).rows : undefined;
+    const enclosing = ranged
+      ? (await this.view.referralStats(groupBy, { region: query.region, category: query.category })).rows
+      : undefined;
     const table = suppressTable(rows, groupBy, this.threshold, enclosing ? { cells: enclosing } : undefined);
-    const median = (accepted: number, value: number | null) => (accepted > this.threshold && value !== null ? Math.round(value * 10) / 10 : null);
+    const median = (accepted: number, value: number | null) =>
+      accepted > this.threshold && value !== null ? Math.round(value * 10) / 10 : null;
     return {
       total: table.total,
       totalSuppressed: table.totalSuppressed,
       cells: (groupBy.length === 0 ? [] : table.cells).map((cell, index) => {
         const row = rows[index];
-        return { key: cell.key, count: cell.count, suppressed: cell.suppressed, medianDaysToAcceptance: !cell.suppressed && row ? median(row.accepted, row.medianDaysToAcceptance) : null };
+        return {
+          key: cell.key,
+          count: cell.count,
+          suppressed: cell.suppressed,
+          medianDaysToAcceptance: !cell.suppressed && row ? median(row.accepted, row.medianDaysToAcceptance) : null,
+        };
       }),
       medianDaysToAcceptance: table.totalSuppressed ? null : median(overall.accepted, overall.medianDaysToAcceptance),
     };

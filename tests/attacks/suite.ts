@@ -3,10 +3,20 @@ import { createDatabase, type Knex } from '@passerelle/db';
 import { createLogger } from '@passerelle/logging';
 import { prepareView } from '@passerelle/projector';
 import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
-import { DEFAULT_AUDIENCE, DEFAULT_DISCLOSURE, DEFAULT_ISSUER, mintDevToken, start, type DisclosureSettings, type RunningViewApi } from '@passerelle/view-api';
+import {
+  DEFAULT_AUDIENCE,
+  DEFAULT_DISCLOSURE,
+  DEFAULT_INITIATIVE_STALE_DAYS,
+  DEFAULT_ISSUER,
+  mintDevToken,
+  start,
+  type DisclosureSettings,
+  type RunningViewApi,
+} from '@passerelle/view-api';
 import { ATTACKS, matches, repeatedAnswers, type Outcome } from './attacks.ts';
 import { drawDataset, loadDataset, randomSource, REGIONS, type Referral } from './dataset.ts';
 import { ApiResponder, BaselineResponder, queryString, type StatsQuery } from './responders.ts';
+import { testKeyEncryptionKey } from '@passerelle/contracts/testing';
 
 const VIEW = 'view';
 const JWT_SECRET = 'attack-suite-jwt-secret-0123456789abcdef';
@@ -44,16 +54,26 @@ export async function startAttackStack(databaseUrl: string, settings: Disclosure
       databaseUrl: database.url,
       viewSchema: VIEW,
       apiSchema: 'view_api',
+      environment: 'development',
       jwt: { issuer: DEFAULT_ISSUER, audience: DEFAULT_AUDIENCE, key: { kind: 'secret', secret: JWT_SECRET } },
       disclosure: settings,
       traceUiUrl: 'http://127.0.0.1:9411/zipkin/traces/',
+      initiativeStaleDays: DEFAULT_INITIATIVE_STALE_DAYS,
+      pipelineSources: [],
       audit: { hmacKey: 'attack-suite-audit-hmac-key-0123456789abcdef' },
+      keyEncryptionKey: testKeyEncryptionKey(),
       logLevel: 'silent',
       http: { rateLimitPerMinute: 0, requestTimeoutMs: 30_000 },
     },
     { logger: quiet },
   );
-  const token = await mintDevToken({ secret: JWT_SECRET, issuer: DEFAULT_ISSUER, audience: DEFAULT_AUDIENCE, role: 'coordination-office', expiresIn: '12h' });
+  const token = await mintDevToken({
+    secret: JWT_SECRET,
+    issuer: DEFAULT_ISSUER,
+    audience: DEFAULT_AUDIENCE,
+    role: 'coordination-office',
+    expiresIn: '12h',
+  });
   return {
     db,
     api,
@@ -119,9 +139,20 @@ class RecordingApiResponder extends ApiResponder {
  * Runs every attack on `datasets` random datasets (seeded), against the baseline method and the
  * real API over the same database, and counts exact recoveries.
  */
-export async function runAttackSuite(stack: AttackStack, options: { datasets: number; pairs: number; seed: number; progress?: (done: number) => void }): Promise<SuiteReport> {
+export async function runAttackSuite(
+  stack: AttackStack,
+  options: { datasets: number; pairs: number; seed: number; progress?: (done: number) => void },
+): Promise<SuiteReport> {
   const started = Date.now();
-  const tallies: AttackTally[] = ATTACKS.map((a) => ({ id: a.id, name: a.name, targets: 0, before: 0, after: 0, beforeGuessed: 0, afterGuessed: 0 }));
+  const tallies: AttackTally[] = ATTACKS.map((a) => ({
+    id: a.id,
+    name: a.name,
+    targets: 0,
+    before: 0,
+    after: 0,
+    beforeGuessed: 0,
+    afterGuessed: 0,
+  }));
   let maxDistinctAnswers = 0;
   let smallSliceReads = 0;
   let smallSliceAudited = 0;
@@ -135,8 +166,20 @@ export async function runAttackSuite(stack: AttackStack, options: { datasets: nu
     for (const [index, attack] of ATTACKS.entries()) {
       // Both attackers draw the same random choices: one seed per dataset and attack.
       const seed = Math.floor(draw() * 2 ** 31);
-      const before = await attack.run({ responder: baseline, data, threshold: stack.settings.threshold, random: randomSource(seed), pairs: options.pairs });
-      const after = await attack.run({ responder: api, data, threshold: stack.settings.threshold, random: randomSource(seed), pairs: options.pairs });
+      const before = await attack.run({
+        responder: baseline,
+        data,
+        threshold: stack.settings.threshold,
+        random: randomSource(seed),
+        pairs: options.pairs,
+      });
+      const after = await attack.run({
+        responder: api,
+        data,
+        threshold: stack.settings.threshold,
+        random: randomSource(seed),
+        pairs: options.pairs,
+      });
       const tally = tallies[index] as AttackTally;
       // Targets are the hidden figures of the truth; each side is scored on the ones it saw hidden.
       tally.targets += Math.max(before.length, after.length);
@@ -146,16 +189,29 @@ export async function runAttackSuite(stack: AttackStack, options: { datasets: nu
       tally.afterGuessed += guessed(after);
     }
     const distinct = new Set(api.sent.map(queryString));
-    smallSliceReads += [...distinct].filter((q) => touchesSmallSlice(data, api.sent.find((s) => queryString(s) === q) as StatsQuery, stack.settings.auditBelow)).length;
+    smallSliceReads += [...distinct].filter((q) =>
+      touchesSmallSlice(data, api.sent.find((s) => queryString(s) === q) as StatsQuery, stack.settings.auditBelow),
+    ).length;
     smallSliceAudited += (await auditCount(stack.db)) - auditBefore;
     maxDistinctAnswers = Math.max(maxDistinctAnswers, await repeatedAnswers((q) => api.fresh(q), { groupBy: ['region'] }, 100));
     options.progress?.(d + 1);
   }
-  return { datasets: options.datasets, pairs: options.pairs, seed: options.seed, tallies, maxDistinctAnswers, smallSliceReads, smallSliceAudited, millis: Date.now() - started };
+  return {
+    datasets: options.datasets,
+    pairs: options.pairs,
+    seed: options.seed,
+    tallies,
+    maxDistinctAnswers,
+    smallSliceReads,
+    smallSliceAudited,
+    millis: Date.now() - started,
+  };
 }
 
 async function auditCount(db: Knex): Promise<number> {
-  const row = (await db.withSchema('view_api').table('audit').where('kind', 'small-aggregate').count({ n: '*' }).first()) as { n: string | number };
+  const row = (await db.withSchema('view_api').table('audit').where('kind', 'small-aggregate').count({ n: '*' }).first()) as {
+    n: string | number;
+  };
   return Number(row.n);
 }
 
@@ -168,7 +224,9 @@ export function formatReport(report: SuiteReport): string {
     '',
     '| # | attack | hidden figures | exact recovery before (suppression only) | exact recovery after (cell key method) |',
     '|---|---|---|---|---|',
-    ...report.tallies.map((t) => `| ${t.id} | ${t.name} | ${t.targets} | ${percent(t.before, t.targets)} | ${percent(t.after, t.targets)} |`),
+    ...report.tallies.map(
+      (t) => `| ${t.id} | ${t.name} | ${t.targets} | ${percent(t.before, t.targets)} | ${percent(t.after, t.targets)} |`,
+    ),
     `| 6 | small-slice aggregate reads audited | ${report.smallSliceReads} | 0 % (aggregates were never audited) | ${percent(report.smallSliceAudited, report.smallSliceReads)} |`,
     `| 7 | averaging: distinct answers to one query asked 100 times | — | 1 (exact counts) | ${report.maxDistinctAnswers} (gain 0 %) |`,
   ];

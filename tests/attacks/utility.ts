@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { MONTHS, type Referral } from './dataset.ts';
 import { matches } from './attacks.ts';
 import type { ApiResponder, StatsQuery } from './responders.ts';
+import { VIEW_TABLE } from '@passerelle/coordination-view';
 
 /**
  * What the protection costs a reader: the mean absolute error of the published counts (cells that
@@ -42,7 +43,11 @@ function truthOf(rows: readonly Row[], query: StatsQuery): { total: number; cell
 
 /** Reads the view's own rows (whatever put them there) and compares them with what the API publishes. */
 export async function measureUtility(label: string, db: Knex, schema: string, api: ApiResponder): Promise<Utility> {
-  const rows = ((await db.withSchema(schema).table('referrals').select('region', 'service_category', 'status', 'requested_at')) as Array<Record<string, unknown>>).map((r) => ({
+  const rows = (
+    (await db.withSchema(schema).table(VIEW_TABLE.referrals).select('region', 'service_category', 'status', 'requested_at')) as Array<
+      Record<string, unknown>
+    >
+  ).map((r) => ({
     region: String(r['region']),
     category: String(r['service_category']),
     status: String(r['status']) as Referral['status'],
@@ -72,13 +77,24 @@ export async function measureUtility(label: string, db: Knex, schema: string, ap
       cellError += Math.abs((cell?.count ?? 0) - count);
     }
   }
-  return { label, referrals: rows.length, cells, cellMae: cells === 0 ? 0 : cellError / cells, suppressedCells, totals, totalMae: totals === 0 ? 0 : totalError / totals };
+  return {
+    label,
+    referrals: rows.length,
+    cells,
+    cellMae: cells === 0 ? 0 : cellError / cells,
+    suppressedCells,
+    totals,
+    totalMae: totals === 0 ? 0 : totalError / totals,
+  };
 }
 
 export function formatUtility(figures: readonly Utility[]): string {
   return [
     '| data | referrals | cells shown | mean absolute error of cells | cells suppressed | totals shown | mean absolute error of totals |',
     '|---|---|---|---|---|---|---|',
-    ...figures.map((u) => `| ${u.label} | ${u.referrals} | ${u.cells} | ${u.cellMae.toFixed(2)} | ${u.suppressedCells} | ${u.totals} | ${u.totalMae.toFixed(2)} |`),
+    ...figures.map(
+      (u) =>
+        `| ${u.label} | ${u.referrals} | ${u.cells} | ${u.cellMae.toFixed(2)} | ${u.suppressedCells} | ${u.totals} | ${u.totalMae.toFixed(2)} |`,
+    ),
   ].join('\n');
 }

@@ -1,46 +1,13 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
-import { REPO_ROOT } from '@passerelle/infra';
 import { post } from '@passerelle/adapter/testing';
-import { createTestDatabase, kafkaEnvFor, type TestDatabase } from '@passerelle/testing';
+import { TEST_KEY_ENCRYPTION_KEY_HEX } from '@passerelle/contracts/testing';
+import { freePort, createTestDatabase, kafkaEnvFor, type TestDatabase } from '@passerelle/testing';
 import { eventIdsOf, openDatabase } from '../adapters/adapter-harness.ts';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-interface Started {
-  readonly child: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-}
-
-function runMain(service: string, env: Record<string, string>): Started {
-  // Node itself with tsx's loader, not the tsx CLI: the CLI relays SIGTERM and SIGKILLs the child
-  // when it does not acknowledge within 30 ms, which a busy machine (or a SASL handshake in
-  // flight) easily exceeds; the adapter must receive the SIGTERM itself.
-  const loader = pathToFileURL(path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-  const child = spawn(process.execPath, ['--import', loader, path.join(REPO_ROOT, 'services', service, 'src', 'main.ts')], {
-    cwd: path.join(REPO_ROOT, 'services', service),
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', OTEL_TRACES_EXPORTER: 'none', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => text, exited };
-}
+import { runServiceMain } from '../support/service-process.ts';
 
 describe('an adapter process', () => {
   const stack = inject('stack');
@@ -60,7 +27,7 @@ describe('an adapter process', () => {
   });
 
   it('refuses to start without a ministry token and with a short pseudonym key, naming both variables and neither value', async () => {
-    const started = runMain('adapter-health', { DATABASE_URL: database.url, PASSERELLE_PSEUDONYM_KEY: 'short-key-value-Zq9' });
+    const started = runServiceMain('adapter-health', { DATABASE_URL: database.url, PASSERELLE_PSEUDONYM_KEY: 'short-key-value-Zq9' });
     children.push(started.child);
 
     const code = await started.exited;
@@ -71,31 +38,76 @@ describe('an adapter process', () => {
     expect(started.output()).not.toContain('short-key-value-Zq9');
   });
 
+  it('refuses to start without a key-encryption key, or with one that is not 64 hex digits, naming the variable and never the value', async () => {
+    const secrets = {
+      DATABASE_URL: database.url,
+      PASSERELLE_MINISTRY_TOKEN: randomBytes(24).toString('hex'),
+      PASSERELLE_PSEUDONYM_KEY: randomBytes(24).toString('hex'),
+    };
+    const malformed = `${'9c'.repeat(31)}Zq`;
+    const missing = runServiceMain('adapter-education', secrets);
+    const wrong = runServiceMain('adapter-education', { ...secrets, PASSERELLE_KEY_ENCRYPTION_KEY: malformed });
+    children.push(missing.child, wrong.child);
+
+    const codes = await Promise.all([missing.exited, wrong.exited]);
+
+    expect(codes).toEqual([1, 1]);
+    expect(missing.output()).toContain('PASSERELLE_KEY_ENCRYPTION_KEY: is required and not set');
+    expect(wrong.output()).toContain('PASSERELLE_KEY_ENCRYPTION_KEY: must be 64 hexadecimal digits (32 bytes)');
+    expect(wrong.output()).not.toContain(malformed);
+    expect(wrong.output()).not.toContain('9c9c9c');
+  });
+
   it('on SIGTERM stops accepting, publishes what it accepted and exits 0', async () => {
     const port = await freePort();
     const token = randomBytes(24).toString('hex');
-    const started = runMain('adapter-justice', {
+    const started = runServiceMain('adapter-justice', {
       PORT: String(port),
       DATABASE_URL: database.url,
       ...kafkaEnvFor(stack, 'justice'),
       PASSERELLE_REGISTRY_URL: stack.registryUrl,
       PASSERELLE_MINISTRY_TOKEN: token,
       PASSERELLE_PSEUDONYM_KEY: randomBytes(24).toString('hex'),
+      PASSERELLE_KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY_HEX,
     });
     children.push(started.child);
     const url = `http://127.0.0.1:${port}`;
     let ready = false;
     for (let i = 0; i < 120 && !ready && started.child.exitCode === null; i += 1) {
-      ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+      ready = await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (!ready) await sleep(500);
     }
     expect(ready, started.output()).toBe(true);
 
-    const answer = await post(url, '/referrals', { referralNumber: 'VWAP-SIGTERM-1', program: 'vwap', victim: { personId: 'JP-S-1' }, referredTo: { serviceType: 'community_agency' }, supportNeeded: 'housing', region: 'east', urgency: 'routine', consent: 'standard', referredAt: '2025-03-05T10:00:00Z' }, { token });
+    const answer = await post(
+      url,
+      '/referrals',
+      {
+        referralNumber: 'VWAP-SIGTERM-1',
+        program: 'vwap',
+        victim: { personId: 'JP-S-1' },
+        referredTo: { serviceType: 'community_agency' },
+        supportNeeded: 'housing',
+        region: 'east',
+        urgency: 'routine',
+        consent: 'standard',
+        referredAt: '2025-03-05T10:00:00Z',
+      },
+      { token },
+    );
     started.child.kill('SIGTERM');
     const code = await started.exited;
-    const refused = await fetch(`${url}/healthz`).then(() => 'answered', () => 'refused');
-    const rows = (await db.withSchema('adapter_justice').table('outbox').select('event_id', 'published_at')) as { event_id: string; published_at: Date | null }[];
+    const refused = await fetch(`${url}/healthz`).then(
+      () => 'answered',
+      () => 'refused',
+    );
+    const rows = (await db.withSchema('adapter_justice').table('outbox').select('event_id', 'published_at')) as {
+      event_id: string;
+      published_at: Date | null;
+    }[];
 
     expect(answer.status).toBe(202);
     expect(code, started.output()).toBe(0);

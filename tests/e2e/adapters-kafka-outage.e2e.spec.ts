@@ -2,21 +2,32 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
-import { adminConnectionOf, applyAcls, applyTopics, down, endpointsOf, loadStackConfig, up, type StackConfig, type StackEndpoints } from '@passerelle/infra';
+import {
+  adminConnectionOf,
+  applyAcls,
+  applyTopics,
+  down,
+  endpointsOf,
+  loadStackConfig,
+  up,
+  type StackConfig,
+  type StackEndpoints,
+} from '@passerelle/infra';
 import { post } from '@passerelle/adapter/testing';
-import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
-import { ADAPTER_NAMES, consumeEventIds, eventIdsOf, openDatabase, startAdapters, stopAdapters, type AdapterName, type StartedAdapter } from '../adapters/adapter-harness.ts';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { allMinistryTopics } from '@passerelle/contracts';
+import { freePort, createTestDatabase, type TestDatabase } from '@passerelle/testing';
+import {
+  ADAPTER_NAMES,
+  consumeEventIds,
+  eventIdsOf,
+  openDatabase,
+  startAdapters,
+  stopAdapters,
+  type AdapterName,
+  type StartedAdapter,
+} from '../adapters/adapter-harness.ts';
 
 interface Submission {
   readonly adapter: AdapterName;
@@ -33,31 +44,112 @@ function submissions(tag: string, day: number): Submission[] {
     list.push({
       adapter: 'justice',
       path: '/referrals',
-      body: { referralNumber: `VWAP-${tag}-${i}`, program: 'vwap', victim: { personId: `JP-${tag}-${i}` }, referredTo: { serviceType: 'community_agency' }, supportNeeded: 'housing', region: 'toronto', urgency: 'routine', consent: 'standard', referredAt: at },
+      body: {
+        referralNumber: `VWAP-${tag}-${i}`,
+        program: 'vwap',
+        victim: { personId: `JP-${tag}-${i}` },
+        referredTo: { serviceType: 'community_agency' },
+        supportNeeded: 'housing',
+        region: 'toronto',
+        urgency: 'routine',
+        consent: 'standard',
+        referredAt: at,
+      },
     });
     list.push({
       adapter: 'child-welfare',
       path: '/referrals',
-      body: { agencyCode: 'CASO', casReference: `CASO-${tag}-${i}`, child: { childId: `CW-${tag}-${i}` }, legalStatus: 'in_care', serviceRequested: 'housing', receivingServiceType: 'community_agency', region: 'east', responseTime: '7_days', consentScope: 'standard', referralDate: '2025-03-05' },
+      body: {
+        agencyCode: 'CASO',
+        casReference: `CASO-${tag}-${i}`,
+        child: { childId: `CW-${tag}-${i}` },
+        legalStatus: 'in_care',
+        serviceRequested: 'housing',
+        receivingServiceType: 'community_agency',
+        region: 'east',
+        responseTime: '7_days',
+        consentScope: 'standard',
+        referralDate: '2025-03-05',
+      },
     });
-    list.push({ adapter: 'health', path: '/fhir/ServiceRequest', contentType: 'application/fhir+json', body: { resourceType: 'ServiceRequest', id: `sr-${tag}-${i}`, status: 'active', intent: 'order', subject: { reference: `Patient/p-${tag}-${i}` }, extension: [{ url: 'https://passerelle.ontario.example/fhir/StructureDefinition/service-region', valueCode: 'east' }] } });
+    list.push({
+      adapter: 'health',
+      path: '/fhir/ServiceRequest',
+      contentType: 'application/fhir+json',
+      body: {
+        resourceType: 'ServiceRequest',
+        id: `sr-${tag}-${i}`,
+        status: 'active',
+        intent: 'order',
+        subject: { reference: `Patient/p-${tag}-${i}` },
+        extension: [{ url: 'https://passerelle.ontario.example/fhir/StructureDefinition/service-region', valueCode: 'east' }],
+      },
+    });
     list.push({
       adapter: 'education',
       path: '/referrals',
-      body: { boardNumber: 'B66052', boardReferralId: `TDSB-${tag}-${i}`, student: { oen: `10000000${i}` }, referredTo: { serviceType: 'community_agency' }, supportNeeded: 'mental_health', region: 'toronto', urgency: 'priority', consent: 'standard', referredOn: at },
+      body: {
+        boardNumber: 'B66052',
+        boardReferralId: `TDSB-${tag}-${i}`,
+        student: { oen: `10000000${i}` },
+        referredTo: { serviceType: 'community_agency' },
+        supportNeeded: 'mental_health',
+        region: 'toronto',
+        urgency: 'priority',
+        consent: 'standard',
+        referredOn: at,
+      },
     });
   }
-  list.push({ adapter: 'justice', path: '/referrals/status-changes', body: { referralNumber: `VWAP-${tag}-0`, status: 'accepted', changedAt: at } });
+  list.push({
+    adapter: 'justice',
+    path: '/referrals/status-changes',
+    body: { referralNumber: `VWAP-${tag}-0`, status: 'accepted', changedAt: at },
+  });
   list.push({
     adapter: 'justice',
     path: '/referrals/batch',
     contentType: 'text/csv',
     body: `referral_number,program,person_id,receiving_service_type,support_needed,region,urgency,consent,referred_at\n${[0, 1, 2].map((r) => `CS-${tag}-${r},court_support,JP-B-${tag}-${r},community_agency,counselling,west,routine,standard,2025-03-05`).join('\n')}\n`,
   });
-  list.push({ adapter: 'health', path: '/fhir/Task', contentType: 'application/fhir+json', body: { resourceType: 'Task', id: `t-${tag}`, status: 'cancelled', intent: 'order', focus: { reference: `ServiceRequest/sr-${tag}-1` }, statusReason: { coding: [{ system: 'https://passerelle.ontario.example/fhir/CodeSystem/referral-status-reason', code: 'consent-withdrawn' }] }, lastModified: at } });
-  list.push({ adapter: 'education', path: '/service-gaps', body: { gapReference: `EDU-GAP-${tag}`, observedAt: at, region: 'north_east', serviceCategory: 'housing', severity: 'high', gapCode: 'capacity_exceeded' } });
-  list.push({ adapter: 'education', path: '/initiative-milestones', body: { initiativeId: 'S2016-P1-03', status: 'started', recordedAt: at, measure: { unit: 'sessions_delivered', quantity: day } } });
-  list.push({ adapter: 'coordination-office', path: '/initiative-milestones', body: { initiativeId: 'S2016-P4-06', status: 'at_risk', recordedAt: at } });
+  list.push({
+    adapter: 'health',
+    path: '/fhir/Task',
+    contentType: 'application/fhir+json',
+    body: {
+      resourceType: 'Task',
+      id: `t-${tag}`,
+      status: 'cancelled',
+      intent: 'order',
+      focus: { reference: `ServiceRequest/sr-${tag}-1` },
+      statusReason: {
+        coding: [{ system: 'https://passerelle.ontario.example/fhir/CodeSystem/referral-status-reason', code: 'consent-withdrawn' }],
+      },
+      lastModified: at,
+    },
+  });
+  list.push({
+    adapter: 'education',
+    path: '/service-gaps',
+    body: {
+      gapReference: `EDU-GAP-${tag}`,
+      observedAt: at,
+      region: 'north_east',
+      serviceCategory: 'housing',
+      severity: 'high',
+      gapCode: 'capacity_exceeded',
+    },
+  });
+  list.push({
+    adapter: 'education',
+    path: '/initiative-milestones',
+    body: { initiativeId: 'S2016-P1-03', status: 'started', recordedAt: at, measure: { unit: 'sessions_delivered', quantity: day } },
+  });
+  list.push({
+    adapter: 'coordination-office',
+    path: '/initiative-milestones',
+    body: { initiativeId: 'S2016-P4-06', status: 'at_risk', recordedAt: at },
+  });
   return list;
 }
 
@@ -74,7 +166,12 @@ describe('adapters during a Kafka outage', () => {
 
   beforeAll(async () => {
     // A private broker: the shared one serves other engineers' tests and is never stopped.
-    config = loadStackConfig({ PASSERELLE_HOME: home, PASSERELLE_KAFKA_PORT: String(await freePort()), PASSERELLE_KAFKA_CONTROLLER_PORT: String(await freePort()), DATABASE_URL: stack.databaseUrl });
+    config = loadStackConfig({
+      PASSERELLE_HOME: home,
+      PASSERELLE_KAFKA_PORT: String(await freePort()),
+      PASSERELLE_KAFKA_CONTROLLER_PORT: String(await freePort()),
+      DATABASE_URL: stack.databaseUrl,
+    });
     await up(config, log, ['kafka']);
     // The private broker requires SASL/SCRAM like the shared one: topics and ACLs as admin.
     endpoints = endpointsOf(config);
@@ -83,7 +180,14 @@ describe('adapters during a Kafka outage', () => {
     expect((await applyAcls(adminConnectionOf(endpoints))).drift).toEqual({ missing: [], unexpected: [] });
     database = await createTestDatabase(stack.databaseUrl, 'adapters_outage');
     db = openDatabase(database.url);
-    adapters = await startAdapters({ databaseUrl: database.url, kafkaBrokers: endpoints.kafkaBrokers, kafkaCredentials: endpoints.kafkaCredentials, registryUrl: stack.registryUrl });
+    adapters = await startAdapters({
+      databaseUrl: database.url,
+      kafkaBrokers: endpoints.kafkaBrokers,
+      kafkaCredentials: endpoints.kafkaCredentials,
+      // The private broker's certificate comes from its own CA, not the shared stack's.
+      kafkaCaFile: endpoints.kafkaCaFile,
+      registryUrl: stack.registryUrl,
+    });
   });
 
   afterAll(async () => {
@@ -98,7 +202,10 @@ describe('adapters during a Kafka outage', () => {
     const ids: string[] = [];
     for (const s of list) {
       const adapter = adapters![s.adapter];
-      const answer = await post(adapter.url, s.path, s.body, { token: adapter.token, ...(s.contentType ? { contentType: s.contentType } : {}) });
+      const answer = await post(adapter.url, s.path, s.body, {
+        token: adapter.token,
+        ...(s.contentType ? { contentType: s.contentType } : {}),
+      });
       expect(answer.status, `${s.adapter} ${s.path}: ${JSON.stringify(answer.body)}`).toBe(202);
       ids.push(...eventIdsOf(answer.body));
     }
@@ -106,7 +213,11 @@ describe('adapters during a Kafka outage', () => {
   }
 
   async function unpublished(): Promise<number> {
-    const counts = await Promise.all(ADAPTER_NAMES.map(async (name) => Number((await db.withSchema(adapters![name].schema).table('outbox').whereNull('published_at').count({ n: '*' }))[0]?.['n'] ?? 0)));
+    const counts = await Promise.all(
+      ADAPTER_NAMES.map(async (name) =>
+        Number((await db.withSchema(adapters![name].schema).table('outbox').whereNull('published_at').count({ n: '*' }))[0]?.['n'] ?? 0),
+      ),
+    );
     return counts.reduce((a, b) => a + b, 0);
   }
 
@@ -151,7 +262,8 @@ describe('adapters during a Kafka outage', () => {
     await up(config, log, ['kafka']);
     expect(await drained(90_000), 'the outbox drained after Kafka came back').toBe(true);
     const accepted = [...before, ...during];
-    const topics = (await applyTopics(adminConnectionOf(endpoints))).drift.length === 0 ? ADAPTER_NAMES.flatMap((m) => ['referrals', 'service-gaps', 'initiative-milestones'].map((f) => `${m}.${f}.v1`)) : [];
+    const topics =
+      (await applyTopics(adminConnectionOf(endpoints))).drift.length === 0 ? allMinistryTopics().map((topic) => topic.name) : [];
     const messages = await consumeEventIds(endpoints, topics, new Set(accepted), 60_000, 3_000);
 
     expect(during.length).toBeGreaterThanOrEqual(25);

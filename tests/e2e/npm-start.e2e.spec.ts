@@ -3,10 +3,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createServer } from 'node:net';
 import { createDatabase, dropDatabaseRoles, type Knex } from '@passerelle/db';
-import { REPO_ROOT, dropDatabase, withDatabase } from '@passerelle/infra';
-import { uniqueSuffix } from '@passerelle/testing';
+import { REPO_ROOT } from '@passerelle/infra';
+import { dropDatabase, withDatabase } from '@passerelle/pg-admin';
+import { freePort, uniqueSuffix } from '@passerelle/testing';
 
 /** The PostgreSQL user behind each service's sessions, by application name. */
 async function sessionUsers(db: Knex): Promise<Record<string, string[]>> {
@@ -14,14 +14,6 @@ async function sessionUsers(db: Knex): Promise<Record<string, string[]>> {
     "SELECT application_name, array_agg(DISTINCT usename::text ORDER BY usename::text) AS users FROM pg_stat_activity WHERE datname = current_database() AND application_name <> '' GROUP BY application_name",
   )) as { rows: { application_name: string; users: string[] }[] };
   return Object.fromEntries(rows.map((row) => [row.application_name, row.users]));
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Pids of live processes whose command line mentions `needle`, zombies excluded. */
@@ -45,6 +37,7 @@ describe('npm start', () => {
   // start and a clean stop without touching the stack the other tests use.
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-start-'));
   const registryDatabase = `passerelle_registry_e2e_${uniqueSuffix()}`;
+  const keycloakDatabase = `passerelle_keycloak_e2e_${uniqueSuffix()}`;
   // A database of its own, so its roles (`<database>_…`) are this run's alone.
   const database = `start_e2e_${uniqueSuffix()}`;
   let child: ChildProcess | undefined;
@@ -54,6 +47,7 @@ describe('npm start', () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
     for (const pid of processesMentioning(home)) process.kill(pid, 'SIGKILL');
     await dropDatabase(inject('stack').databaseUrl, registryDatabase);
+    await dropDatabase(inject('stack').databaseUrl, keycloakDatabase);
     await dropDatabase(inject('stack').databaseUrl, database);
     const cluster = createDatabase({ url: inject('stack').databaseUrl, poolMax: 1 });
     await dropDatabaseRoles(cluster, database).finally(() => cluster.destroy());
@@ -61,7 +55,14 @@ describe('npm start', () => {
   });
 
   it('brings the stack up, runs each service as its own database role, prints its URLs, and on SIGINT leaves no Java process of the project running', async () => {
-    const ports = { kafka: await freePort(), controller: await freePort(), registry: await freePort(), management: await freePort(), zipkin: await freePort() };
+    const ports = {
+      kafka: await freePort(),
+      controller: await freePort(),
+      registry: await freePort(),
+      management: await freePort(),
+      zipkin: await freePort(),
+      keycloak: await freePort(),
+    };
     child = spawn('npm', ['start'], {
       cwd: REPO_ROOT,
       env: {
@@ -73,6 +74,8 @@ describe('npm start', () => {
         PASSERELLE_REGISTRY_MANAGEMENT_PORT: String(ports.management),
         PASSERELLE_ZIPKIN_PORT: String(ports.zipkin),
         PASSERELLE_REGISTRY_DATABASE: registryDatabase,
+        PASSERELLE_KEYCLOAK_PORT: String(ports.keycloak),
+        PASSERELLE_KEYCLOAK_DATABASE: keycloakDatabase,
         PASSERELLE_START_SERVICES: 'adapter-justice,projector,view-api',
         PASSERELLE_DEMO: 'off',
         DATABASE_URL: withDatabase(inject('stack').databaseUrl, database),
@@ -83,7 +86,8 @@ describe('npm start', () => {
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
 
     const ready = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 180_000);
+      // A cold start: Kafka, the registry, Zipkin and Keycloak (unpacked, built and started on an empty database).
+      const timer = setTimeout(() => resolve(false), 420_000);
       const check = setInterval(() => {
         if (output.includes('press Ctrl-C to stop')) {
           clearInterval(check);
@@ -101,8 +105,9 @@ describe('npm start', () => {
     expect(output).toContain(`127.0.0.1:${ports.kafka}`);
     expect(output).toContain(`http://127.0.0.1:${ports.registry}/apis/ccompat/v7`);
     expect(output).toContain(`http://127.0.0.1:${ports.zipkin}/zipkin/`);
+    expect(output).toContain(`keycloak: issuer http://127.0.0.1:${ports.keycloak}/realms/passerelle`);
     const javaPids = processesMentioning(home);
-    expect(javaPids.length).toBeGreaterThanOrEqual(3);
+    expect(javaPids.length).toBeGreaterThanOrEqual(4);
 
     // Each service's pool connects as its role; migrations ran as the migrator (and are done).
     const db = createDatabase({ url: withDatabase(inject('stack').databaseUrl, database), poolMax: 1 });
@@ -113,14 +118,24 @@ describe('npm start', () => {
         'passerelle-projector': [`${database}_projector`],
         'passerelle-view-api': [`${database}_view_api`],
       });
-      const owners = (await db.raw("SELECT DISTINCT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relnamespace IN ('adapter_justice'::regnamespace, 'view'::regnamespace, 'view_api'::regnamespace)")) as { rows: { owner: string }[] };
+      const owners = (await db.raw(
+        "SELECT DISTINCT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relnamespace IN ('adapter_justice'::regnamespace, 'view'::regnamespace, 'view_api'::regnamespace, 'keystore'::regnamespace)",
+      )) as { rows: { owner: string }[] };
       expect(owners.rows.map((r) => r.owner)).toEqual([`${database}_migrator`]);
     } finally {
       await db.destroy();
     }
-    const secrets = JSON.parse(fs.readFileSync(path.join(home, 'secrets.json'), 'utf8')) as { databasePasswords: Record<string, string> };
-    expect(Object.keys(secrets.databasePasswords)).toEqual(expect.arrayContaining(['migrator', 'adapter_justice', 'projector', 'view_api']));
+    const secrets = JSON.parse(fs.readFileSync(path.join(home, 'secrets.json'), 'utf8')) as {
+      databasePasswords: Record<string, string>;
+      keyEncryptionKey: string;
+    };
+    expect(Object.keys(secrets.databasePasswords)).toEqual(
+      expect.arrayContaining(['migrator', 'adapter_justice', 'projector', 'view_api']),
+    );
     expect(output).not.toContain(secrets.databasePasswords['migrator']);
+    // One key-encryption key for the adapters, the projector and the view API, kept with the other secrets and never printed.
+    expect(secrets.keyEncryptionKey).toMatch(/^[0-9a-f]{64}$/);
+    expect(output).not.toContain(secrets.keyEncryptionKey);
 
     const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
     child.kill('SIGINT');
@@ -129,5 +144,5 @@ describe('npm start', () => {
     expect(code, output).toBe(0);
     expect(output).toContain('[passerelle] stopped');
     expect(processesMentioning(home)).toEqual([]);
-  }, 300_000);
+  }, 540_000);
 });

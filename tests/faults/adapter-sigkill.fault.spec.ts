@@ -40,8 +40,17 @@ describe('an adapter killed with SIGKILL between accepting and publishing', () =
     const clock = await RecoveryClock.start(running);
 
     const pending = kills.reduce((n, k) => n + k.pendingAtKill, 0);
-    await finishScenario(running, load, clock, 'adapter-sigkill', `${kills.length} SIGKILLs of adapter-justice, ${pending} rows unpublished at the kills`);
-    expect(kills.map((k) => k.pendingAtKill > 0), 'each kill left accepted rows unpublished').toEqual([true, true, true]);
+    await finishScenario(
+      running,
+      load,
+      clock,
+      'adapter-sigkill',
+      `${kills.length} SIGKILLs of adapter-justice, ${pending} rows unpublished at the kills`,
+    );
+    expect(
+      kills.map((k) => k.pendingAtKill > 0),
+      'each kill left accepted rows unpublished',
+    ).toEqual([true, true, true]);
     expect(load.retries, 'requests cut by the kills were sent again').toBeGreaterThan(0);
   }, 600_000);
 });

@@ -1,15 +1,26 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { allMinistryTopics, EventSerde, RegistryClient } from '@passerelle/contracts';
+import { TEST_KEY_ENCRYPTION_KEY_HEX } from '@passerelle/contracts/testing';
 import { createDatabase, type Knex } from '@passerelle/db';
 import { REPO_ROOT } from '@passerelle/infra';
 import { consumerGroupLag, createKafka, readTopic, relayLockKey } from '@passerelle/kafka';
-import { createTestDatabase, kafkaEnvFor, kafkaOptionsFor, type KafkaPrincipal, type TestDatabase, type TestStack } from '@passerelle/testing';
+import {
+  createTestDatabase,
+  freePort,
+  kafkaEnvFor,
+  kafkaOptionsFor,
+  processGroupGone,
+  waitFor,
+  type KafkaPrincipal,
+  type TestDatabase,
+  type TestStack,
+} from '@passerelle/testing';
 import { FAULT_RESULTS_DIR, type FaultRow } from './fault-table.ts';
+import { VIEW_TABLE } from '@passerelle/coordination-view';
 
 /** One consumer group for the whole suite: each scenario's projector resumes where the previous one stopped, so it never re-reads earlier scenarios' events. */
 export const FAULT_CONSUMER_GROUP = 'passerelle-projector-faults';
@@ -22,23 +33,7 @@ export type FaultAdapter = (typeof FAULT_ADAPTERS)[number];
 
 const schemaOf = (adapter: FaultAdapter): string => `adapter_${adapter.replace(/-/g, '_')}`;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-export async function waitFor<T>(what: string, probe: () => Promise<T | false | undefined>, timeoutMs: number, everyMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== false && value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
+export { waitFor };
 
 /**
  * A service as `npm start` runs it: `tsx services/<name>/src/main.ts` in its own process group
@@ -77,12 +72,23 @@ export class ServiceProcess {
   }
 
   async start(): Promise<void> {
-    const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(REPO_ROOT, 'services', this.name, 'src', 'main.ts')], {
-      cwd: path.join(REPO_ROOT, 'services', this.name),
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', OTEL_TRACES_EXPORTER: 'none', LOG_LEVEL: 'warn', ...this.env, PORT: String(this.port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const child = spawn(
+      path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
+      [path.join(REPO_ROOT, 'services', this.name, 'src', 'main.ts')],
+      {
+        cwd: path.join(REPO_ROOT, 'services', this.name),
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          HOME: process.env['HOME'] ?? '',
+          OTEL_TRACES_EXPORTER: 'none',
+          LOG_LEVEL: 'warn',
+          ...this.env,
+          PORT: String(this.port),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
     this.expectingExit = false;
     this.child = child;
     const keep = (chunk: Buffer): void => {
@@ -115,14 +121,7 @@ export class ServiceProcess {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     process.kill(-child.pid, 'SIGKILL');
     await exited;
-    await waitFor(`${this.name}'s process group to be gone`, async () => {
-      try {
-        process.kill(-(child.pid as number), 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }, 10_000, 50);
+    await processGroupGone(`${this.name}'s process group to be gone`, child.pid);
   }
 
   /** SIGTERM (a clean stop), escalating to SIGKILL after `graceMs`. */
@@ -175,20 +174,35 @@ export class FaultServices {
           PASSERELLE_MINISTRY_TOKEN: token,
           PASSERELLE_RATE_LIMIT_PER_MINUTE: '0',
           PASSERELLE_PSEUDONYM_KEY: randomBytes(24).toString('hex'),
+          PASSERELLE_KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY_HEX,
           ...kafkaEnvFor(stack, ministry as KafkaPrincipal),
         };
-        return [ministry, { ministry, token, schema, process: new ServiceProcess(`adapter-${ministry}`, await freePort(), env, path.join(logs, `adapter-${ministry}.log`)) }];
+        return [
+          ministry,
+          {
+            ministry,
+            token,
+            schema,
+            process: new ServiceProcess(`adapter-${ministry}`, await freePort(), env, path.join(logs, `adapter-${ministry}.log`)),
+          },
+        ];
       }),
     );
     const adapters = Object.fromEntries(entries) as Record<FaultAdapter, AdapterService>;
-    const projector = new ServiceProcess('projector', await freePort(), {
-      DATABASE_URL: database.url,
-      PASSERELLE_VIEW_SCHEMA: 'view',
-      PASSERELLE_REGISTRY_URL: stack.registryUrl,
-      PASSERELLE_RECORD_KEY_SECRET: FAULT_RECORD_KEY_SECRET,
-      PASSERELLE_CONSUMER_GROUP: FAULT_CONSUMER_GROUP,
-      ...kafkaEnvFor(stack, 'projector'),
-    }, path.join(logs, 'projector.log'));
+    const projector = new ServiceProcess(
+      'projector',
+      await freePort(),
+      {
+        DATABASE_URL: database.url,
+        PASSERELLE_VIEW_SCHEMA: 'view',
+        PASSERELLE_REGISTRY_URL: stack.registryUrl,
+        PASSERELLE_RECORD_KEY_SECRET: FAULT_RECORD_KEY_SECRET,
+        PASSERELLE_KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY_HEX,
+        PASSERELLE_CONSUMER_GROUP: FAULT_CONSUMER_GROUP,
+        ...kafkaEnvFor(stack, 'projector'),
+      },
+      path.join(logs, 'projector.log'),
+    );
     const services = new FaultServices(stack, database, db, adapters, projector);
     // One at a time: five tsx start-ups at once on a small machine take longer than in a row.
     for (const adapter of Object.values(adapters)) await adapter.process.start();
@@ -242,7 +256,10 @@ export class FaultServices {
   /** How many of `ids` the projector has recorded as processed. */
   async appliedCount(ids: readonly string[]): Promise<number> {
     if (ids.length === 0) return 0;
-    const result = await this.db.raw<{ rows: { n: string }[] }>('SELECT count(*) AS n FROM view.processed_events WHERE event_id = ANY(?::uuid[])', [[...ids]]);
+    const result = await this.db.raw<{ rows: { n: string }[] }>(
+      `SELECT count(*) AS n FROM view.${VIEW_TABLE.processed_events} WHERE event_id = ANY(?::uuid[])`,
+      [[...ids]],
+    );
     return Number(result.rows[0]?.n ?? 0);
   }
 
@@ -256,7 +273,10 @@ export class FaultServices {
 
   /** Terminates every PostgreSQL backend of the projector; returns how many there were. */
   async terminateProjectorBackends(): Promise<number> {
-    const result = await this.db.raw<{ rows: { ok: boolean }[] }>('SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = ? AND application_name = ?', [this.database.name, PROJECTOR_APPLICATION_NAME]);
+    const result = await this.db.raw<{ rows: { ok: boolean }[] }>(
+      'SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = ? AND application_name = ?',
+      [this.database.name, PROJECTOR_APPLICATION_NAME],
+    );
     return result.rows.filter((r) => r.ok).length;
   }
 
@@ -271,6 +291,21 @@ export class FaultServices {
       await admin.disconnect();
     }
   }
+}
+
+/** A justice referral of the load, told apart by `tag` (its referral number and person id). */
+function justiceReferralBody(tag: string, region: string, referredAt: string): Record<string, unknown> {
+  return {
+    referralNumber: `VWAP-${tag}`,
+    program: 'vwap',
+    victim: { personId: `JP-${tag}` },
+    referredTo: { serviceType: 'community_agency' },
+    supportNeeded: 'housing',
+    region,
+    urgency: 'routine',
+    consent: 'standard',
+    referredAt,
+  };
 }
 
 interface Submission {
@@ -314,13 +349,24 @@ export class LoadGenerator {
   ) {}
 
   start(): void {
-    const progress = setInterval(() => console.log(`[fault load ${this.tag}] sent ${this.sent}/${this.options.requests}, acknowledged events ${this.acknowledged.size}, in flight ${this.inFlight}, retries ${this.retries}, rejected ${this.rejected.length}`), 10_000);
+    const progress = setInterval(
+      () =>
+        console.log(
+          `[fault load ${this.tag}] sent ${this.sent}/${this.options.requests}, acknowledged events ${this.acknowledged.size}, in flight ${this.inFlight}, retries ${this.retries}, rejected ${this.rejected.length}`,
+        ),
+      10_000,
+    );
     this.loop = this.run().finally(() => clearInterval(progress));
   }
 
   /** Resolves once `fraction` of the planned requests have been sent. */
   async reached(fraction: number): Promise<void> {
-    await waitFor(`${Math.round(fraction * 100)} % of the load sent`, async () => this.sent >= this.options.requests * fraction, 600_000, 100);
+    await waitFor(
+      `${Math.round(fraction * 100)} % of the load sent`,
+      async () => this.sent >= this.options.requests * fraction,
+      600_000,
+      100,
+    );
   }
 
   /** Resolves when every planned request has had its 202 (or a 4xx, recorded as rejected). */
@@ -337,13 +383,23 @@ export class LoadGenerator {
     const justiceReferral = (): Submission => ({
       adapter: 'justice',
       path: '/referrals',
-      body: { referralNumber: `VWAP-${tag}`, program: 'vwap', victim: { personId: `JP-${tag}` }, referredTo: { serviceType: 'community_agency' }, supportNeeded: 'housing', region: 'toronto', urgency: 'routine', consent: 'standard', referredAt: minute },
+      body: justiceReferralBody(tag, 'toronto', minute),
       creates: { kind: 'justice-referral', ref: `VWAP-${tag}` },
     });
     const educationReferral = (): Submission => ({
       adapter: 'education',
       path: '/referrals',
-      body: { boardNumber: 'B66052', boardReferralId: `TDSB-${tag}`, student: { oen: `10000000${i % 5}` }, referredTo: { serviceType: 'community_agency' }, supportNeeded: 'mental_health', region: 'east', urgency: 'priority', consent: 'standard', referredOn: minute },
+      body: {
+        boardNumber: 'B66052',
+        boardReferralId: `TDSB-${tag}`,
+        student: { oen: `10000000${i % 5}` },
+        referredTo: { serviceType: 'community_agency' },
+        supportNeeded: 'mental_health',
+        region: 'east',
+        urgency: 'priority',
+        consent: 'standard',
+        referredOn: minute,
+      },
       creates: { kind: 'education-referral', ref: `TDSB-${tag}` },
     });
     switch (i % 10) {
@@ -354,19 +410,41 @@ export class LoadGenerator {
         return educationReferral();
       case 2: {
         const ref = pick(this.refs['justice-referral']);
-        return ref ? { adapter: 'justice', path: '/referrals/status-changes', body: { referralNumber: ref, status: 'accepted', changedAt: minute } } : justiceReferral();
+        return ref
+          ? { adapter: 'justice', path: '/referrals/status-changes', body: { referralNumber: ref, status: 'accepted', changedAt: minute } }
+          : justiceReferral();
       }
       case 3:
         return {
           adapter: 'education',
           path: '/service-gaps',
-          body: { gapReference: `GAP-${tag}`, observedAt: minute, region: 'north_east', serviceCategory: 'housing', severity: 'high', gapCode: 'capacity_exceeded' },
+          body: {
+            gapReference: `GAP-${tag}`,
+            observedAt: minute,
+            region: 'north_east',
+            serviceCategory: 'housing',
+            severity: 'high',
+            gapCode: 'capacity_exceeded',
+          },
           creates: { kind: 'education-gap', ref: `GAP-${tag}` },
         };
       case 4:
-        return { adapter: 'education', path: '/initiative-milestones', body: { initiativeId: 'S2016-P1-03', status: 'started', recordedAt: minute, measure: { unit: 'sessions_delivered', quantity: i } } };
+        return {
+          adapter: 'education',
+          path: '/initiative-milestones',
+          body: {
+            initiativeId: 'S2016-P1-03',
+            status: 'started',
+            recordedAt: minute,
+            measure: { unit: 'sessions_delivered', quantity: i },
+          },
+        };
       case 5:
-        return { adapter: 'coordination-office', path: '/initiative-milestones', body: { initiativeId: 'S2016-P4-06', status: i % 20 === 5 ? 'at_risk' : 'started', recordedAt: minute } };
+        return {
+          adapter: 'coordination-office',
+          path: '/initiative-milestones',
+          body: { initiativeId: 'S2016-P4-06', status: i % 20 === 5 ? 'at_risk' : 'started', recordedAt: minute },
+        };
       case 6:
         return {
           adapter: 'justice',
@@ -376,11 +454,23 @@ export class LoadGenerator {
         };
       case 7: {
         const ref = pick(this.refs['education-gap']);
-        return ref ? { adapter: 'education', path: '/service-gaps/resolutions', body: { gapReference: ref, resolvedAt: minute, resolution: 'capacity_increased' } } : educationReferral();
+        return ref
+          ? {
+              adapter: 'education',
+              path: '/service-gaps/resolutions',
+              body: { gapReference: ref, resolvedAt: minute, resolution: 'capacity_increased' },
+            }
+          : educationReferral();
       }
       default: {
         const ref = pick(this.refs['education-referral']);
-        return ref ? { adapter: 'education', path: '/referrals/status-changes', body: { boardReferralId: ref, status: 'accepted', changedAt: minute } } : educationReferral();
+        return ref
+          ? {
+              adapter: 'education',
+              path: '/referrals/status-changes',
+              body: { boardReferralId: ref, status: 'accepted', changedAt: minute },
+            }
+          : educationReferral();
       }
     }
   }
@@ -419,7 +509,7 @@ export class LoadGenerator {
       this.launch({
         adapter: 'justice',
         path: '/referrals',
-        body: { referralNumber: `VWAP-${tag}`, program: 'vwap', victim: { personId: `JP-${tag}` }, referredTo: { serviceType: 'community_agency' }, supportNeeded: 'housing', region: 'central', urgency: 'routine', consent: 'standard', referredAt: '2025-02-01T10:00:00Z' },
+        body: justiceReferralBody(tag, 'central', '2025-02-01T10:00:00Z'),
       });
     }
     this.bursts += 1;
@@ -491,6 +581,8 @@ export interface Reconciliation extends FaultRow {
   readonly deadLetters: number;
   readonly duplicateDetail: Record<string, number>;
   readonly rejected: readonly string[];
+  /** Referrals whose creation came sealed (encryption on), and those of them the view holds without their opened pseudonym. */
+  readonly sealed: { readonly referrals: number; readonly unopened: number };
 }
 
 /** Waits until nothing is in flight: load done, outboxes empty, consumer lag 0, every accepted event applied (or no progress for a while). */
@@ -520,7 +612,13 @@ export async function waitQuiescent(services: FaultServices, log: (message: stri
 }
 
 /** Compares outboxes, Kafka and the view by eventId. */
-export async function reconcile(services: FaultServices, load: LoadGenerator, scenario: string, fault: string, recoverySeconds: number): Promise<Reconciliation> {
+export async function reconcile(
+  services: FaultServices,
+  load: LoadGenerator,
+  scenario: string,
+  fault: string,
+  recoverySeconds: number,
+): Promise<Reconciliation> {
   const { db, stack } = services;
   const outbox = await services.outboxEventIds();
   const acknowledgedNotDurable = [...load.acknowledged].filter((id) => !outbox.has(id)).length;
@@ -542,9 +640,9 @@ export async function reconcile(services: FaultServices, load: LoadGenerator, sc
   const republishedCopies = [...copies.values()].reduce((sum, n) => sum + n - 1, 0);
 
   // The view: processed eventIds, and the table each event's effect landed in.
-  const processed = new Set((await db('view.processed_events').pluck('event_id')) as string[]);
+  const processed = new Set((await db(`view.${VIEW_TABLE.processed_events}`).pluck('event_id')) as string[]);
   const inTables = new Map<string, number>();
-  for (const table of ['referral_history', 'initiative_milestones', 'service_gap_events']) {
+  for (const table of [VIEW_TABLE.referral_history, VIEW_TABLE.initiative_milestones, VIEW_TABLE.service_gap_events]) {
     for (const id of (await db(`view.${table}`).pluck('event_id')) as string[]) inTables.set(id, (inTables.get(id) ?? 0) + 1);
   }
   const applied = [...accepted].filter((id) => processed.has(id) && inTables.has(id)).length;
@@ -555,23 +653,46 @@ export async function reconcile(services: FaultServices, load: LoadGenerator, sc
   const referralMismatch = Number(
     (
       await db.raw<{ rows: { n: string }[] }>(
-        `SELECT count(*) AS n FROM view.referrals r WHERE r.applied_events + r.illegal_transitions <> (SELECT count(*) FROM view.referral_history h WHERE h.referral_id = r.referral_id)`,
+        `SELECT count(*) AS n FROM view.${VIEW_TABLE.referrals} r WHERE applied_events + illegal_transitions <> (SELECT count(*) FROM view.${VIEW_TABLE.referral_history} h WHERE h.referral_id = r.referral_id)`,
       )
     ).rows[0]?.n ?? 0,
   );
   // Every referral created is one row of view.referrals, however often its creation was delivered.
-  const createdReferrals = Number((await db.raw<{ rows: { n: string }[] }>(`SELECT count(DISTINCT referral_id) AS n FROM view.referral_history WHERE event_type = 'ReferralCreated'`)).rows[0]?.n ?? 0);
-  const referralRows = Number((await db.raw<{ rows: { n: string }[] }>('SELECT count(*) AS n FROM view.referrals')).rows[0]?.n ?? 0);
-  const milestoneMismatch = Number(
+  const createdReferrals = Number(
     (
       await db.raw<{ rows: { n: string }[] }>(
-        `SELECT count(*) AS n FROM view.initiatives i WHERE i.milestones <> (SELECT count(*) FROM view.initiative_milestones m WHERE m.initiative_id = i.initiative_id)`,
+        `SELECT count(DISTINCT referral_id) AS n FROM view.${VIEW_TABLE.referral_history} WHERE event_type = 'ReferralCreated'`,
       )
     ).rows[0]?.n ?? 0,
   );
-  const duplicateDetail = { inSeveralTables, referralMismatch, referralRowsOver: Math.abs(referralRows - createdReferrals), milestoneMismatch };
+  const referralRows = Number(
+    (await db.raw<{ rows: { n: string }[] }>(`SELECT count(*) AS n FROM view.${VIEW_TABLE.referrals}`)).rows[0]?.n ?? 0,
+  );
+  const milestoneMismatch = Number(
+    (
+      await db.raw<{ rows: { n: string }[] }>(
+        `SELECT count(*) AS n FROM view.${VIEW_TABLE.initiatives} i WHERE i.milestones <> (SELECT count(*) FROM view.${VIEW_TABLE.initiative_milestones} m WHERE m.initiative_id = i.initiative_id)`,
+      )
+    ).rows[0]?.n ?? 0,
+  );
+  const duplicateDetail = {
+    inSeveralTables,
+    referralMismatch,
+    referralRowsOver: Math.abs(referralRows - createdReferrals),
+    milestoneMismatch,
+  };
   const duplicated = Object.values(duplicateDetail).reduce((sum, n) => sum + n, 0);
-  const deadLetters = Number((await db('view.dead_letters').count({ n: '*' }))[0]?.['n'] ?? 0);
+  const deadLetters = Number((await db(`view.${VIEW_TABLE.dead_letters}`).count({ n: '*' }))[0]?.['n'] ?? 0);
+  // Encryption on: each sealed creation was opened by the projector (which keeps the subject sealed at
+  // rest only when its key opened it) and no placeholder or plaintext pseudonym took its place.
+  const sealedRows = (
+    await db.raw<{ rows: { referrals: string; unopened: string }[] }>(
+      `SELECT count(*) AS referrals, count(*) FILTER (WHERE r.subject_sealed IS NULL OR r.subject_pseudonym IS NOT NULL) AS unopened
+         FROM view.${VIEW_TABLE.referrals} r JOIN view.${VIEW_TABLE.referral_history} h ON h.event_id = r.created_event_id
+        WHERE jsonb_typeof(h.payload->'sealedSubject') = 'object' AND r.consent_withdrawn_at IS NULL`,
+    )
+  ).rows[0];
+  const sealed = { referrals: Number(sealedRows?.referrals ?? 0), unopened: Number(sealedRows?.unopened ?? 0) };
 
   return {
     scenario,
@@ -587,5 +708,6 @@ export async function reconcile(services: FaultServices, load: LoadGenerator, sc
     deadLetters,
     duplicateDetail,
     rejected: load.rejected,
+    sealed,
   };
 }

@@ -43,7 +43,19 @@ export function readFaultRows(dir = FAULT_RESULTS_DIR): FaultRow[] {
 /** The rows as a Markdown table (it reads the same in a terminal and in the README). */
 export function formatFaultTable(rows: readonly FaultRow[]): string {
   const header = ['scenario', 'accepted', 'published', 'applied', 'lost', 'duplicated', 'time to recover', 'republished copies', 'fault'];
-  const lines = rows.map((r) => [r.scenario, r.accepted, r.published, r.applied, r.lost, r.duplicated, typeof r.recoverySeconds === 'number' && Number.isFinite(r.recoverySeconds) ? `${r.recoverySeconds.toFixed(1)} s` : 'not recovered', r.republishedCopies, r.fault].map(String));
+  const lines = rows.map((r) =>
+    [
+      r.scenario,
+      r.accepted,
+      r.published,
+      r.applied,
+      r.lost,
+      r.duplicated,
+      typeof r.recoverySeconds === 'number' && Number.isFinite(r.recoverySeconds) ? `${r.recoverySeconds.toFixed(1)} s` : 'not recovered',
+      r.republishedCopies,
+      r.fault,
+    ].map(String),
+  );
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
   const render = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   return [render(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(render)].join('\n');

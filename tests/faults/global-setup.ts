@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { REPO_ROOT, down, endpointsOf, loadStackConfig, provision, up, type StackConfig } from '@passerelle/infra';
 import type { TestProject } from 'vitest/node';
-import type { TestStack } from '@passerelle/testing';
+import { freePort, type TestStack } from '@passerelle/testing';
 import { FAULT_RESULTS_DIR, printFaultTable } from './fault-table.ts';
 
 /** The fault suite's private stack: its own home and ports, because the suite stops Kafka and the registry. */
@@ -21,21 +20,17 @@ declare module 'vitest' {
 
 const log = (message: string): void => console.log(`[fault stack] ${message}`);
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /**
  * Apicurio keeps 20 PostgreSQL connections open by default; with the shared registry and other
  * private ones on the same server that nears max_connections. Read from the environment of the
  * process that calls `up`, so set before each start of this stack's registry.
  */
 export function useSmallRegistryPool(): void {
-  for (const [name, value] of Object.entries({ APICURIO_DATASOURCE_JDBC_INITIAL_SIZE: '2', APICURIO_DATASOURCE_JDBC_MIN_SIZE: '2', APICURIO_DATASOURCE_JDBC_MAX_SIZE: '10' })) {
+  for (const [name, value] of Object.entries({
+    APICURIO_DATASOURCE_JDBC_INITIAL_SIZE: '2',
+    APICURIO_DATASOURCE_JDBC_MIN_SIZE: '2',
+    APICURIO_DATASOURCE_JDBC_MAX_SIZE: '10',
+  })) {
     process.env[name] ??= value;
   }
 }

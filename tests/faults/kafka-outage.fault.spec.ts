@@ -35,7 +35,9 @@ describe('the Kafka broker stopped mid-stream', () => {
     const result = await finishScenario(services, load, clock, 'kafka-broker-stopped', `broker down ${outageSeconds.toFixed(0)} s`);
     expect(acknowledgedDuringOutage, 'the adapters kept answering 202 while the broker was down').toBeGreaterThan(100);
     expect(waitingDuringOutage, 'records accepted during the outage waited in the outbox').toBeGreaterThan(0);
-    expect(services.projector.unexpectedExits + Object.values(services.adapters).reduce((n, a) => n + a.process.unexpectedExits, 0)).toBe(0);
+    expect(services.projector.unexpectedExits + Object.values(services.adapters).reduce((n, a) => n + a.process.unexpectedExits, 0)).toBe(
+      0,
+    );
     expect(result.accepted).toBeGreaterThan(0);
   }, 600_000);
 });

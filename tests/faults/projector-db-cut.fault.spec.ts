@@ -21,7 +21,12 @@ describe("the projector's PostgreSQL connections terminated mid-stream", () => {
     for (const fraction of [0.15, 0.3, 0.45, 0.6]) {
       await load.reached(fraction);
       // Cut while a batch transaction is open, when one opens within a few seconds.
-      const inTransaction = await waitFor('a projector transaction', async () => (await running.projectorInTransaction()) || undefined, 3_000, 20).catch(() => false);
+      const inTransaction = await waitFor(
+        'a projector transaction',
+        async () => (await running.projectorInTransaction()) || undefined,
+        3_000,
+        20,
+      ).catch(() => false);
       cuts.push({ inTransaction, terminated: await running.terminateProjectorBackends(), at: Date.now() });
       await sleep(2_000);
     }
@@ -29,7 +34,13 @@ describe("the projector's PostgreSQL connections terminated mid-stream", () => {
 
     const terminated = cuts.reduce((n, c) => n + c.terminated, 0);
     const inTransaction = cuts.filter((c) => c.inTransaction).length;
-    await finishScenario(running, load, clock, 'projector-db-connections-cut', `${cuts.length} cuts (${inTransaction} in a transaction), ${terminated} backends terminated`);
+    await finishScenario(
+      running,
+      load,
+      clock,
+      'projector-db-connections-cut',
+      `${cuts.length} cuts (${inTransaction} in a transaction), ${terminated} backends terminated`,
+    );
     expect(terminated, 'the projector had connections to cut').toBeGreaterThan(0);
     expect(inTransaction, 'at least one cut hit an open batch transaction').toBeGreaterThan(0);
     expect(running.projector.unexpectedExits, `the projector survived the cuts: ${running.projector.output()}`).toBe(0);

@@ -21,7 +21,12 @@ describe('the projector killed with SIGKILL mid-batch', () => {
     for (const fraction of [0.2, 0.4, 0.6]) {
       await load.reached(fraction);
       // Kill while a batch transaction is open, when one opens within a few seconds.
-      const inTransaction = await waitFor('a projector transaction', async () => (await running.projectorInTransaction()) || undefined, 3_000, 20).catch(() => false);
+      const inTransaction = await waitFor(
+        'a projector transaction',
+        async () => (await running.projectorInTransaction()) || undefined,
+        3_000,
+        20,
+      ).catch(() => false);
       await running.projector.kill();
       kills.push({ inTransaction });
       await sleep(1_000);
@@ -29,9 +34,18 @@ describe('the projector killed with SIGKILL mid-batch', () => {
     }
     const clock = await RecoveryClock.start(running);
 
-    await finishScenario(running, load, clock, 'projector-sigkill', `${kills.length} SIGKILLs (${kills.filter((k) => k.inTransaction).length} in a transaction)`);
+    await finishScenario(
+      running,
+      load,
+      clock,
+      'projector-sigkill',
+      `${kills.length} SIGKILLs (${kills.filter((k) => k.inTransaction).length} in a transaction)`,
+    );
     expect(kills).toHaveLength(3);
-    expect(kills.some((kill) => kill.inTransaction), 'at least one kill hit an open batch transaction').toBe(true);
+    expect(
+      kills.some((kill) => kill.inTransaction),
+      'at least one kill hit an open batch transaction',
+    ).toBe(true);
     expect(running.projector.unexpectedExits).toBe(0);
   }, 600_000);
 });

@@ -35,9 +35,20 @@ describe('the schema registry stopped mid-stream', () => {
     const endedAt = Date.now();
     const clock = await RecoveryClock.start(services, endedAt);
 
-    const result = await finishScenario(services, load, clock, 'registry-stopped', `registry down ${((endedAt - stoppedAt) / 1000).toFixed(0)} s; projector and justice adapter restarted meanwhile`);
-    expect(unpublishedDuringOutage, 'the restarted adapter could not encode without the registry: rows waited in the outbox').toBeGreaterThan(0);
-    expect(services.projector.unexpectedExits + Object.values(services.adapters).reduce((n, a) => n + a.process.unexpectedExits, 0)).toBe(0);
+    const result = await finishScenario(
+      services,
+      load,
+      clock,
+      'registry-stopped',
+      `registry down ${((endedAt - stoppedAt) / 1000).toFixed(0)} s; projector and justice adapter restarted meanwhile`,
+    );
+    expect(
+      unpublishedDuringOutage,
+      'the restarted adapter could not encode without the registry: rows waited in the outbox',
+    ).toBeGreaterThan(0);
+    expect(services.projector.unexpectedExits + Object.values(services.adapters).reduce((n, a) => n + a.process.unexpectedExits, 0)).toBe(
+      0,
+    );
     expect(result.applied).toBe(result.accepted);
   }, 600_000);
 });

@@ -64,7 +64,13 @@ const AUTHORIZATION_FAILURES = ['GROUP_AUTHORIZATION_FAILED', 'TOPIC_AUTHORIZATI
  * Tries to consume `topics` as `principal` in group `groupId`; resolves with the error codes
  * of the refusal, or with the event ids of `wanted` it read.
  */
-async function consumeAs(principal: KafkaPrincipal, topics: readonly string[], groupId: string, wanted: ReadonlySet<string> = new Set(), timeoutMs = 30_000): Promise<{ refused: string[]; read: string[] }> {
+async function consumeAs(
+  principal: KafkaPrincipal,
+  topics: readonly string[],
+  groupId: string,
+  wanted: ReadonlySet<string> = new Set(),
+  timeoutMs = 30_000,
+): Promise<{ refused: string[]; read: string[] }> {
   // kafkajs reports a refused FindCoordinator as "coordinator not found" and logs the broker's
   // error code at debug level only: keep those codes too.
   const logged: string[] = [];
@@ -73,6 +79,7 @@ async function consumeAs(principal: KafkaPrincipal, topics: readonly string[], g
     clientId: options.clientId,
     brokers: [...options.brokers],
     ...(options.sasl ? { sasl: { ...options.sasl } } : {}),
+    ...(options.ssl ? { ssl: options.ssl } : {}),
     retry: { retries: 5 },
     logLevel: logLevel.DEBUG,
     logCreator: () => (entry) => {
@@ -80,7 +87,8 @@ async function consumeAs(principal: KafkaPrincipal, topics: readonly string[], g
       if (error) logged.push(...errorCodes(error), String((error as { message?: unknown }).message ?? error));
     },
   });
-  const authorizationFailures = (codes: readonly string[]) => codes.filter((code) => AUTHORIZATION_FAILURES.includes(code) || /authorization failed/i.test(code));
+  const authorizationFailures = (codes: readonly string[]) =>
+    codes.filter((code) => AUTHORIZATION_FAILURES.includes(code) || /authorization failed/i.test(code));
   // A refusal ends the consumer; a transient error (a fresh broker still loading its groups answers
   // GROUP_LOAD_IN_PROGRESS) restarts it, as it would in the projector, until the deadline.
   const restartOnFailure = async (error: Error) => authorizationFailures([...errorCodes(error), ...logged]).length === 0;
@@ -119,7 +127,14 @@ beforeAll(() => {
 describe('Kafka identity: who may connect', () => {
   it('refuses an unknown user, a wrong password and a client without credentials', async () => {
     const admin = (sasl: { username: string; password: string } | undefined) =>
-      createKafka({ clientId: 'acl-test-intruder', brokers: stack.kafkaBrokers, retries: 0, ...(sasl ? { sasl: { mechanism: 'scram-sha-512' as const, ...sasl } } : {}) }).admin();
+      createKafka({
+        clientId: 'acl-test-intruder',
+        brokers: stack.kafkaBrokers,
+        // Over TLS like any client: what is tested here is the SCRAM refusal.
+        ssl: kafkaOptionsFor(stack, 'admin', 'acl-test-intruder').ssl,
+        retries: 0,
+        ...(sasl ? { sasl: { mechanism: 'scram-sha-512' as const, ...sasl } } : {}),
+      }).admin();
 
     const unknown = admin({ username: 'mallory', password: randomBytes(24).toString('base64url') });
     expect(await failureOf(() => unknown.connect())).toContain('KafkaJSSASLAuthenticationError');
@@ -143,18 +158,28 @@ describe('Kafka ACLs: ministries', () => {
   it('no ministry can produce to another ministry’s topic or to the dead-letter topic', async () => {
     for (const ministry of MINISTRIES) {
       const other = MINISTRIES[(MINISTRIES.indexOf(ministry) + 1) % MINISTRIES.length];
-      expect(await failureOf(() => produceAs(ministry, `${other}.service-gaps.v1`)), `${ministry} → ${other}`).toContain('TOPIC_AUTHORIZATION_FAILED');
-      expect(await failureOf(() => produceAs(ministry, DEAD_LETTER_TOPIC)), `${ministry} → dead letters`).toContain('TOPIC_AUTHORIZATION_FAILED');
+      expect(await failureOf(() => produceAs(ministry, `${other}.service-gaps.v1`)), `${ministry} → ${other}`).toContain(
+        'TOPIC_AUTHORIZATION_FAILED',
+      );
+      expect(await failureOf(() => produceAs(ministry, DEAD_LETTER_TOPIC)), `${ministry} → dead letters`).toContain(
+        'TOPIC_AUTHORIZATION_FAILED',
+      );
     }
   });
 
   it('no ministry can consume any ministry topic, its own included, even with the projector’s group name', async () => {
     for (const ministry of MINISTRIES) {
       const own = await consumeAs(ministry, [`${ministry}.referrals.v1`], `passerelle-projector-acl-${randomBytes(4).toString('hex')}`);
-      expect(own.refused.some((code) => AUTHORIZATION_FAILURES.includes(code)), `${ministry} reading its own topic: ${own.refused.join(', ')}`).toBe(true);
+      expect(
+        own.refused.some((code) => AUTHORIZATION_FAILURES.includes(code)),
+        `${ministry} reading its own topic: ${own.refused.join(', ')}`,
+      ).toBe(true);
       const other = MINISTRIES[(MINISTRIES.indexOf(ministry) + 2) % MINISTRIES.length];
       const foreign = await consumeAs(ministry, [`${other}.referrals.v1`], `acl-test-${ministry}-${randomBytes(4).toString('hex')}`);
-      expect(foreign.refused.some((code) => AUTHORIZATION_FAILURES.includes(code)), `${ministry} reading ${other}: ${foreign.refused.join(', ')}`).toBe(true);
+      expect(
+        foreign.refused.some((code) => AUTHORIZATION_FAILURES.includes(code)),
+        `${ministry} reading ${other}: ${foreign.refused.join(', ')}`,
+      ).toBe(true);
     }
   });
 
@@ -164,7 +189,9 @@ describe('Kafka ACLs: ministries', () => {
     const admin = kafkaAs('admin').admin();
     await Promise.all([justice.connect(), admin.connect()]);
     try {
-      expect(await failureOf(() => justice.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] }))).toContain('TOPIC_AUTHORIZATION_FAILED');
+      expect(await failureOf(() => justice.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] }))).toContain(
+        'TOPIC_AUTHORIZATION_FAILED',
+      );
       expect(await admin.listTopics()).not.toContain(topic);
 
       await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
@@ -219,7 +246,11 @@ describe('Kafka ACLs: the projector', () => {
 
   it('the projector can produce to the dead-letter topic', async () => {
     // An empty dead letter that says what it is, should an operator list the topic.
-    const headers = { [DEAD_LETTER_HEADERS.reasonCode]: 'ACL_TEST', [DEAD_LETTER_HEADERS.reason]: 'written by tests/security/kafka-acl.int.spec.ts to prove the projector may write here; nothing to redrive' };
+    const headers = {
+      [DEAD_LETTER_HEADERS.reasonCode]: 'ACL_TEST',
+      [DEAD_LETTER_HEADERS.reason]:
+        'written by tests/security/kafka-acl.int.spec.ts to prove the projector may write here; nothing to redrive',
+    };
     const result = await failureOf(() => produceAs('projector', DEAD_LETTER_TOPIC, headers));
     expect(result).toEqual(['(no error: the broker allowed it)']);
   });
@@ -230,7 +261,11 @@ describe('Kafka ACLs: the projector', () => {
     const admin = kafkaAs('projector').admin();
     await admin.connect();
     try {
-      expect(await failureOf(() => admin.createTopics({ topics: [{ topic: `justice.acl-test-${randomBytes(4).toString('hex')}.v1`, numPartitions: 1 }] }))).toContain('TOPIC_AUTHORIZATION_FAILED');
+      expect(
+        await failureOf(() =>
+          admin.createTopics({ topics: [{ topic: `justice.acl-test-${randomBytes(4).toString('hex')}.v1`, numPartitions: 1 }] }),
+        ),
+      ).toContain('TOPIC_AUTHORIZATION_FAILED');
     } finally {
       await admin.disconnect();
     }

@@ -3,13 +3,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Knex } from 'knex';
 import { post } from '@passerelle/adapter/testing';
-import { EventSerde, RegistryClient } from '@passerelle/contracts';
-import { sampleEvents } from '@passerelle/contracts/testing';
+import { EventSerde, RegistryClient, SEALED_PSEUDONYM_PLACEHOLDER } from '@passerelle/contracts';
+import { TEST_KEY_ENCRYPTION_KEY_HEX, sampleEvents } from '@passerelle/contracts/testing';
 import { DEAD_LETTER_HEADERS, createIdempotentProducer, createKafka } from '@passerelle/kafka';
 import { loadConfig, start, type RunningProjector } from '@passerelle/projector';
-import { createTestDatabase, kafkaEnvFor, kafkaOptionsFor, type TestDatabase } from '@passerelle/testing';
-import { waitFor } from '../../services/projector/src/testing/stack-harness.ts';
-import { eventIdsOf, openDatabase, startAdapters, stopAdapters, type AdapterName, type StartedAdapter } from '../adapters/adapter-harness.ts';
+import { createTestDatabase, kafkaEnvFor, kafkaOptionsFor, waitFor, type TestDatabase } from '@passerelle/testing';
+import {
+  eventIdsOf,
+  openDatabase,
+  startAdapters,
+  stopAdapters,
+  type AdapterName,
+  type StartedAdapter,
+} from '../adapters/adapter-harness.ts';
+import { VIEW_TABLE } from '@passerelle/coordination-view';
 
 /**
  * Only the parties to a referral write about it, through the real stack: the adapters publish
@@ -32,8 +39,10 @@ let adapters: Record<AdapterName, StartedAdapter>;
 let projector: RunningProjector;
 let deadLetterStart: { partition: number; offset: string }[];
 
-const processed = async (eventIds: readonly string[]) => (await db('view.processed_events').whereIn('event_id', [...eventIds])).length === eventIds.length;
-const referralRow = async (referralId: string) => (await db('view.referrals').where({ referral_id: referralId }).first()) as Record<string, unknown> | undefined;
+const processed = async (eventIds: readonly string[]) =>
+  (await db(`view.${VIEW_TABLE.processed_events}`).whereIn('event_id', [...eventIds])).length === eventIds.length;
+const referralRow = async (referralId: string) =>
+  (await db(`view.${VIEW_TABLE.referrals}`).where({ referral_id: referralId }).first()) as Record<string, unknown> | undefined;
 
 /** A consumer group that starts at the current end of `topics` (admin sets its offsets before anyone joins). */
 async function groupAtTopicEnds(groupId: string, topics: readonly string[]): Promise<void> {
@@ -83,6 +92,7 @@ beforeAll(async () => {
     ...kafkaEnvFor(stack, 'projector'),
     PASSERELLE_REGISTRY_URL: stack.registryUrl,
     PASSERELLE_RECORD_KEY_SECRET: 'test-only-record-key-secret-for-party-bound-writes-0001',
+    PASSERELLE_KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY_HEX,
     PASSERELLE_CONSUMER_GROUP: groupId,
     PASSERELLE_TOPIC_PATTERN: '^(justice|health|education)\\.referrals\\.v1$',
     LOG_LEVEL: 'warn',
@@ -97,9 +107,38 @@ afterAll(async () => {
   await database?.drop();
 });
 
-describe('only the parties to a referral write about it', () => {
-  it('education’s status change and consent withdrawal on a referral justice made to health are accepted (its adapter cannot know) but never applied, and flagged not_a_party', async () => {
-    const created = await post(adapters.justice.url, '/referrals', {
+/** A referral justice makes to health through its adapter; its id. */
+/**
+ * Publishes a ReferralCreated straight to Kafka as `principal`, past every adapter: the broker's
+ * ACLs let a principal write its own topic whatever the event claims.
+ */
+async function publishRawCreation(
+  principal: 'justice' | 'education',
+  topic: string,
+  event: ReturnType<typeof sampleEvents>['ReferralCreated'],
+): Promise<void> {
+  const serde = new EventSerde(new RegistryClient({ url: stack.registryUrl }));
+  const producer = createIdempotentProducer(createKafka(kafkaOptionsFor(stack, principal, `party-writes-test-${principal}`)));
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages: [{ key: event.referralId, value: await serde.encode('ReferralCreated', event) }] });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+const deadLetterRow = (eventId: string) =>
+  waitFor(
+    'the dead letter recorded',
+    async () => (await db(`view.${VIEW_TABLE.dead_letters}`).where({ event_id: eventId }).first()) as Record<string, unknown> | undefined,
+    WAIT_MS,
+  );
+
+async function justiceReferral(referredAt: string): Promise<string> {
+  const created = await post(
+    adapters.justice.url,
+    '/referrals',
+    {
       referralNumber: `VWAP-${randomBytes(4).toString('hex')}`,
       program: 'vwap',
       victim: { personId: `JP-${randomBytes(4).toString('hex')}` },
@@ -109,16 +148,40 @@ describe('only the parties to a referral write about it', () => {
       urgency: 'urgent',
       consent: 'standard',
       riskFactors: { youngWomen: true, indigenous: true },
-      referredAt: '2025-03-03T10:15:00-05:00',
-    }, { token: adapters.justice.token });
-    expect(created.status).toBe(202);
-    const referralId = (created.body['events'] as { key: string }[])[0]?.key ?? '';
-    const before = await waitFor('the referral in the view', () => referralRow(referralId), WAIT_MS);
-    expect(before).toMatchObject({ status: 'REQUESTED', referring_ministry: 'JUSTICE', receiving_ministry: 'HEALTH', young_women: true, indigenous: true });
-    expect(before['subject_pseudonym']).toMatch(/^[0-9a-f]{64}$/);
+      referredAt,
+    },
+    { token: adapters.justice.token },
+  );
+  expect(created.status).toBe(202);
+  return (created.body['events'] as { key: string }[])[0]?.key ?? '';
+}
 
-    const declined = await post(adapters.education.url, '/referrals/status-changes', { referralId, status: 'declined', reason: 'capacity_full', changedAt: '2025-03-04T08:00:00Z' }, { token: adapters.education.token });
-    const withdrawn = await post(adapters.education.url, '/referrals/consent-withdrawals', { referralId, withdrawnAt: '2025-03-04T09:00:00Z' }, { token: adapters.education.token });
+describe('only the parties to a referral write about it', () => {
+  it('education’s status change and consent withdrawal on a referral justice made to health are accepted (its adapter cannot know) but never applied, and flagged not_a_party', async () => {
+    const referralId = await justiceReferral('2025-03-03T10:15:00-05:00');
+    const before = await waitFor('the referral in the view', () => referralRow(referralId), WAIT_MS);
+    expect(before).toMatchObject({
+      status: 'REQUESTED',
+      referring_ministry: 'JUSTICE',
+      receiving_ministry: 'HEALTH',
+      young_women: true,
+      indigenous: true,
+    });
+    // The view keeps the subject sealed at rest; the view API opens it per answer.
+    expect(before).toMatchObject({ subject_pseudonym: null, subject_sealed: { algorithm: 'AES_256_GCM' } });
+
+    const declined = await post(
+      adapters.education.url,
+      '/referrals/status-changes',
+      { referralId, status: 'declined', reason: 'capacity_full', changedAt: '2025-03-04T08:00:00Z' },
+      { token: adapters.education.token },
+    );
+    const withdrawn = await post(
+      adapters.education.url,
+      '/referrals/consent-withdrawals',
+      { referralId, withdrawnAt: '2025-03-04T09:00:00Z' },
+      { token: adapters.education.token },
+    );
     // The education adapter cannot know whether education receives this referral: only its creation, on justice's topic, says.
     expect([declined.status, withdrawn.status]).toEqual([202, 202]);
     const refused = [...eventIdsOf(declined.body), ...eventIdsOf(withdrawn.body)];
@@ -126,25 +189,44 @@ describe('only the parties to a referral write about it', () => {
 
     const after = await referralRow(referralId);
     expect({ ...after, illegal_transitions: undefined }).toEqual({ ...before, illegal_transitions: undefined });
-    expect(after).toMatchObject({ status: 'REQUESTED', declined_at: null, consent_withdrawn_at: null, subject_pseudonym: before['subject_pseudonym'], illegal_transitions: 2 });
-    const flagged = (await db('view.illegal_transitions').where({ referral_id: referralId }).orderBy('event_type')) as Record<string, unknown>[];
+    expect(after).toMatchObject({
+      status: 'REQUESTED',
+      declined_at: null,
+      consent_withdrawn_at: null,
+      subject_pseudonym: null,
+      subject_sealed: before['subject_sealed'],
+      illegal_transitions: 2,
+    });
+    const flagged = (await db(`view.${VIEW_TABLE.illegal_transitions}`).where({ referral_id: referralId }).orderBy('event_type')) as Record<
+      string,
+      unknown
+    >[];
     expect(flagged.map((row) => [row['event_id'], row['event_type'], row['reason_code'], row['source_ministry']])).toEqual([
       [refused[1], 'ConsentWithdrawn', 'not_a_party', 'EDUCATION'],
       [refused[0], 'ReferralStatusChanged', 'not_a_party', 'EDUCATION'],
     ]);
-    expect(await db('view.consent_purges').where({ referral_id: referralId })).toEqual([]);
-    const creation = (await db('view.referral_history').where({ referral_id: referralId, event_type: 'ReferralCreated' }).first()) as { payload: Record<string, unknown> };
-    expect(creation.payload['subjectPseudonym']).toBe(before['subject_pseudonym']);
+    expect(await db(`view.${VIEW_TABLE.consent_purges}`).where({ referral_id: referralId })).toEqual([]);
+    const creation = (await db(`view.${VIEW_TABLE.referral_history}`)
+      .where({ referral_id: referralId, event_type: 'ReferralCreated' })
+      .first()) as { payload: Record<string, unknown> };
+    // The history keeps the creation as the adapter sealed it; only the referral row holds the opened pseudonym.
+    expect(creation.payload['subjectPseudonym']).toBe(SEALED_PSEUDONYM_PLACEHOLDER);
+    expect(creation.payload['sealedSubject']).toMatchObject({ algorithm: 'AES_256_GCM' });
 
     // The receiving party's write, through the same kind of path, is applied.
-    const received = await post(adapters.health.url, '/fhir/Task', {
-      resourceType: 'Task',
-      id: `task-${randomBytes(4).toString('hex')}`,
-      status: 'received',
-      intent: 'order',
-      focus: { identifier: { system: `${FHIR}/NamingSystem/referral-id`, value: referralId } },
-      lastModified: '2025-03-04T10:00:00Z',
-    }, { token: adapters.health.token, contentType: 'application/fhir+json' });
+    const received = await post(
+      adapters.health.url,
+      '/fhir/Task',
+      {
+        resourceType: 'Task',
+        id: `task-${randomBytes(4).toString('hex')}`,
+        status: 'received',
+        intent: 'order',
+        focus: { identifier: { system: `${FHIR}/NamingSystem/referral-id`, value: referralId } },
+        lastModified: '2025-03-04T10:00:00Z',
+      },
+      { token: adapters.health.token, contentType: 'application/fhir+json' },
+    );
     expect(received.status).toBe(202);
     await waitFor('health’s status change applied', async () => (await referralRow(referralId))?.['status'] === 'RECEIVED', WAIT_MS);
   });
@@ -152,24 +234,72 @@ describe('only the parties to a referral write about it', () => {
   it('a ReferralCreated justice publishes on its own topic naming HEALTH as referring ministry is dead-lettered with its reason, and no referral appears', async () => {
     const referralId = randomUUID();
     const sample = sampleEvents('JUSTICE').ReferralCreated;
-    const forged = { ...sample, envelope: { ...sample.envelope, eventId: randomUUID(), correlationId: referralId }, referralId, referringMinistry: 'HEALTH' as const, receivingMinistry: 'EDUCATION' as const };
-    const serde = new EventSerde(new RegistryClient({ url: stack.registryUrl }));
-    const producer = createIdempotentProducer(createKafka(kafkaOptionsFor(stack, 'justice', 'party-writes-test-justice')));
-    await producer.connect();
-    try {
-      // The broker lets justice write here: its ACLs prove the sender, not what the event claims.
-      await producer.send({ topic: 'justice.referrals.v1', acks: -1, messages: [{ key: referralId, value: await serde.encode('ReferralCreated', forged) }] });
-    } finally {
-      await producer.disconnect();
-    }
+    const forged = {
+      ...sample,
+      envelope: { ...sample.envelope, eventId: randomUUID(), correlationId: referralId },
+      referralId,
+      referringMinistry: 'HEALTH' as const,
+      receivingMinistry: 'EDUCATION' as const,
+    };
+    // The broker lets justice write here: its ACLs prove the sender, not what the event claims.
+    await publishRawCreation('justice', 'justice.referrals.v1', forged);
 
-    const letter = await waitFor('the dead letter recorded', async () => (await db('view.dead_letters').where({ event_id: forged.envelope.eventId }).first()) as Record<string, unknown> | undefined, WAIT_MS);
-    expect(letter).toMatchObject({ reason_code: 'referring_ministry_not_topic_owner', event_type: 'ReferralCreated', source_topic: 'justice.referrals.v1', published: true });
+    const letter = await deadLetterRow(forged.envelope.eventId);
+    expect(letter).toMatchObject({
+      reason_code: 'referring_ministry_not_topic_owner',
+      event_type: 'ReferralCreated',
+      source_topic: 'justice.referrals.v1',
+      published: true,
+    });
     expect(String(letter['reason'])).not.toContain(forged.subjectPseudonym);
     const published = await deadLettersFor(forged.envelope.eventId);
-    expect(published[0]).toMatchObject({ [DEAD_LETTER_HEADERS.reasonCode]: 'referring_ministry_not_topic_owner', [DEAD_LETTER_HEADERS.sourceTopic]: 'justice.referrals.v1' });
+    expect(published[0]).toMatchObject({
+      [DEAD_LETTER_HEADERS.reasonCode]: 'referring_ministry_not_topic_owner',
+      [DEAD_LETTER_HEADERS.sourceTopic]: 'justice.referrals.v1',
+    });
     expect(await referralRow(referralId)).toBeUndefined();
-    expect(await db('view.referral_history').where({ referral_id: referralId })).toEqual([]);
-    expect(await db('view.processed_events').where({ event_id: forged.envelope.eventId })).toEqual([]);
+    expect(await db(`view.${VIEW_TABLE.referral_history}`).where({ referral_id: referralId })).toEqual([]);
+    expect(await db(`view.${VIEW_TABLE.processed_events}`).where({ event_id: forged.envelope.eventId })).toEqual([]);
+  });
+  it('education publishing straight to Kafka a back-dated ReferralCreated of justice’s referral id, naming itself, is dead-lettered and cannot make education a party', async () => {
+    const referralId = await justiceReferral('2025-04-03T10:15:00-04:00');
+    const before = await waitFor('the referral in the view', () => referralRow(referralId), WAIT_MS);
+
+    // Education learnt the id and claims the referral with an earlier creation, on its own topic, naming itself.
+    const sample = sampleEvents('EDUCATION').ReferralCreated;
+    const forged = {
+      ...sample,
+      envelope: { ...sample.envelope, eventId: randomUUID(), correlationId: referralId, occurredAt: Date.parse('2025-01-01T00:00:00Z') },
+      referralId,
+      referringMinistry: 'EDUCATION' as const,
+      receivingMinistry: 'HEALTH' as const,
+    };
+    await publishRawCreation('education', 'education.referrals.v1', forged);
+    const letter = await deadLetterRow(forged.envelope.eventId);
+    expect(letter).toMatchObject({
+      reason_code: 'referral_id_of_another_ministry',
+      event_type: 'ReferralCreated',
+      source_topic: 'education.referrals.v1',
+    });
+
+    // Education is still no party: its withdrawal is refused, and the referral is justice's as before.
+    const withdrawn = await post(
+      adapters.education.url,
+      '/referrals/consent-withdrawals',
+      { referralId, withdrawnAt: '2025-04-04T09:00:00Z' },
+      { token: adapters.education.token },
+    );
+    expect(withdrawn.status).toBe(202);
+    await waitFor('education’s withdrawal processed', () => processed(eventIdsOf(withdrawn.body)), WAIT_MS);
+    expect(await referralRow(referralId)).toMatchObject({
+      referring_ministry: 'JUSTICE',
+      created_by: 'JUSTICE',
+      requested_at: before['requested_at'],
+      consent_withdrawn_at: null,
+      subject_sealed: before['subject_sealed'],
+    });
+    expect(await db(`view.${VIEW_TABLE.illegal_transitions}`).where({ referral_id: referralId }).select('reason_code')).toEqual([
+      { reason_code: 'not_a_party' },
+    ]);
   });
 });

@@ -23,7 +23,14 @@ function anchorsOf(file: string): Set<string> {
   const anchors = new Set<string>();
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
     const heading = /^#{1,6}\s+(.*)$/.exec(line);
-    if (heading?.[1]) anchors.add(heading[1].trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-'));
+    if (heading?.[1])
+      anchors.add(
+        heading[1]
+          .trim()
+          .toLowerCase()
+          .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+          .replace(/\s/g, '-'),
+      );
   }
   return anchors;
 }
@@ -38,7 +45,9 @@ describe('links in the README and docs', () => {
   const files = markdownFiles(REPO_ROOT);
 
   it('finds the documents to check', () => {
-    expect(files.map((f) => path.relative(REPO_ROOT, f))).toEqual(expect.arrayContaining(['README.md', 'docs/architecture.md', 'docs/disclosure-control.md']));
+    expect(files.map((f) => path.relative(REPO_ROOT, f))).toEqual(
+      expect.arrayContaining(['README.md', 'docs/architecture.md', 'docs/disclosure-control.md']),
+    );
   });
 
   it('every relative link names a file (and heading) inside the repository', () => {
@@ -58,7 +67,9 @@ describe('links in the README and docs', () => {
   });
 
   it('no document sends the reader outside the repository by path', () => {
-    const outside = files.filter((file) => /(^|[\s`(])\.\.\/shared\//m.test(fs.readFileSync(file, 'utf8'))).map((f) => path.relative(REPO_ROOT, f));
+    const outside = files
+      .filter((file) => /(^|[\s`(])\.\.\/shared\//m.test(fs.readFileSync(file, 'utf8')))
+      .map((f) => path.relative(REPO_ROOT, f));
     expect(outside).toEqual([]);
   });
 });

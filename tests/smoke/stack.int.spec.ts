@@ -35,7 +35,12 @@ describe('the local stack', () => {
 
     // A throw-away topic: created, written and read as admin (no ACL covers test names).
     const options = kafkaOptionsFor(stack, 'admin', 'smoke');
-    const kafka = new Kafka({ ...options, brokers: [...options.brokers], ...(options.sasl ? { sasl: { ...options.sasl } } : {}), logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      ...options,
+      brokers: [...options.brokers],
+      ...(options.sasl ? { sasl: { ...options.sasl } } : {}),
+      logLevel: logLevel.NOTHING,
+    });
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });

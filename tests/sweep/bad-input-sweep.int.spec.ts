@@ -4,13 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
 import { LogCapture, testAdapterConfig } from '@passerelle/adapter/testing';
 import type { RunningAdapter } from '@passerelle/adapter';
-import * as childWelfare from '@passerelle/adapter-child-welfare';
-import * as coordinationOffice from '@passerelle/adapter-coordination-office';
-import * as education from '@passerelle/adapter-education';
-import * as health from '@passerelle/adapter-health';
-import * as justice from '@passerelle/adapter-justice';
 import type { Knex } from 'knex';
-import { countRows, openDatabase, type RowCounts } from '../adapters/adapter-harness.ts';
+import { ADAPTER_MODULES, ADAPTER_NAMES, countRows, openDatabase, type RowCounts } from '../adapters/adapter-harness.ts';
 import { startViewApi, type ViewApiHarness } from '../view-api/harness.ts';
 import { CANARY, POLLUTION_KEY, generateCases, generateQueryCases, type AdapterName, type SweepCase } from './generator.ts';
 
@@ -25,8 +20,7 @@ const CONCURRENCY = 6;
 /** A 503 asks the client to come back (the database was out of connections): retried like a client would. */
 const RETRIES_ON_503 = 3;
 
-const MODULES = { justice, 'child-welfare': childWelfare, health, education, 'coordination-office': coordinationOffice } as const;
-const NAMES = Object.keys(MODULES) as AdapterName[];
+const NAMES = ADAPTER_NAMES;
 
 interface Running {
   readonly url: string;
@@ -46,7 +40,10 @@ interface Answer {
 /** Whether a problem's errors name `expected` or the element holding it (or an element inside it). */
 function names(fields: readonly string[], expected: string): boolean {
   return fields.some(
-    (f) => f === expected || [`${expected}.`, `${expected}[`, `${expected},`].some((p) => f.startsWith(p)) || [`${f}.`, `${f}[`].some((p) => expected.startsWith(p)),
+    (f) =>
+      f === expected ||
+      [`${expected}.`, `${expected}[`, `${expected},`].some((p) => f.startsWith(p)) ||
+      [`${f}.`, `${f}[`].some((p) => expected.startsWith(p)),
   );
 }
 
@@ -55,7 +52,10 @@ function problemsWithAnswer(answer: Answer, expectedField?: string): string[] {
   const found: string[] = [];
   if (answer.status >= 500) found.push(`answered ${answer.status}`);
   if (answer.text.includes(CANARY)) found.push('echoed the canary value');
-  if (/\bat .+\.(ts|js):\d+/.test(answer.text) || /\b(select|insert into|update .+ set|delete from)\b/i.test(answer.text.replace(/"(field|reason|detail)":"[^"]*"/g, ''))) {
+  if (
+    /\bat .+\.(ts|js):\d+/.test(answer.text) ||
+    /\b(select|insert into|update .+ set|delete from)\b/i.test(answer.text.replace(/"(field|reason|detail)":"[^"]*"/g, ''))
+  ) {
     found.push('carries a stack trace or SQL text');
   }
   if (answer.status < 300) return found;
@@ -70,10 +70,12 @@ function problemsWithAnswer(answer: Answer, expectedField?: string): string[] {
     found.push('a problem body that is not JSON');
     return found;
   }
-  if (typeof body.type !== 'string' || typeof body.title !== 'string' || body.status !== answer.status) found.push('a problem body without type, title or the right status');
+  if (typeof body.type !== 'string' || typeof body.title !== 'string' || body.status !== answer.status)
+    found.push('a problem body without type, title or the right status');
   const fields = Array.isArray(body.errors) ? (body.errors as { field?: unknown }[]).map((e) => String(e.field)) : [];
   if (answer.status === 400 && fields.length === 0) found.push('a 400 naming no field');
-  if (answer.status === 400 && expectedField !== undefined && !names(fields, expectedField)) found.push(`names ${JSON.stringify(fields.slice(0, 3))}, not ${expectedField}`);
+  if (answer.status === 400 && expectedField !== undefined && !names(fields, expectedField))
+    found.push(`names ${JSON.stringify(fields.slice(0, 3))}, not ${expectedField}`);
   return found;
 }
 
@@ -102,9 +104,17 @@ describe('the bad-input sweep over every adapter endpoint', () => {
       NAMES.map(async (name) => {
         const schema = `sweep_${name.replace(/-/g, '_')}`;
         // The sweep sends thousands of requests with one token: no rate limit here (one test below has one).
-        const config = testAdapterConfig({ ...stack, databaseUrl: database.url }, { databaseSchema: schema, logLevel: 'info', http: { rateLimitPerMinute: 0, requestTimeoutMs: 10_000 } });
+        const config = testAdapterConfig(
+          { ...stack, databaseUrl: database.url },
+          { databaseSchema: schema, logLevel: 'info', http: { rateLimitPerMinute: 0, requestTimeoutMs: 10_000 } },
+        );
         const logs = new LogCapture();
-        const running = await MODULES[name].start(config, { relayPollIntervalMs: 500, relayMaxBackoffMs: 2_000, logDestination: logs, flushMs: 1_000 });
+        const running = await ADAPTER_MODULES[name].start(config, {
+          relayPollIntervalMs: 500,
+          relayMaxBackoffMs: 2_000,
+          logDestination: logs,
+          flushMs: 1_000,
+        });
         adapters[name] = { url: running.url, token: config.ministryToken, schema, running, logs };
       }),
     );
@@ -118,7 +128,10 @@ describe('the bad-input sweep over every adapter endpoint', () => {
 
   async function totalRows(): Promise<RowCounts> {
     const all = await Promise.all(NAMES.map((name) => countRows(db, adapters[name].schema)));
-    return all.reduce((sum, c) => ({ outbox: sum.outbox + c.outbox, idempotency: sum.idempotency + c.idempotency, sourceIds: sum.sourceIds + c.sourceIds }), { outbox: 0, idempotency: 0, sourceIds: 0 });
+    return all.reduce(
+      (sum, c) => ({ outbox: sum.outbox + c.outbox, idempotency: sum.idempotency + c.idempotency, sourceIds: sum.sourceIds + c.sourceIds }),
+      { outbox: 0, idempotency: 0, sourceIds: 0 },
+    );
   }
 
   function authorization(c: SweepCase): string | undefined {
@@ -149,96 +162,117 @@ describe('the bad-input sweep over every adapter endpoint', () => {
       headers,
       ...(c.body !== undefined && !['GET', 'OPTIONS'].includes(c.method) ? { body: c.body } : {}),
     });
-    return { status: response.status, contentType: response.headers.get('content-type') ?? '', text: await response.text(), headers: response.headers };
+    return {
+      status: response.status,
+      contentType: response.headers.get('content-type') ?? '',
+      text: await response.text(),
+      headers: response.headers,
+    };
   }
 
-  it(`answers ${CASES} malformed and hostile requests with problem details, never 5xx, and writes nothing for what it refuses`, { timeout: 600_000 }, async () => {
-    const began = Date.now();
-    const cases = generateCases({ seed: SEED, cases: CASES });
-    console.log(`[sweep] seed ${SEED} (PASSERELLE_SWEEP_SEED), ${cases.length} cases (PASSERELLE_SWEEP_CASES), ${cases.filter((c) => c.expect === 'reject').length} to be refused`);
+  it(
+    `answers ${CASES} malformed and hostile requests with problem details, never 5xx, and writes nothing for what it refuses`,
+    { timeout: 600_000 },
+    async () => {
+      const began = Date.now();
+      const cases = generateCases({ seed: SEED, cases: CASES });
+      console.log(
+        `[sweep] seed ${SEED} (PASSERELLE_SWEEP_SEED), ${cases.length} cases (PASSERELLE_SWEEP_CASES), ${cases.filter((c) => c.expect === 'reject').length} to be refused`,
+      );
 
-    const failures: string[] = [];
-    const byStatus = new Map<number, number>();
-    const byCategory = new Map<string, number>();
-    const endpoints = new Set<string>();
-    let rowsByRejected = 0;
-    let transportErrors = 0;
-    let retried503 = 0;
+      const failures: string[] = [];
+      const byStatus = new Map<number, number>();
+      const byCategory = new Map<string, number>();
+      const endpoints = new Set<string>();
+      let rowsByRejected = 0;
+      let transportErrors = 0;
+      let retried503 = 0;
 
-    const check = async (c: SweepCase): Promise<void> => {
-      if (c.category !== 'unknown path' && c.category !== 'wrong method') endpoints.add(c.endpoint);
-      byCategory.set(c.category, (byCategory.get(c.category) ?? 0) + 1);
-      let answer: Answer;
-      try {
-        answer = await send(c);
-        for (let attempt = 0; answer.status === 503 && answer.headers.has('retry-after') && attempt < RETRIES_ON_503; attempt += 1) {
-          retried503 += 1;
-          await sleep(1_000);
+      const check = async (c: SweepCase): Promise<void> => {
+        if (c.category !== 'unknown path' && c.category !== 'wrong method') endpoints.add(c.endpoint);
+        byCategory.set(c.category, (byCategory.get(c.category) ?? 0) + 1);
+        let answer: Answer;
+        try {
           answer = await send(c);
+          for (let attempt = 0; answer.status === 503 && answer.headers.has('retry-after') && attempt < RETRIES_ON_503; attempt += 1) {
+            retried503 += 1;
+            await sleep(1_000);
+            answer = await send(c);
+          }
+        } catch (error) {
+          transportErrors += 1;
+          failures.push(`#${c.id} ${c.endpoint} [${c.category}]: no answer (${(error as Error).message})`);
+          return;
         }
-      } catch (error) {
-        transportErrors += 1;
-        failures.push(`#${c.id} ${c.endpoint} [${c.category}]: no answer (${(error as Error).message})`);
-        return;
+        byStatus.set(answer.status, (byStatus.get(answer.status) ?? 0) + 1);
+        const found = problemsWithAnswer(answer, c.field);
+        if (c.expect === 'reject' && answer.status < 300) found.push(`accepted (${answer.status}) a case that must be refused`);
+        if (c.expect === 'reject' && c.status !== undefined && answer.status < 500 && answer.status >= 300 && answer.status !== c.status)
+          found.push(`answered ${answer.status}, expected ${c.status}`);
+        for (const f of found) failures.push(`#${c.id} ${c.endpoint} [${c.category}]: ${f}`);
+      };
+
+      for (let start = 0; start < cases.length; start += BATCH) {
+        const batch = cases.slice(start, start + BATCH);
+        // Refusals first, alone: the row counts around them must not move.
+        const before = await totalRows();
+        await runLimited(
+          batch.filter((c) => c.expect === 'reject'),
+          CONCURRENCY,
+          check,
+        );
+        const after = await totalRows();
+        const written = after.outbox - before.outbox + (after.idempotency - before.idempotency) + (after.sourceIds - before.sourceIds);
+        if (written !== 0) failures.push(`batch from #${start + 1}: refused cases wrote ${written} rows`);
+        rowsByRejected += written;
+        await runLimited(
+          batch.filter((c) => c.expect === 'may-accept'),
+          CONCURRENCY,
+          check,
+        );
       }
-      byStatus.set(answer.status, (byStatus.get(answer.status) ?? 0) + 1);
-      const found = problemsWithAnswer(answer, c.field);
-      if (c.expect === 'reject' && answer.status < 300) found.push(`accepted (${answer.status}) a case that must be refused`);
-      if (c.expect === 'reject' && c.status !== undefined && answer.status < 500 && answer.status >= 300 && answer.status !== c.status) found.push(`answered ${answer.status}, expected ${c.status}`);
-      for (const f of found) failures.push(`#${c.id} ${c.endpoint} [${c.category}]: ${f}`);
-    };
 
-    for (let start = 0; start < cases.length; start += BATCH) {
-      const batch = cases.slice(start, start + BATCH);
-      // Refusals first, alone: the row counts around them must not move.
-      const before = await totalRows();
-      await runLimited(
-        batch.filter((c) => c.expect === 'reject'),
-        CONCURRENCY,
-        check,
+      // Still up, and nothing was added to Object.prototype by a __proto__ key.
+      const health = await Promise.all(NAMES.map(async (name) => (await fetch(`${adapters[name].url}/healthz`)).status));
+      const leakedInLogs = NAMES.filter((name) => adapters[name].logs.text().includes(CANARY));
+      const seconds = (Date.now() - began) / 1000;
+      const count = (predicate: (status: number) => boolean): number =>
+        [...byStatus].filter(([s]) => predicate(s)).reduce((sum, [, n]) => sum + n, 0);
+      const fourXx = [...byStatus]
+        .filter(([s]) => s >= 400 && s < 500)
+        .sort(([a], [b]) => a - b)
+        .map(([s, n]) => `${s}: ${n}`)
+        .join(', ');
+      console.log(
+        [
+          `[sweep] seed ${SEED} | cases ${cases.length} | endpoints ${endpoints.size} | duration ${seconds.toFixed(1)} s`,
+          `[sweep] 2xx ${count((s) => s < 300)} | 4xx ${count((s) => s >= 400 && s < 500)} (${fourXx}) | 5xx ${count((s) => s >= 500)} | no answer ${transportErrors} | 503 retried ${retried503}`,
+          `[sweep] rows written by refused cases: ${rowsByRejected} | failures: ${failures.length}`,
+          `[sweep] by category: ${[...byCategory].map(([k, n]) => `${k} ${n}`).join(', ')}`,
+        ].join('\n'),
       );
-      const after = await totalRows();
-      const written = after.outbox - before.outbox + (after.idempotency - before.idempotency) + (after.sourceIds - before.sourceIds);
-      if (written !== 0) failures.push(`batch from #${start + 1}: refused cases wrote ${written} rows`);
-      rowsByRejected += written;
-      await runLimited(
-        batch.filter((c) => c.expect === 'may-accept'),
-        CONCURRENCY,
-        check,
-      );
-    }
+      if (failures.length > 0) console.log(`[sweep] first failures:\n  ${failures.slice(0, 40).join('\n  ')}`);
+      if (process.env['PASSERELLE_SWEEP_REPORT']) {
+        // Failures and the adapters' error lines (class, code and stack frames only), for whoever fixes them.
+        const errors = NAMES.flatMap((name) =>
+          adapters[name].logs
+            .lines()
+            .filter((l) => l['level'] === 50 || l['level'] === 'error')
+            .map((l) => `${name}: ${JSON.stringify(l)}`),
+        );
+        writeFileSync(process.env['PASSERELLE_SWEEP_REPORT'], [...failures, ...errors].join('\n'));
+      }
 
-    // Still up, and nothing was added to Object.prototype by a __proto__ key.
-    const health = await Promise.all(NAMES.map(async (name) => (await fetch(`${adapters[name].url}/healthz`)).status));
-    const leakedInLogs = NAMES.filter((name) => adapters[name].logs.text().includes(CANARY));
-    const seconds = (Date.now() - began) / 1000;
-    const count = (predicate: (status: number) => boolean): number => [...byStatus].filter(([s]) => predicate(s)).reduce((sum, [, n]) => sum + n, 0);
-    const fourXx = [...byStatus].filter(([s]) => s >= 400 && s < 500).sort(([a], [b]) => a - b).map(([s, n]) => `${s}: ${n}`).join(', ');
-    console.log(
-      [
-        `[sweep] seed ${SEED} | cases ${cases.length} | endpoints ${endpoints.size} | duration ${seconds.toFixed(1)} s`,
-        `[sweep] 2xx ${count((s) => s < 300)} | 4xx ${count((s) => s >= 400 && s < 500)} (${fourXx}) | 5xx ${count((s) => s >= 500)} | no answer ${transportErrors} | 503 retried ${retried503}`,
-        `[sweep] rows written by refused cases: ${rowsByRejected} | failures: ${failures.length}`,
-        `[sweep] by category: ${[...byCategory].map(([k, n]) => `${k} ${n}`).join(', ')}`,
-      ].join('\n'),
-    );
-    if (failures.length > 0) console.log(`[sweep] first failures:\n  ${failures.slice(0, 40).join('\n  ')}`);
-    if (process.env['PASSERELLE_SWEEP_REPORT']) {
-      // Failures and the adapters' error lines (class, code and stack frames only), for whoever fixes them.
-      const errors = NAMES.flatMap((name) => adapters[name].logs.lines().filter((l) => l['level'] === 50 || l['level'] === 'error').map((l) => `${name}: ${JSON.stringify(l)}`));
-      writeFileSync(process.env['PASSERELLE_SWEEP_REPORT'], [...failures, ...errors].join('\n'));
-    }
-
-    expect(cases.length).toBeGreaterThanOrEqual(Math.min(CASES, 5_000));
-    expect(count((s) => s >= 500)).toBe(0);
-    expect(rowsByRejected).toBe(0);
-    expect(failures.slice(0, 40)).toEqual([]);
-    expect(health).toEqual(NAMES.map(() => 200));
-    expect(Object.prototype).not.toHaveProperty(POLLUTION_KEY);
-    expect(({} as Record<string, unknown>)['isAdmin']).toBeUndefined();
-    expect(leakedInLogs).toEqual([]);
-  });
-
+      expect(cases.length).toBeGreaterThanOrEqual(Math.min(CASES, 5_000));
+      expect(count((s) => s >= 500)).toBe(0);
+      expect(rowsByRejected).toBe(0);
+      expect(failures.slice(0, 40)).toEqual([]);
+      expect(health).toEqual(NAMES.map(() => 200));
+      expect(Object.prototype).not.toHaveProperty(POLLUTION_KEY);
+      expect(({} as Record<string, unknown>)['isAdmin']).toBeUndefined();
+      expect(leakedInLogs).toEqual([]);
+    },
+  );
 });
 
 describe('the rate limit of an adapter', () => {
@@ -254,8 +288,11 @@ describe('the rate limit of an adapter', () => {
   });
 
   it('answers 429 problem details with Retry-After once a ministry token has used its allowance', async () => {
-    const config = testAdapterConfig({ ...stack, databaseUrl: database.url }, { databaseSchema: 'sweep_rate_limited', logLevel: 'silent', http: { rateLimitPerMinute: 3, requestTimeoutMs: 10_000 } });
-    const running = await coordinationOffice.start(config, { logDestination: new LogCapture(), flushMs: 500 });
+    const config = testAdapterConfig(
+      { ...stack, databaseUrl: database.url },
+      { databaseSchema: 'sweep_rate_limited', logLevel: 'silent', http: { rateLimitPerMinute: 3, requestTimeoutMs: 10_000 } },
+    );
+    const running = await ADAPTER_MODULES['coordination-office'].start(config, { logDestination: new LogCapture(), flushMs: 500 });
     try {
       const post = () =>
         fetch(`${running.url}/initiative-milestones`, {
@@ -274,7 +311,14 @@ describe('the rate limit of an adapter', () => {
       expect(refused.headers.get('content-type')).toContain('application/problem+json');
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect(refused.headers.get('ratelimit-remaining')).toBe('0');
-      expect(problemsWithAnswer({ status: refused.status, contentType: refused.headers.get('content-type') ?? '', text, headers: refused.headers })).toEqual([]);
+      expect(
+        problemsWithAnswer({
+          status: refused.status,
+          contentType: refused.headers.get('content-type') ?? '',
+          text,
+          headers: refused.headers,
+        }),
+      ).toEqual([]);
       expect(JSON.parse(text)).toMatchObject({ status: 429, title: 'Too many requests' });
       expect(probe.status).toBe(200);
     } finally {
@@ -302,18 +346,29 @@ describe('the query sweep over the view API', () => {
     const byStatus = new Map<number, number>();
     await runLimited(cases, 8, async (c) => {
       const response = await view.get(c.path, tokens[c.id % tokens.length]);
-      const answer = { status: response.status, contentType: response.headers.get('content-type') ?? '', text: await response.text(), headers: response.headers };
+      const answer = {
+        status: response.status,
+        contentType: response.headers.get('content-type') ?? '',
+        text: await response.text(),
+        headers: response.headers,
+      };
       byStatus.set(answer.status, (byStatus.get(answer.status) ?? 0) + 1);
       const found = problemsWithAnswer(answer);
       if (answer.status === 400 && found.length === 0) {
         // The answer names a parameter that was sent, the path id, or the path when it cannot be decoded.
         const named = ((JSON.parse(answer.text) as { errors?: { field: string }[] }).errors ?? []).map((e) => e.field);
-        if (![...c.fields, 'id', 'path'].some((field) => names(named, field))) found.push(`names ${JSON.stringify(named.slice(0, 3))}, none of ${JSON.stringify(c.fields)}`);
+        if (![...c.fields, 'id', 'path'].some((field) => names(named, field)))
+          found.push(`names ${JSON.stringify(named.slice(0, 3))}, none of ${JSON.stringify(c.fields)}`);
       }
       for (const f of found) failures.push(`#${c.id} GET ${c.category}: ${f}`);
     });
     const health = await view.get('/healthz');
-    console.log(`[sweep:view-api] seed ${SEED} | cases ${cases.length} | by status ${[...byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s}: ${n}`).join(', ')} | failures ${failures.length}`);
+    console.log(
+      `[sweep:view-api] seed ${SEED} | cases ${cases.length} | by status ${[...byStatus]
+        .sort(([a], [b]) => a - b)
+        .map(([s, n]) => `${s}: ${n}`)
+        .join(', ')} | failures ${failures.length}`,
+    );
     if (failures.length > 0) console.log(`[sweep:view-api] first failures:\n  ${failures.slice(0, 30).join('\n  ')}`);
 
     expect([...byStatus.keys()].filter((s) => s >= 500)).toEqual([]);

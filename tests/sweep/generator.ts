@@ -7,7 +7,9 @@
 import { seededRandom } from '@passerelle/testing';
 import { readFileSync } from 'node:fs';
 
-export type AdapterName = 'justice' | 'child-welfare' | 'health' | 'education' | 'coordination-office';
+import type { AdapterName } from '../adapters/adapter-harness.ts';
+
+export type { AdapterName };
 export type Expectation = 'reject' | 'may-accept';
 export type Auth = 'valid' | 'none' | 'wrong' | 'basic' | 'garbage' | 'other-ministry';
 
@@ -153,7 +155,8 @@ interface CsvEndpoint {
   row(n: number): string[];
 }
 
-const fixture = (service: string, name: string): unknown => JSON.parse(readFileSync(new URL(`../../services/adapter-${service}/fixtures/${name}`, import.meta.url), 'utf8')) as unknown;
+const fixture = (service: string, name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`../../services/adapter-${service}/fixtures/${name}`, import.meta.url), 'utf8')) as unknown;
 
 /** A past instant unique to case n: milestone and status keys include their time. */
 const instantFor = (n: number): string => new Date(Date.UTC(2000, 0, 1) + (n % 500_000_000) * 1000).toISOString().replace('.000Z', 'Z');
@@ -171,7 +174,13 @@ function lifecycle(adapter: AdapterName, field: string): JsonEndpoint[] {
       adapter,
       path: '/referrals/status-changes',
       contentType: 'application/json',
-      baseline: { [field]: 'REF-2025-1', status: 'accepted', reason: 'not_applicable', changedAt: '2025-03-04T09:00:00-05:00', notes: 'Counsellor assigned.' },
+      baseline: {
+        [field]: 'REF-2025-1',
+        status: 'accepted',
+        reason: 'not_applicable',
+        changedAt: '2025-03-04T09:00:00-05:00',
+        notes: 'Counsellor assigned.',
+      },
       kinds: { changedAt: 'instant', notes: 'free' },
       optional: ['reason', 'notes'],
       strict: true,
@@ -206,7 +215,12 @@ function gaps(adapter: AdapterName): JsonEndpoint[] {
         affectedPopulations: { indigenous: true, youngWomen: null },
         description: 'No shelter beds within 200 km.',
       },
-      kinds: { observedAt: 'instant', description: 'free', 'affectedPopulations.indigenous': 'flag', 'affectedPopulations.youngWomen': 'flag' },
+      kinds: {
+        observedAt: 'instant',
+        description: 'free',
+        'affectedPopulations.indigenous': 'flag',
+        'affectedPopulations.youngWomen': 'flag',
+      },
       optional: ['affectedPopulations', 'affectedPopulations.indigenous', 'affectedPopulations.youngWomen', 'description'],
       strict: true,
       unique: (b, n) => Object.assign(b, { gapReference: `SW-GAP-${n}` }),
@@ -215,7 +229,12 @@ function gaps(adapter: AdapterName): JsonEndpoint[] {
       adapter,
       path: '/service-gaps/resolutions',
       contentType: 'application/json',
-      baseline: { gapReference: 'GAP-2025-1', resolvedAt: '2025-03-09T09:00:00-05:00', resolution: 'capacity_increased', notes: 'Ten beds added.' },
+      baseline: {
+        gapReference: 'GAP-2025-1',
+        resolvedAt: '2025-03-09T09:00:00-05:00',
+        resolution: 'capacity_increased',
+        notes: 'Ten beds added.',
+      },
       kinds: { resolvedAt: 'instant', notes: 'free' },
       optional: ['notes'],
       strict: true,
@@ -229,7 +248,13 @@ function milestones(adapter: AdapterName, initiativeId: string): JsonEndpoint {
     adapter,
     path: '/initiative-milestones',
     contentType: 'application/json',
-    baseline: { initiativeId, status: 'started', recordedAt: '2025-03-01T00:00:00Z', measure: { unit: 'people_trained', quantity: 12 }, notes: 'Cohort one.' },
+    baseline: {
+      initiativeId,
+      status: 'started',
+      recordedAt: '2025-03-01T00:00:00Z',
+      measure: { unit: 'people_trained', quantity: 12 },
+      notes: 'Cohort one.',
+    },
     kinds: { recordedAt: 'instant', notes: 'free', 'measure.quantity': 'number' },
     optional: ['measure', 'notes'],
     numbers: { 'measure.quantity': { min: 0, max: Number.MAX_SAFE_INTEGER } },
@@ -343,8 +368,31 @@ export const JSON_ENDPOINTS: readonly JsonEndpoint[] = [
     path: '/fhir/ServiceRequest',
     contentType: 'application/fhir+json',
     baseline: fixture('health', 'service-request-full.json'),
-    kinds: { authoredOn: 'instant', 'meta.lastUpdated': 'instant', 'subject.display': 'free', 'requester.display': 'free', 'category[0].text': 'free', 'code.coding[0].display': 'free' },
-    optional: ['meta', 'text', 'extension', 'identifier', 'priority', 'category', 'code', 'requester', 'performerType', 'authoredOn', 'reasonCode', 'note', 'subject.reference', 'subject.identifier', 'subject.display'],
+    kinds: {
+      authoredOn: 'instant',
+      'meta.lastUpdated': 'instant',
+      'subject.display': 'free',
+      'requester.display': 'free',
+      'category[0].text': 'free',
+      'code.coding[0].display': 'free',
+    },
+    optional: [
+      'meta',
+      'text',
+      'extension',
+      'identifier',
+      'priority',
+      'category',
+      'code',
+      'requester',
+      'performerType',
+      'authoredOn',
+      'reasonCode',
+      'note',
+      'subject.reference',
+      'subject.identifier',
+      'subject.display',
+    ],
     strict: false,
     // Not read by the schema, or read only when they name Passerelle's systems.
     ignoredPrefixes: [
@@ -388,20 +436,76 @@ export const CSV_ENDPOINTS: readonly CsvEndpoint[] = [
   {
     adapter: 'justice',
     path: '/referrals/batch',
-    columns: ['referral_number', 'program', 'person_id', 'first_name', 'receiving_service_type', 'support_needed', 'region', 'urgency', 'consent', 'indigenous', 'referred_at', 'notes'],
+    columns: [
+      'referral_number',
+      'program',
+      'person_id',
+      'first_name',
+      'receiving_service_type',
+      'support_needed',
+      'region',
+      'urgency',
+      'consent',
+      'indigenous',
+      'referred_at',
+      'notes',
+    ],
     free: ['first_name', 'notes'],
     optional: ['first_name', 'indigenous', 'notes'],
     dates: ['referred_at'],
-    row: (n) => [`SW-CSV-${n}`, 'vwap', `JP-${n}`, 'Ann', 'community_agency', 'housing', 'toronto', 'routine', 'standard', 'yes', '2025-03-05', 'Prefers evenings'],
+    row: (n) => [
+      `SW-CSV-${n}`,
+      'vwap',
+      `JP-${n}`,
+      'Ann',
+      'community_agency',
+      'housing',
+      'toronto',
+      'routine',
+      'standard',
+      'yes',
+      '2025-03-05',
+      'Prefers evenings',
+    ],
   },
   {
     adapter: 'child-welfare',
     path: '/referrals/batch',
-    columns: ['record_type', 'agency_code', 'cas_reference', 'event_date', 'child_id', 'child_given_name', 'legal_status', 'service_requested', 'receiving_service_type', 'region', 'response_time', 'consent_scope', 'indigenous_identity', 'worker_notes'],
+    columns: [
+      'record_type',
+      'agency_code',
+      'cas_reference',
+      'event_date',
+      'child_id',
+      'child_given_name',
+      'legal_status',
+      'service_requested',
+      'receiving_service_type',
+      'region',
+      'response_time',
+      'consent_scope',
+      'indigenous_identity',
+      'worker_notes',
+    ],
     free: ['child_given_name', 'worker_notes'],
     optional: ['child_given_name', 'indigenous_identity', 'worker_notes'],
     dates: ['event_date'],
-    row: (n) => ['referral', 'CASO', `CASO-SW-${n}`, '2025-03-01', `CW-${n}`, 'Maya', 'in_care', 'trauma_counselling', 'health_provider', 'east', '12_hours', 'standard', 'no', 'Placement review'],
+    row: (n) => [
+      'referral',
+      'CASO',
+      `CASO-SW-${n}`,
+      '2025-03-01',
+      `CW-${n}`,
+      'Maya',
+      'in_care',
+      'trauma_counselling',
+      'health_provider',
+      'east',
+      '12_hours',
+      'standard',
+      'no',
+      'Placement review',
+    ],
   },
 ];
 
@@ -433,7 +537,9 @@ interface Node {
 
 function nodesOf(value: unknown, prefix = ''): Node[] {
   if (typeof value !== 'object' || value === null) return [{ path: prefix, value, leaf: true }];
-  const entries: [PathPart, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value as Record<string, unknown>);
+  const entries: [PathPart, unknown][] = Array.isArray(value)
+    ? value.map((v, i) => [i, v])
+    : Object.entries(value as Record<string, unknown>);
   const own: Node[] = prefix === '' ? [] : [{ path: prefix, value, leaf: false }];
   return [...own, ...entries.flatMap(([key, child]) => nodesOf(child, joinPath(prefix, key)))];
 }
@@ -477,7 +583,8 @@ class Builder {
 function kindAt(endpoint: JsonEndpoint, path: string): Kind {
   const kind = endpoint.kinds[path];
   if (kind) return kind;
-  if (endpoint.ignoredPrefixes?.some((prefix) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`))) return 'ignored';
+  if (endpoint.ignoredPrefixes?.some((prefix) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`)))
+    return 'ignored';
   return 'code';
 }
 
@@ -485,7 +592,15 @@ function reported(endpoint: JsonEndpoint, path: string): string {
   return endpoint.reportedAs?.[path] ?? path;
 }
 
-function jsonCase(b: Builder, endpoint: JsonEndpoint, category: string, body: unknown, expectation: Expectation, field?: string, extra: Partial<SweepCase> = {}): void {
+function jsonCase(
+  b: Builder,
+  endpoint: JsonEndpoint,
+  category: string,
+  body: unknown,
+  expectation: Expectation,
+  field?: string,
+  extra: Partial<SweepCase> = {},
+): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   const tooLarge = Buffer.byteLength(text, 'utf8') > JSON_LIMIT;
   b.add({
@@ -497,7 +612,13 @@ function jsonCase(b: Builder, endpoint: JsonEndpoint, category: string, body: un
     body: text,
     contentType: endpoint.contentType,
     auth: 'valid',
-    ...(tooLarge ? { expect: 'reject', status: 413 } : { expect: expectation, ...(expectation === 'reject' ? { status: 400 } : {}), ...(field !== undefined && expectation === 'reject' ? { field } : {}) }),
+    ...(tooLarge
+      ? { expect: 'reject', status: 413 }
+      : {
+          expect: expectation,
+          ...(expectation === 'reject' ? { status: 400 } : {}),
+          ...(field !== undefined && expectation === 'reject' ? { field } : {}),
+        }),
     ...extra,
   });
 }
@@ -534,7 +655,9 @@ function wrongTypeCase(b: Builder, endpoint: JsonEndpoint, node: Node, value: un
 function missingCase(b: Builder, endpoint: JsonEndpoint, node: Node): void {
   const body = freshBody(endpoint, b);
   remove(body, node.path);
-  const optional = endpoint.optional.some((p) => node.path === p || node.path.startsWith(`${p}.`) || node.path.startsWith(`${p}[`)) || kindAt(endpoint, node.path) === 'ignored';
+  const optional =
+    endpoint.optional.some((p) => node.path === p || node.path.startsWith(`${p}.`) || node.path.startsWith(`${p}[`)) ||
+    kindAt(endpoint, node.path) === 'ignored';
   jsonCase(b, endpoint, 'missing field', body, optional ? 'may-accept' : 'reject', reported(endpoint, node.path));
 }
 
@@ -594,7 +717,14 @@ function generateJsonRandom(b: Builder, endpoint: JsonEndpoint, count: number, s
       const body = freshBody(endpoint, b);
       set(body, node.path, `${CANARY}${'A'.repeat(length)}`);
       const kind = kindAt(endpoint, node.path);
-      jsonCase(b, endpoint, 'huge string', body, kind === 'ignored' || (!endpoint.strict && kind === 'free') ? 'may-accept' : 'reject', reported(endpoint, node.path));
+      jsonCase(
+        b,
+        endpoint,
+        'huge string',
+        body,
+        kind === 'ignored' || (!endpoint.strict && kind === 'free') ? 'may-accept' : 'reject',
+        reported(endpoint, node.path),
+      );
     },
     () => {
       const body = freshBody(endpoint, b);
@@ -615,8 +745,19 @@ function generateJsonRandom(b: Builder, endpoint: JsonEndpoint, count: number, s
       const node = r.pick(shape.strings);
       const body = freshBody(endpoint, b);
       const size = r.pick([100, 5_000, 30_000]);
-      set(body, node.path, Array.from({ length: size }, () => 0));
-      jsonCase(b, endpoint, 'enormous array', body, kindAt(endpoint, node.path) === 'ignored' ? 'may-accept' : 'reject', reported(endpoint, node.path));
+      set(
+        body,
+        node.path,
+        Array.from({ length: size }, () => 0),
+      );
+      jsonCase(
+        b,
+        endpoint,
+        'enormous array',
+        body,
+        kindAt(endpoint, node.path) === 'ignored' ? 'may-accept' : 'reject',
+        reported(endpoint, node.path),
+      );
     },
     () => {
       // Bytes that are not UTF-8 inside a string value.
@@ -624,7 +765,19 @@ function generateJsonRandom(b: Builder, endpoint: JsonEndpoint, count: number, s
       const bad = r.pick([[0xc3, 0x28], [0xff], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xc0, 0xaf]]);
       const at = text.indexOf('"', 2) + 1;
       const bytes = Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from(bad), Buffer.from(text.slice(at))]);
-      b.add({ adapter: endpoint.adapter, method: 'POST', path: endpoint.path, endpoint: `${endpoint.adapter} POST ${endpoint.path}`, category: 'invalid utf-8', body: bytes, contentType: endpoint.contentType, auth: 'valid', expect: 'reject', status: 400, field: 'body' });
+      b.add({
+        adapter: endpoint.adapter,
+        method: 'POST',
+        path: endpoint.path,
+        endpoint: `${endpoint.adapter} POST ${endpoint.path}`,
+        category: 'invalid utf-8',
+        body: bytes,
+        contentType: endpoint.contentType,
+        auth: 'valid',
+        expect: 'reject',
+        status: 400,
+        field: 'body',
+      });
     },
     () => {
       const text = r.pick([
@@ -680,7 +833,11 @@ function generateJsonRandom(b: Builder, endpoint: JsonEndpoint, count: number, s
       const body = freshBody(endpoint, b);
       const nested = Object.entries(body).find(([, v]) => typeof v === 'object' && v !== null && !Array.isArray(v))?.[0];
       const inside = nested !== undefined && r.chance(0.5);
-      const payload = r.pick([`"__proto__":{"${POLLUTION_KEY}":"${CANARY}"}`, `"constructor":{"prototype":{"${POLLUTION_KEY}":"${CANARY}"}}`, `"__proto__":{"toString":"${CANARY}","isAdmin":true}`]);
+      const payload = r.pick([
+        `"__proto__":{"${POLLUTION_KEY}":"${CANARY}"}`,
+        `"constructor":{"prototype":{"${POLLUTION_KEY}":"${CANARY}"}}`,
+        `"__proto__":{"toString":"${CANARY}","isAdmin":true}`,
+      ]);
       const key = payload.startsWith('"__proto__"') ? '__proto__' : 'constructor';
       let text = JSON.stringify(body);
       if (inside) {
@@ -694,7 +851,16 @@ function generateJsonRandom(b: Builder, endpoint: JsonEndpoint, count: number, s
     () => {
       const body = freshBody(endpoint, b);
       // Key names are named back in the answer (that is the point), so the canary goes in values only.
-      const key = r.pick(['isAdmin', 'referralId2', '$where', 'sourceMinistry', 'eventId', "x'; drop table outbox; --", '\u202Eevil', 'x'.repeat(500)]);
+      const key = r.pick([
+        'isAdmin',
+        'referralId2',
+        '$where',
+        'sourceMinistry',
+        'eventId',
+        "x'; drop table outbox; --",
+        '\u202Eevil',
+        'x'.repeat(500),
+      ]);
       body[key] = r.pick([true, CANARY, 1, { $ne: null }]);
       jsonCase(b, endpoint, 'extra field', body, endpoint.strict ? 'reject' : 'may-accept', key);
     },
@@ -731,7 +897,15 @@ function csvText(header: readonly string[], rows: readonly (readonly string[])[]
   return [header.join(','), ...rows.map((row) => row.map(csvCell).join(','))].join(eol) + eol;
 }
 
-function csvCase(b: Builder, endpoint: CsvEndpoint, category: string, body: string | Buffer, expectation: Expectation, field?: string, extra: Partial<SweepCase> = {}): void {
+function csvCase(
+  b: Builder,
+  endpoint: CsvEndpoint,
+  category: string,
+  body: string | Buffer,
+  expectation: Expectation,
+  field?: string,
+  extra: Partial<SweepCase> = {},
+): void {
   const tooLarge = (typeof body === 'string' ? Buffer.byteLength(body) : body.length) > CSV_LIMIT;
   b.add({
     adapter: endpoint.adapter,
@@ -742,7 +916,13 @@ function csvCase(b: Builder, endpoint: CsvEndpoint, category: string, body: stri
     body,
     contentType: 'text/csv',
     auth: 'valid',
-    ...(tooLarge ? { expect: 'reject', status: 413 } : { expect: expectation, ...(expectation === 'reject' ? { status: 400 } : {}), ...(field !== undefined && expectation === 'reject' ? { field } : {}) }),
+    ...(tooLarge
+      ? { expect: 'reject', status: 413 }
+      : {
+          expect: expectation,
+          ...(expectation === 'reject' ? { status: 400 } : {}),
+          ...(field !== undefined && expectation === 'reject' ? { field } : {}),
+        }),
     ...extra,
   });
 }
@@ -767,12 +947,20 @@ function csvCellCase(b: Builder, endpoint: CsvEndpoint, column: string, value: s
 function generateCsvSystematic(b: Builder, endpoint: CsvEndpoint): void {
   for (const column of endpoint.columns) {
     for (const value of SQL_VALUES) csvCellCase(b, endpoint, column, value, 'sql metacharacters');
-    for (const value of [`=cmd|' /C calc'!A0 ${CANARY}`, `+1+${CANARY}`, `-1+${CANARY}`, `@SUM(${CANARY})`, `\t=1+${CANARY}`, `=HYPERLINK("http://x/?${CANARY}","click")`]) {
+    for (const value of [
+      `=cmd|' /C calc'!A0 ${CANARY}`,
+      `+1+${CANARY}`,
+      `-1+${CANARY}`,
+      `@SUM(${CANARY})`,
+      `\t=1+${CANARY}`,
+      `=HYPERLINK("http://x/?${CANARY}","click")`,
+    ]) {
       csvCellCase(b, endpoint, column, value, 'csv injection');
     }
     csvCellCase(b, endpoint, column, `${CANARY}\u0000`, 'hostile string');
   }
-  for (const column of endpoint.dates) for (const value of INVALID_DATES) if (value.trim() !== '') csvCellCase(b, endpoint, column, value, 'invalid date');
+  for (const column of endpoint.dates)
+    for (const value of INVALID_DATES) if (value.trim() !== '') csvCellCase(b, endpoint, column, value, 'invalid date');
 }
 
 function generateCsv(b: Builder, endpoint: CsvEndpoint, count: number): void {
@@ -807,7 +995,16 @@ function generateCsv(b: Builder, endpoint: CsvEndpoint, count: number): void {
       if (which === 2) header.splice(0, 1);
       if (which === 3) header[1] = `x'; drop table outbox; --`;
       if (which === 4) header.push(...Array.from({ length: 1_000 }, (_, i) => `extra_${i}`));
-      const body = csvText(header, which === 0 || which === 1 ? rows.map((row) => [...row, 'x']) : which === 4 ? rows.map((row) => [...row, ...Array.from({ length: 1_000 }, () => '')]) : which === 2 ? rows.map((row) => row.slice(1)) : rows);
+      const body = csvText(
+        header,
+        which === 0 || which === 1
+          ? rows.map((row) => [...row, 'x'])
+          : which === 4
+            ? rows.map((row) => [...row, ...Array.from({ length: 1_000 }, () => '')])
+            : which === 2
+              ? rows.map((row) => row.slice(1))
+              : rows,
+      );
       csvCase(b, endpoint, 'header abuse', body, 'reject', 'row 1');
     },
     () => {
@@ -827,10 +1024,24 @@ function generateCsv(b: Builder, endpoint: CsvEndpoint, count: number): void {
     () => {
       const text = csvText(columns, csvRows(b, endpoint, 2));
       const at = text.indexOf('\n') + 3;
-      csvCase(b, endpoint, 'invalid utf-8', Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from(text.slice(at))]), 'reject', 'body');
+      csvCase(
+        b,
+        endpoint,
+        'invalid utf-8',
+        Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from(text.slice(at))]),
+        'reject',
+        'body',
+      );
     },
     () => {
-      const contentType = r.pick(['application/json', 'text/plain', 'text/csv; charset=iso-8859-1', 'application/vnd.ms-excel', `text/${CANARY}`, undefined]);
+      const contentType = r.pick([
+        'application/json',
+        'text/plain',
+        'text/csv; charset=iso-8859-1',
+        'application/vnd.ms-excel',
+        `text/${CANARY}`,
+        undefined,
+      ]);
       const body = csvText(columns, csvRows(b, endpoint, 2));
       b.add({
         adapter: endpoint.adapter,
@@ -853,7 +1064,11 @@ function generateCsv(b: Builder, endpoint: CsvEndpoint, count: number): void {
       const text = csvText(columns, rows, r.pick(['\n', '\r\n']));
       csvCase(b, endpoint, 'unusual but valid csv', r.chance(0.5) ? `\uFEFF${text}\n\n` : text, 'may-accept');
     },
-    () => csvCase(b, endpoint, 'bad credential', csvText(columns, csvRows(b, endpoint, 1)), 'reject', undefined, { auth: r.pick(['none', 'wrong', 'basic', 'garbage', 'other-ministry'] as const), status: 401 }),
+    () =>
+      csvCase(b, endpoint, 'bad credential', csvText(columns, csvRows(b, endpoint, 1)), 'reject', undefined, {
+        auth: r.pick(['none', 'wrong', 'basic', 'garbage', 'other-ministry'] as const),
+        status: 401,
+      }),
   ];
   for (let i = 0; i < count; i += 1) r.pick(attacks)();
 }
@@ -866,17 +1081,57 @@ function generateRoutes(b: Builder, count: number): void {
     if (variant === 0) {
       const method = r.pick(['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
       // Express answers OPTIONS itself with the Allow list (200): harmless, so not a refusal.
-      b.add({ adapter: route.adapter, method, path: route.path, endpoint: `${route.adapter} ${method} ${route.path}`, category: 'wrong method', auth: 'valid', ...(method === 'OPTIONS' ? { expect: 'may-accept' } : { expect: 'reject', status: 404 }) });
+      b.add({
+        adapter: route.adapter,
+        method,
+        path: route.path,
+        endpoint: `${route.adapter} ${method} ${route.path}`,
+        category: 'wrong method',
+        auth: 'valid',
+        ...(method === 'OPTIONS' ? { expect: 'may-accept' } : { expect: 'reject', status: 404 }),
+      });
     } else if (variant === 1) {
-      const path = r.pick([`${route.path}/..%2f..%2fadmin`, `${route.path}%00`, `${route.path}/${encodeURIComponent(CANARY)}`, '/%E0%A4%A', `${route.path}/%ff%fe`, `/admin`, `${route.path}.json`]);
-      b.add({ adapter: route.adapter, method: 'POST', path, endpoint: `${route.adapter} POST (unknown path)`, category: 'unknown path', body: '{}', contentType: 'application/json', auth: 'valid', expect: 'reject' });
+      const path = r.pick([
+        `${route.path}/..%2f..%2fadmin`,
+        `${route.path}%00`,
+        `${route.path}/${encodeURIComponent(CANARY)}`,
+        '/%E0%A4%A',
+        `${route.path}/%ff%fe`,
+        `/admin`,
+        `${route.path}.json`,
+      ]);
+      b.add({
+        adapter: route.adapter,
+        method: 'POST',
+        path,
+        endpoint: `${route.adapter} POST (unknown path)`,
+        category: 'unknown path',
+        body: '{}',
+        contentType: 'application/json',
+        auth: 'valid',
+        expect: 'reject',
+      });
     } else {
       const endpoint = JSON_ENDPOINTS.find((e) => e.adapter === route.adapter && e.path === route.path);
       if (endpoint) {
         const body = freshBody(endpoint, b);
-        jsonCase(b, endpoint, 'bad credential', body, 'reject', undefined, { auth: r.pick(['none', 'wrong', 'basic', 'garbage', 'other-ministry'] as const), status: 401 });
+        jsonCase(b, endpoint, 'bad credential', body, 'reject', undefined, {
+          auth: r.pick(['none', 'wrong', 'basic', 'garbage', 'other-ministry'] as const),
+          status: 401,
+        });
       } else {
-        b.add({ adapter: route.adapter, method: 'POST', path: route.path, endpoint: `${route.adapter} POST ${route.path}`, category: 'bad credential', body: 'a,b\n1,2\n', contentType: 'text/csv', auth: 'none', expect: 'reject', status: 401 });
+        b.add({
+          adapter: route.adapter,
+          method: 'POST',
+          path: route.path,
+          endpoint: `${route.adapter} POST ${route.path}`,
+          category: 'bad credential',
+          body: 'a,b\n1,2\n',
+          contentType: 'text/csv',
+          auth: 'none',
+          expect: 'reject',
+          status: 401,
+        });
       }
     }
   }
@@ -898,7 +1153,10 @@ export function generateCases(options: GeneratorOptions): SweepCase[] {
   for (let i = 0; i < jsonShare; i += 1) {
     const endpoint = b.random.pick(JSON_ENDPOINTS);
     const nodes = nodesOf(endpoint.baseline);
-    generateJsonRandom(b, endpoint, 1, { strings: nodes.filter((n) => n.leaf && typeof n.value === 'string'), topKeys: Object.keys(endpoint.baseline as Record<string, unknown>) });
+    generateJsonRandom(b, endpoint, 1, {
+      strings: nodes.filter((n) => n.leaf && typeof n.value === 'string'),
+      topKeys: Object.keys(endpoint.baseline as Record<string, unknown>),
+    });
   }
   for (let i = 0; i < csvShare; i += 1) generateCsv(b, b.random.pick(CSV_ENDPOINTS), 1);
   generateRoutes(b, Math.max(0, options.cases - b.cases.length));
@@ -916,7 +1174,10 @@ export interface QueryCase {
 }
 
 const VIEW_ROUTES: readonly { path: string; params: readonly string[] }[] = [
-  { path: '/v1/referrals', params: ['region', 'status', 'category', 'referringMinistry', 'receivingMinistry', 'from', 'to', 'limit', 'cursor'] },
+  {
+    path: '/v1/referrals',
+    params: ['region', 'status', 'category', 'referringMinistry', 'receivingMinistry', 'from', 'to', 'limit', 'cursor'],
+  },
   { path: '/v1/referrals/:id', params: [] },
   { path: '/v1/referrals/:id/flow', params: [] },
   { path: '/v1/stats/referrals', params: ['groupBy', 'region', 'category', 'from', 'to'] },
@@ -928,7 +1189,20 @@ const VIEW_ROUTES: readonly { path: string; params: readonly string[] }[] = [
   { path: '/v1/audit', params: ['limit', 'cursor'] },
 ];
 
-const QUERY_VALUES: readonly string[] = [...HOSTILE_VALUES.filter((v) => v.trim() !== ''), '-1', '0', '101', '1e3', '1.5', 'NaN', 'Infinity', '0x10', ' 5', ...INVALID_DATES, 'x'.repeat(3_000)];
+const QUERY_VALUES: readonly string[] = [
+  ...HOSTILE_VALUES.filter((v) => v.trim() !== ''),
+  '-1',
+  '0',
+  '101',
+  '1e3',
+  '1.5',
+  'NaN',
+  'Infinity',
+  '0x10',
+  ' 5',
+  ...INVALID_DATES,
+  'x'.repeat(3_000),
+];
 
 /** Percent-encodes as UTF-8; a lone surrogate (not encodable) is sent as the raw bytes of its WTF-8 form. */
 function encode(value: string): string {
@@ -956,7 +1230,9 @@ export function generateQueryCases(seed: number, count: number): QueryCase[] {
     for (let j = 0; j < n; j += 1) {
       const known = route.params.length > 0 && r.chance(0.75);
       // Unknown names are named back in the answer, so the canary goes in values only.
-      const name = known ? r.pick(route.params) : r.pick(['__proto__', 'constructor[prototype][x]', "x'; drop table audit; --", 'limit[]', 'a'.repeat(300), 'isAdmin']);
+      const name = known
+        ? r.pick(route.params)
+        : r.pick(['__proto__', 'constructor[prototype][x]', "x'; drop table audit; --", 'limit[]', 'a'.repeat(300), 'isAdmin']);
       const value = r.pick(QUERY_VALUES);
       const encoded = r.chance(0.1) ? r.pick(['%E0%A4%A', '%00', '%ff', '%', '%%32']) : encode(value);
       parts.push(`${encodeURIComponent(name)}=${encoded}`);

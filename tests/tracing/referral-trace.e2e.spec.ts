@@ -1,37 +1,31 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { randomBytes, randomInt } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { randomBytes } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { post } from '@passerelle/adapter/testing';
-import { createTestDatabase, kafkaEnvFor, type TestDatabase } from '@passerelle/testing';
+import { TEST_KEY_ENCRYPTION_KEY_HEX } from '@passerelle/contracts/testing';
+import { createTestDatabase, freePort, kafkaEnvFor, waitFor, type TestDatabase } from '@passerelle/testing';
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER, mintDevToken } from '@passerelle/view-api';
-import { freePort, startService, type ServiceProcess } from './service-processes.ts';
+import { personalCanary } from '../support/personal-canary.ts';
+import { startService, type ServiceProcess } from './service-processes.ts';
 import { ancestorsOf, describeTrace, queryText, readTrace, type ZipkinSpan } from './zipkin-trace.ts';
 
-const stack = inject('stack');
-const hex = (): string => randomBytes(3).toString('hex');
-const digits = (n: number): string => Array.from({ length: n }, () => String(randomInt(10))).join('');
+/** How long the view and the flow may take to show a referral posted through the whole stack. */
+const WAIT_MS = 90_000;
 
-/** Personal values the ministries' systems send, as in the adapters' privacy canary: no span may carry one. */
-const canary = {
-  familyName: `Quillfeather${hex()}`,
-  givenName: `Ysolde${hex()}`,
-  birthDate: `19${digits(2)}-0${randomInt(1, 10)}-1${randomInt(0, 10)}`,
-  address: `${randomInt(100, 999)} Zanzibar${hex()} Lane`,
-  caseNumber: `4811-${digits(3)}-25-${digits(5)}`,
-  justicePersonId: `JP-${digits(7)}`,
-  referralNumber: `VWAP-TRACE-${digits(6)}`,
-  note: `disclosed-${hex()}-to-worker`,
-  statusNote: `told-${hex()}-by-phone`,
-};
+const stack = inject('stack');
+const canary = personalCanary();
 
 interface Hop {
   readonly eventId: string;
   readonly eventType: string;
   readonly ministry: string;
+  readonly acceptedAt: string | null;
+  readonly publishedAt: string | null;
+  readonly receivedByViewAt: string;
+  readonly pipeline: { acceptedToPublishedMs: number | null; publishedToAppliedMs: number | null; acceptedToAppliedMs: number | null };
   readonly traceId: string | null;
   readonly traceUrl: string | null;
 }
@@ -62,23 +56,34 @@ function ministrySystem(serviceName: string) {
   };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    await sleep(500);
-  }
-  throw new Error(`timed out waiting for ${what}`);
+/** The chain the issue asks for, found in one trace: server → outbox insert, server → publish → apply → SQL. */
+/** Each of `spans` descends from the adapter's request span: one trace from the ministry's request on. */
+function expectUnderTheRequest(
+  all: readonly ZipkinSpan[],
+  server: ZipkinSpan | undefined,
+  spans: readonly (ZipkinSpan | undefined)[],
+  shown: string,
+): void {
+  for (const span of spans)
+    expect(
+      ancestorsOf(all, span).map((s) => s.id),
+      shown,
+    ).toContain(server?.id);
 }
 
-/** The chain the issue asks for, found in one trace: server → outbox insert, server → publish → apply → SQL. */
 function hopsOf(spans: readonly ZipkinSpan[], adapter: string) {
   const server = spans.find((s) => s.kind === 'SERVER' && s.localEndpoint?.serviceName === adapter);
-  const outboxInsert = spans.find((s) => s.localEndpoint?.serviceName === adapter && /^insert into\s+("?[a-z_]+"?\.)?"outbox"/i.test(queryText(s)));
+  const outboxInsert = spans.find(
+    (s) => s.localEndpoint?.serviceName === adapter && /^insert into\s+("?[a-z_]+"?\.)?"outbox"/i.test(queryText(s)),
+  );
   const publish = spans.find((s) => s.kind === 'PRODUCER' && s.localEndpoint?.serviceName === adapter);
   const apply = spans.find((s) => s.kind === 'CONSUMER' && s.localEndpoint?.serviceName === 'projector' && s.parentId === publish?.id);
-  const viewInsert = spans.find((s) => s.localEndpoint?.serviceName === 'projector' && s.parentId === apply?.id && /insert into\s+"?view"?\."?referral_history"?/i.test(queryText(s)));
+  const viewInsert = spans.find(
+    (s) =>
+      s.localEndpoint?.serviceName === 'projector' &&
+      s.parentId === apply?.id &&
+      /insert into\s+"?view"?\."?referral_history"?/i.test(queryText(s)),
+  );
   return { server, outboxInsert, publish, apply, viewInsert };
 }
 
@@ -109,6 +114,7 @@ describe('one referral, followed through its traces', () => {
       PASSERELLE_REGISTRY_URL: stack.registryUrl,
       PASSERELLE_MINISTRY_TOKEN: token,
       PASSERELLE_PSEUDONYM_KEY: randomBytes(24).toString('hex'),
+      PASSERELLE_KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY_HEX,
     });
     const [justicePort, childWelfarePort, projectorPort, viewApiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     // The projector first: it creates the view schema the view API reads. Its own consumer group
@@ -119,6 +125,7 @@ describe('one referral, followed through its traces', () => {
       DATABASE_URL: database.url,
       PASSERELLE_REGISTRY_URL: stack.registryUrl,
       PASSERELLE_RECORD_KEY_SECRET: 'test-only-record-key-secret-for-the-tracing-e2e-0001',
+      PASSERELLE_KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY_HEX,
       PASSERELLE_CONSUMER_GROUP: `passerelle-projector-tracing-${randomBytes(4).toString('hex')}`,
       PASSERELLE_TOPIC_PATTERN: '^(justice|child-welfare)\\.referrals\\.v1$',
     });
@@ -126,7 +133,14 @@ describe('one referral, followed through its traces', () => {
     const started = await Promise.all([
       startService('adapter-justice', justicePort as number, adapterEnv('justice', tokens.justice)),
       startService('adapter-child-welfare', childWelfarePort as number, adapterEnv('child-welfare', tokens.childWelfare)),
-      startService('view-api', viewApiPort as number, { ...otel, DATABASE_URL: database.url, PASSERELLE_JWT_SECRET: jwtSecret, PASSERELLE_AUDIT_HMAC_KEY: randomBytes(32).toString('hex'), PASSERELLE_TRACE_UI_URL: `${stack.zipkinUrl}/zipkin/traces/` }),
+      startService('view-api', viewApiPort as number, {
+        ...otel,
+        DATABASE_URL: database.url,
+        PASSERELLE_JWT_SECRET: jwtSecret,
+        PASSERELLE_AUDIT_HMAC_KEY: randomBytes(32).toString('hex'),
+        PASSERELLE_KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY_HEX,
+        PASSERELLE_TRACE_UI_URL: `${stack.zipkinUrl}/zipkin/traces/`,
+      }),
     ]);
     services.push(...started);
     const [justice, childWelfare, view] = started as [ServiceProcess, ServiceProcess, ServiceProcess];
@@ -149,6 +163,7 @@ describe('one referral, followed through its traces', () => {
   };
 
   it('a referral posted to the justice adapter is one trace from the ministry system through the outbox, the publish and the projector to the view', async () => {
+    const posted = Date.now();
     const answer = await justiceSystem.post(
       adapters.justice.url,
       '/referrals',
@@ -156,7 +171,13 @@ describe('one referral, followed through its traces', () => {
         referralNumber: canary.referralNumber,
         program: 'vwap',
         caseNumber: canary.caseNumber,
-        victim: { personId: canary.justicePersonId, firstName: canary.givenName, lastName: canary.familyName, dateOfBirth: canary.birthDate, address: { line: canary.address, city: 'Thunder Bay' } },
+        victim: {
+          personId: canary.justicePersonId,
+          firstName: canary.givenName,
+          lastName: canary.familyName,
+          dateOfBirth: canary.birthDate,
+          address: { line: canary.address, city: 'Thunder Bay' },
+        },
         referredTo: { serviceType: 'childrens_aid_society', ministry: 'child_welfare' },
         supportNeeded: 'housing',
         region: 'north_west',
@@ -173,15 +194,27 @@ describe('one referral, followed through its traces', () => {
     for (const event of events) messageKeys.add(event.key);
 
     // The view shows the referral, and its flow names the trace of the request that created it.
-    await waitFor('the referral in the view', async () => {
-      const response = await fetch(`${viewApi.url}/v1/referrals/${referralId}`, { headers: { authorization: `Bearer ${bearer}` } });
-      return response.status === 200 ? true : undefined;
-    });
-    const hops = await waitFor('the flow', flowOf);
+    await waitFor(
+      'the referral in the view',
+      async () => {
+        const response = await fetch(`${viewApi.url}/v1/referrals/${referralId}`, { headers: { authorization: `Bearer ${bearer}` } });
+        return response.status === 200 ? true : undefined;
+      },
+      WAIT_MS,
+    );
+    const hops = await waitFor('the flow', flowOf, WAIT_MS);
     expect(hops.map((h) => h.eventType)).toEqual(['ReferralCreated']);
     const hop = hops[0] as Hop;
     expect(hop.traceId).toBe(answer.traceId);
     expect(hop.traceUrl).toBe(`${stack.zipkinUrl}/zipkin/traces/${answer.traceId}`);
+    // The pipeline's own hops, as the adapter, Kafka and the projector timed them: in order, during this test.
+    const times = [hop.acceptedAt, hop.publishedAt, hop.receivedByViewAt].map((at) => Date.parse(at ?? ''));
+    expect(
+      times.every((at) => at >= posted - 1_000 && at <= Date.now()),
+      JSON.stringify(hop),
+    ).toBe(true);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(hop.pipeline.acceptedToAppliedMs).toBe((times[2] ?? 0) - (times[0] ?? 0));
 
     const spans = await readTrace(stack.zipkinUrl, hop.traceId as string, complete('adapter-justice'));
     created = { traceId: hop.traceId as string, spans };
@@ -190,15 +223,25 @@ describe('one referral, followed through its traces', () => {
 
     expect(spans.every((s) => s.traceId === hop.traceId)).toBe(true);
     expect(server?.parentId, shown).toBe(answer.spanId);
-    expect(ancestorsOf(spans, outboxInsert).map((s) => s.id), shown).toContain(server?.id);
-    expect(ancestorsOf(spans, publish).map((s) => s.id), shown).toContain(server?.id);
+    expectUnderTheRequest(spans, server, [outboxInsert, publish], shown);
     expect((outboxInsert?.timestamp ?? Infinity) <= (publish?.timestamp ?? 0), shown).toBe(true);
     expect(apply?.parentId, shown).toBe(publish?.id);
     expect(viewInsert?.parentId, shown).toBe(apply?.id);
-    expect(new Set(spans.map((s) => s.localEndpoint?.serviceName))).toEqual(new Set(['justice-case-management', 'adapter-justice', 'projector']));
+    expect(new Set(spans.map((s) => s.localEndpoint?.serviceName))).toEqual(
+      new Set(['justice-case-management', 'adapter-justice', 'projector']),
+    );
     // Messaging attributes after the OpenTelemetry conventions, on both sides of the topic.
-    expect(publish?.tags).toMatchObject({ 'messaging.system': 'kafka', 'messaging.destination.name': 'justice.referrals.v1', 'messaging.operation.type': 'send' });
-    expect(apply?.tags).toMatchObject({ 'messaging.system': 'kafka', 'messaging.destination.name': 'justice.referrals.v1', 'messaging.operation.type': 'process', 'passerelle.projector.outcome': 'applied' });
+    expect(publish?.tags).toMatchObject({
+      'messaging.system': 'kafka',
+      'messaging.destination.name': 'justice.referrals.v1',
+      'messaging.operation.type': 'send',
+    });
+    expect(apply?.tags).toMatchObject({
+      'messaging.system': 'kafka',
+      'messaging.destination.name': 'justice.referrals.v1',
+      'messaging.operation.type': 'process',
+      'passerelle.projector.outcome': 'applied',
+    });
     expect(apply?.tags?.['messaging.consumer.group.name']).toMatch(/^passerelle-projector-tracing-/);
     expect(apply?.tags?.['messaging.destination.partition.id']).toMatch(/^\d+$/);
     expect(apply?.tags?.['messaging.kafka.offset']).toMatch(/^\d+$/);
@@ -215,10 +258,14 @@ describe('one referral, followed through its traces', () => {
     expect(answer.status, JSON.stringify(answer.body)).toBe(202);
     for (const event of answer.body['events'] as { key: string }[]) messageKeys.add(event.key);
 
-    const hops = await waitFor('the status change in the flow', async () => {
-      const found = await flowOf();
-      return found && found.length >= 2 ? found : undefined;
-    });
+    const hops = await waitFor(
+      'the status change in the flow',
+      async () => {
+        const found = await flowOf();
+        return found && found.length >= 2 ? found : undefined;
+      },
+      WAIT_MS,
+    );
     expect(hops.map((h) => [h.eventType, h.ministry])).toEqual([
       ['ReferralCreated', 'JUSTICE'],
       ['ReferralStatusChanged', 'CHILD_WELFARE'],
@@ -234,17 +281,20 @@ describe('one referral, followed through its traces', () => {
     const shown = describeTrace(spans);
 
     expect(server?.parentId, shown).toBe(answer.spanId);
-    expect(ancestorsOf(spans, outboxInsert).map((s) => s.id), shown).toContain(server?.id);
-    expect(ancestorsOf(spans, publish).map((s) => s.id), shown).toContain(server?.id);
+    expectUnderTheRequest(spans, server, [outboxInsert, publish], shown);
     expect(apply?.parentId, shown).toBe(publish?.id);
     expect(viewInsert?.parentId, shown).toBe(apply?.id);
     expect(publish?.tags?.['messaging.destination.name']).toBe('child-welfare.referrals.v1');
-    expect(new Set(spans.map((s) => s.localEndpoint?.serviceName))).toEqual(new Set(['child-welfare-case-system', 'adapter-child-welfare', 'projector']));
+    expect(new Set(spans.map((s) => s.localEndpoint?.serviceName))).toEqual(
+      new Set(['child-welfare-case-system', 'adapter-child-welfare', 'projector']),
+    );
   });
 
   it('no exported span of either trace carries a personal value the ministries sent, or a Kafka message key', () => {
     const traces = [created, accepted];
-    const everything = JSON.stringify(traces.flatMap((t) => t.spans.map((s) => ({ name: s.name, tags: s.tags, annotations: s.annotations }))));
+    const everything = JSON.stringify(
+      traces.flatMap((t) => t.spans.map((s) => ({ name: s.name, tags: s.tags, annotations: s.annotations }))),
+    );
 
     expect(traces.every((t) => t.spans.length >= 8)).toBe(true);
     expect(messageKeys).toEqual(new Set([referralId]));

@@ -1,17 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_ROOT } from '@passerelle/infra';
-
-/** A free TCP port on the loopback interface, for a service started as a child process. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export interface ServiceProcess {
   readonly service: string;
@@ -25,12 +15,21 @@ export interface ServiceProcess {
  * Starts `services/<service>/src/main.ts` the way `npm start` does (tsx, telemetry first) with only
  * the given environment, and waits until its /readyz answers 200.
  */
-export async function startService(service: string, port: number, env: Record<string, string>, readyWithinMs = 90_000): Promise<ServiceProcess> {
-  const child: ChildProcess = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(REPO_ROOT, 'services', service, 'src', 'main.ts')], {
-    cwd: path.join(REPO_ROOT, 'services', service),
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: String(port), LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function startService(
+  service: string,
+  port: number,
+  env: Record<string, string>,
+  readyWithinMs = 90_000,
+): Promise<ServiceProcess> {
+  const child: ChildProcess = spawn(
+    path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
+    [path.join(REPO_ROOT, 'services', service, 'src', 'main.ts')],
+    {
+      cwd: path.join(REPO_ROOT, 'services', service),
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: String(port), LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -45,7 +44,10 @@ export async function startService(service: string, port: number, env: Record<st
   };
   const deadline = Date.now() + readyWithinMs;
   while (Date.now() < deadline && child.exitCode === null) {
-    const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) return { service, url, output: () => text, stop };
     await sleep(500);
   }

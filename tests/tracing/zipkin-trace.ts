@@ -18,7 +18,13 @@ export interface ZipkinSpan {
  * Reads one trace from Zipkin, polling until `complete` holds and no new span arrived for
  * `settleMs`: services export in batches, each on its own schedule.
  */
-export async function readTrace(zipkinUrl: string, traceId: string, complete: (spans: readonly ZipkinSpan[]) => boolean, timeoutMs = 60_000, settleMs = 2_500): Promise<ZipkinSpan[]> {
+export async function readTrace(
+  zipkinUrl: string,
+  traceId: string,
+  complete: (spans: readonly ZipkinSpan[]) => boolean,
+  timeoutMs = 60_000,
+  settleMs = 2_500,
+): Promise<ZipkinSpan[]> {
   const deadline = Date.now() + timeoutMs;
   let spans: ZipkinSpan[] = [];
   let stableSince = Date.now();
@@ -52,5 +58,10 @@ export function queryText(span: ZipkinSpan): string {
 
 /** A one-line-per-span rendering for assertion messages. */
 export function describeTrace(spans: readonly ZipkinSpan[]): string {
-  return spans.map((s) => `${s.localEndpoint?.serviceName} ${s.kind ?? '-'} ${s.name} id=${s.id} parent=${s.parentId ?? '-'} ${queryText(s).slice(0, 80)}`).join('\n');
+  return spans
+    .map(
+      (s) =>
+        `${s.localEndpoint?.serviceName} ${s.kind ?? '-'} ${s.name} id=${s.id} parent=${s.parentId ?? '-'} ${queryText(s).slice(0, 80)}`,
+    )
+    .join('\n');
 }

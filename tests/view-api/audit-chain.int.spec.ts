@@ -6,14 +6,27 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Knex } from '@passerelle/db';
 import { createLogger } from '@passerelle/logging';
-import { DEFAULT_AUDIENCE, DEFAULT_ISSUER, GENESIS_HASH, auditSeal, mintDevToken, start, type AuditContent, type RunningViewApi } from '@passerelle/view-api';
+import {
+  DEFAULT_AUDIENCE,
+  DEFAULT_ISSUER,
+  GENESIS_HASH,
+  auditSeal,
+  mintDevToken,
+  start,
+  type AuditContent,
+  type RunningViewApi,
+} from '@passerelle/view-api';
 import { API_SCHEMA, AUDIT_HMAC_KEY, SECRET, quiet, startViewApi, viewApiConfig, type ViewApiHarness } from './harness.ts';
 import { SEED } from './view-seed.ts';
 
 const stack = inject('stack');
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const logLines: string[] = [];
-const capture = createLogger({ service: 'view-api-test', level: 'info', destination: new Writable({ write: (chunk, _e, cb) => (logLines.push(String(chunk)), cb()) }) as never });
+const capture = createLogger({
+  service: 'view-api-test',
+  level: 'info',
+  destination: new Writable({ write: (chunk, _e, cb) => (logLines.push(String(chunk)), cb()) }) as never,
+});
 let h: ViewApiHarness;
 let office: string;
 
@@ -27,7 +40,8 @@ afterAll(async () => {
 
 type Row = Record<string, unknown> & { id: number; hash: string | null; prev_hash: string | null };
 const rowsOf = async (schema = API_SCHEMA): Promise<Row[]> => (await h.db.withSchema(schema).table('audit').orderBy('id', 'asc')) as Row[];
-const latest = async (schema = API_SCHEMA): Promise<Row | undefined> => (await h.db.withSchema(schema).table('audit').orderBy('id', 'desc').first()) as Row | undefined;
+const latest = async (schema = API_SCHEMA): Promise<Row | undefined> =>
+  (await h.db.withSchema(schema).table('audit').orderBy('id', 'desc').first()) as Row | undefined;
 async function lastRow(schema = API_SCHEMA): Promise<Row> {
   const row = await latest(schema);
   if (!row) throw new Error(`no audit row in ${schema}`);
@@ -42,7 +56,13 @@ function verify(schema: string, args: readonly string[] = [], key = AUDIT_HMAC_K
       [path.join(REPO_ROOT, 'services/view-api/src/entry-points/cli.ts'), 'audit', 'verify', ...args],
       {
         cwd: REPO_ROOT,
-        env: { ...process.env, DATABASE_URL: h.database.url, PASSERELLE_VIEW_API_SCHEMA: schema, PASSERELLE_AUDIT_HMAC_KEY: key, PASSERELLE_HOME: '/nonexistent/passerelle-home' },
+        env: {
+          ...process.env,
+          DATABASE_URL: h.database.url,
+          PASSERELLE_VIEW_API_SCHEMA: schema,
+          PASSERELLE_AUDIT_HMAC_KEY: key,
+          PASSERELLE_HOME: '/nonexistent/passerelle-home',
+        },
       },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, output: `${stdout}${stderr}` }),
     );
@@ -54,7 +74,12 @@ async function chainIn(schema: string, n = 5): Promise<void> {
   const api = await start(viewApiConfig(h.database.url, { apiSchema: schema }), { logger: quiet });
   try {
     const justice = await h.token('ministry', 'JUSTICE');
-    const paths = [`/v1/referrals/${SEED.justiceToChildWelfare}`, `/v1/referrals/${SEED.healthToHealth}`, `/v1/referrals/${randomUUID()}`, '/v1/referrals'];
+    const paths = [
+      `/v1/referrals/${SEED.justiceToChildWelfare}`,
+      `/v1/referrals/${SEED.healthToHealth}`,
+      `/v1/referrals/${randomUUID()}`,
+      '/v1/referrals',
+    ];
     for (let i = 0; i < n; i += 1) await fetch(`${api.url}${paths[i % paths.length]}`, { headers: { authorization: `Bearer ${justice}` } });
   } finally {
     await api.stop();
@@ -73,12 +98,54 @@ describe('the audit records every decision on person-level data, chained', () =>
   it('leaves exactly one chained row for an allowed, a denied and a not-found read, with the outcome the caller cannot see', async () => {
     const health = await h.token('ministry', 'HEALTH');
     const missing = randomUUID();
-    const cases: Array<{ path: string; token: string | undefined; status: number; outcome: string; reason: string | null; subject: string | null }> = [
-      { path: `/v1/referrals/${SEED.healthToHealth}`, token: health, status: 200, outcome: 'allowed', reason: null, subject: 'dev-ministry-health' },
-      { path: `/v1/referrals/${SEED.justiceToChildWelfare}`, token: health, status: 404, outcome: 'denied', reason: 'not-visible', subject: 'dev-ministry-health' },
-      { path: `/v1/referrals/${missing}`, token: health, status: 404, outcome: 'not_found', reason: 'no-such-referral', subject: 'dev-ministry-health' },
-      { path: `/v1/referrals/${SEED.justiceToChildWelfare}/flow`, token: health, status: 404, outcome: 'denied', reason: 'not-visible', subject: 'dev-ministry-health' },
-      { path: `/v1/referrals/${missing}/flow`, token: health, status: 404, outcome: 'not_found', reason: 'no-such-referral', subject: 'dev-ministry-health' },
+    const cases: Array<{
+      path: string;
+      token: string | undefined;
+      status: number;
+      outcome: string;
+      reason: string | null;
+      subject: string | null;
+    }> = [
+      {
+        path: `/v1/referrals/${SEED.healthToHealth}`,
+        token: health,
+        status: 200,
+        outcome: 'allowed',
+        reason: null,
+        subject: 'dev-ministry-health',
+      },
+      {
+        path: `/v1/referrals/${SEED.justiceToChildWelfare}`,
+        token: health,
+        status: 404,
+        outcome: 'denied',
+        reason: 'not-visible',
+        subject: 'dev-ministry-health',
+      },
+      {
+        path: `/v1/referrals/${missing}`,
+        token: health,
+        status: 404,
+        outcome: 'not_found',
+        reason: 'no-such-referral',
+        subject: 'dev-ministry-health',
+      },
+      {
+        path: `/v1/referrals/${SEED.justiceToChildWelfare}/flow`,
+        token: health,
+        status: 404,
+        outcome: 'denied',
+        reason: 'not-visible',
+        subject: 'dev-ministry-health',
+      },
+      {
+        path: `/v1/referrals/${missing}/flow`,
+        token: health,
+        status: 404,
+        outcome: 'not_found',
+        reason: 'no-such-referral',
+        subject: 'dev-ministry-health',
+      },
       { path: `/v1/referrals/${SEED.healthToHealth}`, token: undefined, status: 401, outcome: 'denied', reason: 'no-token', subject: null },
     ];
     for (const c of cases) {
@@ -107,10 +174,23 @@ describe('the audit records every decision on person-level data, chained', () =>
   });
 
   it('records a bad token as such, with no subject and nothing of the token', async () => {
-    const forged = await mintDevToken({ secret: 'another-secret-another-secret-another', issuer: DEFAULT_ISSUER, audience: DEFAULT_AUDIENCE, role: 'coordination-office' });
+    const forged = await mintDevToken({
+      secret: 'another-secret-another-secret-another',
+      issuer: DEFAULT_ISSUER,
+      audience: DEFAULT_AUDIENCE,
+      role: 'coordination-office',
+    });
     expect((await h.get(`/v1/referrals/${SEED.justiceToChildWelfare}`, forged)).status).toBe(401);
     const row = await lastRow();
-    expect(row).toMatchObject({ outcome: 'denied', status: 401, reason: 'bad-token', subject: null, role: null, filters: {}, endpoint: '/v1/referrals/:id' });
+    expect(row).toMatchObject({
+      outcome: 'denied',
+      status: 401,
+      reason: 'bad-token',
+      subject: null,
+      role: null,
+      filters: {},
+      endpoint: '/v1/referrals/:id',
+    });
     const text = JSON.stringify(row);
     for (const part of forged.split('.')) expect(text).not.toContain(part);
     expect(text).not.toContain(SEED.justiceToChildWelfare);
@@ -136,7 +216,14 @@ describe('the audit records every decision on person-level data, chained', () =>
     const health = await h.token('ministry', 'HEALTH');
     await h.get(`/v1/referrals/${SEED.justiceToChildWelfare}`, health);
     const body = (await (await h.get('/v1/audit?limit=1', office)).json()) as { items: Array<Record<string, unknown>> };
-    expect(body.items[0]).toMatchObject({ outcome: 'denied', status: 404, reason: 'not-visible', subject: 'dev-ministry-health', filters: { id: SEED.justiceToChildWelfare }, referralIds: [] });
+    expect(body.items[0]).toMatchObject({
+      outcome: 'denied',
+      status: 404,
+      reason: 'not-visible',
+      subject: 'dev-ministry-health',
+      filters: { id: SEED.justiceToChildWelfare },
+      referralIds: [],
+    });
   });
 });
 
@@ -152,7 +239,9 @@ describe('audit verify', () => {
 
   it('refuses an edit through the API’s own rights: the table is append-only', async () => {
     await chainIn('chain_locked', 2);
-    await expect(h.db.withSchema('chain_locked').table('audit').where({ id: 1 }).update({ subject: 'someone-else' })).rejects.toThrow(/append-only/);
+    await expect(h.db.withSchema('chain_locked').table('audit').where({ id: 1 }).update({ subject: 'someone-else' })).rejects.toThrow(
+      /append-only/,
+    );
     await expect(h.db.withSchema('chain_locked').table('audit').where({ id: 2 }).del()).rejects.toThrow(/append-only/);
   });
 
@@ -215,7 +304,18 @@ describe('several view API replicas', () => {
     try {
       // One after the other: both run the same migrations at start.
       for (let i = 0; i < 2; i += 1) apis.push(await start(viewApiConfig(h.database.url, { apiSchema: schema }), { logger: quiet }));
-      const tokens = await Promise.all(['replica-a', 'replica-b'].map((subject) => mintDevToken({ secret: SECRET, issuer: DEFAULT_ISSUER, audience: DEFAULT_AUDIENCE, role: 'ministry', ministry: 'JUSTICE', subject })));
+      const tokens = await Promise.all(
+        ['replica-a', 'replica-b'].map((subject) =>
+          mintDevToken({
+            secret: SECRET,
+            issuer: DEFAULT_ISSUER,
+            audience: DEFAULT_AUDIENCE,
+            role: 'ministry',
+            ministry: 'JUSTICE',
+            subject,
+          }),
+        ),
+      );
       const paths: Array<[string, number]> = [
         [`/v1/referrals/${SEED.justiceToChildWelfare}`, 200],
         [`/v1/referrals/${SEED.healthToHealth}`, 404],
@@ -262,7 +362,11 @@ function contentOf(row: Record<string, unknown>): AuditContent {
     ministry: (row['ministry'] as string | null) ?? null,
     endpoint: String(row['endpoint']),
     filters: row['filters'] as Record<string, unknown>,
-    referralIds: Array.isArray(row['referral_ids']) ? row['referral_ids'].map(String) : String(row['referral_ids']) === '{}' ? [] : String(row['referral_ids']).slice(1, -1).split(','),
+    referralIds: Array.isArray(row['referral_ids'])
+      ? row['referral_ids'].map(String)
+      : String(row['referral_ids']) === '{}'
+        ? []
+        : String(row['referral_ids']).slice(1, -1).split(','),
     requestId: String(row['request_id']),
   };
 }

@@ -1,10 +1,20 @@
 import { createDatabase, type Knex } from '@passerelle/db';
 import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
 import { prepareView } from '@passerelle/projector';
-import { DEFAULT_AUDIENCE, DEFAULT_DISCLOSURE, DEFAULT_ISSUER, mintDevToken, start, type RunningViewApi, type ViewApiConfig } from '@passerelle/view-api';
+import {
+  DEFAULT_AUDIENCE,
+  DEFAULT_DISCLOSURE,
+  DEFAULT_INITIATIVE_STALE_DAYS,
+  DEFAULT_ISSUER,
+  mintDevToken,
+  start,
+  type RunningViewApi,
+  type ViewApiConfig,
+} from '@passerelle/view-api';
 import { createLogger, type Logger } from '@passerelle/logging';
 import { Writable } from 'node:stream';
 import { seedView } from './view-seed.ts';
+import { testKeyEncryptionKey } from '@passerelle/contracts/testing';
 
 export const SECRET = 'test-secret-for-view-api-tests-0123456789';
 /** The projector's record-key secret for these tests (a test value): the seed keys its referrals with it. */
@@ -33,17 +43,26 @@ export function viewApiConfig(databaseUrl: string, overrides: Partial<ViewApiCon
     databaseUrl,
     viewSchema: VIEW_SCHEMA,
     apiSchema: API_SCHEMA,
+    environment: 'development',
     jwt: { issuer: DEFAULT_ISSUER, audience: DEFAULT_AUDIENCE, key: { kind: 'secret', secret: SECRET } },
     disclosure: DEFAULT_DISCLOSURE,
     audit: { hmacKey: AUDIT_HMAC_KEY },
+    keyEncryptionKey: testKeyEncryptionKey(),
     traceUiUrl: 'http://127.0.0.1:9411/zipkin/traces/',
+    initiativeStaleDays: DEFAULT_INITIATIVE_STALE_DAYS,
+    pipelineSources: [],
     logLevel: 'silent',
     ...overrides,
   };
 }
 
 /** A database of the spec file's own, the view prepared by the projector's own migrations, seeded, and the API on port 0. */
-export async function startViewApi(databaseUrl: string, prefix: string, overrides: Partial<ViewApiConfig> = {}, options: { logger?: Logger } = {}): Promise<ViewApiHarness> {
+export async function startViewApi(
+  databaseUrl: string,
+  prefix: string,
+  overrides: Partial<ViewApiConfig> = {},
+  options: { logger?: Logger } = {},
+): Promise<ViewApiHarness> {
   const database = await createTestDatabase(databaseUrl, prefix);
   const db = createDatabase({ url: database.url, schema: VIEW_SCHEMA });
   await prepareView(db, VIEW_SCHEMA, { recordKeySecret: RECORD_KEY_SECRET });
@@ -53,7 +72,15 @@ export async function startViewApi(databaseUrl: string, prefix: string, override
     api,
     db,
     database,
-    token: (role, ministry, o = {}) => mintDevToken({ secret: o.secret ?? SECRET, issuer: DEFAULT_ISSUER, audience: o.audience ?? DEFAULT_AUDIENCE, role, ministry, expiresIn: o.expiresIn }),
+    token: (role, ministry, o = {}) =>
+      mintDevToken({
+        secret: o.secret ?? SECRET,
+        issuer: DEFAULT_ISSUER,
+        audience: o.audience ?? DEFAULT_AUDIENCE,
+        role,
+        ministry,
+        expiresIn: o.expiresIn,
+      }),
     get: (path, token) => fetch(`${api.url}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {}),
     async close() {
       await api.stop();

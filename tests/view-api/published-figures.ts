@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { CELL_KEY_MODULUS, DEFAULT_DISCLOSURE, publishCount, publishMedian, type DisclosureSettings } from '@passerelle/view-api';
+import { VIEW_TABLE } from '@passerelle/coordination-view';
 
 /**
  * What /v1/stats/referrals must publish, computed here from the view's rows in plain TypeScript
@@ -39,7 +40,10 @@ export interface ExpectedFigures {
 }
 
 export async function viewRows(db: Knex, schema: string): Promise<Row[]> {
-  const rows = (await db.withSchema(schema).table('referrals').select('region', 'status', 'service_category', 'requested_at', 'accepted_at', 'record_key')) as Array<Record<string, unknown>>;
+  const rows = (await db
+    .withSchema(schema)
+    .table(VIEW_TABLE.referrals)
+    .select('region', 'status', 'service_category', 'requested_at', 'accepted_at', 'record_key')) as Array<Record<string, unknown>>;
   return rows.map((r) => ({
     region: String(r['region']),
     status: String(r['status']),
@@ -63,10 +67,17 @@ function figuresOf(rows: readonly Row[], settings: DisclosureSettings) {
   const accepted = rows.filter((r) => r.acceptedAt !== null);
   const published = publishCount({ count: rows.length, cellKey: keyOf(rows) }, settings);
   const days = median(accepted.map((r) => ((r.acceptedAt as number) - r.requestedAt) / 86_400_000));
-  return { published, median: published.suppressed ? null : publishMedian(days, { count: accepted.length, cellKey: keyOf(accepted) }, settings) };
+  return {
+    published,
+    median: published.suppressed ? null : publishMedian(days, { count: accepted.length, cellKey: keyOf(accepted) }, settings),
+  };
 }
 
-export function expectedFigures(all: readonly Row[], query: FigureQuery, settings: DisclosureSettings = DEFAULT_DISCLOSURE): ExpectedFigures {
+export function expectedFigures(
+  all: readonly Row[],
+  query: FigureQuery,
+  settings: DisclosureSettings = DEFAULT_DISCLOSURE,
+): ExpectedFigures {
   const rows = all.filter(
     (r) =>
       (query.region === undefined || r.region === query.region) &&
@@ -86,15 +97,30 @@ export function expectedFigures(all: readonly Row[], query: FigureQuery, setting
     .map(([key, subset]) => {
       const values = JSON.parse(key) as string[];
       const figures = figuresOf(subset, settings);
-      return { key: Object.fromEntries(dimensions.map((d, i) => [d, values[i] as string])), count: figures.published.value, suppressed: figures.published.suppressed, medianDaysToAcceptance: figures.median };
+      return {
+        key: Object.fromEntries(dimensions.map((d, i) => [d, values[i] as string])),
+        count: figures.published.value,
+        suppressed: figures.published.suppressed,
+        medianDaysToAcceptance: figures.median,
+      };
     })
     // A group published as 0 is not listed: it looks like an empty one.
     .filter((cell) => cell.count !== 0);
-  return { total: total.published.value, totalSuppressed: total.published.suppressed, medianDaysToAcceptance: total.median, cells: dimensions.length === 0 ? [] : cells };
+  return {
+    total: total.published.value,
+    totalSuppressed: total.published.suppressed,
+    medianDaysToAcceptance: total.median,
+    cells: dimensions.length === 0 ? [] : cells,
+  };
 }
 
 /** The API's body reduced to what the oracle computes, cells in the same order. */
-export function figuresOfBody(body: { total: number | null; totalSuppressed: boolean; medianDaysToAcceptance: number | null; cells: ExpectedCell[] }): ExpectedFigures {
+export function figuresOfBody(body: {
+  total: number | null;
+  totalSuppressed: boolean;
+  medianDaysToAcceptance: number | null;
+  cells: ExpectedCell[];
+}): ExpectedFigures {
   return {
     total: body.total,
     totalSuppressed: body.totalSuppressed,
@@ -107,5 +133,7 @@ export function figuresOfBody(body: { total: number | null; totalSuppressed: boo
 
 /** The query string of a figure query, as the API takes it. */
 export function searchOf(query: FigureQuery): string {
-  return new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, Array.isArray(v) ? v.join(',') : String(v)])).toString();
+  return new URLSearchParams(
+    Object.entries(query).map(([k, v]): [string, string] => [k, Array.isArray(v) ? v.join(',') : String(v)]),
+  ).toString();
 }

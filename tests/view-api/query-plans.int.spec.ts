@@ -5,6 +5,7 @@ import { createDatabase, type Knex } from '@passerelle/db';
 import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
 import { prepareView, recordKeyOf } from '@passerelle/projector';
 import { ViewRepository, visibleConsentScopes } from '@passerelle/view-api';
+import { VIEW_TABLE } from '@passerelle/coordination-view';
 
 /**
  * The view API's heavy queries, planned by PostgreSQL on a view of 60,000 referrals spread over
@@ -28,7 +29,10 @@ function nodesOf(node: PlanNode): PlanNode[] {
 
 function describePlan(node: PlanNode, depth = 0): string {
   const target = node['Index Name'] ?? node['Relation Name'];
-  return [`${'  '.repeat(depth)}${node['Node Type']}${target ? ` on ${target}` : ''}`, ...(node.Plans ?? []).map((child) => describePlan(child, depth + 1))].join('\n');
+  return [
+    `${'  '.repeat(depth)}${node['Node Type']}${target ? ` on ${target}` : ''}`,
+    ...(node.Plans ?? []).map((child) => describePlan(child, depth + 1)),
+  ].join('\n');
 }
 
 let database: TestDatabase;
@@ -44,7 +48,10 @@ async function plansOf(call: () => Promise<unknown>): Promise<PlanNode[]> {
   const statements = [...captured];
   const plans: PlanNode[] = [];
   for (const statement of statements) {
-    const result = await client.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (FORMAT JSON) ${statement.sql}`, statement.bindings);
+    const result = await client.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
+      `EXPLAIN (FORMAT JSON) ${statement.sql}`,
+      statement.bindings,
+    );
     const plan = result.rows[0]?.['QUERY PLAN'][0]?.Plan;
     if (plan) plans.push(plan);
   }
@@ -57,7 +64,10 @@ function expectIndexedAccess(plans: readonly PlanNode[], table: string, label: s
   const onTable = nodes.filter((node) => node['Relation Name'] === table);
   console.log(`plan of ${label}:\n${plans.map((plan) => describePlan(plan)).join('\n')}`);
   expect(onTable.length, `${label}: reads ${table}`).toBeGreaterThan(0);
-  expect(onTable.filter((node) => node['Node Type'] === 'Seq Scan').map((node) => node['Node Type']), `${label}: no sequential scan of ${table}`).toEqual([]);
+  expect(
+    onTable.filter((node) => node['Node Type'] === 'Seq Scan').map((node) => node['Node Type']),
+    `${label}: no sequential scan of ${table}`,
+  ).toEqual([]);
 }
 
 beforeAll(async () => {
@@ -66,11 +76,15 @@ beforeAll(async () => {
   db = createDatabase({ url: database.url, schema: SCHEMA });
   await prepareView(db, SCHEMA, { recordKeySecret: RECORD_KEY_SECRET });
   // The record key of referral i, whose id is md5('r' || i) as a uuid.
-  const idOf = (i: number) => createHash('md5').update(`r${i}`).digest('hex').replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
+  const idOf = (i: number) =>
+    createHash('md5')
+      .update(`r${i}`)
+      .digest('hex')
+      .replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
   const recordKeys = Array.from({ length: REFERRALS }, (_, i) => recordKeyOf(RECORD_KEY_SECRET, idOf(i + 1)));
   // Ministries weighted as in practice: few referrals reach the coordination office directly.
   await db.raw(
-    `INSERT INTO view.referrals (referral_id, record_key, status, status_changed_at, referring_ministry, receiving_ministry, receiving_service_type,
+    `INSERT INTO view.${VIEW_TABLE.referrals} (referral_id, record_key, status, status_changed_at, referring_ministry, receiving_ministry, receiving_service_type,
        service_category, region, urgency, consent_scope, created_event_id, created_by, requested_at, accepted_at,
        applied_events, illegal_transitions, last_event_id, last_event_at)
      SELECT md5('r' || i)::uuid, (?::bigint[])[i],
@@ -91,13 +105,13 @@ beforeAll(async () => {
     [recordKeys, REFERRALS, REFERRALS],
   );
   await db.raw(
-    `INSERT INTO view.referral_history (event_id, referral_id, event_type, source_ministry, occurred_at, source_topic, source_partition, source_offset, trace_id, payload)
+    `INSERT INTO view.${VIEW_TABLE.referral_history} (event_id, referral_id, event_type, source_ministry, occurred_at, source_topic, source_partition, source_offset, trace_id, payload)
      SELECT md5('h' || i || '-' || k)::uuid, md5('r' || i)::uuid, 'ReferralStatusChanged', 'HEALTH', now(), 'health.referrals.v1', 0, i * 3 + k, NULL, '{}'::jsonb
        FROM generate_series(1, ?) AS i, generate_series(1, 3) AS k`,
     [REFERRALS],
   );
-  await db.raw('ANALYZE view.referrals');
-  await db.raw('ANALYZE view.referral_history');
+  await db.raw(`ANALYZE view.${VIEW_TABLE.referrals}`);
+  await db.raw(`ANALYZE view.${VIEW_TABLE.referral_history}`);
 
   client = new pg.Client({ connectionString: database.url });
   await client.connect();
@@ -120,39 +134,61 @@ const page = { limit: 50 } as const;
 
 describe('query plans of the view API on 60,000 referrals', () => {
   it('a ministry listing its referrals (made or received) uses an index', async () => {
-    const plans = await plansOf(() => repository.referrals({ ...page }, { consentScopes: visibleConsentScopes('ministry'), ministry: 'EDUCATION' }, undefined));
-    expectIndexedAccess(plans, 'referrals', 'ministry list');
+    const plans = await plansOf(() =>
+      repository.referrals({ ...page }, { consentScopes: visibleConsentScopes('ministry'), ministry: 'EDUCATION' }, undefined),
+    );
+    expectIndexedAccess(plans, VIEW_TABLE.referrals, 'ministry list');
   });
 
   it('the office filtering by receiving ministry uses an index', async () => {
-    const plans = await plansOf(() => repository.referrals({ ...page, receivingMinistry: 'COORDINATION_OFFICE' }, { consentScopes: visibleConsentScopes('coordination-office') }, undefined));
-    expectIndexedAccess(plans, 'referrals', 'receiving ministry filter');
-    expect(plans.flatMap(nodesOf).some((node) => node['Index Name'] === 'referrals_receiving_ministry_idx' || node['Index Name'] === 'referrals_pkey')).toBe(true);
+    const plans = await plansOf(() =>
+      repository.referrals(
+        { ...page, receivingMinistry: 'COORDINATION_OFFICE' },
+        { consentScopes: visibleConsentScopes('coordination-office') },
+        undefined,
+      ),
+    );
+    expectIndexedAccess(plans, VIEW_TABLE.referrals, 'receiving ministry filter');
+    expect(
+      plans
+        .flatMap(nodesOf)
+        .some((node) => node['Index Name'] === 'referrals_receiving_ministry_idx' || node['Index Name'] === 'referrals_pkey'),
+    ).toBe(true);
   });
 
   it('the office filtering by referring ministry and a later page uses an index', async () => {
     const plans = await plansOf(() =>
-      repository.referrals({ ...page, referringMinistry: 'EDUCATION' }, { consentScopes: visibleConsentScopes('coordination-office') }, '80000000-0000-4000-8000-000000000000'),
+      repository.referrals(
+        { ...page, referringMinistry: 'EDUCATION' },
+        { consentScopes: visibleConsentScopes('coordination-office') },
+        '80000000-0000-4000-8000-000000000000',
+      ),
     );
-    expectIndexedAccess(plans, 'referrals', 'referring ministry filter, second page');
+    expectIndexedAccess(plans, VIEW_TABLE.referrals, 'referring ministry filter, second page');
   });
 
   it('a list limited to one month uses the requested_at index', async () => {
     const plans = await plansOf(() =>
-      repository.referrals({ ...page, from: '2024-03-01T00:00:00Z', to: '2024-04-01T00:00:00Z' }, { consentScopes: visibleConsentScopes('coordination-office') }, undefined),
+      repository.referrals(
+        { ...page, from: '2024-03-01T00:00:00Z', to: '2024-04-01T00:00:00Z' },
+        { consentScopes: visibleConsentScopes('coordination-office') },
+        undefined,
+      ),
     );
-    expectIndexedAccess(plans, 'referrals', 'one month list');
+    expectIndexedAccess(plans, VIEW_TABLE.referrals, 'one month list');
   });
 
   it('counts for one month by region read only that month through the requested_at index', async () => {
-    const plans = await plansOf(() => repository.referralStats(['region', 'status'], { from: '2024-03-01T00:00:00Z', to: '2024-04-01T00:00:00Z' }));
-    expectIndexedAccess(plans, 'referrals', 'one month stats');
+    const plans = await plansOf(() =>
+      repository.referralStats(['region', 'status'], { from: '2024-03-01T00:00:00Z', to: '2024-04-01T00:00:00Z' }),
+    );
+    expectIndexedAccess(plans, VIEW_TABLE.referrals, 'one month stats');
     expect(plans.flatMap(nodesOf).some((node) => node['Index Name'] === 'referrals_requested_at_idx')).toBe(true);
   });
 
   it('one referral and its flow are read by key', async () => {
-    const id = (await db('referrals').withSchema(SCHEMA).first('referral_id')) as { referral_id: string };
-    expectIndexedAccess(await plansOf(() => repository.referral(id.referral_id)), 'referrals', 'one referral');
-    expectIndexedAccess(await plansOf(() => repository.history(id.referral_id)), 'referral_history', 'flow of one referral');
+    const id = (await db(VIEW_TABLE.referrals).withSchema(SCHEMA).first('referral_id')) as { referral_id: string };
+    expectIndexedAccess(await plansOf(() => repository.referral(id.referral_id)), VIEW_TABLE.referrals, 'one referral');
+    expectIndexedAccess(await plansOf(() => repository.history(id.referral_id)), VIEW_TABLE.referral_history, 'flow of one referral');
   });
 });

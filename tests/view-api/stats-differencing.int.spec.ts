@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { recordKeyOf } from '@passerelle/projector';
 import { RECORD_KEY_SECRET, startViewApi, VIEW_SCHEMA, type ViewApiHarness } from './harness.ts';
 import { expectedFigures, figuresOfBody, searchOf, viewRows, type FigureQuery } from './published-figures.ts';
+import { VIEW_TABLE } from '@passerelle/coordination-view';
 
 /**
  * Time-ranged aggregates must not let someone subtract one table from another to learn a
@@ -16,14 +17,18 @@ let office: string;
 beforeAll(async () => {
   h = await startViewApi(inject('stack').databaseUrl, 'view_api_differencing');
   office = await h.token('coordination-office');
-  const template = (await h.db.withSchema(VIEW_SCHEMA).table('referrals').where({ region: 'TORONTO', status: 'REQUESTED' }).first()) as Record<string, unknown>;
+  const template = (await h.db
+    .withSchema(VIEW_SCHEMA)
+    .table(VIEW_TABLE.referrals)
+    .where({ region: 'TORONTO', status: 'REQUESTED' })
+    .first()) as Record<string, unknown>;
   for (const [n, day] of [
     [1, '2026-02-10'],
     [2, '2026-02-20'],
   ] as const) {
     await h.db
       .withSchema(VIEW_SCHEMA)
-      .table('referrals')
+      .table(VIEW_TABLE.referrals)
       .insert({
         ...template,
         referral_id: `40000000-0000-4000-8000-00000000000${n}`,

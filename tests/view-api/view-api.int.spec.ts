@@ -3,6 +3,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { startViewApi, API_SCHEMA, VIEW_SCHEMA, type ViewApiHarness } from './harness.ts';
 import { expectedFigures, figuresOfBody, searchOf, viewRows } from './published-figures.ts';
 import { SEED } from './view-seed.ts';
+import { VIEW_TABLE } from '@passerelle/coordination-view';
 
 const stack = inject('stack');
 let h: ViewApiHarness;
@@ -16,7 +17,11 @@ beforeAll(async () => {
   tokens['health'] = await h.token('ministry', 'HEALTH');
   tokens['operator'] = await h.token('operator');
   tokens['indigenous-partner'] = await h.token('indigenous-partner');
-  initiativeId = ((await h.db.withSchema('view').table('initiatives').select('initiative_id').orderBy('initiative_id').first()) as { initiative_id: string }).initiative_id;
+  initiativeId = (
+    (await h.db.withSchema('view').table(VIEW_TABLE.initiatives).select('initiative_id').orderBy('initiative_id').first()) as {
+      initiative_id: string;
+    }
+  ).initiative_id;
 });
 afterAll(async () => {
   await h?.close();
@@ -29,16 +34,32 @@ describe('view API access control', () => {
   // A role without referral access gets 403 for any id; a referral the caller may not see, 404 like a missing one.
   const matrix: Array<[string, Record<string, number>]> = [
     ['/v1/referrals', { 'coordination-office': 200, justice: 200, health: 200, operator: 403, 'indigenous-partner': 200 }],
-    [`/v1/referrals/${SEED.justiceToChildWelfare}`, { 'coordination-office': 200, justice: 200, health: 404, operator: 403, 'indigenous-partner': 404 }],
-    [`/v1/referrals/${SEED.justiceToChildWelfare}/flow`, { 'coordination-office': 200, justice: 200, health: 404, operator: 200, 'indigenous-partner': 404 }],
-    [`/v1/referrals/${SEED.indigenousControlled}`, { 'coordination-office': 404, justice: 404, health: 404, operator: 403, 'indigenous-partner': 200 }],
-    [`/v1/referrals/${SEED.aggregateOnly}`, { 'coordination-office': 404, justice: 404, health: 404, operator: 403, 'indigenous-partner': 404 }],
-    ['/v1/stats/referrals?groupBy=region', { 'coordination-office': 200, justice: 200, health: 200, operator: 403, 'indigenous-partner': 200 }],
+    [
+      `/v1/referrals/${SEED.justiceToChildWelfare}`,
+      { 'coordination-office': 200, justice: 200, health: 404, operator: 403, 'indigenous-partner': 404 },
+    ],
+    [
+      `/v1/referrals/${SEED.justiceToChildWelfare}/flow`,
+      { 'coordination-office': 200, justice: 200, health: 404, operator: 200, 'indigenous-partner': 404 },
+    ],
+    [
+      `/v1/referrals/${SEED.indigenousControlled}`,
+      { 'coordination-office': 404, justice: 404, health: 404, operator: 403, 'indigenous-partner': 200 },
+    ],
+    [
+      `/v1/referrals/${SEED.aggregateOnly}`,
+      { 'coordination-office': 404, justice: 404, health: 404, operator: 403, 'indigenous-partner': 404 },
+    ],
+    [
+      '/v1/stats/referrals?groupBy=region',
+      { 'coordination-office': 200, justice: 200, health: 200, operator: 403, 'indigenous-partner': 200 },
+    ],
     ['/v1/initiatives', { 'coordination-office': 200, justice: 200, health: 200, operator: 403, 'indigenous-partner': 200 }],
     ['/v1/initiatives/{initiative}', { 'coordination-office': 200, justice: 200, health: 200, operator: 403, 'indigenous-partner': 200 }],
     ['/v1/service-gaps', { 'coordination-office': 200, justice: 200, health: 200, operator: 403, 'indigenous-partner': 200 }],
     ['/v1/service-gaps/summary', { 'coordination-office': 200, justice: 200, health: 200, operator: 403, 'indigenous-partner': 200 }],
     ['/v1/dead-letters', { 'coordination-office': 403, justice: 403, health: 403, operator: 200, 'indigenous-partner': 403 }],
+    ['/v1/pipeline', { 'coordination-office': 403, justice: 403, health: 403, operator: 200, 'indigenous-partner': 403 }],
     ['/v1/audit', { 'coordination-office': 200, justice: 403, health: 403, operator: 403, 'indigenous-partner': 403 }],
   ];
 
@@ -85,7 +106,9 @@ describe('view API access control', () => {
   it('keeps OCAP-controlled referrals for the Indigenous partner and aggregate-only ones from everyone', async () => {
     const partner = (await (await h.get('/v1/referrals', tokens['indigenous-partner'])).json()) as { items: Array<{ referralId: string }> };
     expect(partner.items.map((r) => r.referralId)).toEqual([SEED.indigenousControlled]);
-    const office = (await (await h.get('/v1/referrals?limit=200', tokens['coordination-office'])).json()) as { items: Array<{ referralId: string }> };
+    const office = (await (await h.get('/v1/referrals?limit=200', tokens['coordination-office'])).json()) as {
+      items: Array<{ referralId: string }>;
+    };
     const ids = office.items.map((r) => r.referralId);
     expect(ids).toHaveLength(21);
     expect(ids).not.toContain(SEED.indigenousControlled);
@@ -100,7 +123,15 @@ describe('view API audit', () => {
     expect(response.status).toBe(200);
     expect(await auditRows()).toBe(before + 1);
     const [row] = (await h.db.withSchema(API_SCHEMA).table('audit').orderBy('id', 'desc').limit(1)) as Array<Record<string, unknown>>;
-    expect(row).toMatchObject({ subject: 'dev-ministry-justice', role: 'ministry', ministry: 'JUSTICE', endpoint: '/v1/referrals/:id', outcome: 'allowed', status: 200, reason: null });
+    expect(row).toMatchObject({
+      subject: 'dev-ministry-justice',
+      role: 'ministry',
+      ministry: 'JUSTICE',
+      endpoint: '/v1/referrals/:id',
+      outcome: 'allowed',
+      status: 200,
+      reason: null,
+    });
     expect(row?.['hash']).toMatch(/^[0-9a-f]{64}$/);
     expect(String(row?.['referral_ids'])).toContain(SEED.justiceToChildWelfare);
 
@@ -111,7 +142,13 @@ describe('view API audit', () => {
 
   it('writes no audit row for aggregates of no small slice, initiatives, gaps or their refusals', async () => {
     const before = await auditRows();
-    for (const path of ['/v1/stats/referrals', '/v1/stats/referrals?region=TORONTO', '/v1/initiatives', '/v1/service-gaps', '/v1/service-gaps/summary']) {
+    for (const path of [
+      '/v1/stats/referrals',
+      '/v1/stats/referrals?region=TORONTO',
+      '/v1/initiatives',
+      '/v1/service-gaps',
+      '/v1/service-gaps/summary',
+    ]) {
       expect((await h.get(path, tokens['coordination-office'])).status).toBe(200);
     }
     expect((await h.get('/v1/stats/referrals', tokens['operator'])).status).toBe(403);
@@ -147,11 +184,24 @@ describe('view API audit', () => {
 
   it('lets the coordination office read the audit log, newest first', async () => {
     await h.get(`/v1/referrals/${SEED.healthToHealth}`, tokens['health']);
-    const body = (await (await h.get('/v1/audit?limit=1', tokens['coordination-office'])).json()) as { items: Array<Record<string, unknown>>; nextCursor: string | null };
-    expect(body.items[0]).toMatchObject({ role: 'ministry', ministry: 'HEALTH', endpoint: '/v1/referrals/:id', referralIds: [SEED.healthToHealth], outcome: 'allowed', status: 200, reason: null });
+    const body = (await (await h.get('/v1/audit?limit=1', tokens['coordination-office'])).json()) as {
+      items: Array<Record<string, unknown>>;
+      nextCursor: string | null;
+    };
+    expect(body.items[0]).toMatchObject({
+      role: 'ministry',
+      ministry: 'HEALTH',
+      endpoint: '/v1/referrals/:id',
+      referralIds: [SEED.healthToHealth],
+      outcome: 'allowed',
+      status: 200,
+      reason: null,
+    });
     expect(body.items[0]).not.toHaveProperty('hash');
     expect(body.nextCursor).not.toBeNull();
-    const next = (await (await h.get(`/v1/audit?limit=1&cursor=${body.nextCursor}`, tokens['coordination-office'])).json()) as { items: Array<{ id: number }> };
+    const next = (await (await h.get(`/v1/audit?limit=1&cursor=${body.nextCursor}`, tokens['coordination-office'])).json()) as {
+      items: Array<{ id: number }>;
+    };
     expect(next.items[0]?.id).toBeLessThan(Number(body.items[0]?.['id']));
   });
 });
@@ -165,7 +215,7 @@ describe('view API figures', () => {
         const body = (await (await h.get(`/v1/stats/referrals?${search}`, tokens[role])).json()) as Record<string, unknown>;
         // Which hidden cell is the small one is not said: that would give it away.
         expect(JSON.stringify(body)).not.toContain('reason');
-        expect(body).toMatchObject({ threshold: 5, disclosureControl: { method: 'cell-key-perturbation', maxPerturbation: 4 } });
+        expect(body).toMatchObject({ threshold: 5, disclosureControl: { method: 'cell-key-perturbation', maxPerturbation: 6 } });
         expect(figuresOfBody(body as never), `${search} as ${role}`).toEqual(expectedFigures(rows, query));
       }
     }
@@ -175,14 +225,25 @@ describe('view API figures', () => {
     const body = (await (await h.get('/v1/stats/referrals?region=EAST', tokens['coordination-office'])).json()) as { total: number | null };
     expect(body.total).not.toBe(3);
     const method = (await (await h.get('/v1/stats/disclosure-control', tokens['justice'])).json()) as Record<string, unknown>;
-    expect(method).toMatchObject({ method: 'cell-key-perturbation', threshold: 5, maxPerturbation: 4, explanation: { en: expect.stringContaining('adjust'), fr: expect.stringContaining('modifié') } });
-    expect((method['perturbationTable'] as unknown[]).length).toBe(4);
+    expect(method).toMatchObject({
+      method: 'cell-key-perturbation',
+      threshold: 5,
+      maxPerturbation: 6,
+      explanation: { en: expect.stringContaining('adjust'), fr: expect.stringContaining('modifié') },
+    });
+    expect((method['perturbationTable'] as unknown[]).length).toBe(6);
     expect((await h.get('/v1/stats/disclosure-control', tokens['operator'])).status).toBe(403);
   });
 
   it('pages referrals with a cursor and caps the page size', async () => {
-    const first = (await (await h.get('/v1/referrals?limit=20', tokens['coordination-office'])).json()) as { items: Array<{ referralId: string }>; nextCursor: string };
-    const second = (await (await h.get(`/v1/referrals?limit=20&cursor=${first.nextCursor}`, tokens['coordination-office'])).json()) as { items: Array<{ referralId: string }>; nextCursor: string | null };
+    const first = (await (await h.get('/v1/referrals?limit=20', tokens['coordination-office'])).json()) as {
+      items: Array<{ referralId: string }>;
+      nextCursor: string;
+    };
+    const second = (await (await h.get(`/v1/referrals?limit=20&cursor=${first.nextCursor}`, tokens['coordination-office'])).json()) as {
+      items: Array<{ referralId: string }>;
+      nextCursor: string | null;
+    };
     expect(first.items).toHaveLength(20);
     expect(second.items).toHaveLength(1);
     expect(second.nextCursor).toBeNull();
@@ -202,30 +263,78 @@ describe('view API figures', () => {
     expect((await h.get('/v1/stats/referrals?groupBy=region,pseudonym', tokens['coordination-office'])).status).toBe(400);
   });
 
-  it('gives each hop of a flow its latency and a trace link', async () => {
-    const body = (await (await h.get(`/v1/referrals/${SEED.justiceToChildWelfare}/flow`, tokens['operator'])).json()) as { hops: Array<Record<string, unknown>> };
+  it('gives each hop of a flow its business time apart from the pipeline’s own latency per hop, and a trace link', async () => {
+    const body = (await (await h.get(`/v1/referrals/${SEED.justiceToChildWelfare}/flow`, tokens['operator'])).json()) as {
+      hops: Array<Record<string, unknown>>;
+    };
     expect(body.hops.map((hop) => hop['eventType'])).toEqual(['ReferralCreated', 'ReferralStatusChanged']);
-    expect(body.hops[1]).toMatchObject({ ministry: 'CHILD_WELFARE', latencySincePreviousMs: 86_400_000, viewLagMs: 1500 });
+    expect(body.hops[1]).toMatchObject({
+      ministry: 'CHILD_WELFARE',
+      businessTimeSincePreviousMs: 86_400_000,
+      pipeline: { acceptedToPublishedMs: 250, publishedToAppliedMs: 1050, acceptedToAppliedMs: 1300 },
+    });
     expect(String(body.hops[0]?.['traceUrl'])).toMatch(/^http:\/\/127\.0\.0\.1:9411\/zipkin\/traces\/[0-9a-f]{32}$/);
     expect(JSON.stringify(body)).not.toContain('psn-');
   });
 
-  it('summarises open and resolved service gaps per region', async () => {
+  it('summarises service gaps for drill-down: per region by severity and category, open ones by age, resolutions per month', async () => {
     const body = (await (await h.get('/v1/service-gaps/summary', tokens['coordination-office'])).json()) as Record<string, unknown>;
+    // The seed reports its three gaps on 2 March 2026 and resolves one a day later.
+    const age = Math.floor((Date.now() - Date.parse('2026-03-02T12:00:00.000Z')) / 86_400_000);
+    const bucket = [0, 30, 90, 180].findLast((from) => age >= from);
     expect(body).toEqual({
       regions: [
-        { region: 'EAST', open: 1, resolved: 0, openBySeverity: { CRITICAL: 1 } },
-        { region: 'TORONTO', open: 1, resolved: 1, openBySeverity: { HIGH: 1 } },
+        { region: 'EAST', open: 1, resolved: 0, openBySeverity: { CRITICAL: 1 }, openByCategory: { HOUSING: 1 } },
+        { region: 'TORONTO', open: 1, resolved: 1, openBySeverity: { HIGH: 1 }, openByCategory: { HOUSING: 1 } },
       ],
+      openByAge: [0, 30, 90, 180].map((fromDays, index, all) => ({
+        fromDays,
+        toDays: all[index + 1] ?? null,
+        open: fromDays === bucket ? 2 : 0,
+      })),
+      resolvedByMonth: [{ month: '2026-03', resolved: 1 }],
+      medianDaysToResolve: 1,
     });
+    const gaps = (await (await h.get('/v1/service-gaps?region=TORONTO', tokens['coordination-office'])).json()) as {
+      items: Array<{ status: string; ageDays: number }>;
+    };
+    expect(gaps.items.map((gap) => [gap.status, gap.ageDays]).sort()).toEqual([
+      ['OPEN', age],
+      ['RESOLVED', 1],
+    ]);
   });
 
   it('reports initiatives with their latest milestone and progress per pillar', async () => {
-    const list = (await (await h.get('/v1/initiatives', tokens['coordination-office'])).json()) as { items: Array<Record<string, unknown>>; pillars: Array<{ initiatives: number; byStatus: Record<string, number> }> };
-    expect(list.items.find((i) => i['initiativeId'] === initiativeId)).toMatchObject({ latestMilestone: { status: 'STARTED', measureQuantity: 120 }, milestones: 1 });
+    const list = (await (await h.get('/v1/initiatives', tokens['coordination-office'])).json()) as {
+      items: Array<Record<string, unknown>>;
+      pillars: Array<{ initiatives: number; byStatus: Record<string, number> }>;
+    };
+    expect(list.items.find((i) => i['initiativeId'] === initiativeId)).toMatchObject({
+      latestMilestone: { status: 'STARTED', measureQuantity: 120 },
+      milestones: 1,
+    });
     expect(list.pillars.reduce((sum, p) => sum + p.initiatives, 0)).toBe(list.items.length);
     const one = (await (await h.get(`/v1/initiatives/${initiativeId}`, tokens['coordination-office'])).json()) as { history: unknown[] };
     expect(one.history).toHaveLength(1);
+  });
+
+  it('flags each initiative stale or without a milestone, with its days since the latest, and counts the flags per pillar', async () => {
+    const list = (await (await h.get('/v1/initiatives', tokens['coordination-office'])).json()) as {
+      items: Array<{ initiativeId: string; daysSinceLatestMilestone: number | null; target: unknown; flags: Record<string, boolean> }>;
+      pillars: Array<{ flagged: { stale: number; noMilestone: number; behindTarget: number } }>;
+    };
+    // The seed's one milestone is dated 2 March 2026; the default stale age is 180 days.
+    const days = Math.floor((Date.now() - Date.parse('2026-03-02T12:00:00.000Z')) / 86_400_000);
+    const seeded = list.items.find((i) => i.initiativeId === initiativeId);
+    expect(seeded).toMatchObject({ daysSinceLatestMilestone: days, target: null, flags: { noMilestone: false, stale: days > 180 } });
+    const silent = list.items.filter((i) => i.initiativeId !== initiativeId);
+    expect(silent.length).toBeGreaterThan(10);
+    for (const item of silent) expect(item).toMatchObject({ daysSinceLatestMilestone: null, flags: { noMilestone: true, stale: true } });
+    const flagged = list.pillars.reduce((sum, p) => ({ stale: sum.stale + p.flagged.stale, none: sum.none + p.flagged.noMilestone }), {
+      stale: 0,
+      none: 0,
+    });
+    expect(flagged).toEqual({ stale: silent.length + (days > 180 ? 1 : 0), none: silent.length });
   });
 });
 

@@ -1,14 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { Counter } from 'prom-client';
-import { createCodecs, messageKeyOf, topicFor, type EventCodec, type EventType, type TopicOwner } from '@passerelle/contracts';
+import {
+  createCodecs,
+  messageKeyOf,
+  topicFor,
+  type EventCodec,
+  type EventType,
+  type KeyEncryptionKey,
+  type TopicOwner,
+} from '@passerelle/contracts';
 import type { Knex } from '@passerelle/db';
 import { ProblemError, problems, type FieldProblem } from '@passerelle/http';
 import { appendToOutbox, type OutboxEntry } from '@passerelle/kafka';
-import { IDEMPOTENCY_TABLE, SOURCE_IDS_TABLE } from './acceptance.schema.ts';
+import { IDEMPOTENCY_TABLE, SOURCE_IDS_TABLE } from './acceptance.migrations.ts';
 import { canonicalJson } from './canonical-json.ts';
 import type { CanonicalEvent, TraceContext } from './canonical-event.ts';
 import { refuseWhatIsNotOurs } from './own-writes.ts';
 import type { Pseudonymiser } from './pseudonymiser.ts';
+import { sealReferralSubject } from './subject-sealing.ts';
 
 /** What a ministry record becomes once accepted: the events and the ids they are keyed by. */
 export interface AcceptedEvent {
@@ -64,6 +73,8 @@ export interface AcceptanceOptions {
   readonly db: Knex;
   readonly ministry: TopicOwner;
   readonly pseudonymiser: Pseudonymiser;
+  /** Wraps the referrals' data keys in the key store; a ReferralCreated leaves only sealed. */
+  readonly keyEncryptionKey: KeyEncryptionKey;
   readonly accepted?: Counter;
   /** Called after each commit that added outbox rows (wakes the relay). */
   readonly onCommitted?: () => void;
@@ -72,10 +83,16 @@ export interface AcceptanceOptions {
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 class Conflict extends Error {
-  constructor(readonly problems: readonly FieldProblem[]) {
+  constructor(
+    readonly problems: readonly FieldProblem[],
+    readonly detail: string,
+  ) {
     super('conflict');
   }
 }
+
+const CONFLICT_DETAIL = 'nothing was accepted: a record or key was accepted before with different content';
+const WITHDRAWN_DETAIL = 'nothing was accepted: consent was withdrawn for a referral in this request, so it can no longer be shared';
 
 class Replay extends Error {
   constructor(readonly body: AcceptanceBody) {
@@ -84,9 +101,10 @@ class Replay extends Error {
 }
 
 /**
- * Accepts native records in one PostgreSQL transaction: idempotency records, source-id links
- * and outbox rows commit together or not at all. Only after the commit does the caller answer
- * 202, so an acknowledged record is durable whatever Kafka is doing.
+ * Accepts native records in one PostgreSQL transaction: idempotency records, source-id links,
+ * new referral data keys and outbox rows commit together or not at all. Only after the commit
+ * does the caller answer 202, so an acknowledged record is durable whatever Kafka is doing. A
+ * referral's subject reaches the outbox only sealed under its data key (subject-sealing.ts).
  */
 export class Acceptance {
   private readonly codecs: ReadonlyMap<EventType, EventCodec> = createCodecs();
@@ -98,20 +116,25 @@ export class Acceptance {
     if (request.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(request.idempotencyKey)) {
       throw problems.validation([{ field: 'Idempotency-Key', reason: 'must be 1 to 200 visible ASCII characters' }]);
     }
-    const requestKey = request.idempotencyKey === undefined ? undefined : pseudonymiser.sourceId('idempotency-key', `${request.route}|${request.idempotencyKey}`);
+    const requestKey =
+      request.idempotencyKey === undefined
+        ? undefined
+        : pseudonymiser.sourceId('idempotency-key', `${request.route}|${request.idempotencyKey}`);
     const requestHash = pseudonymiser.body(canonicalJson(request.content));
     let added = 0;
     try {
       const result = await this.options.db.transaction(async (trx) => {
         if (requestKey !== undefined && !(await this.claim(trx, requestKey, requestHash))) {
           const previous = await this.previous(trx, requestKey);
-          if (previous.body_hash !== requestHash) throw new Conflict([{ field: 'Idempotency-Key', reason: 'was used before with a different body' }]);
+          if (previous.body_hash !== requestHash)
+            throw new Conflict([{ field: 'Idempotency-Key', reason: 'was used before with a different body' }], CONFLICT_DETAIL);
           throw new Replay(previous.response);
         }
         const ids = this.allocator(trx);
         const events: AcceptedEvent[] = [];
         const entries: OutboxEntry[] = [];
         const conflicts: FieldProblem[] = [];
+        const withdrawn: FieldProblem[] = [];
         let fresh = 0;
         for (const record of request.records) {
           const key = pseudonymiser.sourceId('record', record.sourceKey);
@@ -122,23 +145,41 @@ export class Acceptance {
               conflicts.push({ field: record.label ?? 'body', reason: 'a different record was accepted before under the same source id' });
               continue;
             }
-            events.push(...previous.response.events.map((event) => ({ ...event, ...(record.row === undefined ? {} : { row: record.row }) })));
+            events.push(
+              ...previous.response.events.map((event) => ({ ...event, ...(record.row === undefined ? {} : { row: record.row }) })),
+            );
             continue;
           }
           const built = await record.build(ids);
           // Inside the transaction: a refusal rolls back this request's claims too, so nothing is written.
           for (const event of built) refuseWhatIsNotOurs(event, this.options.ministry);
-          const mine = built.map((event) => this.toOutbox(event, request.trace));
-          const accepted = built.map((event, i) => ({ eventId: event.payload.envelope.eventId, eventType: event.type, key: mine[i]?.key ?? '' }));
-          await trx(IDEMPOTENCY_TABLE).where({ key_hash: key }).update({ response: JSON.stringify({ events: accepted }) });
+          const sealed = await this.seal(trx, built);
+          if (sealed === undefined) {
+            // The label only ("row 4", "body"): never the record's identifiers.
+            withdrawn.push({ field: record.label ?? 'body', reason: 'consent to share this referral was withdrawn' });
+            continue;
+          }
+          const mine = sealed.map((event) => this.toOutbox(event, request.trace));
+          const accepted = sealed.map((event, i) => ({
+            eventId: event.payload.envelope.eventId,
+            eventType: event.type,
+            key: mine[i]?.key ?? '',
+          }));
+          await trx(IDEMPOTENCY_TABLE)
+            .where({ key_hash: key })
+            .update({ response: JSON.stringify({ events: accepted }) });
           entries.push(...mine);
           events.push(...accepted.map((event) => ({ ...event, ...(record.row === undefined ? {} : { row: record.row }) })));
           fresh += 1;
         }
-        if (conflicts.length > 0) throw new Conflict(conflicts);
+        if (conflicts.length > 0) throw new Conflict(conflicts, CONFLICT_DETAIL);
+        if (withdrawn.length > 0) throw new Conflict(withdrawn, WITHDRAWN_DETAIL);
         await appendToOutbox(trx, entries);
         const body: AcceptanceBody = { events };
-        if (requestKey !== undefined) await trx(IDEMPOTENCY_TABLE).where({ key_hash: requestKey }).update({ response: JSON.stringify(body) });
+        if (requestKey !== undefined)
+          await trx(IDEMPOTENCY_TABLE)
+            .where({ key_hash: requestKey })
+            .update({ response: JSON.stringify(body) });
         added = entries.length;
         for (const entry of entries) this.options.accepted?.inc({ event_type: entry.eventType });
         return { status: 202 as const, replayed: fresh === 0, body };
@@ -148,10 +189,7 @@ export class Acceptance {
     } catch (error) {
       if (error instanceof Replay) return { status: 202, replayed: true, body: error.body };
       if (error instanceof Conflict) {
-        throw new ProblemError(409, 'Conflict', {
-          detail: 'nothing was accepted: a record or key was accepted before with different content',
-          errors: error.problems,
-        });
+        throw new ProblemError(409, 'Conflict', { detail: error.detail, errors: error.problems });
       }
       throw error;
     }
@@ -159,8 +197,26 @@ export class Acceptance {
 
   /** Inserts the idempotency record; false when the key exists (waiting for a concurrent holder to finish). */
   private async claim(trx: Knex.Transaction, keyHash: string, bodyHash: string): Promise<boolean> {
-    const inserted = await trx(IDEMPOTENCY_TABLE).insert({ key_hash: keyHash, body_hash: bodyHash }).onConflict('key_hash').ignore().returning('key_hash');
+    const inserted = await trx(IDEMPOTENCY_TABLE)
+      .insert({ key_hash: keyHash, body_hash: bodyHash })
+      .onConflict('key_hash')
+      .ignore()
+      .returning('key_hash');
     return inserted.length > 0;
+  }
+
+  /**
+   * The events with every ReferralCreated sealed (its data key created in this transaction when
+   * new); undefined when a referral's key was destroyed, which refuses the whole request.
+   */
+  private async seal(trx: Knex.Transaction, events: readonly CanonicalEvent[]): Promise<CanonicalEvent[] | undefined> {
+    const sealed: CanonicalEvent[] = [];
+    for (const event of events) {
+      const outcome = await sealReferralSubject(trx, this.options.keyEncryptionKey, this.options.ministry, event);
+      if ('withdrawn' in outcome) return undefined;
+      sealed.push(outcome.sealed);
+    }
+    return sealed;
   }
 
   private async previous(trx: Knex.Transaction, keyHash: string): Promise<{ body_hash: string; response: AcceptanceBody }> {
@@ -172,7 +228,10 @@ export class Acceptance {
     return {
       async idFor(entity, sourceId) {
         const sourceHash = pseudonymiser.sourceId(entity, sourceId);
-        await trx(SOURCE_IDS_TABLE).insert({ entity, source_hash: sourceHash, entity_id: randomUUID() }).onConflict(['entity', 'source_hash']).ignore();
+        await trx(SOURCE_IDS_TABLE)
+          .insert({ entity, source_hash: sourceHash, entity_id: randomUUID() })
+          .onConflict(['entity', 'source_hash'])
+          .ignore();
         const row = (await trx(SOURCE_IDS_TABLE).where({ entity, source_hash: sourceHash }).first('entity_id')) as { entity_id: string };
         return row.entity_id;
       },

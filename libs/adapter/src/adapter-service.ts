@@ -3,21 +3,29 @@ import { SpanStatusCode, trace } from '@opentelemetry/api';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { EventSerde, RegistryClient, type EventType, type TopicOwner } from '@passerelle/contracts';
-import { createDatabase, migrate, ping, type Knex } from '@passerelle/db';
+import { createDatabase, migrate, migrateKeyStore, ping, type Knex } from '@passerelle/db';
 import { createHttpApp, finishApp, listen } from '@passerelle/http';
-import { OutboxRelay, createIdempotentProducer, createKafka, outboxMigrations } from '@passerelle/kafka';
+import { OutboxRelay, createIdempotentProducer, createKafka, kafkaAccessOf, outboxMigrations } from '@passerelle/kafka';
 import { createLogger, type Logger, type LoggerOptions } from '@passerelle/logging';
 import { initiativesById, loadCatalogue, type Initiative } from '@passerelle/schemas';
 import { Acceptance, type NativeRecord } from './acceptance.ts';
-import { acceptanceMigrations } from './acceptance.schema.ts';
+import { acceptanceMigrations } from './acceptance.migrations.ts';
 import type { AdapterConfig } from './adapter-config.ts';
-import { requireBearerToken } from './bearer-auth.ts';
+import { accessTokenVerifier } from './access-token.ts';
+import { requireMinistryCredential } from './bearer-auth.ts';
 import { anyBrokerReachable } from './broker-probe.ts';
 import { currentTraceContext, type MappingContext } from './canonical-event.ts';
 import { mountCommonRoutes } from './common/common.routes.ts';
 import { Pseudonymiser } from './pseudonymiser.ts';
+import { checkKeyEncryptionKey } from './subject-sealing.ts';
 import { csvBody, jsonBody } from './request-body.ts';
-import { ATTR_PASSERELLE_EVENTS, ATTR_PASSERELLE_MINISTRY, ATTR_PASSERELLE_RECORDS, ATTR_PASSERELLE_REPLAYED, ATTR_PASSERELLE_ROUTE } from './semconv.ts';
+import {
+  ATTR_PASSERELLE_EVENTS,
+  ATTR_PASSERELLE_MINISTRY,
+  ATTR_PASSERELLE_RECORDS,
+  ATTR_PASSERELLE_REPLAYED,
+  ATTR_PASSERELLE_ROUTE,
+} from './semconv.ts';
 
 const tracer = trace.getTracer('@passerelle/adapter');
 
@@ -79,19 +87,39 @@ export async function migrateAdapter(db: Knex, schema: string): Promise<string[]
   return migrate(db, [...outboxMigrations, ...acceptanceMigrations], MIGRATIONS_TABLE, schema);
 }
 
-/** Runs the migrations on a short-lived pool of the migration URL (the migrator role), then closes it. */
+/**
+ * Runs the migrations on a short-lived pool of the migration URL (the migrator role), then closes
+ * it: the adapter's own schema, and the key store it creates the referrals' data keys in (shared
+ * with the projector; its migration is safe to run from every service at once), whose keys must
+ * be wrapped under this adapter's key-encryption key.
+ */
 async function migrateAs(config: AdapterConfig, service: string): Promise<void> {
-  const migrator = createDatabase({ url: config.migrationDatabaseUrl ?? config.databaseUrl, schema: config.databaseSchema, poolMax: 1, applicationName: `${service}-migrate` });
+  const migrator = createDatabase({
+    url: config.migrationDatabaseUrl ?? config.databaseUrl,
+    schema: config.databaseSchema,
+    poolMax: 1,
+    applicationName: `${service}-migrate`,
+  });
   try {
     await migrateAdapter(migrator, config.databaseSchema);
+    await migrateKeyStore(migrator);
+    await checkKeyEncryptionKey(migrator, config.keyEncryptionKey);
   } finally {
     await migrator.destroy();
   }
 }
 
 /** Starts one adapter: migrations, HTTP API, outbox relay. Port 0 picks a free port (tests). */
-export async function startAdapter(definition: AdapterDefinition, config: AdapterConfig, options: StartOptions = {}): Promise<RunningAdapter> {
-  const logger = createLogger({ service: definition.service, level: config.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
+export async function startAdapter(
+  definition: AdapterDefinition,
+  config: AdapterConfig,
+  options: StartOptions = {},
+): Promise<RunningAdapter> {
+  const logger = createLogger({
+    service: definition.service,
+    level: config.logLevel,
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+  });
   const pseudonymiser = new Pseudonymiser(config.pseudonymKey);
   const initiatives = initiativesById(loadCatalogue());
 
@@ -101,7 +129,7 @@ export async function startAdapter(definition: AdapterDefinition, config: Adapte
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const serde = new EventSerde(new RegistryClient({ url: config.registryUrl }));
-  const kafka = createKafka({ clientId: definition.service, brokers: config.kafkaBrokers, sasl: config.kafkaSasl, logger });
+  const kafka = createKafka({ clientId: definition.service, ...kafkaAccessOf(config), logger });
   const relay = new OutboxRelay({
     db,
     producer: createIdempotentProducer(kafka),
@@ -118,6 +146,7 @@ export async function startAdapter(definition: AdapterDefinition, config: Adapte
     logger,
     metrics,
     ...(config.http ? { limits: config.http } : {}),
+    metricsToken: config.metricsToken,
     readiness: [
       { name: 'postgres', required: true, check: () => ping(db) },
       // Reported only: the outbox absorbs a Kafka outage, so the adapter keeps accepting.
@@ -128,14 +157,33 @@ export async function startAdapter(definition: AdapterDefinition, config: Adapte
           // The relay learns of an outage only when a publish fails; a TCP probe tells at once.
           const reachable = await anyBrokerReachable(config.kafkaBrokers);
           const ok = reachable && relay.kafkaHealthy;
-          return { ok, detail: ok ? 'publishing' : reachable ? 'reachable; the relay is not publishing yet' : 'unreachable; accepted records wait in the outbox' };
+          return {
+            ok,
+            detail: ok
+              ? 'publishing'
+              : reachable
+                ? 'reachable; the relay is not publishing yet'
+                : 'unreachable; accepted records wait in the outbox',
+          };
         },
       },
     ],
   });
 
-  const accepted = new Counter({ name: 'adapter_events_accepted_total', help: 'Canonical events committed to the outbox', labelNames: ['event_type'], registers: [metrics] });
-  const acceptance = new Acceptance({ db, ministry: definition.ministry, pseudonymiser, accepted, onCommitted: () => relay.notify() });
+  const accepted = new Counter({
+    name: 'adapter_events_accepted_total',
+    help: 'Canonical events committed to the outbox',
+    labelNames: ['event_type'],
+    registers: [metrics],
+  });
+  const acceptance = new Acceptance({
+    db,
+    ministry: definition.ministry,
+    pseudonymiser,
+    keyEncryptionKey: config.keyEncryptionKey,
+    accepted,
+    onCommitted: () => relay.notify(),
+  });
 
   const kit: AdapterKit = {
     ministry: definition.ministry,
@@ -157,31 +205,50 @@ export async function startAdapter(definition: AdapterDefinition, config: Adapte
       const route = `${req.baseUrl}${String((req.route as { path?: string } | undefined)?.path ?? req.path)}`;
       const header = req.headers['idempotency-key'];
       // The acceptance span is the parent of every outbox row's trace context, hence of the relay's publish spans.
-      await tracer.startActiveSpan(`accept ${route}`, { attributes: { [ATTR_PASSERELLE_MINISTRY]: definition.ministry, [ATTR_PASSERELLE_ROUTE]: route, [ATTR_PASSERELLE_RECORDS]: records.length } }, async (span) => {
-        try {
-          const result = await acceptance.accept({
-            route,
-            ...(typeof header === 'string' ? { idempotencyKey: header } : {}),
-            content: req.body as unknown,
-            records,
-            trace: currentTraceContext(),
-          });
-          span.setAttributes({ [ATTR_PASSERELLE_EVENTS]: result.body.events.length, [ATTR_PASSERELLE_REPLAYED]: result.replayed });
-          logger.info({ route, records: records.length, events: result.body.events.length, replayed: result.replayed }, result.replayed ? 'records already accepted' : 'records accepted');
-          res.status(result.status).setHeader('Idempotent-Replayed', String(result.replayed));
-          res.json(result.body);
-        } catch (error) {
-          // The error's class only: a message could describe the record.
-          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).name });
-          throw error;
-        } finally {
-          span.end();
-        }
-      });
+      await tracer.startActiveSpan(
+        `accept ${route}`,
+        {
+          attributes: {
+            [ATTR_PASSERELLE_MINISTRY]: definition.ministry,
+            [ATTR_PASSERELLE_ROUTE]: route,
+            [ATTR_PASSERELLE_RECORDS]: records.length,
+          },
+        },
+        async (span) => {
+          try {
+            const result = await acceptance.accept({
+              route,
+              ...(typeof header === 'string' ? { idempotencyKey: header } : {}),
+              content: req.body as unknown,
+              records,
+              trace: currentTraceContext(),
+            });
+            span.setAttributes({ [ATTR_PASSERELLE_EVENTS]: result.body.events.length, [ATTR_PASSERELLE_REPLAYED]: result.replayed });
+            logger.info(
+              { route, records: records.length, events: result.body.events.length, replayed: result.replayed },
+              result.replayed ? 'records already accepted' : 'records accepted',
+            );
+            res.status(result.status).setHeader('Idempotent-Replayed', String(result.replayed));
+            res.json(result.body);
+          } catch (error) {
+            // The error's class only: a message could describe the record.
+            span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).name });
+            throw error;
+          } finally {
+            span.end();
+          }
+        },
+      );
     },
   };
 
-  app.use(requireBearerToken(config.ministryToken));
+  app.use(
+    requireMinistryCredential({
+      ministry: definition.ministry,
+      staticToken: config.ministryToken,
+      accessTokens: config.oauth ? accessTokenVerifier(config.oauth) : undefined,
+    }),
+  );
   const router = express.Router();
   definition.routes(router, kit);
   mountCommonRoutes(router, kit, definition);

@@ -28,7 +28,8 @@ export function currentTraceContext(): TraceContext {
   return { traceparent: carrier['traceparent'] ?? null, tracestate: carrier['tracestate'] ?? null };
 }
 
-export const SCHEMA_VERSION = 1;
+/** 2: the envelope carries acceptedAt. */
+export const SCHEMA_VERSION = 2;
 
 export function makeEnvelope(ctx: MappingContext, correlationId: string, occurredAt: number, causationId: string | null = null): Envelope {
   return {
@@ -40,5 +41,6 @@ export function makeEnvelope(ctx: MappingContext, correlationId: string, occurre
     schemaVersion: SCHEMA_VERSION,
     traceparent: ctx.trace.traceparent,
     tracestate: ctx.trace.tracestate,
+    acceptedAt: ctx.receivedAt,
   };
 }

@@ -65,7 +65,8 @@ export function parseCsvBatch<T extends z.ZodType>(text: string, spec: CsvBatchS
     else if (seen.has(column)) headerProblems.push({ field: `row 1, column ${column}`, reason: 'appears more than once' });
     seen.add(column);
   }
-  for (const column of spec.required) if (!seen.has(column)) headerProblems.push({ field: `row 1, column ${column}`, reason: 'is a required column and is missing' });
+  for (const column of spec.required)
+    if (!seen.has(column)) headerProblems.push({ field: `row 1, column ${column}`, reason: 'is a required column and is missing' });
   if (headerProblems.length > 0) invalid(headerProblems);
   if (rows.length === 0) invalid([{ field: 'body', reason: 'has a header but no record rows' }]);
   if (rows.length > spec.maxRows) invalid([{ field: 'body', reason: `has ${rows.length} record rows; at most ${spec.maxRows} per batch` }]);
@@ -83,7 +84,10 @@ export function parseCsvBatch<T extends z.ZodType>(text: string, spec: CsvBatchS
       cells[column] = cell;
       if (cell === '') return;
       if (!freeText.has(column) && FORMULA_START.test(cell)) {
-        rowErrors.push({ field: `row ${row}, column ${column}`, reason: 'starts with =, +, -, @ or a control character, which a spreadsheet would run as a formula' });
+        rowErrors.push({
+          field: `row ${row}, column ${column}`,
+          reason: 'starts with =, +, -, @ or a control character, which a spreadsheet would run as a formula',
+        });
         return;
       }
       object[column] = cell;
@@ -91,7 +95,8 @@ export function parseCsvBatch<T extends z.ZodType>(text: string, spec: CsvBatchS
     const result = spec.row.safeParse(object);
     if (!result.success) {
       for (const problem of fieldProblemsOf(result.error, object)) {
-        if (!rowErrors.some((e) => e.field === `row ${row}, column ${problem.field}`)) rowErrors.push({ field: `row ${row}, column ${problem.field}`, reason: problem.reason });
+        if (!rowErrors.some((e) => e.field === `row ${row}, column ${problem.field}`))
+          rowErrors.push({ field: `row ${row}, column ${problem.field}`, reason: problem.reason });
       }
     }
     if (rowErrors.length > 0) errors.push(...rowErrors);

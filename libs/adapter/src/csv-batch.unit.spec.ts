@@ -7,7 +7,12 @@ const spec = {
   required: ['id', 'region'],
   optional: ['notes', 'count'],
   freeText: ['notes'],
-  row: z.strictObject({ id: z.string().regex(/^R\d+$/, { error: 'must be R and digits' }), region: z.enum(['east', 'west']), notes: z.string().optional(), count: z.coerce.number().int().optional() }),
+  row: z.strictObject({
+    id: z.string().regex(/^R\d+$/, { error: 'must be R and digits' }),
+    region: z.enum(['east', 'west']),
+    notes: z.string().optional(),
+    count: z.coerce.number().int().optional(),
+  }),
   maxRows: 3,
 };
 
@@ -40,7 +45,9 @@ describe('CSV batches', () => {
   });
 
   it('refuses a formula in a coded column but not in a free-text one', () => {
-    expect(errorsOf('id,region,notes\n+R1,east,=1+1\n')).toEqual([{ field: 'row 2, column id', reason: expect.stringContaining('formula') }]);
+    expect(errorsOf('id,region,notes\n+R1,east,=1+1\n')).toEqual([
+      { field: 'row 2, column id', reason: expect.stringContaining('formula') },
+    ]);
   });
 
   it('checks the header: unknown, repeated and missing columns', () => {

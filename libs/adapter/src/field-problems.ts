@@ -43,7 +43,9 @@ function reasonOf(issue: Issue, input: unknown): string {
       const found = valueAt(input, issue.path);
       const noun = NOUNS[issue.expected] ?? `a ${issue.expected}`;
       // A CSV cell is always text: "got a string" would say nothing there.
-      return typeof found === 'string' && ['number', 'int', 'boolean'].includes(issue.expected) ? `must be ${noun}` : `must be ${noun}, got ${kindOf(found)}`;
+      return typeof found === 'string' && ['number', 'int', 'boolean'].includes(issue.expected)
+        ? `must be ${noun}`
+        : `must be ${noun}, got ${kindOf(found)}`;
     }
     case 'invalid_value':
       return `must be one of ${issue.values.map(String).join(', ')}`;

@@ -1,7 +1,10 @@
-export { loadAdapterConfig, MIN_SECRET_LENGTH } from './adapter-config.ts';
+export { adapterPartyOf, loadAdapterConfig, MIN_SECRET_LENGTH } from './adapter-config.ts';
 export type { AdapterConfig, AdapterConfigDefaults } from './adapter-config.ts';
 export { Pseudonymiser } from './pseudonymiser.ts';
-export { requireBearerToken } from './bearer-auth.ts';
+export { requireBearerToken, requireMinistryCredential } from './bearer-auth.ts';
+export type { MinistryCredentialOptions } from './bearer-auth.ts';
+export { accessTokenVerifier } from './access-token.ts';
+export type { AccessTokenCheck, AccessTokenVerifier, OAuthSettings } from './access-token.ts';
 export { jsonBody, csvBody, jsonDepth, MAX_JSON_DEPTH } from './request-body.ts';
 export { parseNative, fieldProblemsOf, fieldPath, whenObject } from './field-problems.ts';
 export { parseCsvBatch } from './csv-batch.ts';
@@ -11,8 +14,20 @@ export { currentTraceContext, makeEnvelope, SCHEMA_VERSION } from './canonical-e
 export type { CanonicalEvent, MappingContext, TraceContext } from './canonical-event.ts';
 export { Acceptance } from './acceptance.ts';
 export type { AcceptanceBody, AcceptanceRequest, AcceptanceResult, AcceptedEvent, IdAllocator, NativeRecord } from './acceptance.ts';
-export { IDEMPOTENCY_TABLE, SOURCE_IDS_TABLE, acceptanceMigrations } from './acceptance.schema.ts';
-export { instant, dateOrInstant, sourceId, passerelleId, lowerCodeOf, droppedText, optionalFlag, csvFlag, isRealCalendarDay } from './native-fields.ts';
+export { IDEMPOTENCY_TABLE, SOURCE_IDS_TABLE, acceptanceMigrations } from './acceptance.migrations.ts';
+export {
+  instant,
+  dateOrInstant,
+  birthDate,
+  withinTimeWindow,
+  sourceId,
+  passerelleId,
+  lowerCodeOf,
+  droppedText,
+  optionalFlag,
+  csvFlag,
+  isRealCalendarDay,
+} from './native-fields.ts';
 export { populationFlagsSchema, toPopulationFlags, NO_FLAGS } from './common/population-flags.schema.ts';
 export type { NativePopulationFlags } from './common/population-flags.schema.ts';
 export { serviceGapReportSchema, serviceGapResolutionSchema } from './common/service-gap.schema.ts';
@@ -23,6 +38,8 @@ export type { InitiativeMilestone } from './common/initiative-milestone.schema.t
 export { mapInitiativeMilestone, checkLeadership, milestoneSourceKey } from './common/initiative-milestone.mapper.ts';
 export { startAdapter, migrateAdapter, JSON_BODY_LIMIT, CSV_BODY_LIMIT } from './adapter-service.ts';
 export type { AdapterDefinition, AdapterKit, RunningAdapter, StartOptions } from './adapter-service.ts';
+export { defineAdapter } from './adapter-module.ts';
+export type { AdapterFeatures, AdapterModule } from './adapter-module.ts';
 export { referralStatusChangeSchema, consentWithdrawalSchema } from './common/referral-lifecycle.schema.ts';
 export {
   mapStatusChange,

@@ -41,7 +41,9 @@ export async function runAdapterMain<C>(options: AdapterMainOptions<C>): Promise
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    console.log(JSON.stringify({ level: 'info', service: options.service, signal, msg: 'stopping: no new requests, flushing the outbox relay' }));
+    console.log(
+      JSON.stringify({ level: 'info', service: options.service, signal, msg: 'stopping: no new requests, flushing the outbox relay' }),
+    );
     try {
       await running.stop();
       await telemetry.shutdown().catch(() => undefined);

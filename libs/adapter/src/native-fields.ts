@@ -1,13 +1,18 @@
 import { z } from 'zod';
-
-/** How far ahead of the adapter's clock a source time may be (clock skew between systems). */
-const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
+import { outsideTimeWindow, type TimeWindowKind } from '@passerelle/contracts';
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-function notInFuture(ms: number): boolean {
-  return ms <= Date.now() + FUTURE_TOLERANCE_MS;
+/**
+ * Refuses a time outside the plausible window of its kind (@passerelle/contracts, time-window.ts):
+ * before 1900, or for an occurrence more than a day past the adapter's clock.
+ */
+export function withinTimeWindow(kind: TimeWindowKind) {
+  return (ms: number, ctx: z.core.$RefinementCtx<number>): void => {
+    const reason = outsideTimeWindow(kind, ms);
+    if (reason !== undefined) ctx.addIssue({ code: 'custom', message: reason });
+  };
 }
 
 /**
@@ -37,7 +42,7 @@ export function instant() {
     .refine((text) => isRealCalendarDay(text) && isRealTimeOfDay(text), { error: 'is not a real date and time' })
     .transform((text) => Date.parse(text))
     .refine((ms) => Number.isFinite(ms), { error: 'is not a real date and time' })
-    .refine(notInFuture, { error: 'is in the future' });
+    .superRefine(withinTimeWindow('occurrence'));
 }
 
 /**
@@ -47,11 +52,24 @@ export function instant() {
 export function dateOrInstant() {
   return z
     .string()
-    .regex(new RegExp(`${ISO_INSTANT.source}|${ISO_DATE.source}`), { error: 'must be an ISO 8601 date (2025-03-01) or date-time with an offset' })
+    .regex(new RegExp(`${ISO_INSTANT.source}|${ISO_DATE.source}`), {
+      error: 'must be an ISO 8601 date (2025-03-01) or date-time with an offset',
+    })
     .refine((text) => isRealCalendarDay(text) && isRealTimeOfDay(text), { error: 'is not a real date' })
     .transform((text) => Date.parse(ISO_DATE.test(text) ? `${text}T00:00:00Z` : text))
     .refine((ms) => Number.isFinite(ms), { error: 'is not a real date' })
-    .refine(notInFuture, { error: 'is in the future' });
+    .superRefine(withinTimeWindow('occurrence'));
+}
+
+/** A calendar date of birth (YYYY-MM-DD), read and dropped: a real day from 1900-01-01 to today. */
+export function birthDate(example = '2009-06-30') {
+  return z
+    .string()
+    .regex(ISO_DATE, { error: `must be an ISO 8601 date such as ${example}` })
+    .refine(isRealCalendarDay, { error: 'is not a real date' })
+    .refine((text) => outsideTimeWindow('birth-date', Date.parse(`${text}T00:00:00Z`)) === undefined, {
+      error: 'must be a date from 1900-01-01 to today',
+    });
 }
 
 /** A ministry's own identifier of a record or person: hashed or pseudonymised, never forwarded. */

@@ -17,6 +17,8 @@ export function refuseWhatIsNotOurs(event: CanonicalEvent, ministry: TopicOwner)
     throw problems.forbidden(`this adapter writes as ${ministry} only, not as ${event.payload.envelope.sourceMinistry}`);
   }
   if (event.type === 'ReferralCreated' && event.payload.referringMinistry !== ministry) {
-    throw problems.forbidden(`only the referring ministry creates a referral: this adapter creates referrals of ${ministry}, not of ${event.payload.referringMinistry}`);
+    throw problems.forbidden(
+      `only the referring ministry creates a referral: this adapter creates referrals of ${ministry}, not of ${event.payload.referringMinistry}`,
+    );
   }
 }

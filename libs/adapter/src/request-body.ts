@@ -14,7 +14,10 @@ export interface ParsedBodyRequest extends Request {
 function charsetProblem(req: Request, accepted: readonly string[]): ProblemError | undefined {
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(req.headers['content-type'] ?? '')?.[1];
   if (charset === undefined || /^utf-?8$/i.test(charset)) return undefined;
-  return problems.unsupportedMediaType(req.headers['content-type'], accepted.map((type) => `${type}; charset=utf-8`));
+  return problems.unsupportedMediaType(
+    req.headers['content-type'],
+    accepted.map((type) => `${type}; charset=utf-8`),
+  );
 }
 
 /** Decodes strictly: a byte sequence that is not UTF-8 is refused, never replaced with U+FFFD. */
@@ -40,19 +43,39 @@ export function jsonDepth(value: unknown): number {
   return deepest;
 }
 
+/**
+ * Content codings a body may arrive in besides none: gzip only, since a ministry system loading
+ * a year of records may compress it. The limit applies to the decompressed bytes, so a small
+ * body that inflates past it (a zip bomb) is refused with 413 as soon as it crosses the limit.
+ */
+export const ACCEPTED_CONTENT_CODINGS = ['gzip'] as const;
+
+/** 415 naming the coding for a Content-Encoding other than none, identity or gzip (br, deflate, x-made-up, a list). */
+function requireContentEncoding(req: Request, _res: Response, next: NextFunction): void {
+  const header = req.headers['content-encoding'];
+  const coding = header?.trim().toLowerCase();
+  if (coding === undefined || coding === '' || coding === 'identity' || (ACCEPTED_CONTENT_CODINGS as readonly string[]).includes(coding)) {
+    next();
+    return;
+  }
+  next(problems.unsupportedContentEncoding(header?.trim() ?? '', ACCEPTED_CONTENT_CODINGS));
+}
+
 function readRaw(limit: string): RequestHandler {
-  // Any type: requireContentType has already decided; this only reads bytes up to the limit.
-  return express.raw({ type: () => true, limit, inflate: false });
+  // Any type: requireContentType has already decided; this only reads bytes up to the limit,
+  // counted after decompression (requireContentEncoding let only gzip through).
+  return express.raw({ type: () => true, limit, inflate: true });
 }
 
 /**
- * 415 unless the media type is one of `accepted` (and any charset is UTF-8), 413 past
- * `limit`, 400 for bytes that are not UTF-8, not JSON or nested deeper than MAX_JSON_DEPTH.
+ * 415 unless the media type is one of `accepted` (and any charset is UTF-8) and the body is
+ * uncompressed or gzip, 413 past `limit` (decompressed), 400 for bytes that are not UTF-8, not JSON or nested deeper than MAX_JSON_DEPTH.
  */
 export function jsonBody(limit: string, accepted: readonly string[] = ['application/json']): RequestHandler[] {
   return [
     requireContentType(accepted),
     (req: Request, _res: Response, next: NextFunction) => next(charsetProblem(req, accepted)),
+    requireContentEncoding,
     readRaw(limit),
     (req: Request, _res: Response, next: NextFunction) => {
       const text = decodeUtf8(req.body);
@@ -63,7 +86,10 @@ export function jsonBody(limit: string, accepted: readonly string[] = ['applicat
         throw problems.validation([{ field: 'body', reason: 'is not valid JSON' }], 'the body could not be parsed');
       }
       if (jsonDepth(parsed) > MAX_JSON_DEPTH) {
-        throw problems.validation([{ field: 'body', reason: `nests deeper than ${MAX_JSON_DEPTH} levels` }], 'the body could not be parsed');
+        throw problems.validation(
+          [{ field: 'body', reason: `nests deeper than ${MAX_JSON_DEPTH} levels` }],
+          'the body could not be parsed',
+        );
       }
       (req as ParsedBodyRequest).body = parsed;
       next();
@@ -77,6 +103,7 @@ export function csvBody(limit: string): RequestHandler[] {
   return [
     requireContentType(accepted),
     (req: Request, _res: Response, next: NextFunction) => next(charsetProblem(req, accepted)),
+    requireContentEncoding,
     readRaw(limit),
     (req: Request, _res: Response, next: NextFunction) => {
       (req as ParsedBodyRequest).body = decodeUtf8(req.body);

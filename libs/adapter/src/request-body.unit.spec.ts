@@ -16,7 +16,12 @@ describe('body guards and field problems', () => {
   });
 
   it('names missing, mistyped, unknown and out-of-set fields, quoting no value', () => {
-    const schema = z.strictObject({ id: z.string(), size: z.number(), colour: z.enum(['red', 'blue']), tags: z.array(z.string()).optional() });
+    const schema = z.strictObject({
+      id: z.string(),
+      size: z.number(),
+      colour: z.enum(['red', 'blue']),
+      tags: z.array(z.string()).optional(),
+    });
     let problem: ProblemError | undefined;
     try {
       parseNative(schema, { size: 'Secretname', colour: 'Secretcolour', tags: ['a', 7], extra: 'Secretextra' });
@@ -35,7 +40,9 @@ describe('body guards and field problems', () => {
   });
 
   it('fingerprints JSON independently of key order and whitespace', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, 2], c: null } })).toBe(canonicalJson(JSON.parse('{ "a": { "c": null, "d": [1, 2] }, "b": 1 }')));
+    expect(canonicalJson({ b: 1, a: { d: [1, 2], c: null } })).toBe(
+      canonicalJson(JSON.parse('{ "a": { "c": null, "d": [1, 2] }, "b": 1 }')),
+    );
     expect(canonicalJson({ a: 1, b: undefined })).toBe('{"a":1}');
   });
 });

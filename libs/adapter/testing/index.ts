@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { createCodecs, type EventType } from '@passerelle/contracts';
+import { testKeyEncryptionKey } from '@passerelle/contracts/testing';
 import { ProblemError } from '@passerelle/http';
 import type { AdapterConfig } from '../src/adapter-config.ts';
 import type { MappingContext } from '../src/canonical-event.ts';
@@ -13,20 +14,31 @@ export function testSecret(): string {
   return randomBytes(24).toString('base64url');
 }
 
-/** An adapter config for tests: port 0, fresh token and key, the given database and schema. */
-export function testAdapterConfig(stack: { databaseUrl: string; kafkaBrokers: readonly string[]; registryUrl: string }, overrides: Partial<AdapterConfig> = {}): AdapterConfig {
+/**
+ * An adapter config for tests: port 0, fresh token and key, the tests' key-encryption key, the given database and schema,
+ * and the stack's Kafka CA when its broker is SASL_SSL.
+ */
+/** An adapter config whose static token is set: tests present it (`Bearer <ministryToken>`). */
+export type TestAdapterConfig = AdapterConfig & { readonly ministryToken: string };
+
+export function testAdapterConfig(
+  stack: { databaseUrl: string; kafkaBrokers: readonly string[]; registryUrl: string; kafkaCaFile?: string | undefined },
+  overrides: Partial<AdapterConfig> = {},
+): TestAdapterConfig {
   return {
+    ...(stack.kafkaCaFile ? { kafkaTls: { ca: [readFileSync(stack.kafkaCaFile, 'utf8')], rejectUnauthorized: true as const } } : {}),
     port: 0,
     databaseUrl: stack.databaseUrl,
     databaseSchema: `adapter_test_${randomBytes(4).toString('hex')}`,
     kafkaBrokers: stack.kafkaBrokers,
     registryUrl: stack.registryUrl,
-    ministryToken: testSecret(),
     pseudonymKey: testSecret(),
+    keyEncryptionKey: testKeyEncryptionKey(),
     logLevel: 'info',
     // No rate limit: suites send thousands of requests with one token; the limit has tests of its own.
     http: { rateLimitPerMinute: 0, requestTimeoutMs: 10_000 },
     ...overrides,
+    ministryToken: overrides.ministryToken ?? testSecret(),
   };
 }
 

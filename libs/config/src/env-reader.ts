@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 
 export type EnvSource = Readonly<Record<string, string | undefined>>;
@@ -27,6 +28,21 @@ export class EnvReader {
 
   optionalString(variable: string): string | undefined {
     return this.raw(variable);
+  }
+
+  /**
+   * The text of the file a variable names, read once at start; undefined when unset. A missing or
+   * unreadable file is a problem naming the variable and the path, never the file's contents.
+   */
+  optionalFile(variable: string): string | undefined {
+    const file = this.raw(variable);
+    if (file === undefined) return undefined;
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+      return this.fail(variable, `names ${file}, which cannot be read (${code})`, undefined);
+    }
   }
 
   /** A value that has no safe default, such as a key: refusing to start beats running open. */
@@ -114,12 +130,20 @@ export class EnvReader {
   hostPorts(variable: string, fallback: readonly string[]): string[] {
     const value = this.raw(variable);
     if (value === undefined) return [...fallback];
-    const items = value.split(',').map((item) => item.trim()).filter(Boolean);
+    const items = value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
     const bad = items.filter((item) => !/^[\w.-]+:\d{1,5}$/.test(item) && !/^\[[\da-fA-F:]+\]:\d{1,5}$/.test(item));
     if (items.length === 0 || bad.length > 0) {
       return this.fail(variable, `must be a comma-separated list of host:port, got "${value}"`, [...fallback]);
     }
     return items;
+  }
+
+  /** Records a problem a parser of the caller's own found: reported with the others by `done()`. */
+  reject(variable: string, reason: string): void {
+    this.problems.push({ variable, reason });
   }
 
   /** Throws one ConfigError naming every bad variable read so far. */

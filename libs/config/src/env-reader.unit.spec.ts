@@ -56,4 +56,14 @@ describe('EnvReader', () => {
     env.url('DATABASE_URL', 'postgres://localhost/x', ['postgres:']);
     expect(() => env.done()).toThrow(/must use postgres:/);
   });
+  it('reads the file a variable names, and names the variable and path, never contents, when it cannot', () => {
+    const here = new URL(import.meta.url).pathname;
+    const good = new EnvReader({ CA_FILE: here });
+    expect(good.optionalFile('CA_FILE')).toContain('reads the file a variable names');
+    expect(new EnvReader({}).optionalFile('CA_FILE')).toBeUndefined();
+
+    const missing = new EnvReader({ CA_FILE: '/nonexistent/ca.pem' });
+    expect(missing.optionalFile('CA_FILE')).toBeUndefined();
+    expect(() => missing.done()).toThrow('CA_FILE: names /nonexistent/ca.pem, which cannot be read (ENOENT)');
+  });
 });

@@ -78,7 +78,8 @@ function compilePatternChecks(schema: AvroType): Check {
       case 'string': {
         const pattern = complex.pattern !== undefined ? new RegExp(complex.pattern) : complex.logicalType === 'uuid' ? UUID : undefined;
         if (!pattern) return () => {};
-        const what = complex.logicalType === 'uuid' && complex.pattern === undefined ? 'a lowercase UUID' : `a string matching ${pattern.source}`;
+        const what =
+          complex.logicalType === 'uuid' && complex.pattern === undefined ? 'a lowercase UUID' : `a string matching ${pattern.source}`;
         return (value, path, issues) => {
           if (typeof value === 'string' && !pattern.test(value)) issues.push(`${path} must be ${what} (${value.length} characters given)`);
         };
@@ -116,7 +117,8 @@ export function createCodec(type: EventType, recordName: string, schema: AvroRec
         errorHook: (path, value, t) => {
           const where = [type, ...path].join('.');
           const declared = (t as unknown as { fields?: { name: string }[] }).fields?.map((f) => f.name);
-          const undeclared = declared && typeof value === 'object' && value !== null ? Object.keys(value).filter((k) => !declared.includes(k)) : [];
+          const undeclared =
+            declared && typeof value === 'object' && value !== null ? Object.keys(value).filter((k) => !declared.includes(k)) : [];
           if (value === undefined) issues.push(`${where} is missing`);
           else if (undeclared.length > 0) issues.push(`${where} has fields its schema does not declare: ${undeclared.join(', ')}`);
           else issues.push(`${where} is not a valid ${t.name ?? t.typeName}`);
@@ -133,7 +135,10 @@ export function createCodecs(set: SchemaSet = loadSchemaSet()): ReadonlyMap<Even
   const codecs = new Map<EventType, EventCodec>();
   for (const event of set.events) {
     const type = eventTypeOfRecord(event.fullName);
-    if (!type) throw new Error(`${event.file} defines event ${event.fullName}, which the generated types do not know: run \`npm run schemas:generate\``);
+    if (!type)
+      throw new Error(
+        `${event.file} defines event ${event.fullName}, which the generated types do not know: run \`npm run schemas:generate\``,
+      );
     codecs.set(type, createCodec(type, event.fullName, event.bundled));
   }
   return codecs;

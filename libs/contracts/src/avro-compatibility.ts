@@ -158,7 +158,8 @@ function readProblems(readerSchema: AvroType, writerSchema: AvroType, readerIsNe
   const writerGraph = new SchemaGraph(writerSchema);
   const found: Found[] = [];
   const visiting = new Set<string>();
-  const oldAndNew = (readerText: string, writerText: string): [string, string] => (readerIsNew ? [writerText, readerText] : [readerText, writerText]);
+  const oldAndNew = (readerText: string, writerText: string): [string, string] =>
+    readerIsNew ? [writerText, readerText] : [readerText, writerText];
 
   // A cheap structural match, used to pick a union branch the way the Avro spec does.
   const matches = (r: Resolved, w: Resolved): boolean => {
@@ -260,11 +261,19 @@ function readProblems(readerSchema: AvroType, writerSchema: AvroType, readerIsNe
         const twin = unmatchedWriterFields.find((wf) => signature(writerGraph, wf.type, writerNsInner) === sameType);
         if (twin) {
           const [before, after] = oldAndNew(field.name, twin.name);
-          found.push({ path, key: `rename:${before}->${after}`, change: `field ${before} was renamed to ${after} without an alias, and neither has a default` });
+          found.push({
+            path,
+            key: `rename:${before}->${after}`,
+            change: `field ${before} was renamed to ${after} without an alias, and neither has a default`,
+          });
         } else if (readerIsNew) {
           found.push({ path: `${path}.${field.name}`, key: 'added', change: 'field was added without a default' });
         } else {
-          found.push({ path: `${path}.${field.name}`, key: 'removed', change: 'field was removed, and the old version declares it without a default' });
+          found.push({
+            path: `${path}.${field.name}`,
+            key: 'removed',
+            change: 'field was removed, and the old version declares it without a default',
+          });
         }
       }
       visiting.delete(pair);
@@ -276,7 +285,9 @@ function readProblems(readerSchema: AvroType, writerSchema: AvroType, readerIsNe
 }
 
 function rootName(schema: AvroType): string {
-  return typeof schema === 'object' && !Array.isArray(schema) && isNamedType(schema as AvroType) ? shortNameOf((schema as AvroNamedType).name) : 'value';
+  return typeof schema === 'object' && !Array.isArray(schema) && isNamedType(schema as AvroType)
+    ? shortNameOf((schema as AvroNamedType).name)
+    : 'value';
 }
 
 /**
@@ -302,7 +313,9 @@ export function fullCompatibilityProblems(newSchema: AvroType, oldSchema: AvroTy
 /** One line per problem, naming the old version it breaks against. */
 export function explainIncompatibility(problem: Incompatibility, oldVersion: string): string {
   const consequences = problem.directions.map((direction) =>
-    direction === 'backward' ? `the new schema cannot read data written with ${oldVersion}` : `consumers on ${oldVersion} cannot read data written with the new schema`,
+    direction === 'backward'
+      ? `the new schema cannot read data written with ${oldVersion}`
+      : `consumers on ${oldVersion} cannot read data written with the new schema`,
   );
   return `${problem.path}: ${problem.change} (${consequences.join('; ')})`;
 }

@@ -34,7 +34,10 @@ export class UnknownSchemaIdError extends ContractError {
   readonly code = 'UNKNOWN_SCHEMA_ID';
   readonly retryable = false;
 
-  constructor(readonly schemaId: number, options?: { cause?: unknown }) {
+  constructor(
+    readonly schemaId: number,
+    options?: { cause?: unknown },
+  ) {
     super(`the schema registry has no schema with id ${schemaId}`, options);
   }
 }
@@ -44,7 +47,10 @@ export class UnknownEventTypeError extends ContractError {
   readonly code = 'UNKNOWN_EVENT_TYPE';
   readonly retryable = false;
 
-  constructor(readonly schemaId: number, readonly recordName: string) {
+  constructor(
+    readonly schemaId: number,
+    readonly recordName: string,
+  ) {
     super(`schema id ${schemaId} is ${recordName}, which is not a Passerelle event type`);
   }
 }
@@ -60,7 +66,10 @@ export class SchemaValidationError extends ContractError {
   readonly code = 'SCHEMA_VALIDATION';
   readonly retryable = false;
 
-  constructor(readonly eventType: string, readonly issues: readonly string[]) {
+  constructor(
+    readonly eventType: string,
+    readonly issues: readonly string[],
+  ) {
     super(`${eventType} does not satisfy its schema: ${issues.join('; ')}`);
   }
 }
@@ -70,7 +79,10 @@ export class SchemaNotRegisteredError extends ContractError {
   readonly code = 'SCHEMA_NOT_REGISTERED';
   readonly retryable = false;
 
-  constructor(readonly subject: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly subject: string,
+    options?: { cause?: unknown },
+  ) {
     super(`the local schema of ${subject} is not registered under that subject (run \`npm run infra -- schemas register\`)`, options);
   }
 }
@@ -80,7 +92,11 @@ export class IncompatibleSchemaError extends ContractError {
   readonly code = 'INCOMPATIBLE_SCHEMA';
   readonly retryable = false;
 
-  constructor(readonly subject: string, readonly reasons: readonly string[], options?: { cause?: unknown }) {
+  constructor(
+    readonly subject: string,
+    readonly reasons: readonly string[],
+    options?: { cause?: unknown },
+  ) {
     super(`${subject}: the registry rejected the schema as incompatible:\n  - ${reasons.join('\n  - ')}`, options);
   }
 }
@@ -96,7 +112,24 @@ export class RegistryRequestError extends ContractError {
   readonly code = 'REGISTRY_REQUEST_FAILED';
   readonly retryable = false;
 
-  constructor(message: string, readonly status: number | undefined, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
+  }
+}
+
+/** The party registry (schemas/parties.json, or a fixture) is malformed or disagrees with the Ministry enum. */
+export class PartyRegistryError extends ContractError {
+  readonly code = 'INVALID_PARTY_REGISTRY';
+  readonly retryable = false;
+
+  constructor(
+    readonly where: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${where}:\n  - ${problems.join('\n  - ')}`);
   }
 }

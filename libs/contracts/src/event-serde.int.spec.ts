@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { uniqueName } from '@passerelle/testing';
+import { rejectionOf, uniqueName } from '@passerelle/testing';
 import { sampleEvents } from '../testing/index.ts';
 import { RegistryUnavailableError, SchemaNotRegisteredError, UnknownSchemaIdError } from './errors.ts';
 import { EventSerde } from './event-serde.ts';
@@ -12,15 +12,6 @@ const stack = inject('stack');
 const prefix = `${uniqueName('test-serde')}.`;
 const client = new RegistryClient({ url: stack.registryUrl });
 let registered: RegistrationResult[] = [];
-
-async function failureOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a failure');
-}
 
 beforeAll(async () => {
   registered = await registerAll(client, { subjectPrefix: prefix });
@@ -67,14 +58,14 @@ describe('the event serde against the real registry', () => {
   });
 
   it('reports a schema id the registry does not know as UnknownSchemaIdError, not retryable', async () => {
-    const failure = await failureOf(client.schemaOf(2_000_000_000));
+    const failure = await rejectionOf(client.schemaOf(2_000_000_000));
     expect(failure).toBeInstanceOf(UnknownSchemaIdError);
     expect((failure as UnknownSchemaIdError).retryable).toBe(false);
   });
 
   it('reports an unregistered subject as SchemaNotRegisteredError when encoding', async () => {
     const serde = new EventSerde(client, { subjectPrefix: `${uniqueName('test-unregistered')}.` });
-    const failure = await failureOf(serde.encode('ConsentWithdrawn', sampleEvents().ConsentWithdrawn));
+    const failure = await rejectionOf(serde.encode('ConsentWithdrawn', sampleEvents().ConsentWithdrawn));
     expect(failure).toBeInstanceOf(SchemaNotRegisteredError);
     expect((failure as SchemaNotRegisteredError).code).toBe('SCHEMA_NOT_REGISTERED');
   });
@@ -83,9 +74,9 @@ describe('the event serde against the real registry', () => {
     const down = new RegistryClient({ url: 'http://127.0.0.1:1/apis/ccompat/v7', retries: 0, timeoutMs: 2_000 });
     const serde = new EventSerde(down);
     for (const failure of [
-      await failureOf(serde.encode('ConsentWithdrawn', sampleEvents().ConsentWithdrawn)),
-      await failureOf(down.schemaOf(1)),
-      await failureOf(down.versionsOf('anything')),
+      await rejectionOf(serde.encode('ConsentWithdrawn', sampleEvents().ConsentWithdrawn)),
+      await rejectionOf(down.schemaOf(1)),
+      await rejectionOf(down.versionsOf('anything')),
     ]) {
       expect(failure).toBeInstanceOf(RegistryUnavailableError);
       expect((failure as RegistryUnavailableError).retryable).toBe(true);

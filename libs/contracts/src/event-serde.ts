@@ -67,7 +67,10 @@ export class EventSerde {
     try {
       payload = codec.avro.fromBuffer(body, resolver);
     } catch (error) {
-      throw new MalformedMessageError(`the Avro body does not decode with schema id ${schemaId} (${codec.type}): ${(error as Error).message}`, { cause: error });
+      throw new MalformedMessageError(
+        `the Avro body does not decode with schema id ${schemaId} (${codec.type}): ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     const issues = codec.validate(payload);
     if (issues.length > 0) throw new SchemaValidationError(codec.type, issues);
@@ -91,7 +94,10 @@ export class EventSerde {
     try {
       return { codec, resolver: codec.avro.createResolver(writer) };
     } catch (error) {
-      throw new SchemaResolutionError(`schema id ${schemaId} (${fullName}) cannot be read with the local schema: ${(error as Error).message}`, { cause: error });
+      throw new SchemaResolutionError(
+        `schema id ${schemaId} (${fullName}) cannot be read with the local schema: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryRegistry, sampleEvents } from '../testing/index.ts';
+import { rejectionOf } from '@passerelle/testing';
 import { createCodec, createCodecs } from './avro-codec.ts';
 import {
   MalformedMessageError,
@@ -22,15 +23,6 @@ function registryWithAll(prefix = ''): InMemoryRegistry {
   const registry = new InMemoryRegistry();
   for (const codec of codecs.values()) registry.register(`${prefix}${codec.recordName}`, codec.schema);
   return registry;
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('the event serde (registry in memory)', () => {
@@ -59,7 +51,10 @@ describe('the event serde (registry in memory)', () => {
 
     expect(decoded.payload).toEqual(sealed);
     const { sealedSubject } = decoded.payload as typeof sealed;
-    expect(openSubject(plain.referralId, key, sealedSubject)).toEqual({ subjectPseudonym: plain.subjectPseudonym, populationFlags: plain.populationFlags });
+    expect(openSubject(plain.referralId, key, sealedSubject)).toEqual({
+      subjectPseudonym: plain.subjectPseudonym,
+      populationFlags: plain.populationFlags,
+    });
   });
 
   it('refuses a sealedSubject whose nonce is not 12 bytes of base64', async () => {
@@ -97,7 +92,7 @@ describe('the event serde (registry in memory)', () => {
     const serde = new EventSerde(registry, { codecs });
     registry.failNext = new RegistryUnavailableError('registry down');
 
-    const failure = await failureOf(serde.encode('ServiceGapResolved', sampleEvents().ServiceGapResolved));
+    const failure = await rejectionOf(serde.encode('ServiceGapResolved', sampleEvents().ServiceGapResolved));
     expect(failure).toBeInstanceOf(RegistryUnavailableError);
     expect((failure as RegistryUnavailableError).retryable).toBe(true);
 
@@ -113,7 +108,7 @@ describe('the event serde (registry in memory)', () => {
 
   it('refuses to encode an event whose schema is not registered, naming the subject', async () => {
     const serde = new EventSerde(new InMemoryRegistry(), { codecs });
-    const failure = await failureOf(serde.encode('ReferralCreated', sampleEvents().ReferralCreated));
+    const failure = await rejectionOf(serde.encode('ReferralCreated', sampleEvents().ReferralCreated));
     expect(failure).toBeInstanceOf(SchemaNotRegisteredError);
     expect((failure as Error).message).toContain('ca.on.passerelle.v1.ReferralCreated');
   });
@@ -123,7 +118,7 @@ describe('the event serde (registry in memory)', () => {
     const event = sampleEvents().ReferralCreated;
 
     it('refuses free text in the pseudonym without quoting it', async () => {
-      const failure = await failureOf(serde.encode('ReferralCreated', { ...event, subjectPseudonym: 'Jane Doe, born 1999-01-01' }));
+      const failure = await rejectionOf(serde.encode('ReferralCreated', { ...event, subjectPseudonym: 'Jane Doe, born 1999-01-01' }));
       expect(failure).toBeInstanceOf(SchemaValidationError);
       expect((failure as SchemaValidationError).issues).toEqual([
         'ReferralCreated.subjectPseudonym must be a string matching ^[0-9a-f]{64}$ (25 characters given)',
@@ -132,13 +127,15 @@ describe('the event serde (registry in memory)', () => {
     });
 
     it('refuses an event id that is not a UUID', async () => {
-      const failure = await failureOf(serde.encode('ReferralCreated', { ...event, envelope: { ...event.envelope, eventId: 'evt-1' } }));
-      expect((failure as SchemaValidationError).issues).toEqual(['ReferralCreated.envelope.eventId must be a lowercase UUID (5 characters given)']);
+      const failure = await rejectionOf(serde.encode('ReferralCreated', { ...event, envelope: { ...event.envelope, eventId: 'evt-1' } }));
+      expect((failure as SchemaValidationError).issues).toEqual([
+        'ReferralCreated.envelope.eventId must be a lowercase UUID (5 characters given)',
+      ]);
     });
 
     it('refuses a field the schema does not declare', async () => {
       const withNotes = { ...event, notes: 'anything' } as unknown as typeof event;
-      const failure = await failureOf(serde.encode('ReferralCreated', withNotes));
+      const failure = await rejectionOf(serde.encode('ReferralCreated', withNotes));
       expect(failure).toBeInstanceOf(SchemaValidationError);
       expect((failure as SchemaValidationError).issues).toEqual(['ReferralCreated has fields its schema does not declare: notes']);
       expect((failure as Error).message).not.toContain('anything');
@@ -146,7 +143,7 @@ describe('the event serde (registry in memory)', () => {
 
     it('refuses a symbol outside the enum and a missing field, naming each path', async () => {
       const bad = { ...event, region: 'OTTAWA', urgency: undefined } as unknown as typeof event;
-      const failure = await failureOf(serde.encode('ReferralCreated', bad));
+      const failure = await rejectionOf(serde.encode('ReferralCreated', bad));
       expect((failure as SchemaValidationError).issues).toEqual(
         expect.arrayContaining(['ReferralCreated.region is not a valid ca.on.passerelle.v1.Region', 'ReferralCreated.urgency is missing']),
       );
@@ -157,13 +154,13 @@ describe('the event serde (registry in memory)', () => {
   describe('decoding', () => {
     it('refuses a message without the magic byte before asking the registry', async () => {
       const registry = registryWithAll();
-      const failure = await failureOf(new EventSerde(registry, { codecs }).decode(Buffer.from('{"referralId":"x"}')));
+      const failure = await rejectionOf(new EventSerde(registry, { codecs }).decode(Buffer.from('{"referralId":"x"}')));
       expect(failure).toBeInstanceOf(WrongMagicByteError);
       expect(registry.calls.schemaOf).toBe(0);
     });
 
     it('reports a schema id the registry does not know', async () => {
-      const failure = await failureOf(new EventSerde(registryWithAll(), { codecs }).decode(encodeFrame(999_999, Buffer.from([0]))));
+      const failure = await rejectionOf(new EventSerde(registryWithAll(), { codecs }).decode(encodeFrame(999_999, Buffer.from([0]))));
       expect(failure).toBeInstanceOf(UnknownSchemaIdError);
       expect((failure as UnknownSchemaIdError).schemaId).toBe(999_999);
     });
@@ -171,7 +168,7 @@ describe('the event serde (registry in memory)', () => {
     it('reports a writer schema that is not a Passerelle event', async () => {
       const registry = new InMemoryRegistry();
       const id = registry.register('other', { type: 'record', name: 'Other', namespace: 'com.example', fields: [] });
-      const failure = await failureOf(new EventSerde(registry, { codecs }).decode(encodeFrame(id, Buffer.alloc(0))));
+      const failure = await rejectionOf(new EventSerde(registry, { codecs }).decode(encodeFrame(id, Buffer.alloc(0))));
       expect(failure).toBeInstanceOf(UnknownEventTypeError);
       expect((failure as Error).message).toContain('com.example.Other');
     });
@@ -180,25 +177,42 @@ describe('the event serde (registry in memory)', () => {
       const registry = registryWithAll();
       const serde = new EventSerde(registry, { codecs });
       const message = await serde.encode('ReferralStatusChanged', sampleEvents().ReferralStatusChanged);
-      const failure = await failureOf(serde.decode(message.subarray(0, message.length - 3)));
+      const failure = await rejectionOf(serde.decode(message.subarray(0, message.length - 3)));
       expect(failure).toBeInstanceOf(MalformedMessageError);
     });
 
     it('reads data written with an older schema version that lacked the optional fields', async () => {
       const current = codecs.get('ServiceGapResolved')?.schema as AvroRecord;
-      // An earlier writer whose envelope had neither causationId nor the trace context.
+      // An earlier writer whose envelope had neither causationId, the trace context nor acceptedAt.
       const envelope = current.fields[0]?.type as AvroRecord;
-      const olderEnvelope = { ...envelope, fields: envelope.fields.filter((f) => !['causationId', 'traceparent', 'tracestate'].includes(f.name)) };
+      const olderEnvelope = {
+        ...envelope,
+        fields: envelope.fields.filter((f) => !['causationId', 'traceparent', 'tracestate', 'acceptedAt'].includes(f.name)),
+      };
       const older = { ...current, fields: [{ ...current.fields[0], type: olderEnvelope }, ...current.fields.slice(1)] } as AvroRecord;
       const registry = registryWithAll();
       const id = registry.register('older', older);
       const { envelope: env, gapId, resolution } = sampleEvents().ServiceGapResolved;
-      const olderEnvelopeValue = { eventId: env.eventId, occurredAt: env.occurredAt, sourceMinistry: env.sourceMinistry, correlationId: env.correlationId, schemaVersion: 1 };
-      const body = createCodec('ServiceGapResolved', 'ca.on.passerelle.v1.ServiceGapResolved', older).avro.toBuffer({ envelope: olderEnvelopeValue, gapId, resolution });
+      const olderEnvelopeValue = {
+        eventId: env.eventId,
+        occurredAt: env.occurredAt,
+        sourceMinistry: env.sourceMinistry,
+        correlationId: env.correlationId,
+        schemaVersion: 1,
+      };
+      const body = createCodec('ServiceGapResolved', 'ca.on.passerelle.v1.ServiceGapResolved', older).avro.toBuffer({
+        envelope: olderEnvelopeValue,
+        gapId,
+        resolution,
+      });
 
       const decoded = await new EventSerde(registry, { codecs }).decode(encodeFrame(id, body));
 
-      expect(decoded.payload).toEqual({ envelope: { ...olderEnvelopeValue, causationId: null, traceparent: null, tracestate: null }, gapId, resolution });
+      expect(decoded.payload).toEqual({
+        envelope: { ...olderEnvelopeValue, causationId: null, traceparent: null, tracestate: null, acceptedAt: null },
+        gapId,
+        resolution,
+      });
     });
 
     it('reads a symbol added by a newer writer as the enum default UNKNOWN', async () => {

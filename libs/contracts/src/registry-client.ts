@@ -34,12 +34,14 @@ export interface RegistryClientOptions {
  * HTTP 400 whose message is the socket error, which would read as "our request was wrong".
  * These are recognised by that message and reported as the registry being unavailable.
  */
-const TRANSPORT_FAILURE = /\b(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EPIPE)\b|socket hang up|Timeout \(\d+ms\)/;
+const TRANSPORT_FAILURE =
+  /\b(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EPIPE)\b|socket hang up|Timeout \(\d+ms\)/;
 
 /** Sets the request timeout, which the library does not expose as an option. */
 function timeoutMiddleware(timeoutMs: number) {
   return () => ({
-    prepareRequest: (next: () => Promise<{ enhance(extras: { timeout: number }): unknown }>) => next().then((request) => request.enhance({ timeout: timeoutMs })),
+    prepareRequest: (next: () => Promise<{ enhance(extras: { timeout: number }): unknown }>) =>
+      next().then((request) => request.enhance({ timeout: timeoutMs })),
   });
 }
 
@@ -79,7 +81,8 @@ export class RegistryClient implements SchemaRegistryPort {
       return await this.library.getRegistryIdBySchema(subject, { type: SchemaType.AVRO, schema: JSON.stringify(schema) });
     } catch (error) {
       // The library turns the registry's 404 into its base error class (not exported), without the status.
-      if (error instanceof Error && error.name === 'ConfluentSchemaRegistryError') throw new SchemaNotRegisteredError(subject, { cause: error });
+      if (error instanceof Error && error.name === 'ConfluentSchemaRegistryError')
+        throw new SchemaNotRegisteredError(subject, { cause: error });
       throw this.failure(`looking up the id of ${subject}`, error);
     }
   }
@@ -164,12 +167,17 @@ export class RegistryClient implements SchemaRegistryPort {
     try {
       response = await fetch(`${this.url}${path}`, {
         method,
-        headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json', Accept: 'application/vnd.schemaregistry.v1+json, application/json' },
+        headers: {
+          'Content-Type': 'application/vnd.schemaregistry.v1+json',
+          Accept: 'application/vnd.schemaregistry.v1+json, application/json',
+        },
         body: json === undefined ? undefined : JSON.stringify(json),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
-      throw new RegistryUnavailableError(`schema registry at ${this.url} is unreachable (${method} ${path}): ${messageOf(error)}`, { cause: error });
+      throw new RegistryUnavailableError(`schema registry at ${this.url} is unreachable (${method} ${path}): ${messageOf(error)}`, {
+        cause: error,
+      });
     }
     const text = await response.text();
     let body: unknown = text;
@@ -180,7 +188,8 @@ export class RegistryClient implements SchemaRegistryPort {
     }
     if (response.ok || response.status === 404) return { status: response.status, body };
     const detail = typeof body === 'object' && body !== null && 'message' in body ? String(body.message) : text.slice(0, 300);
-    if (response.status >= 500) throw new RegistryUnavailableError(`schema registry answered ${response.status} to ${method} ${path}: ${detail}`);
+    if (response.status >= 500)
+      throw new RegistryUnavailableError(`schema registry answered ${response.status} to ${method} ${path}: ${detail}`);
     throw new RegistryRequestError(`schema registry refused ${method} ${path} (${response.status}): ${detail}`, response.status);
   }
 
@@ -188,7 +197,9 @@ export class RegistryClient implements SchemaRegistryPort {
     if (error instanceof ContractError) return error;
     const status = statusOf(error);
     if ((status !== undefined && status >= 500) || (status === 400 && TRANSPORT_FAILURE.test(messageOf(error)))) {
-      return new RegistryUnavailableError(`schema registry at ${this.url} unavailable while ${doing}: ${messageOf(error)}`, { cause: error });
+      return new RegistryUnavailableError(`schema registry at ${this.url} unavailable while ${doing}: ${messageOf(error)}`, {
+        cause: error,
+      });
     }
     return new RegistryRequestError(`schema registry refused ${doing}: ${messageOf(error)}`, status, { cause: error });
   }

@@ -10,7 +10,8 @@ import { checkCompatibility, registerSchema } from './schema-registration.ts';
 const stack = inject('stack');
 const client = new RegistryClient({ url: stack.registryUrl });
 const subject = uniqueName('test-compat.ca.on.passerelle.fixtures.compat.GapClosure');
-const fixture = (file: string): AvroType => JSON.parse(fs.readFileSync(path.join(SCHEMAS_ROOT, 'fixtures', 'compat', file), 'utf8')) as AvroType;
+const fixture = (file: string): AvroType =>
+  JSON.parse(fs.readFileSync(path.join(SCHEMAS_ROOT, 'fixtures', 'compat', file), 'utf8')) as AvroType;
 
 beforeAll(async () => {
   await registerSchema(client, subject, fixture('v1.avsc'));

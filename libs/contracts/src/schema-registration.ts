@@ -79,7 +79,9 @@ export async function registerAll(client: RegistryClient, options: RegistrationO
   const results: RegistrationResult[] = [];
   for (const codec of (options.codecs ?? createCodecs()).values()) {
     const result = await registerSchema(client, subjectOf(codec.recordName, options.subjectPrefix), codec.schema);
-    options.log?.(`${result.subject}: ${result.outcome === 'registered' ? 'registered as' : 'already registered as'} schema id ${result.schemaId}`);
+    options.log?.(
+      `${result.subject}: ${result.outcome === 'registered' ? 'registered as' : 'already registered as'} schema id ${result.schemaId}`,
+    );
     results.push(result);
   }
   return results;
@@ -97,9 +99,12 @@ export async function checkCompatibility(client: RegistryClient, subject: string
   const reasons: string[] = [];
   const level = await client.compatibilityOf(subject);
   if (level !== REQUIRED_COMPATIBILITY) {
-    reasons.push(`compatibility level is ${level ?? 'unset'}, expected ${REQUIRED_COMPATIBILITY} (run \`npm run infra -- schemas register\`)`);
+    reasons.push(
+      `compatibility level is ${level ?? 'unset'}, expected ${REQUIRED_COMPATIBILITY} (run \`npm run infra -- schemas register\`)`,
+    );
   }
-  if ((await isRegistered(client, subject, schema)) !== undefined) return { subject, status: reasons.length > 0 ? 'incompatible' : 'unchanged', reasons, warnings: [] };
+  if ((await isRegistered(client, subject, schema)) !== undefined)
+    return { subject, status: reasons.length > 0 ? 'incompatible' : 'unchanged', reasons, warnings: [] };
 
   const verdict = await client.testCompatibility(subject, schema);
   const local = await localReasons(client, subject, schema);

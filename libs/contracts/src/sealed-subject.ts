@@ -88,7 +88,10 @@ export function newDataKey(): Buffer {
 /** Seals a referral's person-level fields under its data key, bound to the referral id. */
 export function sealSubject(referralId: string, dataKey: Buffer, fields: SubjectFields): SealedSubject {
   if (dataKey.length !== KEY_BYTES) throw new SealError('a data key is 32 bytes');
-  const plaintext = Buffer.from(JSON.stringify({ subjectPseudonym: fields.subjectPseudonym, populationFlags: { ...NO_POPULATION_FLAGS, ...fields.populationFlags } }), 'utf8');
+  const plaintext = Buffer.from(
+    JSON.stringify({ subjectPseudonym: fields.subjectPseudonym, populationFlags: { ...NO_POPULATION_FLAGS, ...fields.populationFlags } }),
+    'utf8',
+  );
   const { nonce, sealed } = encrypt(dataKey, subjectContext(referralId), plaintext);
   return { algorithm: SEAL_ALGORITHM, nonce: nonce.toString('base64'), ciphertext: sealed.toString('base64') };
 }
@@ -96,7 +99,12 @@ export function sealSubject(referralId: string, dataKey: Buffer, fields: Subject
 /** Opens a sealed subject; throws SealError when it does not open (wrong key or referral, tampered). */
 export function openSubject(referralId: string, dataKey: Buffer, sealed: SealedSubject): SubjectFields {
   if (sealed.algorithm !== SEAL_ALGORITHM) throw new SealError(`unknown seal algorithm ${String(sealed.algorithm)}`);
-  const plaintext = decrypt(dataKey, subjectContext(referralId), fromBase64(sealed.nonce, 'the nonce'), fromBase64(sealed.ciphertext, 'the ciphertext'));
+  const plaintext = decrypt(
+    dataKey,
+    subjectContext(referralId),
+    fromBase64(sealed.nonce, 'the nonce'),
+    fromBase64(sealed.ciphertext, 'the ciphertext'),
+  );
   const parsed = JSON.parse(plaintext.toString('utf8')) as SubjectFields;
   return { subjectPseudonym: parsed.subjectPseudonym, populationFlags: { ...NO_POPULATION_FLAGS, ...parsed.populationFlags } };
 }
@@ -117,7 +125,8 @@ export class KeyEncryptionKey {
 
   /** From 64 hex digits; the error names the variable, never the value. */
   static fromHex(hex: string | undefined, variable = 'PASSERELLE_KEY_ENCRYPTION_KEY'): KeyEncryptionKey {
-    if (typeof hex !== 'string' || !/^[0-9a-fA-F]{64}$/.test(hex)) throw new SealError(`${variable} must be 64 hexadecimal digits (32 bytes)`);
+    if (typeof hex !== 'string' || !/^[0-9a-fA-F]{64}$/.test(hex))
+      throw new SealError(`${variable} must be 64 hexadecimal digits (32 bytes)`);
     return new KeyEncryptionKey(Buffer.from(hex, 'hex'));
   }
 
@@ -141,5 +150,26 @@ export class KeyEncryptionKey {
 
   toJSON(): string {
     return `[key-encryption key ${this.id}]`;
+  }
+}
+
+/** The variable every service reads its key-encryption key from. */
+export const KEY_ENCRYPTION_KEY_VARIABLE = 'PASSERELLE_KEY_ENCRYPTION_KEY';
+
+/**
+ * The key-encryption key from a service's environment value, or the configuration problem to
+ * report with the others (the variable is named, its value never).
+ */
+export function keyEncryptionKeyFromEnv(
+  value: string | undefined,
+): { readonly kek: KeyEncryptionKey } | { readonly problem: { readonly variable: string; readonly reason: string } } {
+  const variable = KEY_ENCRYPTION_KEY_VARIABLE;
+  if (value === undefined || value.trim() === '')
+    return { problem: { variable, reason: 'is required and not set (64 hexadecimal digits)' } };
+  try {
+    return { kek: KeyEncryptionKey.fromHex(value.trim(), variable) };
+  } catch (error) {
+    if (!(error instanceof SealError)) throw error;
+    return { problem: { variable, reason: 'must be 64 hexadecimal digits (32 bytes)' } };
   }
 }

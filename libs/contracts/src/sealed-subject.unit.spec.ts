@@ -1,24 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { samplePseudonym } from '../testing/index.ts';
-import { KeyEncryptionKey, NO_POPULATION_FLAGS, SEAL_ALGORITHM, SEALED_PSEUDONYM_PLACEHOLDER, SealError, newDataKey, openSubject, sealSubject, type SealedSubject, type SubjectFields } from './sealed-subject.ts';
+import { thrownBy } from '@passerelle/testing';
+import {
+  KeyEncryptionKey,
+  NO_POPULATION_FLAGS,
+  SEAL_ALGORITHM,
+  SEALED_PSEUDONYM_PLACEHOLDER,
+  SealError,
+  newDataKey,
+  openSubject,
+  sealSubject,
+  type SealedSubject,
+  type SubjectFields,
+} from './sealed-subject.ts';
 
 const KEK_HEX = 'a1'.repeat(32);
 
 function subject(referralId: string): SubjectFields {
   return {
     subjectPseudonym: samplePseudonym(referralId),
-    populationFlags: { indigenous: true, youngWomen: false, youthAtRisk: null, youthInOrLeavingCare: true, migrantWorkers: null, mentalHealthOrAddictions: false },
+    populationFlags: {
+      indigenous: true,
+      youngWomen: false,
+      youthAtRisk: null,
+      youthInOrLeavingCare: true,
+      migrantWorkers: null,
+      mentalHealthOrAddictions: false,
+    },
   };
-}
-
-function failureOf(action: () => unknown): Error {
-  try {
-    action();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 /** Flips one bit of a base64 value, keeping it valid base64 of the same length. */
@@ -60,7 +70,10 @@ describe('sealing a referral subject', () => {
     const key = newDataKey();
     const partial = { subjectPseudonym: samplePseudonym(referralId), populationFlags: { indigenous: true } } as unknown as SubjectFields;
 
-    expect(openSubject(referralId, key, sealSubject(referralId, key, partial)).populationFlags).toEqual({ ...NO_POPULATION_FLAGS, indigenous: true });
+    expect(openSubject(referralId, key, sealSubject(referralId, key, partial)).populationFlags).toEqual({
+      ...NO_POPULATION_FLAGS,
+      indigenous: true,
+    });
   });
 
   it('has placeholders that are a valid pseudonym shape and carry no flag', () => {
@@ -78,16 +91,26 @@ describe('sealing a referral subject', () => {
       ['another data key', () => openSubject(referralId, newDataKey(), sealed)],
       ['another referral id', () => openSubject(randomUUID(), key, sealed)],
       ['a tampered ciphertext', () => openSubject(referralId, key, { ...sealed, ciphertext: tampered(sealed.ciphertext) })],
-      ['a tampered authentication tag', () => openSubject(referralId, key, { ...sealed, ciphertext: tampered(sealed.ciphertext, Buffer.from(sealed.ciphertext, 'base64').length - 1) })],
+      [
+        'a tampered authentication tag',
+        () =>
+          openSubject(referralId, key, {
+            ...sealed,
+            ciphertext: tampered(sealed.ciphertext, Buffer.from(sealed.ciphertext, 'base64').length - 1),
+          }),
+      ],
       ['a tampered nonce', () => openSubject(referralId, key, { ...sealed, nonce: tampered(sealed.nonce) })],
       ['a truncated nonce', () => openSubject(referralId, key, { ...sealed, nonce: sealed.nonce.slice(0, 8) })],
-      ['a ciphertext shorter than a tag', () => openSubject(referralId, key, { ...sealed, ciphertext: Buffer.alloc(8).toString('base64') })],
+      [
+        'a ciphertext shorter than a tag',
+        () => openSubject(referralId, key, { ...sealed, ciphertext: Buffer.alloc(8).toString('base64') }),
+      ],
       ['a ciphertext that is not base64', () => openSubject(referralId, key, { ...sealed, ciphertext: `${sealed.ciphertext.slice(1)}!` })],
       ['an unknown algorithm', () => openSubject(referralId, key, { ...sealed, algorithm: 'UNKNOWN' } as unknown as SealedSubject)],
     ];
 
     it.each(cases)('%s', (_name, action) => {
-      const failure = failureOf(action);
+      const failure = thrownBy(action);
 
       expect(failure).toBeInstanceOf(SealError);
       expect((failure as SealError).code).toBe('SEAL_FAILED');
@@ -157,7 +180,7 @@ describe('the key-encryption key', () => {
     ['too long', 'a1'.repeat(33)],
     ['not hexadecimal', `${'a1'.repeat(31)}zz`],
   ])('is refused when %s, naming the variable and never the value', (_name, value) => {
-    const failure = failureOf(() => KeyEncryptionKey.fromHex(value, 'PASSERELLE_TEST_KEK'));
+    const failure = thrownBy(() => KeyEncryptionKey.fromHex(value, 'PASSERELLE_TEST_KEK'));
 
     expect(failure).toBeInstanceOf(SealError);
     expect(failure.message).toContain('PASSERELLE_TEST_KEK');
@@ -165,6 +188,6 @@ describe('the key-encryption key', () => {
   });
 
   it('names PASSERELLE_KEY_ENCRYPTION_KEY by default', () => {
-    expect(failureOf(() => KeyEncryptionKey.fromHex('nope')).message).toContain('PASSERELLE_KEY_ENCRYPTION_KEY');
+    expect(thrownBy(() => KeyEncryptionKey.fromHex('nope')).message).toContain('PASSERELLE_KEY_ENCRYPTION_KEY');
   });
 });

@@ -17,6 +17,7 @@ export function decodeFrame(message: Uint8Array): Frame {
     throw new MalformedMessageError(`message is ${buffer.length} bytes long, shorter than the ${HEADER_LENGTH}-byte wire-format header`);
   }
   const schemaId = buffer.readUInt32BE(1);
-  if (schemaId === 0 || schemaId > MAX_SCHEMA_ID) throw new MalformedMessageError(`message names schema id ${schemaId}, which no registry hands out`);
+  if (schemaId === 0 || schemaId > MAX_SCHEMA_ID)
+    throw new MalformedMessageError(`message names schema id ${schemaId}, which no registry hands out`);
   return { schemaId, body: buffer.subarray(HEADER_LENGTH) };
 }

@@ -15,8 +15,17 @@ export interface ServiceRole {
   readonly schemas: Readonly<Record<string, SchemaAccess>>;
 }
 
-/** The adapters' schemas (each adapter's `databaseSchema` default; a drift test checks them). */
-export const ADAPTER_SCHEMAS = ['adapter_justice', 'adapter_child_welfare', 'adapter_health', 'adapter_education', 'adapter_coordination_office'] as const;
+/**
+ * The adapters' schemas: each party's `adapter.databaseSchema` in schemas/parties.json (this lib
+ * does not read the registry; tests/smoke/add-a-party.unit.spec.ts checks the two agree).
+ */
+export const ADAPTER_SCHEMAS = [
+  'adapter_justice',
+  'adapter_child_welfare',
+  'adapter_health',
+  'adapter_education',
+  'adapter_coordination_office',
+] as const;
 
 /** The coordination view (written by the projector, read by the view API) and the view API's own schema. */
 export const VIEW_SCHEMA = 'view';
@@ -29,11 +38,18 @@ export const KEY_STORE_SCHEMA = 'keystore';
  * The migrator (`<database>_migrator`) owns every one of these schemas and is the only role
  * that may create, alter or drop in them.
  */
-export const SERVICE_ROLES: readonly ServiceRole[] = [
-  ...ADAPTER_SCHEMAS.map((schema): ServiceRole => ({ service: schema, schemas: { [schema]: 'read-write', [KEY_STORE_SCHEMA]: 'append' } })),
-  { service: 'projector', schemas: { [VIEW_SCHEMA]: 'read-write', [KEY_STORE_SCHEMA]: 'append-update' } },
-  { service: 'view_api', schemas: { [VIEW_SCHEMA]: 'read', [VIEW_API_SCHEMA]: 'append', [KEY_STORE_SCHEMA]: 'read' } },
-];
+export function serviceRoles(adapterSchemas: readonly string[] = ADAPTER_SCHEMAS): ServiceRole[] {
+  return [
+    ...adapterSchemas.map((schema): ServiceRole => ({
+      service: schema,
+      schemas: { [schema]: 'read-write', [KEY_STORE_SCHEMA]: 'append' },
+    })),
+    { service: 'projector', schemas: { [VIEW_SCHEMA]: 'read-write', [KEY_STORE_SCHEMA]: 'append-update' } },
+    { service: 'view_api', schemas: { [VIEW_SCHEMA]: 'read', [VIEW_API_SCHEMA]: 'append', [KEY_STORE_SCHEMA]: 'read' } },
+  ];
+}
+
+export const SERVICE_ROLES: readonly ServiceRole[] = serviceRoles();
 
 export const MIGRATOR = 'migrator';
 
@@ -43,7 +59,12 @@ const TABLE_PRIVILEGES: Record<SchemaAccess, string> = {
   append: 'SELECT, INSERT',
   'append-update': 'SELECT, INSERT, UPDATE',
 };
-const SEQUENCE_PRIVILEGES: Record<SchemaAccess, string | undefined> = { read: undefined, 'read-write': 'USAGE, SELECT, UPDATE', append: 'USAGE', 'append-update': 'USAGE' };
+const SEQUENCE_PRIVILEGES: Record<SchemaAccess, string | undefined> = {
+  read: undefined,
+  'read-write': 'USAGE, SELECT, UPDATE',
+  append: 'USAGE',
+  'append-update': 'USAGE',
+};
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const MAX_IDENTIFIER = 63;
@@ -66,7 +87,10 @@ export interface DatabaseRoleNames {
 }
 
 export function databaseRoleNames(database: string, layout: readonly ServiceRole[] = SERVICE_ROLES): DatabaseRoleNames {
-  return { migrator: roleName(database, MIGRATOR), services: Object.fromEntries(layout.map((role) => [role.service, roleName(database, role.service)])) };
+  return {
+    migrator: roleName(database, MIGRATOR),
+    services: Object.fromEntries(layout.map((role) => [role.service, roleName(database, role.service)])),
+  };
 }
 
 export interface EnsureRolesOptions {
@@ -89,11 +113,14 @@ async function currentDatabase(db: Connection): Promise<string> {
 }
 
 async function existingRoles(db: Connection, names: readonly string[]): Promise<Set<string>> {
-  return new Set((await rows<{ rolname: string }>(db, 'SELECT rolname FROM pg_roles WHERE rolname = ANY(?)', [names as string[]])).map((r) => r.rolname));
+  return new Set(
+    (await rows<{ rolname: string }>(db, 'SELECT rolname FROM pg_roles WHERE rolname = ANY(?)', [names as string[]])).map((r) => r.rolname),
+  );
 }
 
 async function ensureLoginRole(db: Connection, name: string, exists: boolean, password: string | undefined): Promise<void> {
-  if (password !== undefined && !SAFE_PASSWORD.test(password)) throw new DatabaseRoleLayoutError(`the password of ${name} must be 16 to 200 characters of A-Z, a-z, 0-9, _ and -`);
+  if (password !== undefined && !SAFE_PASSWORD.test(password))
+    throw new DatabaseRoleLayoutError(`the password of ${name} must be 16 to 200 characters of A-Z, a-z, 0-9, _ and -`);
   const attributes = `LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS${password === undefined ? '' : ` PASSWORD '${password}'`}`;
   await db.raw(`${exists ? 'ALTER' : 'CREATE'} ROLE ${ident(name)} ${attributes}`);
 }
@@ -111,7 +138,11 @@ async function adoptSchema(db: Connection, schema: string, migrator: string): Pr
   );
   const keyword: Record<string, string> = { r: 'TABLE', p: 'TABLE', v: 'VIEW', m: 'MATERIALIZED VIEW', S: 'SEQUENCE' };
   const linked = async (sequence: string) =>
-    (await rows(db, `SELECT 1 FROM pg_depend WHERE objid = ?::regclass AND deptype IN ('a', 'i') AND refclassid = 'pg_class'::regclass`, [sequence])).length > 0;
+    (
+      await rows(db, `SELECT 1 FROM pg_depend WHERE objid = ?::regclass AND deptype IN ('a', 'i') AND refclassid = 'pg_class'::regclass`, [
+        sequence,
+      ])
+    ).length > 0;
   for (const object of owned) {
     // A serial column's sequence follows its table.
     if (object.kind === 'S' && (await linked(object.name))) continue;
@@ -130,7 +161,13 @@ async function adoptSchema(db: Connection, schema: string, migrator: string): Pr
  * privileges, on those the migrator creates later. Earlier grants are revoked first, so a
  * narrowed layout narrows what the role holds.
  */
-async function grantSchema(db: Connection, schema: string, role: string, access: SchemaAccess, migrator: string | undefined): Promise<void> {
+async function grantSchema(
+  db: Connection,
+  schema: string,
+  role: string,
+  access: SchemaAccess,
+  migrator: string | undefined,
+): Promise<void> {
   const [s, r] = [ident(schema), ident(role)];
   await db.raw(`GRANT USAGE ON SCHEMA ${s} TO ${r}`);
   await db.raw(`REVOKE ALL ON ALL TABLES IN SCHEMA ${s} FROM ${r}`);
@@ -162,7 +199,13 @@ export async function ensureDatabaseRoles(db: Knex, options: EnsureRolesOptions 
     const all = [names.migrator, ...Object.values(names.services)];
     const existing = await existingRoles(trx, all);
     await ensureLoginRole(trx, names.migrator, existing.has(names.migrator), options.passwords?.[MIGRATOR]);
-    for (const role of layout) await ensureLoginRole(trx, roleName(database, role.service), existing.has(roleName(database, role.service)), options.passwords?.[role.service]);
+    for (const role of layout)
+      await ensureLoginRole(
+        trx,
+        roleName(database, role.service),
+        existing.has(roleName(database, role.service)),
+        options.passwords?.[role.service],
+      );
 
     const d = ident(database);
     await trx.raw(`REVOKE CONNECT, TEMPORARY ON DATABASE ${d} FROM PUBLIC`);
@@ -175,11 +218,15 @@ export async function ensureDatabaseRoles(db: Knex, options: EnsureRolesOptions 
       await adoptSchema(trx, schema, names.migrator);
     }
     // Rebuilds in progress or retired by a superuser before roles existed: the migrator's rebuild drops them.
-    const rebuilds = await rows<{ nspname: string }>(trx, "SELECT nspname FROM pg_namespace WHERE nspname LIKE ? OR nspname LIKE ?", [`${VIEW_SCHEMA}\\_rebuild\\_%`, `${VIEW_SCHEMA}\\_retired\\_%`]);
+    const rebuilds = await rows<{ nspname: string }>(trx, 'SELECT nspname FROM pg_namespace WHERE nspname LIKE ? OR nspname LIKE ?', [
+      `${VIEW_SCHEMA}\\_rebuild\\_%`,
+      `${VIEW_SCHEMA}\\_retired\\_%`,
+    ]);
     for (const { nspname } of rebuilds) await adoptSchema(trx, nspname, names.migrator);
 
     for (const role of layout) {
-      for (const [schema, access] of Object.entries(role.schemas)) await grantSchema(trx, schema, roleName(database, role.service), access, names.migrator);
+      for (const [schema, access] of Object.entries(role.schemas))
+        await grantSchema(trx, schema, roleName(database, role.service), access, names.migrator);
     }
     return names;
   });
@@ -190,14 +237,24 @@ export async function ensureDatabaseRoles(db: Knex, options: EnsureRolesOptions 
  * a rebuilt view must be usable by the projector and the view API the moment it takes the live
  * name. Run by the migrator (the schema's owner) or a superuser; without roles it does nothing.
  */
-export async function grantSchemaLike(db: Connection, schema: string, like: string, layout: readonly ServiceRole[] = SERVICE_ROLES): Promise<string[]> {
+export async function grantSchemaLike(
+  db: Connection,
+  schema: string,
+  like: string,
+  layout: readonly ServiceRole[] = SERVICE_ROLES,
+): Promise<string[]> {
   const database = await currentDatabase(db);
   // Plain concatenation: a name ensureDatabaseRoles would refuse simply matches no role.
-  const names = { migrator: `${database}_${MIGRATOR}`, services: Object.fromEntries(layout.map((role) => [role.service, `${database}_${role.service}`])) as Record<string, string> };
+  const names = {
+    migrator: `${database}_${MIGRATOR}`,
+    services: Object.fromEntries(layout.map((role) => [role.service, `${database}_${role.service}`])) as Record<string, string>,
+  };
   const existing = await existingRoles(db, [names.migrator, ...Object.values(names.services)]);
   const migrator = existing.has(names.migrator) ? names.migrator : undefined;
   if (migrator) {
-    const [owner] = await rows<{ owner: string }>(db, 'SELECT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = ?', [schema]);
+    const [owner] = await rows<{ owner: string }>(db, 'SELECT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = ?', [
+      schema,
+    ]);
     if (owner && owner.owner !== migrator) await adoptSchema(db, schema, migrator);
   }
   const granted: string[] = [];
@@ -242,7 +299,11 @@ export async function restrictToOwner(db: Connection, tables: readonly string[])
     [tables as string[]],
   );
   if (grantees.length === 0) return;
-  const existing = (await rows<{ name: string }>(db, 'SELECT to_regclass(t)::text AS name FROM unnest(?::text[]) AS t WHERE to_regclass(t) IS NOT NULL', [tables as string[]])).map((r) => r.name);
+  const existing = (
+    await rows<{ name: string }>(db, 'SELECT to_regclass(t)::text AS name FROM unnest(?::text[]) AS t WHERE to_regclass(t) IS NOT NULL', [
+      tables as string[],
+    ])
+  ).map((r) => r.name);
   await db.raw(`REVOKE ALL ON TABLE ${existing.join(', ')} FROM ${grantees.map((g) => g.grantee).join(', ')}`);
 }
 

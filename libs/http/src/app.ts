@@ -1,14 +1,19 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Counter, Registry, collectDefaultMetrics, Histogram } from 'prom-client';
 import type { Logger } from '@passerelle/logging';
 import { ProblemError, problems, toProblemBody } from './problem.ts';
-import { TokenBucketLimiter, clientKeyOf } from './rate-limit.ts';
+import { TwoStageRateLimiter, parseRateQuotas, type RateDecision, type RateQuotas } from './rate-limit.ts';
 
 /** Abuse limits every service applies; read from the environment by `readHttpLimits`. */
 export interface HttpLimits {
-  /** Requests per minute per bearer token (or per client address without one); 0 disables the limit. */
+  /**
+   * Requests per minute per client address before authentication, and per verified subject after
+   * it (see TwoStageRateLimiter); 0 disables the limit.
+   */
   readonly rateLimitPerMinute: number;
+  /** Subjects (or client ids) with a per-minute quota of their own instead of the default; 0 is not limited. */
+  readonly rateLimitQuotas?: RateQuotas;
   /** How long a handler may take before the client gets 503; 0 disables the deadline. */
   readonly requestTimeoutMs: number;
 }
@@ -16,17 +21,105 @@ export interface HttpLimits {
 export const DEFAULT_HTTP_LIMITS: HttpLimits = { rateLimitPerMinute: 600, requestTimeoutMs: 10_000 };
 
 /** The part of `@passerelle/config`'s EnvReader this needs (kept structural so the lib stays small). */
-export interface IntegerEnvReader {
+export interface HttpLimitsEnvReader {
   integer(variable: string, fallback: number, range?: { min?: number; max?: number }): number;
+  optionalString(variable: string): string | undefined;
+  /** Records a problem with a variable, reported with the others when the reader is done. */
+  reject(variable: string, reason: string): void;
 }
 
-/** Reads PASSERELLE_RATE_LIMIT_PER_MINUTE and PASSERELLE_REQUEST_TIMEOUT_MS. */
-export function readHttpLimits(env: IntegerEnvReader): HttpLimits {
-  return {
+export const RATE_LIMIT_QUOTAS_VARIABLE = 'PASSERELLE_RATE_LIMIT_QUOTAS';
+
+/** Reads PASSERELLE_RATE_LIMIT_PER_MINUTE, PASSERELLE_RATE_LIMIT_QUOTAS (`id=perMinute,…`) and PASSERELLE_REQUEST_TIMEOUT_MS. */
+export function readHttpLimits(env: HttpLimitsEnvReader): HttpLimits {
+  const limits: HttpLimits = {
     rateLimitPerMinute: env.integer('PASSERELLE_RATE_LIMIT_PER_MINUTE', DEFAULT_HTTP_LIMITS.rateLimitPerMinute, { min: 0, max: 1_000_000 }),
     requestTimeoutMs: env.integer('PASSERELLE_REQUEST_TIMEOUT_MS', DEFAULT_HTTP_LIMITS.requestTimeoutMs, { min: 0, max: 300_000 }),
   };
+  const quotas = env.optionalString(RATE_LIMIT_QUOTAS_VARIABLE);
+  if (quotas === undefined) return limits;
+  const parsed = parseRateQuotas(quotas);
+  if ('problem' in parsed) {
+    env.reject(RATE_LIMIT_QUOTAS_VARIABLE, parsed.problem);
+    return limits;
+  }
+  return { ...limits, rateLimitQuotas: parsed.quotas };
 }
+
+export const METRICS_TOKEN_FILE_VARIABLE = 'PASSERELLE_METRICS_TOKEN_FILE';
+
+/** Shortest accepted metrics token, as for every other secret of the services. */
+const MIN_METRICS_TOKEN_LENGTH = 32;
+
+/**
+ * Reads PASSERELLE_METRICS_TOKEN_FILE: a file holding the bearer token /metrics then asks for (the
+ * same file Prometheus reads with `authorization.credentials_file`). Unset, /metrics is open, which
+ * only development allows. The token is never echoed.
+ */
+export function readMetricsToken(env: {
+  optionalFile(variable: string): string | undefined;
+  reject(variable: string, reason: string): void;
+}): string | undefined {
+  const text = env.optionalFile(METRICS_TOKEN_FILE_VARIABLE);
+  if (text === undefined) return undefined;
+  const token = text.trim();
+  if (token.length < MIN_METRICS_TOKEN_LENGTH || /\s/.test(token)) {
+    env.reject(
+      METRICS_TOKEN_FILE_VARIABLE,
+      `names a file that must hold one token of at least ${MIN_METRICS_TOKEN_LENGTH} characters, without spaces`,
+    );
+    return undefined;
+  }
+  return token;
+}
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+/** Whether the request carries `Authorization: Bearer <token>`, compared in constant time. */
+function carriesToken(req: Request, token: string): boolean {
+  const header = req.headers.authorization;
+  if (header === undefined || !/^Bearer /i.test(header)) return false;
+  return timingSafeEqual(digest(header.slice('Bearer '.length).trim()), digest(token));
+}
+
+/** Where the request's limiter waits for the service to say who the caller is. */
+const RATE_LIMIT_STATE = Symbol('passerelle.rate-limit');
+interface RateLimitState {
+  readonly limiter: TwoStageRateLimiter;
+  readonly address: string | undefined;
+  readonly refused: Counter;
+}
+
+function setRateHeaders(res: Response, decision: RateDecision): void {
+  res.setHeader('RateLimit-Policy', `${decision.limit};w=60`);
+  res.setHeader('RateLimit-Limit', String(decision.limit));
+  res.setHeader('RateLimit-Remaining', String(decision.remaining));
+  res.setHeader('RateLimit-Reset', String(decision.resetSeconds));
+}
+
+/**
+ * Call once the service has verified who is calling (the adapter's ministry, the view API's
+ * token subject): the request then counts against that subject's quota instead of its client
+ * address. Throws a 429 problem (with Retry-After set) when the subject's allowance is used up;
+ * does nothing when the app has no rate limit.
+ */
+export function limitAuthenticated(res: Response, subject: string): void {
+  const state = (res.locals as Record<symbol, RateLimitState | undefined> | undefined)?.[RATE_LIMIT_STATE];
+  if (state === undefined) return;
+  const decision = state.limiter.authenticated(state.address, subject);
+  if (decision === undefined) {
+    for (const header of ['RateLimit-Policy', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']) res.removeHeader(header);
+    return;
+  }
+  setRateHeaders(res, decision);
+  if (decision.allowed) return;
+  state.refused.inc({ scope: 'subject' });
+  res.setHeader('Retry-After', String(decision.retryAfterSeconds));
+  throw problems.tooManyRequests(decision.retryAfterSeconds, 'subject');
+}
+
+/** How long one run of the readiness checks answers /readyz. */
+const READINESS_CACHE_MS = 1_000;
 
 /** Paths probes and scrapers call: never limited, never logged as requests. */
 const OPERATIONAL_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -51,11 +144,14 @@ export interface HttpAppOptions {
   readonly readiness?: readonly ReadinessCheck[];
   /** Rate limit and per-request deadline; DEFAULT_HTTP_LIMITS for what is not given. */
   readonly limits?: Partial<HttpLimits>;
+  /** The bearer token /metrics asks for (readMetricsToken); without one /metrics is open, as in development. */
+  readonly metricsToken?: string | undefined;
 }
 
 /**
  * An express app with what every Passerelle service needs before its own routes: request
- * ids, security headers, a per-token rate limit, a per-request deadline, access logs without
+ * ids, security headers, a rate limit (per client address, then per verified subject once the
+ * service calls `limitAuthenticated`), a per-request deadline, access logs without
  * bodies or query values, /healthz, /readyz, /metrics.
  * Mount routes, then call `finishApp` to add the 404 and problem-details handlers.
  */
@@ -73,8 +169,17 @@ export function createHttpApp(options: HttpAppOptions): { app: Express; metrics:
   });
 
   const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
-  const limited = new Counter({ name: 'http_server_rate_limited_total', help: 'Requests refused with 429', registers: [metrics] });
-  const timedOut = new Counter({ name: 'http_server_deadline_exceeded_total', help: 'Requests answered 503 because the handler passed its deadline', registers: [metrics] });
+  const limited = new Counter({
+    name: 'http_server_rate_limited_total',
+    help: 'Requests refused with 429, by what they were limited as (client address, subject)',
+    labelNames: ['scope'],
+    registers: [metrics],
+  });
+  const timedOut = new Counter({
+    name: 'http_server_deadline_exceeded_total',
+    help: 'Requests answered 503 because the handler passed its deadline',
+    registers: [metrics],
+  });
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const requestId = randomUUID();
@@ -95,24 +200,24 @@ export function createHttpApp(options: HttpAppOptions): { app: Express; metrics:
   });
 
   if (limits.rateLimitPerMinute > 0) {
-    const limiter = new TokenBucketLimiter(limits.rateLimitPerMinute);
+    const limiter = new TwoStageRateLimiter(limits.rateLimitPerMinute, limits.rateLimitQuotas);
     app.use((req: Request, res: Response, next: NextFunction) => {
       if (OPERATIONAL_PATHS.has(req.path)) {
         next();
         return;
       }
-      const decision = limiter.take(clientKeyOf(req.headers, req.socket.remoteAddress));
-      res.setHeader('RateLimit-Policy', `${decision.limit};w=60`);
-      res.setHeader('RateLimit-Limit', String(decision.limit));
-      res.setHeader('RateLimit-Remaining', String(decision.remaining));
-      res.setHeader('RateLimit-Reset', String(decision.resetSeconds));
+      // Before anything reads the credential: per client address, so made-up tokens buy nothing.
+      const address = req.socket.remoteAddress;
+      const decision = limiter.beforeAuthentication(address);
+      setRateHeaders(res, decision);
       if (decision.allowed) {
+        (res.locals as Record<symbol, RateLimitState>)[RATE_LIMIT_STATE] = { limiter, address, refused: limited };
         next();
         return;
       }
-      limited.inc();
+      limited.inc({ scope: 'client address' });
       res.setHeader('Retry-After', String(decision.retryAfterSeconds));
-      next(problems.tooManyRequests(decision.retryAfterSeconds));
+      next(problems.tooManyRequests(decision.retryAfterSeconds, 'client address'));
     });
   }
 
@@ -121,10 +226,23 @@ export function createHttpApp(options: HttpAppOptions): { app: Express; metrics:
       const timer = setTimeout(() => {
         if (res.headersSent) return;
         timedOut.inc();
-        options.logger.warn({ requestId: res.locals['requestId'] as string, method: req.method, route: instanceOf(req) ?? 'unmatched', ms: limits.requestTimeoutMs }, 'request passed its deadline');
-        const problem = problems.unavailable('the request did not complete in time; it may still complete, so retry with the same Idempotency-Key');
+        options.logger.warn(
+          {
+            requestId: res.locals['requestId'] as string,
+            method: req.method,
+            route: instanceOf(req) ?? 'unmatched',
+            ms: limits.requestTimeoutMs,
+          },
+          'request passed its deadline',
+        );
+        const problem = problems.unavailable(
+          'the request did not complete in time; it may still complete, so retry with the same Idempotency-Key',
+        );
         res.setHeader('Retry-After', '1');
-        res.status(503).type('application/problem+json').json(toProblemBody(problem, instanceOf(req)));
+        res
+          .status(503)
+          .type('application/problem+json')
+          .json(toProblemBody(problem, instanceOf(req)));
       }, limits.requestTimeoutMs);
       const clear = (): void => clearTimeout(timer);
       res.once('finish', clear);
@@ -137,7 +255,9 @@ export function createHttpApp(options: HttpAppOptions): { app: Express; metrics:
     res.json({ status: 'ok', service: options.service });
   });
 
-  app.get('/readyz', async (_req, res) => {
+  // Probes are not rate limited, so the checks behind them run at most once a second, whoever asks.
+  let readiness: { readonly at: number; readonly answer: Promise<{ ready: boolean; checks: unknown[] }> } | undefined;
+  const readinessAnswer = async (): Promise<{ ready: boolean; checks: unknown[] }> => {
     const results = await Promise.all(
       (options.readiness ?? []).map(async (check) => {
         try {
@@ -149,11 +269,22 @@ export function createHttpApp(options: HttpAppOptions): { app: Express; metrics:
         }
       }),
     );
-    const ready = results.every((result) => result.ok || !result.required);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: results });
+    return { ready: results.every((result) => result.ok || !result.required), checks: results };
+  };
+
+  app.get('/readyz', async (_req, res) => {
+    if (readiness === undefined || Date.now() - readiness.at >= READINESS_CACHE_MS)
+      readiness = { at: Date.now(), answer: readinessAnswer() };
+    const { ready, checks } = await readiness.answer;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   });
 
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res, next) => {
+    if (options.metricsToken !== undefined && !carriesToken(req, options.metricsToken)) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+      next(problems.unauthorized('/metrics asks for the bearer token of PASSERELLE_METRICS_TOKEN_FILE'));
+      return;
+    }
     res.setHeader('Content-Type', metrics.contentType);
     res.send(await metrics.metrics());
   });
@@ -179,7 +310,10 @@ export function finishApp(app: Express, logger: Logger): void {
     const problem = toProblem(error, requestId);
     if (problem.status >= 500) logger.error({ requestId, err: describe(error), path: req.path }, 'request failed');
     if (problem.status === 503) res.setHeader('Retry-After', '5');
-    res.status(problem.status).type('application/problem+json').json(toProblemBody(problem, instanceOf(req)));
+    res
+      .status(problem.status)
+      .type('application/problem+json')
+      .json(toProblemBody(problem, instanceOf(req)));
   });
 }
 
@@ -200,16 +334,36 @@ function toProblem(error: unknown, requestId: string | undefined): ProblemError 
   if (candidate.type === 'entity.parse.failed') {
     return problems.validation([{ field: 'body', reason: 'is not valid JSON' }], 'the body could not be parsed');
   }
-  if (candidate.type === 'encoding.unsupported' || candidate.type === 'charset.unsupported') {
-    return problems.unsupportedMediaType(undefined, ['application/json; charset=utf-8']);
+  if (candidate.type === 'encoding.unsupported') {
+    const encoding = (error as { encoding?: unknown }).encoding;
+    return problems.unsupportedContentEncoding(typeof encoding === 'string' ? encoding : '', []);
   }
-  if (isUnavailable(error)) return problems.unavailable('a service this one depends on is unavailable right now; retry later with the same Idempotency-Key');
-  if (error instanceof URIError) return problems.validation([{ field: 'path', reason: 'is not a valid percent-encoded URI path' }], 'the request path could not be decoded');
+  if (candidate.type === 'charset.unsupported') return problems.unsupportedMediaType('charset', ['application/json; charset=utf-8']);
+  // zlib's codes (Z_DATA_ERROR, Z_BUF_ERROR): a compressed body that does not decompress.
+  if (typeof (error as { code?: unknown }).code === 'string' && /^Z_[A-Z_]+$/.test((error as { code: string }).code)) {
+    return problems.validation(
+      [{ field: 'body', reason: 'is not valid data for its Content-Encoding' }],
+      'the body could not be decompressed',
+    );
+  }
+  if (isUnavailable(error))
+    return problems.unavailable('a service this one depends on is unavailable right now; retry later with the same Idempotency-Key');
+  if (error instanceof URIError)
+    return problems.validation(
+      [{ field: 'path', reason: 'is not a valid percent-encoded URI path' }],
+      'the request path could not be decoded',
+    );
   if (typeof candidate.status === 'number' && candidate.status >= 400 && candidate.status < 500) {
-    return new ProblemError(candidate.status, 'Bad request', { detail: 'the request could not be read', errors: [{ field: 'request', reason: 'could not be read' }] });
+    return new ProblemError(candidate.status, 'Bad request', {
+      detail: 'the request could not be read',
+      errors: [{ field: 'request', reason: 'could not be read' }],
+    });
   }
   // The request id lets an operator find the logged error; nothing of the error itself is answered.
-  return new ProblemError(500, 'Internal error', { detail: 'an unexpected error occurred; it has been logged', ...(requestId ? { extra: { requestId } } : {}) });
+  return new ProblemError(500, 'Internal error', {
+    detail: 'an unexpected error occurred; it has been logged',
+    ...(requestId ? { extra: { requestId } } : {}),
+  });
 }
 
 /**
@@ -232,7 +386,10 @@ function isUnavailable(error: unknown): boolean {
 function describe(error: unknown): Record<string, unknown> {
   if (error instanceof ProblemError) return { type: error.name, status: error.status, message: error.message };
   if (error instanceof Error) {
-    const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line)).join('\n');
+    const frames = (error.stack ?? '')
+      .split('\n')
+      .filter((line) => /^\s+at /.test(line))
+      .join('\n');
     return { type: error.name, code: (error as { code?: unknown }).code, stack: frames };
   }
   return { type: typeof error };

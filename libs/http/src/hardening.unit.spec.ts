@@ -2,7 +2,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '@passerelle/logging';
-import { DEFAULT_HTTP_LIMITS, createHttpApp, finishApp, listen, readHttpLimits, type HttpLimits, type RunningServer } from './index.ts';
+import {
+  DEFAULT_HTTP_LIMITS,
+  createHttpApp,
+  finishApp,
+  limitAuthenticated,
+  listen,
+  problems,
+  readHttpLimits,
+  type HttpLimits,
+  type RunningServer,
+} from './index.ts';
 
 const CANARY = 'Philomena-Castellanos';
 
@@ -39,6 +49,13 @@ describe('the hardened HTTP skeleton', () => {
     app.get('/v1/referrals', (_req, res) => {
       res.json({ items: [] });
     });
+    // A service's own authentication: `Bearer good-<subject>` is a verified subject, anything else 401.
+    app.get('/v1/authenticated', (req, res) => {
+      const subject = /^Bearer good-([a-z-]+)$/.exec(req.headers.authorization ?? '')?.[1];
+      if (subject === undefined) throw problems.unauthorized();
+      limitAuthenticated(res, subject);
+      res.json({ subject });
+    });
     app.get('/boom', () => {
       throw new FakeDatabaseError();
     });
@@ -69,26 +86,49 @@ describe('the hardened HTTP skeleton', () => {
     }
   });
 
-  it('answers 429 problem details with Retry-After once a token has used its allowance, and keeps probes open', async () => {
+  it('limits rotating made-up bearer tokens from one address by the address: 429 problem details with Retry-After past the limit, probes open', async () => {
     const url = await start({ rateLimitPerMinute: 3 });
-    const asToken = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+    const madeUp = (i: number) => ({ headers: { authorization: `Bearer made-up-token-${i}-${'x'.repeat(32)}` } });
 
-    const allowed = [];
-    for (let i = 0; i < 3; i += 1) allowed.push(await fetch(`${url}/v1/referrals`, asToken('token-of-ministry-a-0123456789abcdef')));
-    const refused = await fetch(`${url}/v1/referrals`, asToken('token-of-ministry-a-0123456789abcdef'));
-    const otherToken = await fetch(`${url}/v1/referrals`, asToken('token-of-ministry-b-0123456789abcdef'));
+    const answers = [];
+    for (let i = 0; i < 6; i += 1) answers.push(await fetch(`${url}/v1/authenticated`, madeUp(i)));
+    const refused = answers[3];
     const probes = await Promise.all(Array.from({ length: 5 }, () => fetch(`${url}/healthz`)));
 
-    expect(allowed.map((r) => r.status)).toEqual([200, 200, 200]);
-    expect(allowed[0]?.headers.get('ratelimit-limit')).toBe('3');
-    expect(allowed[2]?.headers.get('ratelimit-remaining')).toBe('0');
-    expect(refused.status).toBe(429);
-    expect(refused.headers.get('content-type')).toContain('application/problem+json');
-    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(await refused.json()).toMatchObject({ status: 429, title: 'Too many requests', type: expect.stringContaining('too-many-requests') as unknown });
-    expect(otherToken.status).toBe(200);
+    expect(answers.map((r) => r.status)).toEqual([401, 401, 401, 429, 429, 429]);
+    expect(answers[0]?.headers.get('ratelimit-limit')).toBe('3');
+    expect(answers[2]?.headers.get('ratelimit-remaining')).toBe('0');
+    expect(refused?.headers.get('content-type')).toContain('application/problem+json');
+    expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await refused?.json()).toMatchObject({
+      status: 429,
+      title: 'Too many requests',
+      detail: expect.stringContaining('client address') as unknown,
+      type: expect.stringContaining('too-many-requests') as unknown,
+    });
     expect(probes.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
-    expect(logs.chunks.join('')).not.toContain('token-of-ministry');
+    expect(logs.chunks.join('')).not.toContain('made-up-token');
+  });
+
+  it('counts an authenticated request against its subject: a subject with a higher quota is not limited at the default rate, others are', async () => {
+    const url = await start({ rateLimitPerMinute: 3, rateLimitQuotas: { 'bulk-loader': 1_000, unlimited: 0 } });
+    const as = (subject: string) => fetch(`${url}/v1/authenticated`, { headers: { authorization: `Bearer good-${subject}` } });
+
+    const bulk = [];
+    for (let i = 0; i < 30; i += 1) bulk.push((await as('bulk-loader')).status);
+    const unlimited = [];
+    for (let i = 0; i < 30; i += 1) unlimited.push((await as('unlimited')).status);
+    const ordinary = [];
+    for (let i = 0; i < 4; i += 1) ordinary.push(await as('ordinary'));
+    const lastBulk = await as('bulk-loader');
+
+    expect(bulk).toEqual(Array.from({ length: 30 }, () => 200));
+    expect(unlimited).toEqual(Array.from({ length: 30 }, () => 200));
+    expect(ordinary.map((r) => r.status)).toEqual([200, 200, 200, 429]);
+    expect(await ordinary[3]?.json()).toMatchObject({ status: 429, detail: expect.stringContaining('credential') as unknown });
+    expect(ordinary[3]?.headers.get('retry-after')).not.toBeNull();
+    expect(lastBulk.status).toBe(200);
+    expect(lastBulk.headers.get('ratelimit-limit')).toBe('1000');
   });
 
   it('limits requests without a token by client address', async () => {
@@ -144,17 +184,43 @@ describe('the hardened HTTP skeleton', () => {
     expect(text).not.toContain('too many clients');
   });
 
-  it('reads the limits from the environment with defaults and a floor of 0', () => {
+  it('reads the limits and the per-subject quotas from the environment, naming the variable of a bad quota list', () => {
     const asked: { variable: string; min?: number }[] = [];
-    const reader = (values: Record<string, number>) => ({
+    const rejected: { variable: string; reason: string }[] = [];
+    const reader = (values: Record<string, number | string>) => ({
       integer(variable: string, fallback: number, range: { min?: number } = {}) {
         asked.push({ variable, ...range });
-        return values[variable] ?? fallback;
+        return (values[variable] as number | undefined) ?? fallback;
       },
+      optionalString: (variable: string) => values[variable] as string | undefined,
+      reject: (variable: string, reason: string) => void rejected.push({ variable, reason }),
     });
 
     expect(readHttpLimits(reader({}))).toEqual(DEFAULT_HTTP_LIMITS);
-    expect(readHttpLimits(reader({ PASSERELLE_RATE_LIMIT_PER_MINUTE: 0, PASSERELLE_REQUEST_TIMEOUT_MS: 2500 }))).toEqual({ rateLimitPerMinute: 0, requestTimeoutMs: 2500 });
+    expect(readHttpLimits(reader({ PASSERELLE_RATE_LIMIT_PER_MINUTE: 0, PASSERELLE_REQUEST_TIMEOUT_MS: 2500 }))).toEqual({
+      rateLimitPerMinute: 0,
+      requestTimeoutMs: 2500,
+    });
     expect(asked).toContainEqual(expect.objectContaining({ variable: 'PASSERELLE_RATE_LIMIT_PER_MINUTE', min: 0 }));
+    expect(readHttpLimits(reader({ PASSERELLE_RATE_LIMIT_QUOTAS: 'JUSTICE=60000, bench-loader=0,auth0|user-7=1200' }))).toEqual({
+      ...DEFAULT_HTTP_LIMITS,
+      rateLimitQuotas: { JUSTICE: 60_000, 'bench-loader': 0, 'auth0|user-7': 1_200 },
+    });
+    expect(rejected).toEqual([]);
+
+    for (const bad of [
+      'JUSTICE',
+      'JUSTICE=fast',
+      'JUSTICE=-1',
+      'JUSTICE=99999999999',
+      '=5',
+      'a b=5',
+      'JUSTICE=5,JUSTICE=6',
+      'JUSTICE=5,,HEALTH=6',
+    ])
+      readHttpLimits(reader({ PASSERELLE_RATE_LIMIT_QUOTAS: bad }));
+    expect(rejected).toHaveLength(8);
+    expect(new Set(rejected.map((r) => r.variable))).toEqual(new Set(['PASSERELLE_RATE_LIMIT_QUOTAS']));
+    expect(rejected.map((r) => r.reason)).toContainEqual(expect.stringMatching(/^entry 2 names an id an earlier entry/));
   });
 });

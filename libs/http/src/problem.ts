@@ -1,3 +1,5 @@
+import type { RateScope } from './rate-limit.ts';
+
 /** One invalid field: a JSON pointer-like path (or "row 3, column region") and why. */
 export interface FieldProblem {
   readonly field: string;
@@ -31,14 +33,17 @@ export class ProblemError extends Error {
 }
 
 function slug(title: string): string {
-  return title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }
 
 export const problems = {
   validation: (errors: readonly FieldProblem[], detail = 'the request has invalid fields') =>
     new ProblemError(400, 'Invalid request', { type: 'https://passerelle.ontario.example/problems/validation', detail, errors }),
-  unauthorized: (detail = 'a valid credential is required') =>
-    new ProblemError(401, 'Unauthorized', { detail }),
+  unauthorized: (detail = 'a valid credential is required', errors: readonly FieldProblem[] = []) =>
+    new ProblemError(401, 'Unauthorized', { detail, errors }),
   forbidden: (detail: string) => new ProblemError(403, 'Forbidden', { detail }),
   notFound: (detail: string) => new ProblemError(404, 'Not found', { detail }),
   conflict: (detail: string) => new ProblemError(409, 'Conflict', { detail }),
@@ -49,8 +54,17 @@ export const problems = {
       detail: `${got ? 'this content type' : 'a request without a content type'} is not accepted; send one of ${accepted.join(', ')}`,
       errors: [{ field: 'Content-Type', reason: `must be one of ${accepted.join(', ')}` }],
     }),
-  tooManyRequests: (retryAfterSeconds: number) =>
-    new ProblemError(429, 'Too many requests', { detail: `the rate limit of this credential is used up; retry after ${retryAfterSeconds} s`, extra: { retryAfter: retryAfterSeconds } }),
+  /** A Content-Encoding the service cannot decode; the coding is named only when it is a plain token. */
+  unsupportedContentEncoding: (got: string, accepted: readonly string[]) =>
+    new ProblemError(415, 'Unsupported media type', {
+      detail: `Content-Encoding ${/^[A-Za-z0-9._-]{1,40}$/.test(got) ? got : 'of this kind'} is not supported; send the body uncompressed${accepted.length > 0 ? ` or as ${accepted.join(', ')}` : ''}`,
+      errors: [{ field: 'Content-Encoding', reason: `must be absent, identity${accepted.map((coding) => ` or ${coding}`).join('')}` }],
+    }),
+  tooManyRequests: (retryAfterSeconds: number, scope: RateScope = 'subject') =>
+    new ProblemError(429, 'Too many requests', {
+      detail: `the rate limit of this ${scope === 'subject' ? 'credential' : 'client address'} is used up; retry after ${retryAfterSeconds} s`,
+      extra: { retryAfter: retryAfterSeconds },
+    }),
   unavailable: (detail: string) => new ProblemError(503, 'Service unavailable', { detail }),
 };
 

@@ -37,7 +37,8 @@ export async function consumerGroupLag(admin: Admin, groupId: string, topics: re
 export async function highWatermarks(admin: Admin, topics: readonly string[]): Promise<Map<string, { low: number; high: number }>> {
   const marks = new Map<string, { low: number; high: number }>();
   for (const topic of topics) {
-    for (const mark of await admin.fetchTopicOffsets(topic)) marks.set(`${topic}:${mark.partition}`, { low: Number(mark.low), high: Number(mark.high) });
+    for (const mark of await admin.fetchTopicOffsets(topic))
+      marks.set(`${topic}:${mark.partition}`, { low: Number(mark.low), high: Number(mark.high) });
   }
   return marks;
 }

@@ -116,15 +116,27 @@ export function readDeadLetter(topic: string, partition: number, offset: string,
  * topic, marked with where it was redriven from. The consumer then treats it as any message:
  * applied if the fix worked (or dropped as a duplicate), dead-lettered again if not.
  */
-export function toRedrive(deadLetter: { topic: string; partition: number; offset: string; key: Buffer | null; value: Buffer | null; headers?: IHeaders }): {
+export function toRedrive(deadLetter: {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: IHeaders;
+}): {
   topic: string;
   message: Message;
 } {
   const info = readDeadLetter(deadLetter.topic, deadLetter.partition, deadLetter.offset, deadLetter.headers);
-  if (!info.sourceTopic) throw new NotADeadLetterError(`${info.id} has no ${DEAD_LETTER_HEADERS.sourceTopic} header: not a Passerelle dead letter`);
+  if (!info.sourceTopic)
+    throw new NotADeadLetterError(`${info.id} has no ${DEAD_LETTER_HEADERS.sourceTopic} header: not a Passerelle dead letter`);
   return {
     topic: info.sourceTopic,
-    message: { key: deadLetter.key, value: deadLetter.value, headers: { ...withoutDeadLetterHeaders(deadLetter.headers), [REDRIVEN_FROM_HEADER]: info.id } },
+    message: {
+      key: deadLetter.key,
+      value: deadLetter.value,
+      headers: { ...withoutDeadLetterHeaders(deadLetter.headers), [REDRIVEN_FROM_HEADER]: info.id },
+    },
   };
 }
 

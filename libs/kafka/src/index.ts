@@ -1,10 +1,27 @@
-export { createKafka, createIdempotentProducer, kafkaSaslFrom, KAFKA_USERNAME_VARIABLE, KAFKA_PASSWORD_VARIABLE } from './client.ts';
-export type { KafkaSasl, KafkaClientOptions } from './client.ts';
-export { OUTBOX_TABLE, appendToOutbox, outboxMigrations } from './outbox.schema.ts';
-export type { OutboxEntry, OutboxRow } from './outbox.schema.ts';
+export {
+  createKafka,
+  createIdempotentProducer,
+  kafkaAccessOf,
+  kafkaSaslFrom,
+  kafkaTlsFrom,
+  KAFKA_USERNAME_VARIABLE,
+  KAFKA_PASSWORD_VARIABLE,
+  KAFKA_CA_FILE_VARIABLE,
+} from './client.ts';
+export type { KafkaSasl, KafkaTls, KafkaClientOptions, KafkaAccessConfig } from './client.ts';
+export { OUTBOX_TABLE, appendToOutbox, outboxMigrations } from './outbox.migrations.ts';
+export type { OutboxEntry, OutboxRow } from './outbox.migrations.ts';
 export { DEFAULT_RELAY_BATCH, OutboxRelay, needsNewProducerSession, relayLockKey } from './outbox-relay.ts';
 export type { OutboxEncoder, OutboxRelayOptions } from './outbox-relay.ts';
-export { DEAD_LETTER_HEADERS, REDRIVEN_FROM_HEADER, headersAsStrings, parseMessagePosition, readDeadLetter, toDeadLetter, toRedrive } from './dead-letter.ts';
+export {
+  DEAD_LETTER_HEADERS,
+  REDRIVEN_FROM_HEADER,
+  headersAsStrings,
+  parseMessagePosition,
+  readDeadLetter,
+  toDeadLetter,
+  toRedrive,
+} from './dead-letter.ts';
 export type { DeadLetterContext, DeadLetterInfo, DeadLetterReason, SourceMessage } from './dead-letter.ts';
 export { consumerGroupLag, highWatermarks } from './consumer-lag.ts';
 export type { PartitionLag } from './consumer-lag.ts';

@@ -7,7 +7,17 @@ import { Registry } from 'prom-client';
 import { createDatabase, migrate, type Knex } from '@passerelle/db';
 import { createLogger } from '@passerelle/logging';
 import { createTestDatabase, kafkaOptionsFor, uniqueName, type TestDatabase } from '@passerelle/testing';
-import { OUTBOX_TABLE, OutboxRelay, appendToOutbox, needsNewProducerSession, relayLockKey, createIdempotentProducer, createKafka, outboxMigrations, type OutboxEntry } from './index.ts';
+import {
+  OUTBOX_TABLE,
+  OutboxRelay,
+  appendToOutbox,
+  needsNewProducerSession,
+  relayLockKey,
+  createIdempotentProducer,
+  createKafka,
+  outboxMigrations,
+  type OutboxEntry,
+} from './index.ts';
 
 const stack = inject('stack');
 const logger = createLogger({ service: 'test', destination: new Writable({ write: (_c, _e, cb) => cb() }) as never });
@@ -28,7 +38,12 @@ function entries(topic: string, keys: readonly string[], perKey: number): Outbox
   );
 }
 
-async function readAll(kafka: Kafka, topic: string, expected: number, timeoutMs = 30_000): Promise<{ key: string; seq: number; eventId: string }[]> {
+async function readAll(
+  kafka: Kafka,
+  topic: string,
+  expected: number,
+  timeoutMs = 30_000,
+): Promise<{ key: string; seq: number; eventId: string }[]> {
   const consumer = kafka.consumer({ groupId: uniqueName('outbox-test') });
   const seen: { key: string; seq: number; eventId: string }[] = [];
   await consumer.connect();
@@ -83,7 +98,15 @@ describe('OutboxRelay', () => {
     const topic = await newTopic();
     const accepted = entries(topic, ['ref-a', 'ref-b', 'ref-c'], 20);
     await db.transaction((trx) => appendToOutbox(trx, accepted));
-    const relay = new OutboxRelay({ db, producer: createIdempotentProducer(kafka), encode: encodeJson, logger, name: uniqueName('relay'), batchSize: 25, pollIntervalMs: 50 });
+    const relay = new OutboxRelay({
+      db,
+      producer: createIdempotentProducer(kafka),
+      encode: encodeJson,
+      logger,
+      name: uniqueName('relay'),
+      batchSize: 25,
+      pollIntervalMs: 50,
+    });
 
     relay.start();
     const seen = await readAll(kafka, topic, accepted.length);
@@ -94,9 +117,20 @@ describe('OutboxRelay', () => {
     for (const key of ['ref-a', 'ref-b', 'ref-c']) {
       expect(seen.filter((m) => m.key === key).map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     }
-    const unpublished = await db(OUTBOX_TABLE).whereIn('event_id', accepted.map((e) => e.eventId)).whereNull('published_at').count({ n: '*' });
+    const unpublished = await db(OUTBOX_TABLE)
+      .whereIn(
+        'event_id',
+        accepted.map((e) => e.eventId),
+      )
+      .whereNull('published_at')
+      .count({ n: '*' });
     expect(unpublished[0]?.['n']).toBe(0);
-    const payloads = (await db(OUTBOX_TABLE).whereIn('event_id', accepted.map((e) => e.eventId)).pluck('payload')) as unknown[];
+    const payloads = (await db(OUTBOX_TABLE)
+      .whereIn(
+        'event_id',
+        accepted.map((e) => e.eventId),
+      )
+      .pluck('payload')) as unknown[];
     expect(payloads).toHaveLength(accepted.length);
     expect(new Set(payloads.map((p) => JSON.stringify(p)))).toEqual(new Set(['{}']));
   });
@@ -108,12 +142,26 @@ describe('OutboxRelay', () => {
     const metrics = new Registry();
     const deadKafka = createKafka({ clientId: 'outbox-dead', brokers: ['127.0.0.1:1'], retries: 1 });
     const name = uniqueName('relay');
-    const down = new OutboxRelay({ db, producer: createIdempotentProducer(deadKafka), encode: encodeJson, logger, name, metrics, pollIntervalMs: 50, maxBackoffMs: 200 });
+    const down = new OutboxRelay({
+      db,
+      producer: createIdempotentProducer(deadKafka),
+      encode: encodeJson,
+      logger,
+      name,
+      metrics,
+      pollIntervalMs: 50,
+      maxBackoffMs: 200,
+    });
 
     down.start();
     await sleep(1_500);
     await down.stop(0);
-    const pending = await db(OUTBOX_TABLE).whereIn('event_id', accepted.map((e) => e.eventId)).whereNull('published_at');
+    const pending = await db(OUTBOX_TABLE)
+      .whereIn(
+        'event_id',
+        accepted.map((e) => e.eventId),
+      )
+      .whereNull('published_at');
     const exposition = await metrics.metrics();
 
     expect(pending).toHaveLength(10);
@@ -134,7 +182,18 @@ describe('OutboxRelay', () => {
     const accepted = entries(topic, ['ref-x', 'ref-y'], 100);
     await db.transaction((trx) => appendToOutbox(trx, accepted));
     const name = uniqueName('relay');
-    const replicas = [1, 2].map(() => new OutboxRelay({ db, producer: createIdempotentProducer(kafka), encode: encodeJson, logger, name, batchSize: 10, pollIntervalMs: 10 }));
+    const replicas = [1, 2].map(
+      () =>
+        new OutboxRelay({
+          db,
+          producer: createIdempotentProducer(kafka),
+          encode: encodeJson,
+          logger,
+          name,
+          batchSize: 10,
+          pollIntervalMs: 10,
+        }),
+    );
 
     for (const relay of replicas) relay.start();
     const seen = await readAll(kafka, topic, accepted.length);
@@ -156,7 +215,12 @@ describe('OutboxRelay', () => {
 
     relay.start();
     await sleep(1_000);
-    const heldBack = await db(OUTBOX_TABLE).whereIn('event_id', accepted.map((e) => e.eventId)).whereNull('published_at');
+    const heldBack = await db(OUTBOX_TABLE)
+      .whereIn(
+        'event_id',
+        accepted.map((e) => e.eventId),
+      )
+      .whereNull('published_at');
     await holder.raw('SELECT pg_advisory_unlock(?)', [relayLockKey(name)]);
     await holder.destroy();
     const seen = await readAll(kafka, topic, accepted.length);
@@ -187,7 +251,15 @@ describe('OutboxRelay', () => {
       }
       return sendBatch(batch);
     };
-    const relay = new OutboxRelay({ db, producer, encode: encodeJson, logger, name: uniqueName('relay'), pollIntervalMs: 20, maxBackoffMs: 500 });
+    const relay = new OutboxRelay({
+      db,
+      producer,
+      encode: encodeJson,
+      logger,
+      name: uniqueName('relay'),
+      pollIntervalMs: 20,
+      maxBackoffMs: 500,
+    });
 
     relay.start();
     const seen = await readAll(kafka, topic, accepted.length);
@@ -196,7 +268,14 @@ describe('OutboxRelay', () => {
     expect(refused).toBe(true);
     expect(connects).toBe(2);
     expect(seen.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i));
-    expect(await db(OUTBOX_TABLE).whereIn('event_id', accepted.map((e) => e.eventId)).whereNull('published_at')).toHaveLength(0);
+    expect(
+      await db(OUTBOX_TABLE)
+        .whereIn(
+          'event_id',
+          accepted.map((e) => e.eventId),
+        )
+        .whereNull('published_at'),
+    ).toHaveLength(0);
   });
 });
 
@@ -205,7 +284,9 @@ describe('needsNewProducerSession', () => {
     expect(needsNewProducerSession(protocolError('OUT_OF_ORDER_SEQUENCE_NUMBER'))).toBe(true);
     expect(needsNewProducerSession(protocolError('UNKNOWN_PRODUCER_ID'))).toBe(true);
     expect(needsNewProducerSession(protocolError('INVALID_PRODUCER_EPOCH'))).toBe(true);
-    expect(needsNewProducerSession({ name: 'KafkaJSNumberOfRetriesExceeded', originalError: protocolError('OUT_OF_ORDER_SEQUENCE_NUMBER') })).toBe(true);
+    expect(
+      needsNewProducerSession({ name: 'KafkaJSNumberOfRetriesExceeded', originalError: protocolError('OUT_OF_ORDER_SEQUENCE_NUMBER') }),
+    ).toBe(true);
     expect(needsNewProducerSession({ name: 'KafkaJSConnectionError' })).toBe(true);
     expect(needsNewProducerSession(protocolError('NOT_LEADER_FOR_PARTITION'))).toBe(false);
     expect(needsNewProducerSession(protocolError('TOPIC_AUTHORIZATION_FAILED'))).toBe(false);

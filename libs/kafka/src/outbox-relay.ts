@@ -3,7 +3,7 @@ import type { Producer, TopicMessages } from 'kafkajs';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Knex } from '@passerelle/db';
 import type { Logger } from '@passerelle/logging';
-import { OUTBOX_TABLE, PUBLISHED_PAYLOAD, type OutboxRow } from './outbox.schema.ts';
+import { OUTBOX_TABLE, PUBLISHED_PAYLOAD, type OutboxRow } from './outbox.migrations.ts';
 import {
   ATTR_MESSAGING_DESTINATION_NAME,
   ATTR_MESSAGING_MESSAGE_ID,
@@ -53,7 +53,12 @@ export function relayLockKey(name: string): number {
  * forever; a new session (new producer id) is accepted, and the copies it may publish again are
  * dropped by consumers by eventId.
  */
-const FATAL_PRODUCER_STATES = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING']);
+const FATAL_PRODUCER_STATES = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+  'INVALID_PRODUCER_ID_MAPPING',
+]);
 
 export function needsNewProducerSession(error: unknown): boolean {
   const err = error as { name?: string; type?: string; originalError?: unknown };
@@ -190,7 +195,9 @@ export class OutboxRelay {
     let ids: number[] = [];
     try {
       return await db.transaction(async (trx) => {
-        const lock = await trx.raw<{ rows: { locked: boolean }[] }>('SELECT pg_try_advisory_xact_lock(?) AS locked', [relayLockKey(this.options.name)]);
+        const lock = await trx.raw<{ rows: { locked: boolean }[] }>('SELECT pg_try_advisory_xact_lock(?) AS locked', [
+          relayLockKey(this.options.name),
+        ]);
         if (!lock.rows[0]?.locked) return 0;
         const rows = (await trx(OUTBOX_TABLE).whereNull('published_at').orderBy('id').limit(this.batchSize)) as OutboxRow[];
         if (rows.length === 0) return 0;
@@ -219,7 +226,10 @@ export class OutboxRelay {
     } catch (error) {
       if (ids.length > 0) {
         const reason = `${(error as Error).name}: ${(error as Error).message}`.slice(0, 500);
-        await db(OUTBOX_TABLE).whereRaw('id = ANY(?::bigint[])', [ids]).update({ attempts: db.raw('attempts + 1'), last_error: reason }).catch(() => undefined);
+        await db(OUTBOX_TABLE)
+          .whereRaw('id = ANY(?::bigint[])', [ids])
+          .update({ attempts: db.raw('attempts + 1'), last_error: reason })
+          .catch(() => undefined);
       }
       throw error;
     }

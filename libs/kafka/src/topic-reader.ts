@@ -47,7 +47,15 @@ export async function readTopic(kafka: Kafka, topic: string, options: ReadTopicO
           const high = remaining.get(key);
           if (high === undefined) return;
           if (Number(message.offset) < high) {
-            messages.push({ topic, partition, offset: message.offset, timestamp: message.timestamp, key: message.key, value: message.value, headers: message.headers });
+            messages.push({
+              topic,
+              partition,
+              offset: message.offset,
+              timestamp: message.timestamp,
+              key: message.key,
+              value: message.value,
+              headers: message.headers,
+            });
           }
           if (Number(message.offset) >= high - 1) remaining.delete(key);
           if (remaining.size === 0) finish();

@@ -10,7 +10,15 @@ function capture(): { stream: Writable; lines: () => Record<string, unknown>[] }
       callback();
     },
   });
-  return { stream, lines: () => chunks.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>) };
+  return {
+    stream,
+    lines: () =>
+      chunks
+        .join('')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
 }
 
 describe('createLogger', () => {
@@ -28,7 +36,10 @@ describe('createLogger', () => {
     const { stream, lines } = capture();
     const logger = createLogger({ service: 'x', destination: stream as never });
 
-    logger.warn({ record: { name: 'Canary Person', birthDate: '2009-02-03', region: 'TORONTO' }, healthCardNumber: '1234-567-890' }, 'bad record');
+    logger.warn(
+      { record: { name: 'Canary Person', birthDate: '2009-02-03', region: 'TORONTO' }, healthCardNumber: '1234-567-890' },
+      'bad record',
+    );
 
     const text = JSON.stringify(lines());
     expect(text).not.toContain('Canary Person');

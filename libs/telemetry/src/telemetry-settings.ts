@@ -5,7 +5,8 @@
 
 export type ExporterName = 'otlp' | 'zipkin' | 'console' | 'none';
 
-export type SamplerName = 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
+export type SamplerName =
+  'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
 
 export interface SamplerSetting {
   readonly name: SamplerName;
@@ -38,7 +39,14 @@ export class TelemetryConfigError extends Error {
 }
 
 const EXPORTERS: readonly ExporterName[] = ['otlp', 'zipkin', 'console', 'none'];
-const SAMPLERS: readonly SamplerName[] = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'];
+const SAMPLERS: readonly SamplerName[] = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+];
 /** Environments where every trace is kept unless OTEL_TRACES_SAMPLER says otherwise. */
 const SAMPLE_ALL_IN = new Set(['development', 'test']);
 /** The documented production default: a tenth of root traces, and whatever the caller decided for the rest. */
@@ -53,7 +61,8 @@ function value(env: NodeJS.ProcessEnv, name: string): string | undefined {
 function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[]): T | undefined {
   const raw = value(env, name)?.toLowerCase();
   if (raw === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(raw)) throw new TelemetryConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  if (!(allowed as readonly string[]).includes(raw))
+    throw new TelemetryConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
   return raw as T;
 }
 
@@ -61,7 +70,8 @@ function ratioFrom(env: NodeJS.ProcessEnv, fallback: number): number {
   const raw = value(env, 'OTEL_TRACES_SAMPLER_ARG');
   if (raw === undefined) return fallback;
   const ratio = Number(raw);
-  if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) throw new TelemetryConfigError('OTEL_TRACES_SAMPLER_ARG', `must be a number from 0 to 1, got "${raw}"`);
+  if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1)
+    throw new TelemetryConfigError('OTEL_TRACES_SAMPLER_ARG', `must be a number from 0 to 1, got "${raw}"`);
   return ratio;
 }
 
@@ -82,7 +92,9 @@ export function readTracingSettings(env: NodeJS.ProcessEnv): TracingSettings {
   const environment = value(env, 'PASSERELLE_ENVIRONMENT') ?? 'development';
   const fallback = SAMPLE_ALL_IN.has(environment) ? { name: 'parentbased_always_on' as const, ratio: 1 } : PRODUCTION_SAMPLER;
   const samplerName = oneOf(env, 'OTEL_TRACES_SAMPLER', SAMPLERS);
-  const sampler: SamplerSetting = samplerName ? { name: samplerName, ratio: ratioFrom(env, samplerName === fallback.name ? fallback.ratio : 1) } : { name: fallback.name, ratio: ratioFrom(env, fallback.ratio) };
+  const sampler: SamplerSetting = samplerName
+    ? { name: samplerName, ratio: ratioFrom(env, samplerName === fallback.name ? fallback.ratio : 1) }
+    : { name: fallback.name, ratio: ratioFrom(env, fallback.ratio) };
   return {
     disabled: disabledRaw === 'true',
     exporter,

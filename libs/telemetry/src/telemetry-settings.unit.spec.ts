@@ -5,19 +5,38 @@ describe('readTracingSettings', () => {
   it('keeps every trace in development, exports by OTLP and leaves the SDK on when nothing is set', () => {
     const settings = readTracingSettings({});
 
-    expect(settings).toMatchObject({ disabled: false, exporter: 'otlp', environment: 'development', sampler: { name: 'parentbased_always_on', ratio: 1 } });
+    expect(settings).toMatchObject({
+      disabled: false,
+      exporter: 'otlp',
+      environment: 'development',
+      sampler: { name: 'parentbased_always_on', ratio: 1 },
+    });
   });
 
   it('keeps a tenth of root traces, parent-based, outside development unless told otherwise', () => {
     expect(readTracingSettings({ PASSERELLE_ENVIRONMENT: 'production' }).sampler).toEqual({ name: 'parentbased_traceidratio', ratio: 0.1 });
-    expect(readTracingSettings({ PASSERELLE_ENVIRONMENT: 'production', OTEL_TRACES_SAMPLER_ARG: '0.25' }).sampler).toEqual({ name: 'parentbased_traceidratio', ratio: 0.25 });
-    expect(readTracingSettings({ PASSERELLE_ENVIRONMENT: 'production', OTEL_TRACES_SAMPLER: 'parentbased_always_on' }).sampler.name).toBe('parentbased_always_on');
+    expect(readTracingSettings({ PASSERELLE_ENVIRONMENT: 'production', OTEL_TRACES_SAMPLER_ARG: '0.25' }).sampler).toEqual({
+      name: 'parentbased_traceidratio',
+      ratio: 0.25,
+    });
+    expect(readTracingSettings({ PASSERELLE_ENVIRONMENT: 'production', OTEL_TRACES_SAMPLER: 'parentbased_always_on' }).sampler.name).toBe(
+      'parentbased_always_on',
+    );
   });
 
   it('takes the standard sampler, exporter and switch-off variables', () => {
-    const settings = readTracingSettings({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.5', OTEL_TRACES_EXPORTER: 'zipkin,console', OTEL_EXPORTER_ZIPKIN_ENDPOINT: 'http://zipkin:9411/api/v2/spans' });
+    const settings = readTracingSettings({
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.5',
+      OTEL_TRACES_EXPORTER: 'zipkin,console',
+      OTEL_EXPORTER_ZIPKIN_ENDPOINT: 'http://zipkin:9411/api/v2/spans',
+    });
 
-    expect(settings).toMatchObject({ exporter: 'zipkin', zipkinEndpoint: 'http://zipkin:9411/api/v2/spans', sampler: { name: 'parentbased_traceidratio', ratio: 0.5 } });
+    expect(settings).toMatchObject({
+      exporter: 'zipkin',
+      zipkinEndpoint: 'http://zipkin:9411/api/v2/spans',
+      sampler: { name: 'parentbased_traceidratio', ratio: 0.5 },
+    });
     expect(readTracingSettings({ OTEL_SDK_DISABLED: 'true' }).disabled).toBe(true);
     expect(readTracingSettings({ OTEL_TRACES_EXPORTER: 'none' }).exporter).toBe('none');
   });

@@ -21,7 +21,12 @@ describe('startTelemetry', () => {
     const stack = inject('stack');
     const canary = `Canary-${randomBytes(4).toString('hex')}`;
     const child = spawn(path.join(root, 'node_modules/.bin/tsx'), [path.join(here, '../testing/probe-service.ts')], {
-      env: { ...process.env, DATABASE_URL: stack.databaseUrl, OTEL_TRACES_EXPORTER: 'zipkin', OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${stack.zipkinUrl}/api/v2/spans` },
+      env: {
+        ...process.env,
+        DATABASE_URL: stack.databaseUrl,
+        OTEL_TRACES_EXPORTER: 'zipkin',
+        OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${stack.zipkinUrl}/api/v2/spans`,
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const port = await new Promise<number>((resolve) => {
@@ -33,7 +38,9 @@ describe('startTelemetry', () => {
     const traceId = randomBytes(16).toString('hex');
     const parentId = randomBytes(8).toString('hex');
 
-    const response = await fetch(`http://127.0.0.1:${port}/probe/ref-1?canary=${canary}`, { headers: { traceparent: `00-${traceId}-${parentId}-01` } });
+    const response = await fetch(`http://127.0.0.1:${port}/probe/ref-1?canary=${canary}`, {
+      headers: { traceparent: `00-${traceId}-${parentId}-01` },
+    });
     expect(response.status).toBe(200);
     await fetch(`http://127.0.0.1:${port}/stop`);
     await new Promise((resolve) => child.once('exit', resolve));
@@ -50,9 +57,12 @@ describe('startTelemetry', () => {
     expect(server?.parentId).toBe(parentId);
     const query = spans.find((span) => (span.tags?.['db.query.text'] ?? span.tags?.['db.statement']) !== undefined);
     expect(query, JSON.stringify(spans.map((s) => s.name))).toBeDefined();
-    const statement = query?.tags?.["db.statement"] ?? query?.tags?.["db.query.text"];
+    const statement = query?.tags?.['db.statement'] ?? query?.tags?.['db.query.text'];
     expect(statement).toContain('$1');
-    expect(spans.some((span) => span.tags?.['express.type'] !== undefined), JSON.stringify(spans.map((s) => [s.name, s.tags]))).toBe(true);
+    expect(
+      spans.some((span) => span.tags?.['express.type'] !== undefined),
+      JSON.stringify(spans.map((s) => [s.name, s.tags])),
+    ).toBe(true);
     // The canary travelled in the query string and as a SQL parameter.
     const everything = JSON.stringify(spans);
     expect(everything).not.toContain(canary.slice(7));
@@ -61,7 +71,13 @@ describe('startTelemetry', () => {
   it('with OTEL_SDK_DISABLED=true, serves the same request and exports nothing, even under a sampled caller trace', async () => {
     const stack = inject('stack');
     const child = spawn(path.join(root, 'node_modules/.bin/tsx'), [path.join(here, '../testing/probe-service.ts')], {
-      env: { ...process.env, DATABASE_URL: stack.databaseUrl, OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'zipkin', OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${stack.zipkinUrl}/api/v2/spans` },
+      env: {
+        ...process.env,
+        DATABASE_URL: stack.databaseUrl,
+        OTEL_SDK_DISABLED: 'true',
+        OTEL_TRACES_EXPORTER: 'zipkin',
+        OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${stack.zipkinUrl}/api/v2/spans`,
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const port = await new Promise<number>((resolve) => {
@@ -72,7 +88,9 @@ describe('startTelemetry', () => {
     });
     const traceId = randomBytes(16).toString('hex');
 
-    const response = await fetch(`http://127.0.0.1:${port}/probe/ref-2`, { headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` } });
+    const response = await fetch(`http://127.0.0.1:${port}/probe/ref-2`, {
+      headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+    });
     await fetch(`http://127.0.0.1:${port}/stop`);
     const code = await new Promise((resolve) => child.once('exit', resolve));
     // The probe flushes and shuts the SDK down before it exits: whatever it exported is in Zipkin now.

@@ -55,7 +55,10 @@ function instrumentationsFor(names: readonly InstrumentationName[]): Instrumenta
         // Probes would flood the trace backend with one-span traces.
         ignoreIncomingRequestHook: (request: IncomingMessage) => PROBE_PATHS.has((request.url ?? '').split('?')[0] ?? ''),
         // Header values can carry credentials; none are recorded.
-        headersToSpanAttributes: { server: { requestHeaders: [], responseHeaders: [] }, client: { requestHeaders: [], responseHeaders: [] } },
+        headersToSpanAttributes: {
+          server: { requestHeaders: [], responseHeaders: [] },
+          client: { requestHeaders: [], responseHeaders: [] },
+        },
       }),
     express: () => new ExpressInstrumentation(),
     // Statements are recorded with their placeholders; parameter values never are.
@@ -145,7 +148,10 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
 
   return {
     async flush() {
-      const provider = trace.getTracerProvider() as { forceFlush?: () => Promise<void>; getDelegate?: () => { forceFlush?: () => Promise<void> } };
+      const provider = trace.getTracerProvider() as {
+        forceFlush?: () => Promise<void>;
+        getDelegate?: () => { forceFlush?: () => Promise<void> };
+      };
       await (provider.forceFlush?.() ?? provider.getDelegate?.().forceFlush?.());
     },
     shutdown: () => sdk.shutdown(),

@@ -1,7 +1,12 @@
-export { stackFromEnvironment } from './stack-endpoints.ts';
-export type { TestStack } from './stack-endpoints.ts';
+export type { TestIdentity, TestStack } from './test-stack.ts';
 export { createTestDatabase, uniqueName, uniqueSuffix } from './test-resources.ts';
 export type { TestDatabase } from './test-resources.ts';
 export { kafkaEnvFor, kafkaOptionsFor } from './kafka-access.ts';
 export type { KafkaCredentials, KafkaPrincipal, KafkaStack, TestKafkaOptions } from './kafka-access.ts';
 export { seededRandom } from './random.ts';
+export { freePort } from './free-port.ts';
+export { WaitAborted, waitFor } from './wait-for.ts';
+export { rejectionOf, thrownBy } from './failures.ts';
+export { processGroupGone } from './process-group.ts';
+export { claimsOf, clientToken, realmAdmin, requireIdentity, tokenRequest, userToken } from './identity.ts';
+export { PRODUCTION_METRICS_TOKEN, productionBasics } from './production-settings.ts';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { dropDatabase, ensureDatabase, withDatabase } from '@passerelle/infra';
+import { dropDatabase, ensureDatabase, withDatabase } from '@passerelle/pg-admin';
 
 /** A short random suffix, so parallel spec files never share a topic, subject or database. */
 export function uniqueSuffix(): string {

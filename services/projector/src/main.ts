@@ -48,7 +48,14 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (error: unknown) => {
-  console.error(JSON.stringify({ level: 'fatal', service: 'projector', msg: 'projector failed to start', err: { type: (error as Error).name, message: (error as Error).message } }));
+  console.error(
+    JSON.stringify({
+      level: 'fatal',
+      service: 'projector',
+      msg: 'projector failed to start',
+      err: { type: (error as Error).name, message: (error as Error).message },
+    }),
+  );
   await telemetry.shutdown().catch(() => undefined);
   process.exit(1);
 });

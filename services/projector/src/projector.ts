@@ -1,15 +1,20 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { EventSerde, RegistryClient } from '@passerelle/contracts';
-import { createDatabase, migrate, ping, type Knex } from '@passerelle/db';
+import { createDatabase, migrate, migrateKeyStore, ping, type Knex } from '@passerelle/db';
 import { createHttpApp, finishApp, listen } from '@passerelle/http';
-import { consumerGroupLag, createKafka } from '@passerelle/kafka';
+import { consumerGroupLag, createKafka, kafkaAccessOf } from '@passerelle/kafka';
 import { createLogger, type Logger } from '@passerelle/logging';
 import { initiativesById, loadCatalogue, type Catalogue } from '@passerelle/schemas';
 import type { ProjectorConfig } from './config.ts';
 import { initiativeRowsOf } from './domain/initiative.projection.ts';
 import { recordKeyerOf, recordKeyFingerprint, RecordKeySecretChangedError, type RecordKeyer } from './domain/record-key.ts';
-import { claimRecordKeyFingerprint, completeRecordKeys, readRecordKeyFingerprint, rewriteRecordKeys } from './data-access/record-keys.repository.ts';
-import { MIGRATIONS_TABLE, viewMigrations } from './data-access/view.migrations.ts';
+import {
+  claimRecordKeyFingerprint,
+  completeRecordKeys,
+  readRecordKeyFingerprint,
+  rewriteRecordKeys,
+} from './data-access/record-keys.repository.ts';
+import { MIGRATIONS_TABLE, viewMigrations } from '@passerelle/coordination-view';
 import { ViewRepository, type ViewRepositoryOptions } from './data-access/view.repository.ts';
 import { countIllegalTransitions, countPendingReferrals } from './data-access/view-snapshot.repository.ts';
 import { ProjectorConsumer, type ChunkProgress } from './entry-points/projector-consumer.ts';
@@ -65,6 +70,8 @@ async function keyView(db: Knex, schema: string, secret: string, logger: Logger 
  * loads the catalogue.
  */
 export async function prepareView(db: Knex, schema: string, options: PrepareViewOptions): Promise<ViewRepository> {
+  // With a key-encryption key the view opens and destroys data keys: the key store (and its receipts) first.
+  if (options.keyEncryptionKey) await migrateKeyStore(db);
   await migrate(db, viewMigrations, MIGRATIONS_TABLE, schema);
   return openView(db, schema, options);
 }
@@ -75,7 +82,11 @@ export async function prepareView(db: Knex, schema: string, options: PrepareView
  */
 export async function openView(db: Knex, schema: string, options: PrepareViewOptions): Promise<ViewRepository> {
   const recordKeyOf = await keyView(db, schema, options.recordKeySecret, options.logger);
-  const repository = new ViewRepository(db, schema, recordKeyOf, { onRetry: options.onRetry });
+  const repository = new ViewRepository(db, schema, recordKeyOf, {
+    onRetry: options.onRetry,
+    keyEncryptionKey: options.keyEncryptionKey,
+    recordedBy: options.recordedBy,
+  });
   await repository.loadCatalogue(initiativeRowsOf(options.catalogue ?? loadCatalogue()));
   return repository;
 }
@@ -109,9 +120,19 @@ export async function start(config: ProjectorConfig, options: StartOptions = {})
   const logger = options.logger ?? createLogger({ service: 'projector', level: config.logLevel });
   const catalogue = options.catalogue ?? loadCatalogue();
   // DDL (migrations, the record-key constraint) as the migrator; the live pool only reads and writes rows.
-  const migrator = createDatabase({ url: config.migrationDatabaseUrl ?? config.databaseUrl, schema: config.viewSchema, poolMax: 1, applicationName: 'passerelle-projector-migrate' });
+  const migrator = createDatabase({
+    url: config.migrationDatabaseUrl ?? config.databaseUrl,
+    schema: config.viewSchema,
+    poolMax: 1,
+    applicationName: 'passerelle-projector-migrate',
+  });
   try {
-    await prepareView(migrator, config.viewSchema, { recordKeySecret: config.recordKeySecret, catalogue, logger });
+    await prepareView(migrator, config.viewSchema, {
+      recordKeySecret: config.recordKeySecret,
+      keyEncryptionKey: config.keyEncryptionKey,
+      catalogue,
+      logger,
+    });
   } finally {
     await migrator.destroy();
   }
@@ -122,12 +143,13 @@ export async function start(config: ProjectorConfig, options: StartOptions = {})
       recordKeySecret: config.recordKeySecret,
       catalogue,
       logger,
+      keyEncryptionKey: config.keyEncryptionKey,
       onRetry: (sqlState, attempt) => {
         metrics?.transactionRetries.inc({ sql_state: sqlState });
         logger.warn({ sqlState, attempt }, 'view transaction retried');
       },
     });
-    const kafka = createKafka({ clientId: 'passerelle-projector', brokers: config.kafkaBrokers, sasl: config.kafkaSasl, logger });
+    const kafka = createKafka({ clientId: 'passerelle-projector', ...kafkaAccessOf(config), logger });
     const lagAdmin = kafka.admin();
     await lagAdmin.connect();
 
@@ -160,6 +182,7 @@ export async function start(config: ProjectorConfig, options: StartOptions = {})
       service: 'projector',
       logger,
       metrics: registry,
+      metricsToken: config.metricsToken,
       readiness: [
         { name: 'database', required: true, check: () => ping(db) },
         { name: 'consumer', required: true, check: async () => running.readiness() },
@@ -167,7 +190,10 @@ export async function start(config: ProjectorConfig, options: StartOptions = {})
     });
     finishApp(app, logger);
     const server = await listen(app, config.port);
-    logger.info({ port: server.port, schema: config.viewSchema, groupId: config.consumerGroup, topics: running.topics.length }, 'projector started');
+    logger.info(
+      { port: server.port, schema: config.viewSchema, groupId: config.consumerGroup, topics: running.topics.length },
+      'projector started',
+    );
 
     return {
       url: server.url,

@@ -30,7 +30,13 @@ describe('the common shapes every adapter accepts', () => {
   });
 
   it('maps a milestone keyed by its initiative, with its measure', () => {
-    const milestone = parseNative(initiativeMilestoneSchema, { initiativeId: 'S2016-P1-05', status: 'at_risk', recordedAt: '2025-02-01T00:00:00Z', measure: { unit: 'people_trained', quantity: 12 }, notes: 'dropped' });
+    const milestone = parseNative(initiativeMilestoneSchema, {
+      initiativeId: 'S2016-P1-05',
+      status: 'at_risk',
+      recordedAt: '2025-02-01T00:00:00Z',
+      measure: { unit: 'people_trained', quantity: 12 },
+      notes: 'dropped',
+    });
 
     expect(mapInitiativeMilestone(milestone, fixedMappingContext('HEALTH'))).toMatchObject({
       envelope: { correlationId: 'S2016-P1-05', sourceMinistry: 'HEALTH', occurredAt: Date.UTC(2025, 1, 1) },
@@ -41,25 +47,50 @@ describe('the common shapes every adapter accepts', () => {
   });
 
   it('maps a gap with unrecorded populations as null, not false', () => {
-    const report = parseNative(serviceGapReportSchema, { gapReference: 'G-1', observedAt: '2025-03-01T00:00:00Z', region: 'north_west', serviceCategory: 'housing', severity: 'critical', gapCode: 'no_service_in_region', affectedPopulations: { indigenous: true } });
+    const report = parseNative(serviceGapReportSchema, {
+      gapReference: 'G-1',
+      observedAt: '2025-03-01T00:00:00Z',
+      region: 'north_west',
+      serviceCategory: 'housing',
+      severity: 'critical',
+      gapCode: 'no_service_in_region',
+      affectedPopulations: { indigenous: true },
+    });
 
     const event = mapServiceGapReport(report, '11111111-2222-4333-8444-555555555555', fixedMappingContext('JUSTICE'));
 
-    expect(event.affectedPopulations).toEqual({ indigenous: true, youngWomen: null, youthAtRisk: null, youthInOrLeavingCare: null, migrantWorkers: null, mentalHealthOrAddictions: null });
-    expect(event).toMatchObject({ region: 'NORTH_WEST', severity: 'CRITICAL', gapCode: 'NO_SERVICE_IN_REGION', envelope: { correlationId: event.gapId } });
+    expect(event.affectedPopulations).toEqual({
+      indigenous: true,
+      youngWomen: null,
+      youthAtRisk: null,
+      youthInOrLeavingCare: null,
+      migrantWorkers: null,
+      mentalHealthOrAddictions: null,
+    });
+    expect(event).toMatchObject({
+      region: 'NORTH_WEST',
+      severity: 'CRITICAL',
+      gapCode: 'NO_SERVICE_IN_REGION',
+      envelope: { correlationId: event.gapId },
+    });
   });
 
   it('needs exactly one of the ministry’s reference and the Passerelle referral id on a status change', () => {
     const schema = referralStatusChangeSchema('referralNumber');
 
     expect(statusOf(() => parseNative(schema, { status: 'accepted', changedAt: '2025-03-01T00:00:00Z' }))).toBe(400);
-    expect(parseNative(schema, { referralNumber: 'V-1', status: 'on_hold', changedAt: '2025-03-01T00:00:00Z' })).toMatchObject({ referralNumber: 'V-1', status: 'ON_HOLD' });
+    expect(parseNative(schema, { referralNumber: 'V-1', status: 'on_hold', changedAt: '2025-03-01T00:00:00Z' })).toMatchObject({
+      referralNumber: 'V-1',
+      status: 'ON_HOLD',
+    });
   });
 
   it('gives a status without a reason NOT_APPLICABLE when it needs none, UNKNOWN otherwise, and links a consent withdrawal to its cause', () => {
     expect(defaultReason('ACCEPTED', undefined)).toBe('NOT_APPLICABLE');
     expect(defaultReason('DECLINED', undefined)).toBe('UNKNOWN');
     expect(defaultReason('DECLINED', 'CAPACITY_FULL')).toBe('CAPACITY_FULL');
-    expect(mapConsentWithdrawal(1, '11111111-2222-4333-8444-555555555555', fixedMappingContext('EDUCATION'), 'cause').envelope.causationId).toBe('cause');
+    expect(
+      mapConsentWithdrawal(1, '11111111-2222-4333-8444-555555555555', fixedMappingContext('EDUCATION'), 'cause').envelope.causationId,
+    ).toBe('cause');
   });
 });

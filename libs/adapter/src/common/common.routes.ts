@@ -43,7 +43,12 @@ export function mountCommonRoutes(router: Router, kit: AdapterKit, which: Common
         {
           sourceKey: statusSourceKey(targetKey, change),
           content: statusChangeContent(targetKey, change),
-          build: async (ids) => [{ type: 'ReferralStatusChanged', payload: mapStatusChange(change, to.referralId ?? (await ids.idFor('referral', to.sourceId ?? '')), ctx) }],
+          build: async (ids) => [
+            {
+              type: 'ReferralStatusChanged',
+              payload: mapStatusChange(change, to.referralId ?? (await ids.idFor('referral', to.sourceId ?? '')), ctx),
+            },
+          ],
         },
       ]);
     });
@@ -57,7 +62,12 @@ export function mountCommonRoutes(router: Router, kit: AdapterKit, which: Common
         {
           sourceKey: consentSourceKey(targetKey),
           content: consentWithdrawalContent(targetKey, withdrawal.withdrawnAt),
-          build: async (ids) => [{ type: 'ConsentWithdrawn', payload: mapConsentWithdrawal(withdrawal.withdrawnAt, to.referralId ?? (await ids.idFor('referral', to.sourceId ?? '')), ctx) }],
+          build: async (ids) => [
+            {
+              type: 'ConsentWithdrawn',
+              payload: mapConsentWithdrawal(withdrawal.withdrawnAt, to.referralId ?? (await ids.idFor('referral', to.sourceId ?? '')), ctx),
+            },
+          ],
         },
       ]);
     });
@@ -72,7 +82,12 @@ export function mountCommonRoutes(router: Router, kit: AdapterKit, which: Common
           sourceKey: gapSourceId(report.gapReference),
           // Free text is left out of the fingerprint: it never leaves, so editing it changes nothing.
           content: { ...report, description: undefined },
-          build: async (ids) => [{ type: 'ServiceGapReported', payload: mapServiceGapReport(report, await ids.idFor('gap', gapSourceId(report.gapReference)), ctx) }],
+          build: async (ids) => [
+            {
+              type: 'ServiceGapReported',
+              payload: mapServiceGapReport(report, await ids.idFor('gap', gapSourceId(report.gapReference)), ctx),
+            },
+          ],
         },
       ]);
     });
@@ -86,7 +101,10 @@ export function mountCommonRoutes(router: Router, kit: AdapterKit, which: Common
           sourceKey: `gap-resolution|${target}`,
           content: { ...resolution, notes: undefined },
           build: async (ids) => [
-            { type: 'ServiceGapResolved', payload: mapServiceGapResolution(resolution, resolution.gapId ?? (await ids.idFor('gap', target)), ctx) },
+            {
+              type: 'ServiceGapResolved',
+              payload: mapServiceGapResolution(resolution, resolution.gapId ?? (await ids.idFor('gap', target)), ctx),
+            },
           ],
         },
       ]);
@@ -99,7 +117,11 @@ export function mountCommonRoutes(router: Router, kit: AdapterKit, which: Common
       checkLeadership(milestone.initiativeId, kit.ministry, kit.initiatives);
       const ctx = kit.mappingContext();
       await kit.accept(req, res, [
-        { sourceKey: milestoneSourceKey(milestone), content: { ...milestone, notes: undefined }, build: async () => [{ type: 'InitiativeMilestoneRecorded', payload: mapInitiativeMilestone(milestone, ctx) }] },
+        {
+          sourceKey: milestoneSourceKey(milestone),
+          content: { ...milestone, notes: undefined },
+          build: async () => [{ type: 'InitiativeMilestoneRecorded', payload: mapInitiativeMilestone(milestone, ctx) }],
+        },
       ]);
     });
   }

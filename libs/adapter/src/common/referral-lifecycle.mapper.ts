@@ -26,7 +26,12 @@ export function mapStatusChange(change: StatusChange, referralId: string, ctx: M
   };
 }
 
-export function mapConsentWithdrawal(withdrawnAt: number, referralId: string, ctx: MappingContext, causationId: string | null = null): ConsentWithdrawn {
+export function mapConsentWithdrawal(
+  withdrawnAt: number,
+  referralId: string,
+  ctx: MappingContext,
+  causationId: string | null = null,
+): ConsentWithdrawn {
   return { envelope: makeEnvelope(ctx, referralId, withdrawnAt, causationId), referralId };
 }
 

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { whenObject } from '../field-problems.ts';
-import { REFERRAL_STATUS_REASON_SYMBOLS, REFERRAL_STATUS_SYMBOLS, type ReferralStatus, type ReferralStatusReason } from '@passerelle/schemas/generated';
+import {
+  REFERRAL_STATUS_REASON_SYMBOLS,
+  REFERRAL_STATUS_SYMBOLS,
+  type ReferralStatus,
+  type ReferralStatusReason,
+} from '@passerelle/schemas/generated';
 import { droppedText, instant, lowerCodeOf, passerelleId, sourceId } from '../native-fields.ts';
 
 /**

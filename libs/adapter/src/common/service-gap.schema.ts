@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { whenObject } from '../field-problems.ts';
-import { GAP_SEVERITY_SYMBOLS, REGION_SYMBOLS, SERVICE_CATEGORY_SYMBOLS, SERVICE_GAP_CODE_SYMBOLS, SERVICE_GAP_RESOLUTION_SYMBOLS } from '@passerelle/schemas/generated';
+import {
+  GAP_SEVERITY_SYMBOLS,
+  REGION_SYMBOLS,
+  SERVICE_CATEGORY_SYMBOLS,
+  SERVICE_GAP_CODE_SYMBOLS,
+  SERVICE_GAP_RESOLUTION_SYMBOLS,
+} from '@passerelle/schemas/generated';
 import { droppedText, instant, lowerCodeOf, passerelleId, sourceId } from '../native-fields.ts';
 import { populationFlagsSchema } from './population-flags.schema.ts';
 
@@ -26,11 +32,14 @@ export const serviceGapResolutionSchema = z
     resolution: lowerCodeOf(SERVICE_GAP_RESOLUTION_SYMBOLS),
     notes: droppedText(),
   })
-  .superRefine((value, ctx) => {
-    if ((value.gapReference === undefined) === (value.gapId === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['gapReference'], message: 'give exactly one of gapReference and gapId' });
-    }
-  }, { when: whenObject });
+  .superRefine(
+    (value, ctx) => {
+      if ((value.gapReference === undefined) === (value.gapId === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['gapReference'], message: 'give exactly one of gapReference and gapId' });
+      }
+    },
+    { when: whenObject },
+  );
 
 export type ServiceGapReport = z.output<typeof serviceGapReportSchema>;
 export type ServiceGapResolution = z.output<typeof serviceGapResolutionSchema>;

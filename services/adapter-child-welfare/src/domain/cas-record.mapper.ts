@@ -1,5 +1,12 @@
 import type { ConsentWithdrawn, ReferralCreated, ReferralStatusChanged, Urgency } from '@passerelle/schemas/generated';
-import { makeEnvelope, mapConsentWithdrawal, mapStatusChange, referralSourceId, type MappingContext, type StatusChange } from '@passerelle/adapter';
+import {
+  makeEnvelope,
+  mapConsentWithdrawal,
+  mapStatusChange,
+  referralSourceId,
+  type MappingContext,
+  type StatusChange,
+} from '@passerelle/adapter';
 import type { CasExportRow, CasReferral, LegalStatus, ResponseTime } from './cas-record.schema.ts';
 
 const RESPONSE_TIME_TO_URGENCY: Readonly<Record<ResponseTime, Urgency>> = {
@@ -22,7 +29,11 @@ export function sourceIdOf(casReference: string): string {
   return referralSourceId(casReference);
 }
 
-export function mapCasReferral(referral: CasReferral, ids: { referralId: string; subjectPseudonym: string }, ctx: MappingContext): ReferralCreated {
+export function mapCasReferral(
+  referral: CasReferral,
+  ids: { referralId: string; subjectPseudonym: string },
+  ctx: MappingContext,
+): ReferralCreated {
   return {
     envelope: makeEnvelope(ctx, ids.referralId, referral.referralDate),
     referralId: ids.referralId,

@@ -1,12 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { parseCsvBatch, parseNative } from '@passerelle/adapter';
 import { avroIssues, fixedMappingContext, readFixture, problemOf } from '@passerelle/adapter/testing';
-import { CAS_EXPORT_FREE_TEXT, CAS_EXPORT_OPTIONAL, CAS_EXPORT_REQUIRED, casExportRowSchema, casReferralSchema } from './cas-record.schema.ts';
+import {
+  CAS_EXPORT_FREE_TEXT,
+  CAS_EXPORT_OPTIONAL,
+  CAS_EXPORT_REQUIRED,
+  casExportRowSchema,
+  casReferralSchema,
+} from './cas-record.schema.ts';
 import { mapCasConsentWithdrawalRow, mapCasReferral, mapCasStatusRow, personOf, rowToReferral } from './cas-record.mapper.ts';
 
 const fixtures = new URL('../../fixtures/', import.meta.url);
 const referralId = '7d1f2a9e-3b4c-4d5e-8f60-718293a4b5c6';
-const exportSpec = { required: CAS_EXPORT_REQUIRED, optional: CAS_EXPORT_OPTIONAL, freeText: CAS_EXPORT_FREE_TEXT, row: casExportRowSchema, maxRows: 100 };
+const exportSpec = {
+  required: CAS_EXPORT_REQUIRED,
+  optional: CAS_EXPORT_OPTIONAL,
+  freeText: CAS_EXPORT_FREE_TEXT,
+  row: casExportRowSchema,
+  maxRows: 100,
+};
 
 describe("children's aid society record → canonical events", () => {
   it('maps a JSON referral of a youth leaving care: response time to urgency, legal status to the care flag', () => {
@@ -35,7 +47,9 @@ describe("children's aid society record → canonical events", () => {
     const ctx = fixedMappingContext('CHILD_WELFARE');
 
     const [first, second, status, withdrawal] = rows.map((r) => r.value);
-    const created = [first, second].map((row) => mapCasReferral(rowToReferral(row!), { referralId, subjectPseudonym: 'f'.repeat(64) }, ctx));
+    const created = [first, second].map((row) =>
+      mapCasReferral(rowToReferral(row!), { referralId, subjectPseudonym: 'f'.repeat(64) }, ctx),
+    );
     const changed = mapCasStatusRow(status!, referralId, ctx);
     const withdrawn = mapCasConsentWithdrawalRow(withdrawal!, referralId, ctx);
 
@@ -44,7 +58,11 @@ describe("children's aid society record → canonical events", () => {
       ['URGENT', 'HEALTH', true],
       ['ROUTINE', 'EDUCATION', false],
     ]);
-    expect(changed).toMatchObject({ status: 'ACCEPTED', reasonCode: 'NOT_APPLICABLE', envelope: { occurredAt: Date.parse('2025-03-03T16:00:00Z') } });
+    expect(changed).toMatchObject({
+      status: 'ACCEPTED',
+      reasonCode: 'NOT_APPLICABLE',
+      envelope: { occurredAt: Date.parse('2025-03-03T16:00:00Z') },
+    });
     expect(withdrawn).toMatchObject({ referralId, envelope: { occurredAt: Date.UTC(2025, 2, 4) } });
     for (const event of created) expect(avroIssues('ReferralCreated', event)).toEqual([]);
     expect(avroIssues('ReferralStatusChanged', changed)).toEqual([]);
@@ -61,7 +79,9 @@ describe("children's aid society record → canonical events", () => {
   });
 
   it('names the unknown society code, legal status and response time of a JSON record', () => {
-    const problem = problemOf(() => parseNative(casReferralSchema, JSON.parse(readFixture(fixtures, 'invalid/cas-referral-unknown-codes.json'))));
+    const problem = problemOf(() =>
+      parseNative(casReferralSchema, JSON.parse(readFixture(fixtures, 'invalid/cas-referral-unknown-codes.json'))),
+    );
 
     expect(problem.errors.map((e) => e.field)).toEqual(['agencyCode', 'legalStatus', 'responseTime']);
   });

@@ -8,7 +8,7 @@ import {
   REGION_SYMBOLS,
   SERVICE_CATEGORY_SYMBOLS,
 } from '@passerelle/schemas/generated';
-import { csvFlag, dateOrInstant, droppedText, lowerCodeOf, optionalFlag, sourceId, isRealCalendarDay } from '@passerelle/adapter';
+import { birthDate, csvFlag, dateOrInstant, droppedText, lowerCodeOf, optionalFlag, sourceId } from '@passerelle/adapter';
 
 /** A child's legal status with the society; "in care" and "leaving care" set youthInOrLeavingCare. */
 export const LEGAL_STATUSES = ['in_care', 'leaving_care', 'customary_care', 'in_community', 'kinship_service'] as const;
@@ -18,10 +18,7 @@ export type LegalStatus = (typeof LEGAL_STATUSES)[number];
 export const RESPONSE_TIMES = ['immediate', '12_hours', '7_days', '21_days'] as const;
 export type ResponseTime = (typeof RESPONSE_TIMES)[number];
 
-const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be an ISO 8601 date such as 2009-06-30' })
-  .refine(isRealCalendarDay, { error: 'is not a real date' });
+const isoDate = birthDate('2009-06-30');
 
 /**
  * One referral as a society's case system records it (POST /referrals). casReference carries
@@ -107,11 +104,15 @@ export const casExportRowSchema = z
     status_reason: lowerCodeOf(REFERRAL_STATUS_REASON_SYMBOLS).optional(),
     worker_notes: droppedText(),
   })
-  .superRefine((row, ctx) => {
-    for (const column of REQUIRED_BY_TYPE[row.record_type] ?? []) {
-      if ((row as Record<string, unknown>)[column] === undefined) ctx.addIssue({ code: 'custom', path: [column], message: `is required when record_type is ${row.record_type}` });
-    }
-    // Runs even when other columns failed, so one answer names every problem of the row.
-  }, { when: () => true });
+  .superRefine(
+    (row, ctx) => {
+      for (const column of REQUIRED_BY_TYPE[row.record_type] ?? []) {
+        if ((row as Record<string, unknown>)[column] === undefined)
+          ctx.addIssue({ code: 'custom', path: [column], message: `is required when record_type is ${row.record_type}` });
+      }
+      // Runs even when other columns failed, so one answer names every problem of the row.
+    },
+    { when: () => true },
+  );
 
 export type CasExportRow = z.output<typeof casExportRowSchema>;

@@ -10,8 +10,25 @@ import {
   type MappingContext,
   type NativeRecord,
 } from '@passerelle/adapter';
-import { CAS_EXPORT_FREE_TEXT, CAS_EXPORT_OPTIONAL, CAS_EXPORT_REQUIRED, casExportRowSchema, casReferralSchema, type CasExportRow, type CasReferral } from '../domain/cas-record.schema.ts';
-import { codedContentOf, mapCasConsentWithdrawalRow, mapCasReferral, mapCasStatusRow, personOf, rowToReferral, sourceIdOf, statusOfRow } from '../domain/cas-record.mapper.ts';
+import {
+  CAS_EXPORT_FREE_TEXT,
+  CAS_EXPORT_OPTIONAL,
+  CAS_EXPORT_REQUIRED,
+  casExportRowSchema,
+  casReferralSchema,
+  type CasExportRow,
+  type CasReferral,
+} from '../domain/cas-record.schema.ts';
+import {
+  codedContentOf,
+  mapCasConsentWithdrawalRow,
+  mapCasReferral,
+  mapCasStatusRow,
+  personOf,
+  rowToReferral,
+  sourceIdOf,
+  statusOfRow,
+} from '../domain/cas-record.mapper.ts';
 
 const MAX_EXPORT_ROWS = 5_000;
 
@@ -24,7 +41,12 @@ function referralRecord(kit: AdapterKit, referral: CasReferral, ctx: MappingCont
     build: async (ids) => {
       const person = personOf(referral);
       const referralId = await ids.idFor('referral', source);
-      return [{ type: 'ReferralCreated', payload: mapCasReferral(referral, { referralId, subjectPseudonym: kit.pseudonymiser.person(person.system, person.id) }, ctx) }];
+      return [
+        {
+          type: 'ReferralCreated',
+          payload: mapCasReferral(referral, { referralId, subjectPseudonym: kit.pseudonymiser.person(person.system, person.id) }, ctx),
+        },
+      ];
     },
   };
 }
@@ -46,7 +68,9 @@ function exportRowRecord(kit: AdapterKit, row: CasExportRow, line: number, ctx: 
     ...where,
     sourceKey: consentSourceKey(source),
     content: consentWithdrawalContent(source, row.event_date),
-    build: async (ids) => [{ type: 'ConsentWithdrawn', payload: mapCasConsentWithdrawalRow(row, await ids.idFor('referral', source), ctx) }],
+    build: async (ids) => [
+      { type: 'ConsentWithdrawn', payload: mapCasConsentWithdrawalRow(row, await ids.idFor('referral', source), ctx) },
+    ],
   };
 }
 
@@ -66,6 +90,10 @@ export function mountReferralRoutes(router: Router, kit: AdapterKit): void {
       maxRows: MAX_EXPORT_ROWS,
     });
     const ctx = kit.mappingContext();
-    await kit.accept(req, res, rows.map((row) => exportRowRecord(kit, row.value, row.row, ctx)));
+    await kit.accept(
+      req,
+      res,
+      rows.map((row) => exportRowRecord(kit, row.value, row.row, ctx)),
+    );
   });
 }

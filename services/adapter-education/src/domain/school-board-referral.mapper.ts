@@ -25,7 +25,11 @@ export function sourceIdOf(referral: Pick<SchoolBoardReferral, 'boardReferralId'
   return referralSourceId(referral.boardReferralId);
 }
 
-export function mapSchoolBoardReferral(referral: SchoolBoardReferral, ids: { referralId: string; subjectPseudonym: string }, ctx: MappingContext): ReferralCreated {
+export function mapSchoolBoardReferral(
+  referral: SchoolBoardReferral,
+  ids: { referralId: string; subjectPseudonym: string },
+  ctx: MappingContext,
+): ReferralCreated {
   const flags = toPopulationFlags(referral.flags);
   return {
     envelope: makeEnvelope(ctx, ids.referralId, referral.referredOn),

@@ -15,7 +15,11 @@ describe('school board referral → ReferralCreated', () => {
     const pseudonymiser = new Pseudonymiser('unit-test-key-of-at-least-32-characters');
     const person = personOf(referral);
 
-    const event = mapSchoolBoardReferral(referral, { referralId, subjectPseudonym: pseudonymiser.person(person.system, person.id) }, fixedMappingContext('EDUCATION'));
+    const event = mapSchoolBoardReferral(
+      referral,
+      { referralId, subjectPseudonym: pseudonymiser.person(person.system, person.id) },
+      fixedMappingContext('EDUCATION'),
+    );
 
     expect(person).toEqual({ system: 'on-education-number', id: '123456789' });
     expect(event).toMatchObject({
@@ -33,9 +37,19 @@ describe('school board referral → ReferralCreated', () => {
   });
 
   it('maps a referral without school, student details or flags', () => {
-    const event = mapSchoolBoardReferral(parseNative(schoolBoardReferralSchema, json('school-board-referral-minimal.json')), { referralId, subjectPseudonym: '0'.repeat(64) }, fixedMappingContext('EDUCATION'));
+    const event = mapSchoolBoardReferral(
+      parseNative(schoolBoardReferralSchema, json('school-board-referral-minimal.json')),
+      { referralId, subjectPseudonym: '0'.repeat(64) },
+      fixedMappingContext('EDUCATION'),
+    );
 
-    expect(event).toMatchObject({ receivingMinistry: null, serviceCategory: 'EDUCATION_SUPPORT', region: 'EAST', consentScope: 'AGGREGATE_ONLY', populationFlags: { youthAtRisk: true, youngWomen: null } });
+    expect(event).toMatchObject({
+      receivingMinistry: null,
+      serviceCategory: 'EDUCATION_SUPPORT',
+      region: 'EAST',
+      consentScope: 'AGGREGATE_ONLY',
+      populationFlags: { youthAtRisk: true, youngWomen: null },
+    });
     expect(avroIssues('ReferralCreated', event)).toEqual([]);
   });
 

@@ -16,7 +16,16 @@ export function mountReferralRoutes(router: Router, kit: AdapterKit): void {
         build: async (ids) => {
           const person = personOf(referral);
           const referralId = await ids.idFor('referral', source);
-          return [{ type: 'ReferralCreated', payload: mapSchoolBoardReferral(referral, { referralId, subjectPseudonym: kit.pseudonymiser.person(person.system, person.id) }, ctx) }];
+          return [
+            {
+              type: 'ReferralCreated',
+              payload: mapSchoolBoardReferral(
+                referral,
+                { referralId, subjectPseudonym: kit.pseudonymiser.person(person.system, person.id) },
+                ctx,
+              ),
+            },
+          ];
         },
       },
     ]);

@@ -39,7 +39,12 @@ function extensionCode(request: ServiceRequest, url: string): string | undefined
   return request.extension?.find((ext) => ext.url === url)?.valueCode;
 }
 
-const PRIORITY_TO_URGENCY: Readonly<Record<string, Urgency>> = { routine: 'ROUTINE', urgent: 'PRIORITY', asap: 'URGENT', stat: 'EMERGENCY' };
+const PRIORITY_TO_URGENCY: Readonly<Record<string, Urgency>> = {
+  routine: 'ROUTINE',
+  urgent: 'PRIORITY',
+  asap: 'URGENT',
+  stat: 'EMERGENCY',
+};
 
 const TASK_STATUS_TO_REFERRAL: Readonly<Partial<Record<TaskStatus, Exclude<ReferralStatus, 'UNKNOWN'>>>> = {
   requested: 'REQUESTED',
@@ -58,7 +63,8 @@ const TASK_STATUS_TO_REFERRAL: Readonly<Partial<Record<TaskStatus, Exclude<Refer
  */
 export function personOf(request: ServiceRequest): { system: string; id: string } {
   const identifier = request.subject.identifier;
-  if (identifier?.system === ONTARIO_HCN_SYSTEM && identifier.value) return { system: ONTARIO_HCN_SYSTEM, id: identifier.value.slice(0, 10) };
+  if (identifier?.system === ONTARIO_HCN_SYSTEM && identifier.value)
+    return { system: ONTARIO_HCN_SYSTEM, id: identifier.value.slice(0, 10) };
   return { system: 'fhir-patient-reference', id: request.subject.reference ?? '' };
 }
 
@@ -66,7 +72,11 @@ export const serviceRequestSourceId = (id: string): string => referralSourceId(`
 
 /** At-risk groups coded as reasons; a group not coded stays "not recorded" (null), never false. */
 function populationFlagsOf(request: ServiceRequest): PopulationFlags {
-  const groups = new Set((request.reasonCode ?? []).flatMap((concept) => (concept.coding ?? []).filter((c) => c.system === CODE_SYSTEMS.atRiskGroup).map((c) => c.code)));
+  const groups = new Set(
+    (request.reasonCode ?? []).flatMap((concept) =>
+      (concept.coding ?? []).filter((c) => c.system === CODE_SYSTEMS.atRiskGroup).map((c) => c.code),
+    ),
+  );
   const flag = (code: string): boolean | null => (groups.has(code) ? true : null);
   return {
     indigenous: flag('indigenous'),
@@ -79,7 +89,11 @@ function populationFlagsOf(request: ServiceRequest): PopulationFlags {
 }
 
 /** Every element but id, status, intent and subject may be missing: each then maps to UNKNOWN, null or the receive time. */
-export function mapServiceRequest(request: ServiceRequest, ids: { referralId: string; subjectPseudonym: string }, ctx: MappingContext): ReferralCreated {
+export function mapServiceRequest(
+  request: ServiceRequest,
+  ids: { referralId: string; subjectPseudonym: string },
+  ctx: MappingContext,
+): ReferralCreated {
   const category = codeIn([...(request.category ?? []), request.code], CODE_SYSTEMS.serviceCategory);
   const performer = codeIn([request.performerType], CODE_SYSTEMS.receivingServiceType);
   const region = extensionCode(request, EXTENSIONS.region);
@@ -90,7 +104,7 @@ export function mapServiceRequest(request: ServiceRequest, ids: { referralId: st
     referralId: ids.referralId,
     subjectPseudonym: ids.subjectPseudonym,
     referringMinistry: 'HEALTH',
-    receivingMinistry: (receivingMinistry && MINISTRY_CODES.get(receivingMinistry)) || null satisfies Ministry | null,
+    receivingMinistry: (receivingMinistry && MINISTRY_CODES.get(receivingMinistry)) || (null satisfies Ministry | null),
     receivingServiceType: ((performer && RECEIVING_SERVICE_TYPE_CODES.get(performer)) || 'UNKNOWN') satisfies ReceivingServiceType,
     serviceCategory: ((category && SERVICE_CATEGORY_CODES.get(category)) || 'UNKNOWN') satisfies ServiceCategory,
     region: ((region && REGION_CODES.get(region)) || 'UNKNOWN') satisfies Region,
@@ -110,7 +124,11 @@ export function taskTarget(task: Task): { sourceId: string } | { referralId: str
   return { sourceId: serviceRequestSourceId(target?.serviceRequest ?? '') };
 }
 
-export function taskStatusOf(task: Task): { status: Exclude<ReferralStatus, 'UNKNOWN'>; reason: ReferralStatusReason; consentWithdrawn: boolean } {
+export function taskStatusOf(task: Task): {
+  status: Exclude<ReferralStatus, 'UNKNOWN'>;
+  reason: ReferralStatusReason;
+  consentWithdrawn: boolean;
+} {
   const status = TASK_STATUS_TO_REFERRAL[task.status] ?? 'REQUESTED';
   const code = codeIn([task.statusReason], CODE_SYSTEMS.statusReason);
   const reason = defaultReason(status, code ? STATUS_REASON_CODES.get(code) : undefined);
@@ -118,7 +136,11 @@ export function taskStatusOf(task: Task): { status: Exclude<ReferralStatus, 'UNK
 }
 
 /** A Task is one status change; cancelled for consent-withdrawn also withdraws consent, caused by that change. */
-export function mapTask(task: Task, referralId: string, ctx: MappingContext): [ReferralStatusChanged] | [ReferralStatusChanged, ConsentWithdrawn] {
+export function mapTask(
+  task: Task,
+  referralId: string,
+  ctx: MappingContext,
+): [ReferralStatusChanged] | [ReferralStatusChanged, ConsentWithdrawn] {
   const { status, reason, consentWithdrawn } = taskStatusOf(task);
   const occurredAt = task.lastModified ?? task.authoredOn ?? ctx.receivedAt;
   const changed: ReferralStatusChanged = { envelope: makeEnvelope(ctx, referralId, occurredAt), referralId, status, reasonCode: reason };

@@ -14,7 +14,11 @@ describe('FHIR ServiceRequest → ReferralCreated', () => {
     const request = parseNative(serviceRequestSchema, json('service-request-full.json'));
     const person = personOf(request);
 
-    const event = mapServiceRequest(request, { referralId, subjectPseudonym: pseudonymiser.person(person.system, person.id) }, fixedMappingContext('HEALTH'));
+    const event = mapServiceRequest(
+      request,
+      { referralId, subjectPseudonym: pseudonymiser.person(person.system, person.id) },
+      fixedMappingContext('HEALTH'),
+    );
 
     expect(person).toEqual({ system: 'https://fhir.infoway-inforoute.ca/NamingSystem/ca-on-patient-hcn', id: '9876543217' });
     expect(event).toMatchObject({
@@ -56,7 +60,10 @@ describe('FHIR ServiceRequest → ReferralCreated', () => {
 
   it('refuses a ServiceRequest without the service-region extension, naming the extension element', () => {
     const { extension: _region, ...withoutRegion } = json('service-request-minimal.json') as Record<string, unknown>;
-    const otherExtensionOnly = { ...withoutRegion, extension: [{ url: 'https://passerelle.ontario.example/fhir/StructureDefinition/consent-scope', valueCode: 'standard' }] };
+    const otherExtensionOnly = {
+      ...withoutRegion,
+      extension: [{ url: 'https://passerelle.ontario.example/fhir/StructureDefinition/consent-scope', valueCode: 'standard' }],
+    };
 
     for (const body of [withoutRegion, otherExtensionOnly]) {
       const problem = problemOf(() => parseNative(serviceRequestSchema, body));
@@ -84,7 +91,12 @@ describe('FHIR Task → ReferralStatusChanged', () => {
     expect(taskTarget(task)).toEqual({ sourceId: serviceRequestSourceId('sr-20250303-0042') });
     expect(taskSourceKey(task)).toBe(`task|task-0042-1|accepted|${Date.parse('2025-03-04T14:30:00Z')}`);
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ referralId, status: 'ACCEPTED', reasonCode: 'NOT_APPLICABLE', envelope: { occurredAt: Date.parse('2025-03-04T14:30:00Z') } });
+    expect(events[0]).toMatchObject({
+      referralId,
+      status: 'ACCEPTED',
+      reasonCode: 'NOT_APPLICABLE',
+      envelope: { occurredAt: Date.parse('2025-03-04T14:30:00Z') },
+    });
     expect(avroIssues('ReferralStatusChanged', events[0])).toEqual([]);
   });
 

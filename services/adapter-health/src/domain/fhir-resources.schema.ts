@@ -7,7 +7,7 @@ import {
   REGION_SYMBOLS,
   SERVICE_CATEGORY_SYMBOLS,
 } from '@passerelle/schemas/generated';
-import { isRealCalendarDay, whenObject } from '@passerelle/adapter';
+import { isRealCalendarDay, whenObject, withinTimeWindow } from '@passerelle/adapter';
 import { CODE_SYSTEMS, EXTENSIONS, ONTARIO_HCN_SYSTEM, PASSERELLE_REFERRAL_ID_SYSTEM, codeTable } from './fhir-codes.ts';
 
 /** Elements health systems send that Passerelle reads; every other FHIR element is allowed and ignored. */
@@ -26,12 +26,45 @@ const fhirDateTime = z
   .string()
   .regex(FHIR_DATE_TIME, { error: 'must be a FHIR dateTime such as 2025-03-01T09:30:00-05:00' })
   .refine((value) => isRealCalendarDay(value) && !/T(2[4-9]|[3-9]\d):/.test(value), { error: 'is not a real date' })
-  .transform((value) => Date.parse(value.length === 4 ? `${value}-01-01T00:00:00Z` : value.length === 7 ? `${value}-01T00:00:00Z` : value.length === 10 ? `${value}T00:00:00Z` : value))
+  .transform((value) =>
+    Date.parse(
+      value.length === 4
+        ? `${value}-01-01T00:00:00Z`
+        : value.length === 7
+          ? `${value}-01T00:00:00Z`
+          : value.length === 10
+            ? `${value}T00:00:00Z`
+            : value,
+    ),
+  )
   .refine((ms) => Number.isFinite(ms), { error: 'is not a real date' })
-  .refine((ms) => ms <= Date.now() + 24 * 3_600_000, { error: 'is in the future' });
+  .superRefine(withinTimeWindow('occurrence'));
 
-export const REQUEST_INTENTS = ['proposal', 'plan', 'directive', 'order', 'original-order', 'reflex-order', 'filler-order', 'instance-order', 'option'] as const;
-export const TASK_STATUSES = ['draft', 'requested', 'received', 'accepted', 'rejected', 'ready', 'cancelled', 'in-progress', 'on-hold', 'failed', 'completed', 'entered-in-error'] as const;
+export const REQUEST_INTENTS = [
+  'proposal',
+  'plan',
+  'directive',
+  'order',
+  'original-order',
+  'reflex-order',
+  'filler-order',
+  'instance-order',
+  'option',
+] as const;
+export const TASK_STATUSES = [
+  'draft',
+  'requested',
+  'received',
+  'accepted',
+  'rejected',
+  'ready',
+  'cancelled',
+  'in-progress',
+  'on-hold',
+  'failed',
+  'completed',
+  'entered-in-error',
+] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const PRIORITIES = ['routine', 'urgent', 'asap', 'stat'] as const;
 
@@ -41,12 +74,25 @@ export const STATUS_REASON_CODES = codeTable(REFERRAL_STATUS_REASON_SYMBOLS);
 export const REGION_CODES = codeTable(REGION_SYMBOLS);
 export const CONSENT_SCOPE_CODES = codeTable(CONSENT_SCOPE_SYMBOLS);
 export const MINISTRY_CODES = codeTable(MINISTRY_SYMBOLS);
-export const AT_RISK_GROUPS = ['indigenous', 'young-women', 'youth-at-risk', 'youth-in-or-leaving-care', 'migrant-workers', 'mental-health-or-addictions'] as const;
+export const AT_RISK_GROUPS = [
+  'indigenous',
+  'young-women',
+  'youth-at-risk',
+  'youth-in-or-leaving-care',
+  'migrant-workers',
+  'mental-health-or-addictions',
+] as const;
 
 type Ctx = z.RefinementCtx;
 
 /** Codings of our code systems must use known codes; codings of other systems are ignored. */
-function checkCodings(concepts: readonly (z.output<typeof codeableConcept> | undefined)[] | undefined, path: string, system: string, known: { has(code: string): boolean }, ctx: Ctx): void {
+function checkCodings(
+  concepts: readonly (z.output<typeof codeableConcept> | undefined)[] | undefined,
+  path: string,
+  system: string,
+  known: { has(code: string): boolean },
+  ctx: Ctx,
+): void {
   if (!Array.isArray(concepts)) return;
   // A single CodeableConcept is checked as a list of one, and named without an index.
   const single = !['category', 'reasonCode'].includes(path);
@@ -54,7 +100,11 @@ function checkCodings(concepts: readonly (z.output<typeof codeableConcept> | und
     if (!Array.isArray(concept?.coding)) return;
     (concept.coding as readonly { system?: string; code?: string }[]).forEach((c, j) => {
       if (typeof c === 'object' && c !== null && c.system === system && (typeof c.code !== 'string' || !known.has(c.code))) {
-        ctx.addIssue({ code: 'custom', path: single ? [path, 'coding', j, 'code'] : [path, i, 'coding', j, 'code'], message: `is not a code of ${system}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: single ? [path, 'coding', j, 'code'] : [path, i, 'coding', j, 'code'],
+          message: `is not a code of ${system}`,
+        });
       }
     });
   });
@@ -101,17 +151,33 @@ export const serviceRequestSchema = z
     (request, ctx) => {
       // Runs even when elements failed their own checks, so one answer names every problem;
       // each check below looks only at elements that have the right shape.
-      if (request.status !== 'active' && typeof request.status === 'string' && ['draft', 'on-hold', 'revoked', 'completed', 'entered-in-error', 'unknown'].includes(request.status)) {
-        ctx.addIssue({ code: 'custom', path: ['status'], message: 'must be active: a referral starts as an active ServiceRequest; later changes come as Task resources' });
+      if (
+        request.status !== 'active' &&
+        typeof request.status === 'string' &&
+        ['draft', 'on-hold', 'revoked', 'completed', 'entered-in-error', 'unknown'].includes(request.status)
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['status'],
+          message: 'must be active: a referral starts as an active ServiceRequest; later changes come as Task resources',
+        });
       }
       const subject = request.subject as z.output<typeof reference> | undefined;
       if (typeof subject === 'object' && subject !== null) {
         const hcn = subject.identifier?.system === ONTARIO_HCN_SYSTEM;
         if (hcn && !/^\d{10}([A-Z]{2})?$/.test(String(subject.identifier?.value ?? ''))) {
-          ctx.addIssue({ code: 'custom', path: ['subject', 'identifier', 'value'], message: 'must be an Ontario health card number: 10 digits and an optional 2-letter version code' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['subject', 'identifier', 'value'],
+            message: 'must be an Ontario health card number: 10 digits and an optional 2-letter version code',
+          });
         }
         if (!hcn && !/^Patient\/[A-Za-z0-9\-.]{1,64}$/.test(String(subject.reference ?? ''))) {
-          ctx.addIssue({ code: 'custom', path: ['subject'], message: `needs an identifier of ${ONTARIO_HCN_SYSTEM} or a reference Patient/<id>` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['subject'],
+            message: `needs an identifier of ${ONTARIO_HCN_SYSTEM} or a reference Patient/<id>`,
+          });
         }
       }
       checkCodings(request.category, 'category', CODE_SYSTEMS.serviceCategory, SERVICE_CATEGORY_CODES, ctx);
@@ -122,7 +188,11 @@ export const serviceRequestSchema = z
       // The view counts, routes and reports gaps by region: a referral without one could not be shown, so it is refused here rather than dead-lettered downstream.
       const extensions: readonly unknown[] = Array.isArray(request.extension) ? request.extension : [];
       if (!extensions.some((ext) => typeof ext === 'object' && ext !== null && (ext as { url?: unknown }).url === EXTENSIONS.region)) {
-        ctx.addIssue({ code: 'custom', path: ['extension'], message: `needs the ${EXTENSIONS.region} extension: every referral is counted and routed by region` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['extension'],
+          message: `needs the ${EXTENSIONS.region} extension: every referral is counted and routed by region`,
+        });
       }
     },
     { when: whenObject },
@@ -131,7 +201,16 @@ export const serviceRequestSchema = z
 export type ServiceRequest = z.output<typeof serviceRequestSchema>;
 
 /** Task statuses that are a referral status; the others stay inside the health system. */
-export const SHARED_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set(['requested', 'received', 'accepted', 'rejected', 'in-progress', 'on-hold', 'completed', 'cancelled']);
+export const SHARED_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set([
+  'requested',
+  'received',
+  'accepted',
+  'rejected',
+  'in-progress',
+  'on-hold',
+  'completed',
+  'cancelled',
+]);
 
 /**
  * A status update: a FHIR R4 Task whose focus (or basedOn) is the ServiceRequest, by reference
@@ -152,11 +231,23 @@ export const taskSchema = z
   })
   .superRefine(
     (task, ctx) => {
-      if (typeof task.status === 'string' && (TASK_STATUSES as readonly string[]).includes(task.status) && !SHARED_TASK_STATUSES.has(task.status)) {
-        ctx.addIssue({ code: 'custom', path: ['status'], message: `must be one of ${[...SHARED_TASK_STATUSES].join(', ')}: other Task statuses are not referral statuses` });
+      if (
+        typeof task.status === 'string' &&
+        (TASK_STATUSES as readonly string[]).includes(task.status) &&
+        !SHARED_TASK_STATUSES.has(task.status)
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['status'],
+          message: `must be one of ${[...SHARED_TASK_STATUSES].join(', ')}: other Task statuses are not referral statuses`,
+        });
       }
       if (!targetOf(task)) {
-        ctx.addIssue({ code: 'custom', path: ['focus'], message: `must reference ServiceRequest/<id> or carry an identifier of ${PASSERELLE_REFERRAL_ID_SYSTEM} (focus or basedOn)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['focus'],
+          message: `must reference ServiceRequest/<id> or carry an identifier of ${PASSERELLE_REFERRAL_ID_SYSTEM} (focus or basedOn)`,
+        });
       }
       checkCodings([task.statusReason], 'statusReason', CODE_SYSTEMS.statusReason, STATUS_REASON_CODES, ctx);
     },
@@ -173,7 +264,8 @@ export function targetOf(task: Pick<Task, 'focus' | 'basedOn'>): { serviceReques
     if (typeof ref !== 'object' || ref === null) continue;
     const match = /^ServiceRequest\/([A-Za-z0-9\-.]{1,64})$/.exec(String(ref.reference ?? ''));
     if (match?.[1]) return { serviceRequest: match[1] };
-    if (ref.identifier?.system === PASSERELLE_REFERRAL_ID_SYSTEM && UUID.test(String(ref.identifier.value ?? ''))) return { referralId: ref.identifier.value ?? '' };
+    if (ref.identifier?.system === PASSERELLE_REFERRAL_ID_SYSTEM && UUID.test(String(ref.identifier.value ?? '')))
+      return { referralId: ref.identifier.value ?? '' };
   }
   return undefined;
 }

@@ -1,7 +1,16 @@
 import type { Router } from 'express';
 import { parseNative, type AdapterKit } from '@passerelle/adapter';
 import { serviceRequestSchema, taskSchema } from '../domain/fhir-resources.schema.ts';
-import { mapServiceRequest, mapTask, personOf, serviceRequestContent, serviceRequestSourceId, taskContent, taskSourceKey, taskTarget } from '../domain/fhir-referral.mapper.ts';
+import {
+  mapServiceRequest,
+  mapTask,
+  personOf,
+  serviceRequestContent,
+  serviceRequestSourceId,
+  taskContent,
+  taskSourceKey,
+  taskTarget,
+} from '../domain/fhir-referral.mapper.ts';
 
 const FHIR_JSON = ['application/fhir+json', 'application/json'];
 
@@ -19,7 +28,16 @@ export function mountFhirRoutes(router: Router, kit: AdapterKit): void {
         content: serviceRequestContent(request, person),
         build: async (ids) => {
           const referralId = await ids.idFor('referral', source);
-          return [{ type: 'ReferralCreated', payload: mapServiceRequest(request, { referralId, subjectPseudonym: kit.pseudonymiser.person(person.system, person.id) }, ctx) }];
+          return [
+            {
+              type: 'ReferralCreated',
+              payload: mapServiceRequest(
+                request,
+                { referralId, subjectPseudonym: kit.pseudonymiser.person(person.system, person.id) },
+                ctx,
+              ),
+            },
+          ];
         },
       },
     ]);
@@ -36,7 +54,12 @@ export function mountFhirRoutes(router: Router, kit: AdapterKit): void {
         build: async (ids) => {
           const referralId = 'referralId' in target ? target.referralId : await ids.idFor('referral', target.sourceId);
           const [changed, withdrawn] = mapTask(task, referralId, ctx);
-          return withdrawn ? [{ type: 'ReferralStatusChanged', payload: changed }, { type: 'ConsentWithdrawn', payload: withdrawn }] : [{ type: 'ReferralStatusChanged', payload: changed }];
+          return withdrawn
+            ? [
+                { type: 'ReferralStatusChanged', payload: changed },
+                { type: 'ConsentWithdrawn', payload: withdrawn },
+              ]
+            : [{ type: 'ReferralStatusChanged', payload: changed }];
         },
       },
     ]);

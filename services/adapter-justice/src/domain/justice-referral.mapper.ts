@@ -28,7 +28,11 @@ export function sourceIdOf(referral: JusticeReferral): string {
 }
 
 /** Coded values only: names, birth date, address, case number and notes are left behind. */
-export function mapJusticeReferral(referral: JusticeReferral, ids: { referralId: string; subjectPseudonym: string }, ctx: MappingContext): ReferralCreated {
+export function mapJusticeReferral(
+  referral: JusticeReferral,
+  ids: { referralId: string; subjectPseudonym: string },
+  ctx: MappingContext,
+): ReferralCreated {
   return {
     envelope: makeEnvelope(ctx, ids.referralId, referral.referredAt),
     referralId: ids.referralId,
@@ -48,5 +52,10 @@ export function mapJusticeReferral(referral: JusticeReferral, ids: { referralId:
 
 /** The coded part of a referral, whichever door it came through: the fingerprint of "the same referral". */
 export function codedContentOf(referral: JusticeReferral): unknown {
-  return { ...referral, victim: { personId: referral.victim.personId }, notes: undefined, riskFactors: toPopulationFlags(referral.riskFactors) };
+  return {
+    ...referral,
+    victim: { personId: referral.victim.personId },
+    notes: undefined,
+    riskFactors: toPopulationFlags(referral.riskFactors),
+  };
 }

@@ -15,14 +15,24 @@ const fixtures = new URL('../../fixtures/', import.meta.url);
 const json = (name: string): unknown => JSON.parse(readFixture(fixtures, name));
 const pseudonymiser = new Pseudonymiser('unit-test-key-of-at-least-32-characters');
 const referralId = '7d1f2a9e-3b4c-4d5e-8f60-718293a4b5c6';
-const batchSpec = { required: JUSTICE_BATCH_REQUIRED, optional: JUSTICE_BATCH_OPTIONAL, freeText: JUSTICE_BATCH_FREE_TEXT, row: justiceBatchRowSchema, maxRows: 100 };
+const batchSpec = {
+  required: JUSTICE_BATCH_REQUIRED,
+  optional: JUSTICE_BATCH_OPTIONAL,
+  freeText: JUSTICE_BATCH_FREE_TEXT,
+  row: justiceBatchRowSchema,
+  maxRows: 100,
+};
 
 describe('justice case-management referral → ReferralCreated', () => {
   it('maps a VWAP referral to coded values, a keyed pseudonym and the referral time', () => {
     const referral = parseNative(justiceReferralSchema, json('vwap-referral.json'));
     const person = personOf(referral);
 
-    const event = mapJusticeReferral(referral, { referralId, subjectPseudonym: pseudonymiser.person(person.system, person.id) }, fixedMappingContext('JUSTICE'));
+    const event = mapJusticeReferral(
+      referral,
+      { referralId, subjectPseudonym: pseudonymiser.person(person.system, person.id) },
+      fixedMappingContext('JUSTICE'),
+    );
 
     expect(event).toEqual({
       envelope: {
@@ -31,9 +41,10 @@ describe('justice case-management referral → ReferralCreated', () => {
         sourceMinistry: 'JUSTICE',
         correlationId: referralId,
         causationId: null,
-        schemaVersion: 1,
+        schemaVersion: 2,
         traceparent: null,
         tracestate: null,
+        acceptedAt: Date.UTC(2025, 2, 15, 12, 0, 0),
       },
       referralId,
       subjectPseudonym: pseudonymiser.person('on-justice-person-id', 'JP-0045521'),
@@ -44,7 +55,14 @@ describe('justice case-management referral → ReferralCreated', () => {
       region: 'TORONTO',
       urgency: 'URGENT',
       consentScope: 'STANDARD',
-      populationFlags: { indigenous: false, youngWomen: true, youthAtRisk: null, youthInOrLeavingCare: null, migrantWorkers: null, mentalHealthOrAddictions: null },
+      populationFlags: {
+        indigenous: false,
+        youngWomen: true,
+        youthAtRisk: null,
+        youthInOrLeavingCare: null,
+        migrantWorkers: null,
+        mentalHealthOrAddictions: null,
+      },
       // The acceptance seals, not the mapper.
       sealedSubject: null,
     });
@@ -56,14 +74,22 @@ describe('justice case-management referral → ReferralCreated', () => {
     const event = mapJusticeReferral(referral, { referralId, subjectPseudonym: 'a'.repeat(64) }, fixedMappingContext('JUSTICE'));
 
     const text = JSON.stringify(event);
-    for (const personal of ['Amara', 'Okafor', '2001-07-14', 'Carlaw', 'M4M', '416-555', '4811-998-25-12345', 'JP-0045521', 'bail hearing']) expect(text).not.toContain(personal);
+    for (const personal of ['Amara', 'Okafor', '2001-07-14', 'Carlaw', 'M4M', '416-555', '4811-998-25-12345', 'JP-0045521', 'bail hearing'])
+      expect(text).not.toContain(personal);
   });
 
   it('maps a court-support referral with every optional element missing to nulls', () => {
     const referral = parseNative(justiceReferralSchema, json('court-support-referral-minimal.json'));
     const event = mapJusticeReferral(referral, { referralId, subjectPseudonym: 'b'.repeat(64) }, fixedMappingContext('JUSTICE'));
 
-    expect(event).toMatchObject({ receivingMinistry: null, receivingServiceType: 'COMMUNITY_AGENCY', serviceCategory: 'EMERGENCY_TRAVEL_AND_SHELTER_FUNDING', region: 'NORTH_EAST', urgency: 'EMERGENCY', consentScope: 'AGGREGATE_ONLY' });
+    expect(event).toMatchObject({
+      receivingMinistry: null,
+      receivingServiceType: 'COMMUNITY_AGENCY',
+      serviceCategory: 'EMERGENCY_TRAVEL_AND_SHELTER_FUNDING',
+      region: 'NORTH_EAST',
+      urgency: 'EMERGENCY',
+      consentScope: 'AGGREGATE_ONLY',
+    });
     expect(Object.values(event.populationFlags).every((flag) => flag === null)).toBe(true);
     expect(avroIssues('ReferralCreated', event)).toEqual([]);
   });
@@ -85,7 +111,9 @@ describe('justice CSV batch → ReferralCreated per row', () => {
     const rows = parseCsvBatch(readFixture(fixtures, 'referral-batch.csv'), batchSpec);
     const ctx = fixedMappingContext('JUSTICE');
 
-    const events = rows.map((row) => mapJusticeReferral(batchRowToReferral(row.value), { referralId, subjectPseudonym: 'c'.repeat(64) }, ctx));
+    const events = rows.map((row) =>
+      mapJusticeReferral(batchRowToReferral(row.value), { referralId, subjectPseudonym: 'c'.repeat(64) }, ctx),
+    );
 
     expect(rows.map((row) => row.row)).toEqual([2, 3, 4]);
     expect(events.map((e) => [e.serviceCategory, e.region, e.consentScope])).toEqual([

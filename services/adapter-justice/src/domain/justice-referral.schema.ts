@@ -1,6 +1,12 @@
 import { z } from 'zod';
-import { CONSENT_SCOPE_SYMBOLS, MINISTRY_SYMBOLS, RECEIVING_SERVICE_TYPE_SYMBOLS, REGION_SYMBOLS, URGENCY_SYMBOLS } from '@passerelle/schemas/generated';
-import { csvFlag, dateOrInstant, droppedText, instant, lowerCodeOf, populationFlagsSchema, sourceId, isRealCalendarDay } from '@passerelle/adapter';
+import {
+  CONSENT_SCOPE_SYMBOLS,
+  MINISTRY_SYMBOLS,
+  RECEIVING_SERVICE_TYPE_SYMBOLS,
+  REGION_SYMBOLS,
+  URGENCY_SYMBOLS,
+} from '@passerelle/schemas/generated';
+import { birthDate, csvFlag, dateOrInstant, droppedText, instant, lowerCodeOf, populationFlagsSchema, sourceId } from '@passerelle/adapter';
 
 /** Justice's own words for the support a victim needs, mapped to ServiceCategory in the mapper. */
 export const JUSTICE_SUPPORT_CODES = [
@@ -19,10 +25,7 @@ export type JusticeSupport = (typeof JUSTICE_SUPPORT_CODES)[number];
 /** The justice program that makes the referral; it stays in the ministry (the event says JUSTICE). */
 const program = z.enum(['vwap', 'court_support', 'victim_quick_response']);
 
-const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be an ISO 8601 date such as 1999-04-02' })
-  .refine(isRealCalendarDay, { error: 'is not a real date' });
+const isoDate = birthDate('1999-04-02');
 
 /**
  * A referral from the case-management system: a Victim/Witness Assistance Program or
@@ -59,7 +62,17 @@ export const justiceReferralSchema = z.strictObject({
 export type JusticeReferral = z.output<typeof justiceReferralSchema>;
 
 /** The columns of a batch upload; one row per referral. */
-export const JUSTICE_BATCH_REQUIRED = ['referral_number', 'program', 'person_id', 'receiving_service_type', 'support_needed', 'region', 'urgency', 'consent', 'referred_at'] as const;
+export const JUSTICE_BATCH_REQUIRED = [
+  'referral_number',
+  'program',
+  'person_id',
+  'receiving_service_type',
+  'support_needed',
+  'region',
+  'urgency',
+  'consent',
+  'referred_at',
+] as const;
 export const JUSTICE_BATCH_OPTIONAL = [
   'case_number',
   'last_name',

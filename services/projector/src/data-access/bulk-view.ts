@@ -1,14 +1,19 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
+import type { KeyEncryptionKey } from '@passerelle/contracts';
 import type { Knex } from '@passerelle/db';
-import { VIEW_TABLES, type ViewTable } from '../domain/view-model.ts';
-import type { TableRows } from '../domain/view-state.ts';
+import { VIEW_TABLES, type ViewTable } from '@passerelle/coordination-view';
+import type { ErasureRow } from '../domain/view-model.ts';
+import type { TableRows } from './view-state.ts';
 import { CopyBinaryEncoder, type CopyColumn } from './copy-binary.ts';
+import { KeyStoreUnavailableError, shred } from './key-store.repository.ts';
 
 /** Where the rows come from: the rebuild's in-memory view. */
 export interface BulkSource {
   table(table: ViewTable): TableRows;
+  /** The erasing withdrawals the view applied: their data keys are destroyed (and receipts written) with the rows. */
+  erasures?(): readonly ErasureRow[];
 }
 
 export interface BulkLoadReport {
@@ -111,7 +116,13 @@ function* copyData(rows: Iterable<object>, columns: readonly CopyColumn[], writt
  * later hint-bit or freeze pass), recreate the keys and indexes from the captured definitions,
  * ANALYZE. A crash before the commit leaves the schema as migrated, still unswitched.
  */
-export async function writeViewInBulk(db: Knex, schema: string, source: BulkSource, onRows?: (written: number, total: number) => void): Promise<BulkLoadReport> {
+export async function writeViewInBulk(
+  db: Knex,
+  schema: string,
+  source: BulkSource,
+  onRows?: (written: number, total: number) => void,
+  keys: { readonly keyEncryptionKey?: KeyEncryptionKey } = {},
+): Promise<BulkLoadReport> {
   const total = VIEW_TABLES.reduce((sum, table) => sum + source.table(table).count, 0);
   const tables: Record<string, number> = {};
   let written = 0;
@@ -125,7 +136,8 @@ export async function writeViewInBulk(db: Knex, schema: string, source: BulkSour
 
     await trx.raw(`TRUNCATE ${VIEW_TABLES.map(qualified).join(', ')}`);
     for (const index of indexes) await trx.raw(`DROP INDEX ${qualified(index.name)}`);
-    for (const constraint of constraints) await trx.raw(`ALTER TABLE ${qualified(constraint.table)} DROP CONSTRAINT ${ident(constraint.name)}`);
+    for (const constraint of constraints)
+      await trx.raw(`ALTER TABLE ${qualified(constraint.table)} DROP CONSTRAINT ${ident(constraint.name)}`);
 
     let began = performance.now();
     const connection = (await trx.client.acquireConnection()) as CopyConnection;
@@ -136,7 +148,9 @@ export async function writeViewInBulk(db: Knex, schema: string, source: BulkSour
       // A peek at the first row names the columns; the rows are then read afresh from the source.
       const first = rows[Symbol.iterator]().next().value as object;
       const columns = copyColumns(schema, table, first, shapes.get(table) ?? []);
-      const copy = connection.query(copyFrom(`COPY ${qualified(table)} (${columns.map((c) => ident(c.name)).join(', ')}) FROM STDIN (FORMAT binary, FREEZE true)`));
+      const copy = connection.query(
+        copyFrom(`COPY ${qualified(table)} (${columns.map((c) => ident(c.name)).join(', ')}) FROM STDIN (FORMAT binary, FREEZE true)`),
+      );
       const data = copyData(source.table(table).rows, columns, (n) => {
         written += n;
         onRows?.(written, total);
@@ -146,9 +160,18 @@ export async function writeViewInBulk(db: Knex, schema: string, source: BulkSour
     const copyMs = performance.now() - began;
 
     began = performance.now();
-    for (const constraint of constraints) await trx.raw(`ALTER TABLE ${qualified(constraint.table)} ADD CONSTRAINT ${ident(constraint.name)} ${constraint.definition}`);
+    for (const constraint of constraints)
+      await trx.raw(`ALTER TABLE ${qualified(constraint.table)} ADD CONSTRAINT ${ident(constraint.name)} ${constraint.definition}`);
     for (const index of indexes) await trx.raw(index.definition);
     const indexMs = performance.now() - began;
+
+    // A withdrawal the rebuild applied destroys its key here too (usually already destroyed by
+    // the live projector: then only a missing receipt is written), in the transaction of the rows.
+    const erasures = source.erasures?.() ?? [];
+    if (erasures.length > 0) {
+      if (!keys.keyEncryptionKey) throw new KeyStoreUnavailableError('writing a view with consent withdrawals');
+      await shred(trx, keys.keyEncryptionKey, erasures, schema, 'rebuild');
+    }
 
     began = performance.now();
     await trx.raw(`ANALYZE ${VIEW_TABLES.map(qualified).join(', ')}`);

@@ -28,12 +28,16 @@ const int64 = (n: bigint) => {
 describe('COPY binary encoding', () => {
   it('writes epoch milliseconds as microseconds since 2000-01-01, before and after it', () => {
     expect(one('timestamp with time zone', Date.UTC(2000, 0, 1, 0, 0, 0, 1))).toEqual(Buffer.concat([int32(8), int64(1000n)]));
-    expect(one('timestamp with time zone', Date.UTC(2025, 2, 14, 9, 0, 0, 7))).toEqual(Buffer.concat([int32(8), int64(BigInt(Date.UTC(2025, 2, 14, 9, 0, 0, 7) - Date.UTC(2000, 0, 1)) * 1000n)]));
+    expect(one('timestamp with time zone', Date.UTC(2025, 2, 14, 9, 0, 0, 7))).toEqual(
+      Buffer.concat([int32(8), int64(BigInt(Date.UTC(2025, 2, 14, 9, 0, 0, 7) - Date.UTC(2000, 0, 1)) * 1000n)]),
+    );
     expect(one('timestamp with time zone', 0)).toEqual(Buffer.concat([int32(8), int64(-946_684_800_000_000n)]));
   });
 
   it('writes a uuid as its 16 bytes and refuses one that is not hex', () => {
-    expect(one('uuid', '00112233-4455-6677-8899-aabbccddeeff')).toEqual(Buffer.concat([int32(16), Buffer.from('00112233445566778899aabbccddeeff', 'hex')]));
+    expect(one('uuid', '00112233-4455-6677-8899-aabbccddeeff')).toEqual(
+      Buffer.concat([int32(16), Buffer.from('00112233445566778899aabbccddeeff', 'hex')]),
+    );
     expect(() => one('uuid', 'not-a-uuid')).toThrow('not a uuid');
     expect(() => one('uuid', '00112233-4455-6677-8899-aabbccddeefg')).toThrow('not a uuid');
     expect(() => one('uuid', '001122334-455-6677-8899-aabbccddeeff')).toThrow('not a uuid');
@@ -43,7 +47,9 @@ describe('COPY binary encoding', () => {
   it('writes jsonb as version 1 then the JSON text, and text as UTF-8 with its byte length', () => {
     const json = JSON.stringify({ région: 'NORD', flags: [true, null] });
 
-    expect(one('jsonb', { région: 'NORD', flags: [true, null] })).toEqual(Buffer.concat([int32(Buffer.byteLength(json) + 1), Buffer.from([1]), Buffer.from(json)]));
+    expect(one('jsonb', { région: 'NORD', flags: [true, null] })).toEqual(
+      Buffer.concat([int32(Buffer.byteLength(json) + 1), Buffer.from([1]), Buffer.from(json)]),
+    );
     expect(one('text', 'tab\tü')).toEqual(Buffer.concat([int32(Buffer.byteLength('tab\tü')), Buffer.from('tab\tü')]));
   });
 

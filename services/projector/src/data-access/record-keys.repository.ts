@@ -2,12 +2,13 @@ import type { Knex } from '@passerelle/db';
 import type { RecordKeyer } from '../domain/record-key.ts';
 import { qualified } from './rows.ts';
 import { viewLockKey } from './view.repository.ts';
+import { VIEW_TABLE } from '@passerelle/coordination-view';
 
 /** Referrals read and keyed per statement when a whole view is keyed. */
 export const RECORD_KEY_PAGE = 5_000;
 
-const settings = (schema: string) => qualified(schema, 'record_key_settings');
-const referrals = (schema: string) => qualified(schema, 'referrals');
+const settings = (schema: string) => qualified(schema, VIEW_TABLE.record_key_settings);
+const referrals = (schema: string) => qualified(schema, VIEW_TABLE.referrals);
 
 type Connection = Knex | Knex.Transaction;
 
@@ -30,7 +31,11 @@ export async function claimRecordKeyFingerprint(db: Knex, schema: string, finger
 }
 
 async function keysRequired(db: Connection, schema: string): Promise<boolean> {
-  const [row] = await rowsOf<{ required: boolean }>(db, "SELECT attnotnull AS required FROM pg_attribute WHERE attrelid = to_regclass(?) AND attname = 'record_key'", [referrals(schema)]);
+  const [row] = await rowsOf<{ required: boolean }>(
+    db,
+    "SELECT attnotnull AS required FROM pg_attribute WHERE attrelid = to_regclass(?) AND attname = 'record_key'",
+    [referrals(schema)],
+  );
   return row?.required ?? false;
 }
 
@@ -38,7 +43,13 @@ async function keysRequired(db: Connection, schema: string): Promise<boolean> {
  * Keys one page of referrals in id order after `after` (all of them, or only those without a key),
  * in one statement; returns the page's last id, undefined past the end.
  */
-async function keyPage(db: Connection, schema: string, keyOf: RecordKeyer, after: string | undefined, missingOnly: boolean): Promise<{ last: string | undefined; keyed: number }> {
+async function keyPage(
+  db: Connection,
+  schema: string,
+  keyOf: RecordKeyer,
+  after: string | undefined,
+  missingOnly: boolean,
+): Promise<{ last: string | undefined; keyed: number }> {
   const ids = (await db(referrals(schema))
     .modify((query) => {
       if (after !== undefined) query.where('referral_id', '>', after);
@@ -48,11 +59,10 @@ async function keyPage(db: Connection, schema: string, keyOf: RecordKeyer, after
     .limit(RECORD_KEY_PAGE)
     .pluck('referral_id')) as string[];
   if (ids.length === 0) return { last: undefined, keyed: 0 };
-  await db.raw('UPDATE ?? AS r SET record_key = k.record_key FROM unnest(?::uuid[], ?::bigint[]) AS k(referral_id, record_key) WHERE r.referral_id = k.referral_id', [
-    referrals(schema),
-    ids,
-    ids.map((id) => keyOf(id)),
-  ]);
+  await db.raw(
+    'UPDATE ?? AS r SET record_key = k.record_key FROM unnest(?::uuid[], ?::bigint[]) AS k(referral_id, record_key) WHERE r.referral_id = k.referral_id',
+    [referrals(schema), ids, ids.map((id) => keyOf(id))],
+  );
   return { last: ids.at(-1), keyed: ids.length };
 }
 
@@ -67,7 +77,8 @@ async function keyAll(db: Connection, schema: string, keyOf: RecordKeyer, missin
   }
 }
 
-const lockView = (trx: Knex.Transaction, schema: string) => trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [viewLockKey(schema)]);
+const lockView = (trx: Knex.Transaction, schema: string) =>
+  trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [viewLockKey(schema)]);
 
 /**
  * Gives every referral of a view from before record keys its key, then makes the column NOT
@@ -96,7 +107,10 @@ export async function rewriteRecordKeys(db: Knex, schema: string, keyOf: RecordK
   return db.transaction(async (trx) => {
     await lockView(trx, schema);
     const keyed = await keyAll(trx, schema, keyOf, false);
-    await trx.raw('INSERT INTO ?? (fingerprint) VALUES (?) ON CONFLICT (singleton) DO UPDATE SET fingerprint = excluded.fingerprint, keyed_at = now()', [settings(schema), fingerprint]);
+    await trx.raw(
+      'INSERT INTO ?? (fingerprint) VALUES (?) ON CONFLICT (singleton) DO UPDATE SET fingerprint = excluded.fingerprint, keyed_at = now()',
+      [settings(schema), fingerprint],
+    );
     if (!(await keysRequired(trx, schema))) await trx.raw('ALTER TABLE ?? ALTER COLUMN record_key SET NOT NULL', [referrals(schema)]);
     return keyed;
   });

@@ -135,7 +135,11 @@ export class RecordSetStatements {
       const columns = this.shapes.get(table);
       if (!columns) throw new Error(`table ${this.schema}.${table} does not exist (has the view been migrated?)`);
       const list = columns
-        .map((c) => (c.type === TIMESTAMPTZ ? `(extract(epoch from ${quoteIdent(c.name)}) * 1000)::bigint AS ${quoteIdent(c.name)}` : quoteIdent(c.name)))
+        .map((c) =>
+          c.type === TIMESTAMPTZ
+            ? `(extract(epoch from ${quoteIdent(c.name)}) * 1000)::bigint AS ${quoteIdent(c.name)}`
+            : quoteIdent(c.name),
+        )
         .join(', ');
       return `SELECT ${list} FROM ${this.table(table)} WHERE ${quoteIdent(key)} = ANY(?::${keyType}[])`;
     });

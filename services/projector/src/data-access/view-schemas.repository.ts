@@ -2,10 +2,14 @@ import { grantSchemaLike, type Knex } from '@passerelle/db';
 import { qualified } from './rows.ts';
 import { compareViewSchemas, type TableDifference } from './view-snapshot.repository.ts';
 import { viewLockKey } from './view.repository.ts';
+import { VIEW_TABLE } from '@passerelle/coordination-view';
 
 /** View schemas in the database: the live one, rebuilds in progress or abandoned, retired ones. */
 export async function listViewSchemas(db: Knex, live: string): Promise<{ live: boolean; rebuilding: string[]; retired: string[] }> {
-  const names = (await db('information_schema.schemata').where('schema_name', live).orWhere('schema_name', 'like', `${live}\\_%`).pluck('schema_name')) as string[];
+  const names = (await db('information_schema.schemata')
+    .where('schema_name', live)
+    .orWhere('schema_name', 'like', `${live}\\_%`)
+    .pluck('schema_name')) as string[];
   return {
     live: names.includes(live),
     rebuilding: names.filter((name) => name.startsWith(`${live}_rebuild_`)).sort(),
@@ -49,15 +53,16 @@ export async function switchViewSchemas(
   return db.transaction(async (trx) => {
     await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [viewLockKey(names.live)]);
     await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [viewLockKey(names.rebuilt)]);
-    const liveExists = ((await trx('information_schema.schemata').where('schema_name', names.live).pluck('schema_name')) as string[]).length > 0;
+    const liveExists =
+      ((await trx('information_schema.schemata').where('schema_name', names.live).pluck('schema_name')) as string[]).length > 0;
     let check: SwitchCheck = { missing: 0, extra: 0, differences: [] };
     if (liveExists) {
       const difference = async (a: string, b: string) =>
         (
-          await trx.raw<{ rows: { n: number }[] }>('SELECT count(*)::int AS n FROM ?? a WHERE NOT EXISTS (SELECT 1 FROM ?? b WHERE b.event_id = a.event_id)', [
-            qualified(a, 'processed_events'),
-            qualified(b, 'processed_events'),
-          ])
+          await trx.raw<{ rows: { n: number }[] }>(
+            'SELECT count(*)::int AS n FROM ?? a WHERE NOT EXISTS (SELECT 1 FROM ?? b WHERE b.event_id = a.event_id)',
+            [qualified(a, VIEW_TABLE.processed_events), qualified(b, VIEW_TABLE.processed_events)],
+          )
         ).rows[0]?.n ?? 0;
       const missing = await difference(names.live, names.rebuilt);
       const extra = await difference(names.rebuilt, names.live);

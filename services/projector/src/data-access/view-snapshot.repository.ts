@@ -1,5 +1,6 @@
 import type { Knex } from '@passerelle/db';
-import { BOOKKEEPING_COLUMNS, VIEW_TABLES, sortRows, type ViewSnapshot, type ViewTable } from '../domain/view-model.ts';
+import { VIEW_TABLE, BOOKKEEPING_COLUMNS, VIEW_TABLES, type ViewSnapshot, type ViewTable } from '@passerelle/coordination-view';
+import { sortRows } from '../domain/view-model.ts';
 import { fromDbRow, qualified } from './rows.ts';
 
 /** Every table of a view schema, rows in key order, times as epoch milliseconds. */
@@ -7,7 +8,10 @@ export async function readViewSnapshot(db: Knex, schema: string): Promise<ViewSn
   const snapshot: Partial<Record<ViewTable, unknown[]>> = {};
   for (const table of VIEW_TABLES) {
     const rows = (await db(qualified(schema, table)).select('*')) as Record<string, unknown>[];
-    snapshot[table] = sortRows(table, rows.map((row) => fromDbRow<Record<string, unknown>>(row)));
+    snapshot[table] = sortRows(
+      table,
+      rows.map((row) => fromDbRow<Record<string, unknown>>(row)),
+    );
   }
   return snapshot as unknown as ViewSnapshot;
 }
@@ -22,7 +26,10 @@ export interface TableDifference {
 }
 
 async function columnsOf(db: Knex, schema: string, table: ViewTable): Promise<string[]> {
-  const rows = (await db('information_schema.columns').where({ table_schema: schema, table_name: table }).orderBy('ordinal_position').select('column_name')) as { column_name: string }[];
+  const rows = (await db('information_schema.columns')
+    .where({ table_schema: schema, table_name: table })
+    .orderBy('ordinal_position')
+    .select('column_name')) as { column_name: string }[];
   const bookkeeping = new Set(BOOKKEEPING_COLUMNS[table] ?? []);
   return rows.map((row) => row.column_name).filter((column) => !bookkeeping.has(column));
 }
@@ -40,10 +47,14 @@ export async function compareViewSchemas(db: Knex | Knex.Transaction, schemaA: s
     const a = qualified(schemaA, table);
     const b = qualified(schemaB, table);
     const count = async (from: string, minus: string): Promise<number> => {
-      const result = await db.raw<{ rows: { n: number }[] }>(`SELECT count(*)::int AS n FROM (SELECT ${list} FROM ?? EXCEPT ALL SELECT ${list} FROM ??) AS d`, [...columns, from, ...columns, minus]);
+      const result = await db.raw<{ rows: { n: number }[] }>(
+        `SELECT count(*)::int AS n FROM (SELECT ${list} FROM ?? EXCEPT ALL SELECT ${list} FROM ??) AS d`,
+        [...columns, from, ...columns, minus],
+      );
       return result.rows[0]?.n ?? 0;
     };
-    const rows = async (from: string): Promise<number> => (await db.raw<{ rows: { n: number }[] }>('SELECT count(*)::int AS n FROM ??', [from])).rows[0]?.n ?? 0;
+    const rows = async (from: string): Promise<number> =>
+      (await db.raw<{ rows: { n: number }[] }>('SELECT count(*)::int AS n FROM ??', [from])).rows[0]?.n ?? 0;
     differences.push({ table, rowsA: await rows(a), rowsB: await rows(b), onlyInA: await count(a, b), onlyInB: await count(b, a) });
   }
   return differences;
@@ -60,7 +71,10 @@ export interface ViewStatus {
 }
 
 async function countBy(db: Knex, schema: string, table: string, column: string): Promise<Record<string, number>> {
-  const rows = (await db(qualified(schema, table)).select(`${column} as key`).count({ n: '*' }).groupBy(column).orderBy(column)) as { key: string; n: number }[];
+  const rows = (await db(qualified(schema, table)).select(`${column} as key`).count({ n: '*' }).groupBy(column).orderBy(column)) as {
+    key: string;
+    n: number;
+  }[];
   return Object.fromEntries(rows.map((row) => [row.key, Number(row.n)]));
 }
 
@@ -73,27 +87,27 @@ export async function readViewStatus(db: Knex, schema: string, migrationsTable: 
   }
   const pending = await db.raw<{ rows: { n: number }[] }>(
     'SELECT count(DISTINCT h.referral_id)::int AS n FROM ?? h WHERE NOT EXISTS (SELECT 1 FROM ?? r WHERE r.referral_id = h.referral_id)',
-    [qualified(schema, 'referral_history'), qualified(schema, 'referrals')],
+    [qualified(schema, VIEW_TABLE.referral_history), qualified(schema, VIEW_TABLE.referrals)],
   );
   const migrations = (await db(qualified(schema, migrationsTable)).orderBy('id').pluck('name')) as string[];
   return {
     tables,
-    referralsByStatus: await countBy(db, schema, 'referrals', 'status'),
+    referralsByStatus: await countBy(db, schema, VIEW_TABLE.referrals, 'status'),
     pendingReferrals: pending.rows[0]?.n ?? 0,
-    illegalTransitionsByReason: await countBy(db, schema, 'illegal_transitions', 'reason_code'),
-    deadLettersByReason: await countBy(db, schema, 'dead_letters', 'reason_code'),
+    illegalTransitionsByReason: await countBy(db, schema, VIEW_TABLE.illegal_transitions, 'reason_code'),
+    deadLettersByReason: await countBy(db, schema, VIEW_TABLE.dead_letters, 'reason_code'),
     migrations,
   };
 }
 
 export async function countIllegalTransitions(db: Knex, schema: string): Promise<Record<string, number>> {
-  return countBy(db, schema, 'illegal_transitions', 'reason_code');
+  return countBy(db, schema, VIEW_TABLE.illegal_transitions, 'reason_code');
 }
 
 export async function countPendingReferrals(db: Knex, schema: string): Promise<number> {
   const pending = await db.raw<{ rows: { n: number }[] }>(
     'SELECT count(DISTINCT h.referral_id)::int AS n FROM ?? h WHERE NOT EXISTS (SELECT 1 FROM ?? r WHERE r.referral_id = h.referral_id)',
-    [qualified(schema, 'referral_history'), qualified(schema, 'referrals')],
+    [qualified(schema, VIEW_TABLE.referral_history), qualified(schema, VIEW_TABLE.referrals)],
   );
   return pending.rows[0]?.n ?? 0;
 }

@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { testKeyEncryptionKey } from '@passerelle/contracts/testing';
 import { createDatabase, type Knex } from '@passerelle/db';
 import { initiativesById, loadCatalogue } from '@passerelle/schemas';
 import { createTestDatabase, type TestDatabase } from '@passerelle/testing';
 import { prepareView } from '../projector.ts';
 import { applyEvents, type EventScope } from '../domain/apply-events.ts';
 import { initiativeRowsOf } from '../domain/initiative.projection.ts';
-import { comparable, type AcceptedEvent, type DeadLetterRow } from '../domain/view-model.ts';
+import { VIEW_TABLE, type DeadLetterRow } from '@passerelle/coordination-view';
+import { comparable, type AcceptedEvent } from '../domain/view-model.ts';
 import { InMemoryView } from '../testing/in-memory-view.ts';
 import { TEST_RECORD_KEY_SECRET } from '../testing/record-keys.ts';
 import { createRng, generateScenario, randomBatches, shuffle } from '../testing/scenario-generator.ts';
@@ -24,7 +26,9 @@ async function freshView(schema: string, members: number): Promise<ViewRepositor
   for (let i = 0; i < members; i++) {
     const db = createDatabase({ url: database.url, schema, poolMax: 4 });
     pools.push(db);
-    repositories.push(await prepareView(db, schema, { recordKeySecret: TEST_RECORD_KEY_SECRET, catalogue }));
+    repositories.push(
+      await prepareView(db, schema, { recordKeySecret: TEST_RECORD_KEY_SECRET, keyEncryptionKey: testKeyEncryptionKey(), catalogue }),
+    );
   }
   return repositories;
 }
@@ -41,16 +45,24 @@ afterAll(async () => {
 
 describe('the view repository', () => {
   it('gives the pure projection when four consumers apply batches about the same referrals at the same time', async () => {
-    const events = generateScenario({ seed: 5, referrals: 40, gaps: 8, milestones: 30, initiatives: [...initiativesById(catalogue).values()] });
+    const events = generateScenario({
+      seed: 5,
+      referrals: 40,
+      gaps: 8,
+      milestones: 30,
+      initiatives: [...initiativesById(catalogue).values()],
+    });
     const members = await freshView('view_concurrent', 4);
     const rng = createRng(5);
     // Each member gets a random quarter of the events, in random batches: the same referral is folded by several at once.
     const shares: AcceptedEvent[][] = [[], [], [], []];
     for (const event of shuffle(rng, events)) shares[rng.int(0, 3)]?.push(event);
 
-    await Promise.all(members.map(async (repository, i) => {
-      for (const batch of randomBatches(rng, shares[i] ?? [], 12)) await applyEvents(repository, batch, [], Date.now());
-    }));
+    await Promise.all(
+      members.map(async (repository, i) => {
+        for (const batch of randomBatches(rng, shares[i] ?? [], 12)) await applyEvents(repository, batch, [], Date.now());
+      }),
+    );
 
     const expected = new InMemoryView(initiativeRowsOf(catalogue));
     await expected.apply(events);
@@ -105,7 +117,10 @@ describe('the view repository', () => {
     };
 
     const result = await applyEvents(repository as ViewRepository, events, [], Date.now(), scopeOf);
-    const stored = (await pools[pools.length - 1]?.('view_scoped.referral_history').select('event_id', 'trace_id')) as { event_id: string; trace_id: string | null }[];
+    const stored = (await pools[pools.length - 1]?.(`view_scoped.${VIEW_TABLE.referral_history}`).select('event_id', 'trace_id')) as {
+      event_id: string;
+      trace_id: string | null;
+    }[];
 
     expect(result.applied).toHaveLength(4);
     expect(new Map(stored.map((row) => [row.event_id, row.trace_id]))).toEqual(new Map(events.map((e) => [e.eventId, e.traceId])));
@@ -119,7 +134,12 @@ describe('the view repository', () => {
     const db = createDatabase({ url: database.url, schema: 'view_retried', poolMax: 2 });
     pools.push(db);
     const retries: [string, number][] = [];
-    const repository = await prepareView(db, 'view_retried', { recordKeySecret: TEST_RECORD_KEY_SECRET, catalogue, onRetry: (sqlState, attempt) => retries.push([sqlState, attempt]) });
+    const repository = await prepareView(db, 'view_retried', {
+      recordKeySecret: TEST_RECORD_KEY_SECRET,
+      keyEncryptionKey: testKeyEncryptionKey(),
+      catalogue,
+      onRetry: (sqlState, attempt) => retries.push([sqlState, attempt]),
+    });
     let attempts = 0;
 
     const result = await repository.transaction(async () => {
@@ -140,4 +160,3 @@ describe('the view repository', () => {
     expect(retries).toHaveLength(2);
   });
 });
-

@@ -1,13 +1,30 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SpanKind, trace } from '@opentelemetry/api';
+import type { KeyEncryptionKey } from '@passerelle/contracts';
 import type { Knex } from '@passerelle/db';
 import type { EventScope, ViewStore, ViewTransaction } from '../domain/apply-events.ts';
 import type { BatchPlan, PriorState } from '../domain/batch-plan.ts';
 import type { RecordKeyer } from '../domain/record-key.ts';
-import type { DeadLetterRow, InitiativeProgress, InitiativeRow, ProcessedEventRow, ReferralHistoryRow, ServiceGapEventRow } from '../domain/view-model.ts';
+import type { SubjectKeyState } from '../domain/subject-opening.ts';
+import {
+  VIEW_TABLE,
+  type DeadLetterRow,
+  type InitiativeProgress,
+  type InitiativeRow,
+  type ProcessedEventRow,
+  type ReferralHistoryRow,
+  type ServiceGapEventRow,
+} from '@passerelle/coordination-view';
+import { KeyStoreUnavailableError, readSubjectKeys, shred, type ErasureReceipt } from './key-store.repository.ts';
 import { asExecuted, RecordSetStatements, readTableShapes } from './record-set.ts';
 import { qualified, toDbRow } from './rows.ts';
-import { ATTR_DB_COLLECTION_NAME, ATTR_DB_OPERATION_BATCH_SIZE, ATTR_DB_OPERATION_NAME, ATTR_DB_QUERY_TEXT, ATTR_DB_SYSTEM_NAME } from './semconv.ts';
+import {
+  ATTR_DB_COLLECTION_NAME,
+  ATTR_DB_OPERATION_BATCH_SIZE,
+  ATTR_DB_OPERATION_NAME,
+  ATTR_DB_QUERY_TEXT,
+  ATTR_DB_SYSTEM_NAME,
+} from './semconv.ts';
 
 const tracer = trace.getTracer('@passerelle/projector');
 
@@ -36,7 +53,8 @@ function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[
 }
 
 function progressOf(row: InitiativeRow): InitiativeProgress {
-  const { initiative_id, latest_status, latest_measure_unit, latest_measure_quantity, latest_occurred_at, latest_event_id, milestones } = row;
+  const { initiative_id, latest_status, latest_measure_unit, latest_measure_quantity, latest_occurred_at, latest_event_id, milestones } =
+    row;
   return { initiative_id, latest_status, latest_measure_unit, latest_measure_quantity, latest_occurred_at, latest_event_id, milestones };
 }
 
@@ -52,7 +70,14 @@ class SqlViewTransaction implements ViewTransaction {
   constructor(
     private readonly trx: Knex.Transaction,
     private readonly sql: RecordSetStatements,
+    private readonly keys: ViewRepositoryOptions,
   ) {}
+
+  readSubjectKeys(referralIds: readonly string[]): Promise<ReadonlyMap<string, SubjectKeyState>> {
+    const kek = this.keys.keyEncryptionKey;
+    if (!kek) return Promise.reject(new KeyStoreUnavailableError('opening a sealed subject'));
+    return readSubjectKeys(this.trx, kek, referralIds);
+  }
 
   private async run<T = Record<string, unknown>>(statement: string, bindings: readonly unknown[]): Promise<T[]> {
     return ((await this.trx.raw(statement, bindings as Knex.RawBinding[])) as { rows: T[] }).rows;
@@ -71,7 +96,10 @@ class SqlViewTransaction implements ViewTransaction {
   }
 
   async recordProcessed(rows: readonly ProcessedEventRow[]): Promise<ReadonlySet<string>> {
-    const inserted = await this.run<{ event_id: string }>(this.sql.insert('processed_events', keysOf(rows), 'ON CONFLICT (event_id) DO NOTHING', ['event_id']), [JSON.stringify(rows)]);
+    const inserted = await this.run<{ event_id: string }>(
+      this.sql.insert(VIEW_TABLE.processed_events, keysOf(rows), 'ON CONFLICT (event_id) DO NOTHING', ['event_id']),
+      [JSON.stringify(rows)],
+    );
     return new Set(inserted.map((row) => row.event_id));
   }
 
@@ -79,10 +107,14 @@ class SqlViewTransaction implements ViewTransaction {
     return ids.length ? this.run<T>(this.sql.selectWhereIn(table, key, keyType), [ids]) : Promise.resolve([]);
   }
 
-  async loadPrior(ids: { referralIds: readonly string[]; gapIds: readonly string[]; initiativeIds: readonly string[] }): Promise<PriorState> {
-    const referralRows = await this.select<ReferralHistoryRow>('referral_history', 'referral_id', 'uuid', ids.referralIds);
-    const gapRows = await this.select<ServiceGapEventRow>('service_gap_events', 'gap_id', 'uuid', ids.gapIds);
-    const initiativeRows = await this.select<InitiativeRow>('initiatives', 'initiative_id', 'text', ids.initiativeIds);
+  async loadPrior(ids: {
+    referralIds: readonly string[];
+    gapIds: readonly string[];
+    initiativeIds: readonly string[];
+  }): Promise<PriorState> {
+    const referralRows = await this.select<ReferralHistoryRow>(VIEW_TABLE.referral_history, 'referral_id', 'uuid', ids.referralIds);
+    const gapRows = await this.select<ServiceGapEventRow>(VIEW_TABLE.service_gap_events, 'gap_id', 'uuid', ids.gapIds);
+    const initiativeRows = await this.select<InitiativeRow>(VIEW_TABLE.initiatives, 'initiative_id', 'text', ids.initiativeIds);
     return {
       referralHistory: groupBy(referralRows, (row) => row.referral_id),
       gapHistory: groupBy(gapRows, (row) => row.gap_id),
@@ -95,7 +127,11 @@ class SqlViewTransaction implements ViewTransaction {
    * under that trace's apply span covering the statement: the trace shows where its rows were
    * written without costing a statement per trace.
    */
-  private async insertEventRows<R extends { event_id: string; trace_id: string | null }>(table: string, rows: readonly R[], scopeOf: EventScope | undefined): Promise<void> {
+  private async insertEventRows<R extends { event_id: string; trace_id: string | null }>(
+    table: string,
+    rows: readonly R[],
+    scopeOf: EventScope | undefined,
+  ): Promise<void> {
     if (rows.length === 0) return;
     const statement = this.sql.insert(table, keysOf(rows));
     const startTime = new Date();
@@ -129,30 +165,64 @@ class SqlViewTransaction implements ViewTransaction {
   }
 
   async carryOut(plan: BatchPlan, scopeOf?: EventScope): Promise<void> {
-    await this.insertEventRows('referral_history', plan.referralHistory, scopeOf);
+    await this.insertEventRows(VIEW_TABLE.referral_history, plan.referralHistory, scopeOf);
     if (plan.strippedReferrals.length) {
-      await this.run(`UPDATE ${this.sql.table('referral_history')} SET payload = payload - ?::text[] WHERE referral_id = ANY(?::uuid[])`, [[...plan.strippedFields], plan.strippedReferrals]);
+      await this.run(
+        `UPDATE ${this.sql.table(VIEW_TABLE.referral_history)} SET payload = payload - ?::text[] WHERE referral_id = ANY(?::uuid[])`,
+        [[...plan.strippedFields], plan.strippedReferrals],
+      );
     }
-    if (plan.referrals.length) await this.insertRows('referrals', plan.referrals, this.sql.mergeAll('referrals', keysOf(plan.referrals), ['referral_id']));
-    if (plan.refoldedReferrals.length) await this.run(`DELETE FROM ${this.sql.table('illegal_transitions')} WHERE referral_id = ANY(?::uuid[])`, [plan.refoldedReferrals]);
-    if (plan.illegalTransitions.length) await this.insertRows('illegal_transitions', plan.illegalTransitions);
-    if (plan.consentPurges.length) await this.insertRows('consent_purges', plan.consentPurges, 'ON CONFLICT (event_id) DO NOTHING');
-    await this.insertEventRows('initiative_milestones', plan.milestones, scopeOf);
-    if (plan.initiatives.length) await this.run(this.sql.update('initiatives', 'initiative_id', keysOf(plan.initiatives)), [JSON.stringify(plan.initiatives)]);
-    await this.insertEventRows('service_gap_events', plan.gapEvents, scopeOf);
-    if (plan.serviceGaps.length) await this.insertRows('service_gaps', plan.serviceGaps, this.sql.mergeAll('service_gaps', keysOf(plan.serviceGaps), ['gap_id']));
+    if (plan.referrals.length)
+      await this.insertRows(
+        VIEW_TABLE.referrals,
+        plan.referrals,
+        this.sql.mergeAll(VIEW_TABLE.referrals, keysOf(plan.referrals), ['referral_id']),
+      );
+    if (plan.refoldedReferrals.length)
+      await this.run(`DELETE FROM ${this.sql.table(VIEW_TABLE.illegal_transitions)} WHERE referral_id = ANY(?::uuid[])`, [
+        plan.refoldedReferrals,
+      ]);
+    if (plan.illegalTransitions.length) await this.insertRows(VIEW_TABLE.illegal_transitions, plan.illegalTransitions);
+    if (plan.consentPurges.length)
+      await this.insertRows(VIEW_TABLE.consent_purges, plan.consentPurges, 'ON CONFLICT (event_id) DO NOTHING');
+    if (plan.erasures.length) {
+      // The keys are destroyed and the receipts written in this transaction: with the purge, or not at all.
+      if (!this.keys.keyEncryptionKey) throw new KeyStoreUnavailableError('applying a consent withdrawal');
+      await shred(this.trx, this.keys.keyEncryptionKey, plan.erasures, this.sql.schema, this.keys.recordedBy ?? 'projector');
+    }
+    await this.insertEventRows(VIEW_TABLE.initiative_milestones, plan.milestones, scopeOf);
+    if (plan.initiatives.length)
+      await this.run(this.sql.update(VIEW_TABLE.initiatives, 'initiative_id', keysOf(plan.initiatives)), [
+        JSON.stringify(plan.initiatives),
+      ]);
+    await this.insertEventRows(VIEW_TABLE.service_gap_events, plan.gapEvents, scopeOf);
+    if (plan.serviceGaps.length)
+      await this.insertRows(
+        VIEW_TABLE.service_gaps,
+        plan.serviceGaps,
+        this.sql.mergeAll(VIEW_TABLE.service_gaps, keysOf(plan.serviceGaps), ['gap_id']),
+      );
   }
 
   async recordDeadLetters(rows: readonly DeadLetterRow[]): Promise<readonly DeadLetterRow[]> {
     // New rows, and rows a rebuild recorded without publishing that this consumer has now published.
     const conflict = `ON CONFLICT (${DEAD_LETTER_KEY.join(', ')}) DO UPDATE SET published = excluded.published, dead_lettered_at = excluded.dead_lettered_at WHERE t.published = false AND excluded.published = true`;
-    const changed = await this.run<Position>(this.sql.insert('dead_letters', keysOf(rows), conflict, DEAD_LETTER_KEY), [JSON.stringify(rows)]);
+    const changed = await this.run<Position>(this.sql.insert(VIEW_TABLE.dead_letters, keysOf(rows), conflict, DEAD_LETTER_KEY), [
+      JSON.stringify(rows),
+    ]);
     const keys = new Set(changed.map(positionKey));
     return rows.filter((row) => keys.has(positionKey(row)));
   }
 }
 
 export interface ViewRepositoryOptions {
+  /**
+   * PASSERELLE_KEY_ENCRYPTION_KEY: opens sealed subjects and destroys data keys on withdrawal.
+   * Without it the repository can store legacy plaintext events only (and refuses the rest).
+   */
+  readonly keyEncryptionKey?: KeyEncryptionKey;
+  /** Who the erasure receipts written through this repository name: the live projector (default) or a rebuild. */
+  readonly recordedBy?: ErasureReceipt['recorded_by'];
   /** Told each time a transaction is retried (deadlock victim, serialization failure): work done twice, worth watching. */
   readonly onRetry?: (sqlState: string, attempt: number) => void;
 }
@@ -189,7 +259,7 @@ export class ViewRepository implements ViewStore {
       try {
         return await this.db.transaction(async (trx) => {
           await trx.raw('SELECT pg_advisory_xact_lock_shared(hashtextextended(?, 0))', [viewLockKey(this.schema)]);
-          return work(new SqlViewTransaction(trx, statements));
+          return work(new SqlViewTransaction(trx, statements, this.options));
         });
       } catch (error) {
         const code = (error as { code?: string }).code;
@@ -200,10 +270,19 @@ export class ViewRepository implements ViewStore {
     }
   }
 
+  readSubjectKeys(referralIds: readonly string[]): Promise<ReadonlyMap<string, SubjectKeyState>> {
+    const kek = this.options.keyEncryptionKey;
+    if (!kek) return Promise.reject(new KeyStoreUnavailableError('opening a sealed subject'));
+    return readSubjectKeys(this.db, kek, referralIds);
+  }
+
   /** Writes the catalogue's initiatives (titles, pillar, lead) without touching their progress. */
   async loadCatalogue(rows: readonly InitiativeRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.db(qualified(this.schema, 'initiatives')).insert(rows.map(toDbRow)).onConflict('initiative_id').merge(CATALOGUE_COLUMNS);
+    await this.db(qualified(this.schema, VIEW_TABLE.initiatives))
+      .insert(rows.map(toDbRow))
+      .onConflict('initiative_id')
+      .merge(CATALOGUE_COLUMNS);
   }
 
   /**
@@ -212,7 +291,7 @@ export class ViewRepository implements ViewStore {
    */
   async publishedDeadLetters(positions: readonly { topic: string; partition: number; offset: number }[]): Promise<Set<string>> {
     if (positions.length === 0) return new Set();
-    const rows = (await this.db(qualified(this.schema, 'dead_letters'))
+    const rows = (await this.db(qualified(this.schema, VIEW_TABLE.dead_letters))
       .where({ published: true })
       .whereIn(
         ['source_topic', 'source_partition', 'source_offset'],

@@ -1,11 +1,18 @@
-import type { EventType } from '@passerelle/contracts';
+import { aggregateKindOf, messageKeyOf, type AggregateKind } from '@passerelle/contracts';
 import type { EventPayloads } from '@passerelle/schemas/generated';
 import { evolveInitiative, noProgress } from './initiative.projection.ts';
 import type { RecordKeyer } from './record-key.ts';
-import { erasingWithdrawals, foldReferral, PERSON_LEVEL_FIELDS, PURGED_COLUMNS, stripPersonLevel } from './referral.projection.ts';
+import {
+  erasingWithdrawals,
+  foldReferral,
+  PERSON_LEVEL_FIELDS,
+  PURGED_COLUMNS,
+  stripPersonLevel,
+  type ReferralFact,
+} from './referral.projection.ts';
 import { foldServiceGap } from './service-gap.projection.ts';
+import type { OpenedSubject } from './subject-opening.ts';
 import type {
-  AcceptedEvent,
   ConsentPurgeRow,
   IllegalTransitionRow,
   InitiativeProgress,
@@ -15,13 +22,19 @@ import type {
   ReferralRow,
   ServiceGapEventRow,
   ServiceGapRow,
-} from './view-model.ts';
+} from '@passerelle/coordination-view';
+import type { AcceptedEvent, ErasureRow } from './view-model.ts';
 
 /** What the view already holds about the entities a batch touches. */
 export interface PriorState {
   readonly referralHistory: ReadonlyMap<string, readonly ReferralHistoryRow[]>;
   readonly gapHistory: ReadonlyMap<string, readonly ServiceGapEventRow[]>;
   readonly initiativeProgress: ReadonlyMap<string, InitiativeProgress>;
+  /**
+   * By event id, the opened subject of each sealed creation among the history and the batch
+   * (subject-opening.ts): what the fold gives the referral row. Never stored.
+   */
+  readonly openedSubjects?: ReadonlyMap<string, OpenedSubject>;
 }
 
 /** Every write a batch of new events causes. The SQL repository and the in-memory model both just carry it out. */
@@ -35,6 +48,12 @@ export interface BatchPlan {
   readonly refoldedReferrals: string[];
   readonly illegalTransitions: IllegalTransitionRow[];
   readonly consentPurges: ConsentPurgeRow[];
+  /**
+   * One per consent purge, for its erasure receipt: the places this batch purged, counted. The
+   * SQL transaction destroys each referral's data key and writes the receipt; the in-memory view
+   * keeps them for a rebuild's bulk write to do the same.
+   */
+  readonly erasures: ErasureRow[];
   readonly milestones: MilestoneRow[];
   readonly initiatives: InitiativeProgress[];
   readonly gapEvents: ServiceGapEventRow[];
@@ -44,15 +63,12 @@ export interface BatchPlan {
 type ReferralEventType = ReferralHistoryRow['event_type'];
 type GapEventType = ServiceGapEventRow['event_type'];
 
-const REFERRAL_TYPES: readonly EventType[] = ['ReferralCreated', 'ReferralStatusChanged', 'ConsentWithdrawn'];
-const GAP_TYPES: readonly EventType[] = ['ServiceGapReported', 'ServiceGapResolved'];
-
-/** The aggregate an event belongs to: the unit the projector locks, loads and refolds. */
-export function aggregateOf(event: AcceptedEvent): { kind: 'referral' | 'initiative' | 'gap'; id: string } {
-  const payload = event.payload as unknown as Record<string, string>;
-  if (REFERRAL_TYPES.includes(event.type)) return { kind: 'referral', id: payload['referralId'] as string };
-  if (GAP_TYPES.includes(event.type)) return { kind: 'gap', id: payload['gapId'] as string };
-  return { kind: 'initiative', id: payload['initiativeId'] as string };
+/**
+ * The aggregate an event belongs to: the unit the projector locks, loads and refolds. Kind and
+ * id (the message key field) come from the event-type facts of `@passerelle/contracts`.
+ */
+export function aggregateOf(event: AcceptedEvent): { kind: AggregateKind; id: string } {
+  return { kind: aggregateKindOf(event.type), id: messageKeyOf(event.type, event.payload as never) };
 }
 
 /** The event body without its envelope: what history rows keep. */
@@ -65,9 +81,16 @@ function positionColumns(event: AcceptedEvent) {
   return { source_topic: event.position.topic, source_partition: event.position.partition, source_offset: event.position.offset };
 }
 
+/** The pipeline's own hops: the adapter's acceptance (from the envelope) and the publication (the Kafka record's timestamp). */
+function pipelineColumns(event: AcceptedEvent) {
+  return { accepted_at: event.payload.envelope.acceptedAt ?? null, published_at: event.position.publishedAt ?? null };
+}
+
 export function processedRowOf(event: AcceptedEvent, now: number): ProcessedEventRow {
   return { event_id: event.eventId, event_type: event.type, ...positionColumns(event), processed_at: now };
 }
+
+const hasPersonLevel = (row: { payload: Record<string, unknown> }) => PERSON_LEVEL_FIELDS.some((field) => field in row.payload);
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
@@ -95,6 +118,7 @@ export function planBatch(events: readonly AcceptedEvent[], prior: PriorState, n
     refoldedReferrals: [],
     illegalTransitions: [],
     consentPurges: [],
+    erasures: [],
     milestones: [],
     initiatives: [],
     gapEvents: [],
@@ -105,9 +129,9 @@ export function planBatch(events: readonly AcceptedEvent[], prior: PriorState, n
     return `${aggregate.kind}:${aggregate.id}`;
   });
 
-  for (const [key, group] of byAggregate) {
-    const id = key.slice(key.indexOf(':') + 1);
-    switch (key.slice(0, key.indexOf(':'))) {
+  for (const group of byAggregate.values()) {
+    const { kind, id } = aggregateOf(group[0] as AcceptedEvent);
+    switch (kind) {
       case 'referral': {
         const before = prior.referralHistory.get(id) ?? [];
         const added = group.map<ReferralHistoryRow>((event) => ({
@@ -117,6 +141,7 @@ export function planBatch(events: readonly AcceptedEvent[], prior: PriorState, n
           source_ministry: event.sourceMinistry,
           occurred_at: event.occurredAt,
           ...positionColumns(event),
+          ...pipelineColumns(event),
           trace_id: event.traceId,
           payload: bodyOf(event),
           consumed_at: now,
@@ -129,15 +154,27 @@ export function planBatch(events: readonly AcceptedEvent[], prior: PriorState, n
         const kept = firstErasure ? before.map((row) => ({ ...row, payload: stripPersonLevel(row.payload) })) : before;
         // An erased referral never takes person-level data back, whatever arrives later.
         const stored = erased ? added.map((row) => ({ ...row, payload: stripPersonLevel(row.payload) })) : added;
-        const folded = foldReferral([...kept, ...stored], keyOf);
+        const opened = prior.openedSubjects;
+        const withOpened = (row: ReferralHistoryRow): ReferralFact => {
+          const subject = row.event_type === 'ReferralCreated' ? opened?.get(row.event_id) : undefined;
+          return subject ? { ...row, opened: subject } : row;
+        };
+        const folded = foldReferral([...kept, ...stored].map(withOpened), keyOf);
         plan.referralHistory.push(...stored);
         if (firstErasure) plan.strippedReferrals.push(id);
         if (folded.row) plan.referrals.push(folded.row);
         // Stored illegal transitions come from stored history: a referral with none has none to replace.
         if (before.length > 0) plan.refoldedReferrals.push(id);
         plan.illegalTransitions.push(...folded.illegal);
+        // What this batch erased is counted once, on the first withdrawal new to the view.
+        let places = {
+          viewReferralRows: firstErasure && folded.row ? 1 : 0,
+          historyRows: (firstErasure ? before : []).filter(hasPersonLevel).length + (erased ? added.filter(hasPersonLevel).length : 0),
+        };
         for (const withdrawal of erasing) {
           if (erasedBefore.has(withdrawal.event_id)) continue;
+          plan.erasures.push({ referral_id: id, withdrawal_event_id: withdrawal.event_id, withdrawn_at: withdrawal.occurred_at, places });
+          places = { viewReferralRows: 0, historyRows: 0 };
           plan.consentPurges.push({
             event_id: withdrawal.event_id,
             referral_id: id,
@@ -187,6 +224,10 @@ export function planBatch(events: readonly AcceptedEvent[], prior: PriorState, n
         }
         plan.initiatives.push(progress);
         break;
+      }
+      default: {
+        const unhandled: never = kind;
+        throw new Error(`no plan for aggregate kind ${String(unhandled)}`);
       }
     }
   }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { EVENT_TYPE_FACTS, EVENT_TYPES, topicFor } from '@passerelle/contracts';
+import { sampleEvents } from '@passerelle/contracts/testing';
 import { minute, referral } from '../testing/event-builders.ts';
-import { planBatch, type PriorState } from './batch-plan.ts';
+import { aggregateOf, planBatch, type PriorState } from './batch-plan.ts';
+import type { AcceptedEvent } from './view-model.ts';
 import { recordKeyerOf, recordKeyOf } from './record-key.ts';
 
 const SECRET = 'test-only-record-key-secret-for-the-batch-plan-0001';
@@ -8,6 +11,24 @@ const keyOf = recordKeyerOf(SECRET);
 const nothing: PriorState = { referralHistory: new Map(), gapHistory: new Map(), initiativeProgress: new Map() };
 
 describe('planning a batch', () => {
+  it('puts every event type in the aggregate its facts name, under the id its envelope correlates', () => {
+    const events = sampleEvents();
+    for (const type of EVENT_TYPES) {
+      const payload = events[type];
+      const event: AcceptedEvent = {
+        eventId: payload.envelope.eventId,
+        type,
+        payload,
+        occurredAt: payload.envelope.occurredAt,
+        sourceMinistry: payload.envelope.sourceMinistry,
+        position: { topic: topicFor('JUSTICE', type), partition: 0, offset: 0 },
+        traceId: null,
+      };
+
+      expect(aggregateOf(event), type).toEqual({ kind: EVENT_TYPE_FACTS[type].aggregate, id: payload.envelope.correlationId });
+    }
+  });
+
   it('gives each referral row the record key of its id under the secret', () => {
     const a = referral();
     const b = referral();
@@ -29,7 +50,9 @@ describe('planning a batch', () => {
 
     const later = planBatch([r.status('RECEIVED', minute(5)), r.withdrawn(minute(9))], prior, 2, keyOf);
 
-    expect(later.referrals).toEqual([expect.objectContaining({ status: 'RECEIVED', subject_pseudonym: null, record_key: recordKeyOf(SECRET, r.referralId) })]);
+    expect(later.referrals).toEqual([
+      expect.objectContaining({ status: 'RECEIVED', subject_pseudonym: null, record_key: recordKeyOf(SECRET, r.referralId) }),
+    ]);
   });
 
   it('computes the key with the keyer it is given, and nothing else', () => {

@@ -1,4 +1,4 @@
-import { ContractError, RegistryRequestError, familyOf, type DecodedEvent } from '@passerelle/contracts';
+import { ContractError, RegistryRequestError, familyOf, messageKeyOf, type DecodedEvent } from '@passerelle/contracts';
 import type { Initiative } from '@passerelle/schemas';
 import { topicOwnership } from './topic-ownership.ts';
 
@@ -11,20 +11,6 @@ export interface Rejection {
 export type CheckOutcome = { readonly ok: true; readonly aggregateId: string } | { readonly ok: false; readonly rejection: Rejection };
 
 const reject = (code: string, text: string): CheckOutcome => ({ ok: false, rejection: { code, text } });
-
-function entityIdOf(event: DecodedEvent): string {
-  switch (event.type) {
-    case 'ReferralCreated':
-    case 'ReferralStatusChanged':
-    case 'ConsentWithdrawn':
-      return event.payload.referralId;
-    case 'InitiativeMilestoneRecorded':
-      return event.payload.initiativeId;
-    case 'ServiceGapReported':
-    case 'ServiceGapResolved':
-      return event.payload.gapId;
-  }
-}
 
 /**
  * The checks a well-formed event must pass before it may change the view: it travels on a
@@ -39,34 +25,56 @@ function entityIdOf(event: DecodedEvent): string {
  */
 export function checkEvent(event: DecodedEvent, topic: string, initiatives: ReadonlyMap<string, Initiative>): CheckOutcome {
   const ownership = topicOwnership(topic);
-  if (!ownership) return reject('unknown_topic_owner', `topic ${topic} is not named <ministry>.<family>.v1, so its owner cannot be checked`);
-  if (familyOf(event.type) !== ownership.family) return reject('wrong_topic_family', `${event.type} belongs on a ${familyOf(event.type)} topic, not on ${topic}`);
+  if (!ownership)
+    return reject('unknown_topic_owner', `topic ${topic} is not named <ministry>.<family>.v1, so its owner cannot be checked`);
+  if (familyOf(event.type) !== ownership.family)
+    return reject('wrong_topic_family', `${event.type} belongs on a ${familyOf(event.type)} topic, not on ${topic}`);
   const envelope = event.payload.envelope;
   if (envelope.sourceMinistry !== ownership.owner) {
-    return reject('provenance_mismatch', `${event.type} ${envelope.eventId} says it comes from ${envelope.sourceMinistry} but travels on ${topic}, owned by ${ownership.owner}`);
+    return reject(
+      'provenance_mismatch',
+      `${event.type} ${envelope.eventId} says it comes from ${envelope.sourceMinistry} but travels on ${topic}, owned by ${ownership.owner}`,
+    );
   }
-  const entityId = entityIdOf(event);
-  if (envelope.correlationId !== entityId) return reject('correlation_mismatch', `${event.type} ${envelope.eventId}: the envelope's correlationId is not the id of the entity it is about`);
+  const entityId = messageKeyOf(event.type, event.payload as never);
+  if (envelope.correlationId !== entityId)
+    return reject(
+      'correlation_mismatch',
+      `${event.type} ${envelope.eventId}: the envelope's correlationId is not the id of the entity it is about`,
+    );
 
   switch (event.type) {
     case 'ReferralCreated':
       if (event.payload.region === 'UNKNOWN') return reject('unknown_region', `ReferralCreated ${envelope.eventId} has region UNKNOWN`);
-      if (event.payload.referringMinistry === 'UNKNOWN') return reject('unknown_ministry', `ReferralCreated ${envelope.eventId} has referringMinistry UNKNOWN`);
+      if (event.payload.referringMinistry === 'UNKNOWN')
+        return reject('unknown_ministry', `ReferralCreated ${envelope.eventId} has referringMinistry UNKNOWN`);
       // Only the referring ministry creates a referral, on its own topic: the broker proves who wrote it.
       if (event.payload.referringMinistry !== ownership.owner) {
-        return reject('referring_ministry_not_topic_owner', `ReferralCreated ${envelope.eventId} names ${event.payload.referringMinistry} as referring ministry but travels on ${topic}, owned by ${ownership.owner}`);
+        return reject(
+          'referring_ministry_not_topic_owner',
+          `ReferralCreated ${envelope.eventId} names ${event.payload.referringMinistry} as referring ministry but travels on ${topic}, owned by ${ownership.owner}`,
+        );
       }
       break;
     case 'ReferralStatusChanged':
-      if (event.payload.status === 'UNKNOWN') return reject('unknown_status', `ReferralStatusChanged ${envelope.eventId} has status UNKNOWN`);
+      if (event.payload.status === 'UNKNOWN')
+        return reject('unknown_status', `ReferralStatusChanged ${envelope.eventId} has status UNKNOWN`);
       break;
     case 'InitiativeMilestoneRecorded': {
       const initiative = initiatives.get(event.payload.initiativeId);
-      if (!initiative) return reject('unknown_initiative', `InitiativeMilestoneRecorded ${envelope.eventId} names initiative ${event.payload.initiativeId}, which is not in the strategy catalogue`);
+      if (!initiative)
+        return reject(
+          'unknown_initiative',
+          `InitiativeMilestoneRecorded ${envelope.eventId} names initiative ${event.payload.initiativeId}, which is not in the strategy catalogue`,
+        );
       if (initiative.leadMinistry !== envelope.sourceMinistry) {
-        return reject('not_initiative_lead', `InitiativeMilestoneRecorded ${envelope.eventId}: ${envelope.sourceMinistry} does not lead ${initiative.id} (${initiative.leadMinistry} does)`);
+        return reject(
+          'not_initiative_lead',
+          `InitiativeMilestoneRecorded ${envelope.eventId}: ${envelope.sourceMinistry} does not lead ${initiative.id} (${initiative.leadMinistry} does)`,
+        );
       }
-      if (event.payload.status === 'UNKNOWN') return reject('unknown_milestone_status', `InitiativeMilestoneRecorded ${envelope.eventId} has status UNKNOWN`);
+      if (event.payload.status === 'UNKNOWN')
+        return reject('unknown_milestone_status', `InitiativeMilestoneRecorded ${envelope.eventId} has status UNKNOWN`);
       break;
     }
     case 'ServiceGapReported':
@@ -75,6 +83,10 @@ export function checkEvent(event: DecodedEvent, topic: string, initiatives: Read
     case 'ServiceGapResolved':
     case 'ConsentWithdrawn':
       break;
+    default: {
+      const unchecked: never = event;
+      throw new Error(`no checks for event type ${(unchecked as DecodedEvent).type}`);
+    }
   }
   return { ok: true, aggregateId: entityId };
 }

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { MalformedMessageError, RegistryUnavailableError, UnknownSchemaIdError, WrongMagicByteError, type DecodedEvent } from '@passerelle/contracts';
+import {
+  EVENT_TYPES,
+  MalformedMessageError,
+  publisherRuleOf,
+  RegistryUnavailableError,
+  topicFor,
+  UnknownSchemaIdError,
+  WrongMagicByteError,
+  type DecodedEvent,
+  type PublisherRule,
+} from '@passerelle/contracts';
 import { sampleEvents } from '@passerelle/contracts/testing';
 import { initiativesById, loadCatalogue } from '@passerelle/schemas';
 import { checkEvent, classifyDecodeFailure } from './event-checks.ts';
@@ -16,7 +26,10 @@ describe('event checks', () => {
   it('accepts an event published by the owner of its topic and returns its entity id', () => {
     const event = sampleEvents('JUSTICE').ReferralCreated;
 
-    expect(checkEvent(decoded('ReferralCreated', event), 'justice.referrals.v1', initiatives)).toEqual({ ok: true, aggregateId: event.referralId });
+    expect(checkEvent(decoded('ReferralCreated', event), 'justice.referrals.v1', initiatives)).toEqual({
+      ok: true,
+      aggregateId: event.referralId,
+    });
   });
 
   it('reads the owner from the last three segments, so test topics with a namespace work', () => {
@@ -45,7 +58,10 @@ describe('event checks', () => {
   it('rejects an event on a topic of another family', () => {
     const event = sampleEvents('JUSTICE').ReferralCreated;
 
-    expect(checkEvent(decoded('ReferralCreated', event), 'justice.service-gaps.v1', initiatives)).toMatchObject({ ok: false, rejection: { code: 'wrong_topic_family' } });
+    expect(checkEvent(decoded('ReferralCreated', event), 'justice.service-gaps.v1', initiatives)).toMatchObject({
+      ok: false,
+      rejection: { code: 'wrong_topic_family' },
+    });
   });
 
   it('rejects a milestone of an initiative the catalogue does not know, and one published by a ministry that does not lead it', () => {
@@ -53,21 +69,50 @@ describe('event checks', () => {
     const unknown = { ...known, initiativeId: 'S2016-P9-99', envelope: { ...known.envelope, correlationId: 'S2016-P9-99' } };
     const fromHealth = { ...known, envelope: { ...known.envelope, sourceMinistry: 'HEALTH' as const } };
 
-    expect(checkEvent(decoded('InitiativeMilestoneRecorded', unknown), 'justice.initiative-milestones.v1', initiatives)).toMatchObject({ ok: false, rejection: { code: 'unknown_initiative' } });
-    expect(checkEvent(decoded('InitiativeMilestoneRecorded', fromHealth), 'health.initiative-milestones.v1', initiatives)).toMatchObject({ ok: false, rejection: { code: 'not_initiative_lead' } });
+    expect(checkEvent(decoded('InitiativeMilestoneRecorded', unknown), 'justice.initiative-milestones.v1', initiatives)).toMatchObject({
+      ok: false,
+      rejection: { code: 'unknown_initiative' },
+    });
+    expect(checkEvent(decoded('InitiativeMilestoneRecorded', fromHealth), 'health.initiative-milestones.v1', initiatives)).toMatchObject({
+      ok: false,
+      rejection: { code: 'not_initiative_lead' },
+    });
   });
 
   it('rejects UNKNOWN regions and statuses, and a correlation id that is not the entity', () => {
     const events = sampleEvents('JUSTICE');
     const noRegion = { ...events.ReferralCreated, region: 'UNKNOWN' as const };
-    const noStatus = { ...events.ReferralStatusChanged, envelope: { ...events.ReferralStatusChanged.envelope, sourceMinistry: 'JUSTICE' as const }, status: 'UNKNOWN' as const };
-    const gap = { ...events.ServiceGapReported, envelope: { ...events.ServiceGapReported.envelope, sourceMinistry: 'JUSTICE' as const }, region: 'UNKNOWN' as const };
-    const miscorrelated = { ...events.ConsentWithdrawn, envelope: { ...events.ConsentWithdrawn.envelope, correlationId: events.ServiceGapReported.gapId } };
+    const noStatus = {
+      ...events.ReferralStatusChanged,
+      envelope: { ...events.ReferralStatusChanged.envelope, sourceMinistry: 'JUSTICE' as const },
+      status: 'UNKNOWN' as const,
+    };
+    const gap = {
+      ...events.ServiceGapReported,
+      envelope: { ...events.ServiceGapReported.envelope, sourceMinistry: 'JUSTICE' as const },
+      region: 'UNKNOWN' as const,
+    };
+    const miscorrelated = {
+      ...events.ConsentWithdrawn,
+      envelope: { ...events.ConsentWithdrawn.envelope, correlationId: events.ServiceGapReported.gapId },
+    };
 
-    expect(checkEvent(decoded('ReferralCreated', noRegion), 'justice.referrals.v1', initiatives)).toMatchObject({ ok: false, rejection: { code: 'unknown_region' } });
-    expect(checkEvent(decoded('ReferralStatusChanged', noStatus), 'justice.referrals.v1', initiatives)).toMatchObject({ ok: false, rejection: { code: 'unknown_status' } });
-    expect(checkEvent(decoded('ServiceGapReported', gap), 'justice.service-gaps.v1', initiatives)).toMatchObject({ ok: false, rejection: { code: 'unknown_region' } });
-    expect(checkEvent(decoded('ConsentWithdrawn', miscorrelated), 'justice.referrals.v1', initiatives)).toMatchObject({ ok: false, rejection: { code: 'correlation_mismatch' } });
+    expect(checkEvent(decoded('ReferralCreated', noRegion), 'justice.referrals.v1', initiatives)).toMatchObject({
+      ok: false,
+      rejection: { code: 'unknown_region' },
+    });
+    expect(checkEvent(decoded('ReferralStatusChanged', noStatus), 'justice.referrals.v1', initiatives)).toMatchObject({
+      ok: false,
+      rejection: { code: 'unknown_status' },
+    });
+    expect(checkEvent(decoded('ServiceGapReported', gap), 'justice.service-gaps.v1', initiatives)).toMatchObject({
+      ok: false,
+      rejection: { code: 'unknown_region' },
+    });
+    expect(checkEvent(decoded('ConsentWithdrawn', miscorrelated), 'justice.referrals.v1', initiatives)).toMatchObject({
+      ok: false,
+      rejection: { code: 'correlation_mismatch' },
+    });
   });
 
   it('never quotes the pseudonym or other payload values in a rejection', () => {
@@ -79,11 +124,50 @@ describe('event checks', () => {
   });
 });
 
+describe('who may publish', () => {
+  // The sample referral goes from JUSTICE to HEALTH and JUSTICE leads the sample initiative:
+  // EDUCATION is neither, and sends every type on its own topic.
+  const outsider = 'EDUCATION';
+
+  function expectedOutcome(rule: PublisherRule): { ok: boolean; code?: string } {
+    switch (rule) {
+      case 'referring-ministry':
+        return { ok: false, code: 'referring_ministry_not_topic_owner' };
+      case 'initiative-lead':
+        return { ok: false, code: 'not_initiative_lead' };
+      case 'referral-party': // judged in the referral fold, which knows the parties
+      case 'any-ministry':
+        return { ok: true };
+      default: {
+        const unknown: never = rule;
+        throw new Error(`no expectation for publisher rule ${String(unknown)}`);
+      }
+    }
+  }
+
+  it("lets an event through the checks from a ministry the type's publisher rule allows, and rejects it otherwise", () => {
+    const events = sampleEvents('JUSTICE');
+    for (const type of EVENT_TYPES) {
+      const sample = events[type];
+      const payload = { ...sample, envelope: { ...sample.envelope, sourceMinistry: outsider } };
+
+      const outcome = checkEvent(decoded(type, payload as never), topicFor(outsider, type), initiatives);
+
+      const expected = expectedOutcome(publisherRuleOf(type));
+      expect(outcome.ok, type).toBe(expected.ok);
+      if (!outcome.ok) expect(outcome.rejection.code, type).toBe(expected.code);
+    }
+  });
+});
+
 describe('decode failures', () => {
   it('dead-letters bad bytes and unknown schema ids with a lower-case reason code', () => {
     expect(classifyDecodeFailure(new WrongMagicByteError(7))).toMatchObject({ retry: false, rejection: { code: 'wrong_magic_byte' } });
     expect(classifyDecodeFailure(new UnknownSchemaIdError(99))).toMatchObject({ retry: false, rejection: { code: 'unknown_schema_id' } });
-    expect(classifyDecodeFailure(new MalformedMessageError('short'))).toMatchObject({ retry: false, rejection: { code: 'malformed_message' } });
+    expect(classifyDecodeFailure(new MalformedMessageError('short'))).toMatchObject({
+      retry: false,
+      rejection: { code: 'malformed_message' },
+    });
   });
 
   it('retries when the registry is unavailable instead of dead-lettering', () => {

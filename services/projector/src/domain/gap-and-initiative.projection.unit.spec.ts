@@ -36,8 +36,15 @@ describe('initiatives', () => {
     await projected.apply([planned, started]);
 
     const snapshot = projected.snapshot();
-    expect(snapshot.initiatives.find((row) => row.initiative_id === 'S2016-P2-04')).toMatchObject({ latest_status: 'REACHED', latest_event_id: reached.eventId, latest_occurred_at: minute(50), milestones: 3 });
-    expect(snapshot.initiative_milestones.map((row) => row.event_id).sort()).toEqual([started, reached, planned].map((e) => e.eventId).sort());
+    expect(snapshot.initiatives.find((row) => row.initiative_id === 'S2016-P2-04')).toMatchObject({
+      latest_status: 'REACHED',
+      latest_event_id: reached.eventId,
+      latest_occurred_at: minute(50),
+      milestones: 3,
+    });
+    expect(snapshot.initiative_milestones.map((row) => row.event_id).sort()).toEqual(
+      [started, reached, planned].map((e) => e.eventId).sort(),
+    );
   });
 
   it('breaks a tie on occurrence time by event id, so two projectors agree', async () => {
@@ -51,7 +58,8 @@ describe('initiatives', () => {
     await other.apply([b]);
     await other.apply([a]);
 
-    for (const projected of [one, other]) expect(projected.snapshot().initiatives.find((row) => row.initiative_id === 'S2016-P2-04')?.latest_status).toBe('AT_RISK');
+    for (const projected of [one, other])
+      expect(projected.snapshot().initiatives.find((row) => row.initiative_id === 'S2016-P2-04')?.latest_status).toBe('AT_RISK');
   });
 });
 
@@ -63,7 +71,14 @@ describe('service gaps', () => {
     await projected.apply([gap.reported(minute(0))]);
 
     expect(projected.snapshot().service_gaps).toEqual([
-      expect.objectContaining({ gap_id: gap.gapId, status: 'OPEN', region: 'NORTH_EAST', service_category: 'HOUSING', severity: 'CRITICAL', affects_indigenous: true }),
+      expect.objectContaining({
+        gap_id: gap.gapId,
+        status: 'OPEN',
+        region: 'NORTH_EAST',
+        service_category: 'HOUSING',
+        severity: 'CRITICAL',
+        affects_indigenous: true,
+      }),
     ]);
   });
 
@@ -77,6 +92,12 @@ describe('service gaps', () => {
     await projected.apply([gap.reported(minute(0))]);
 
     expect(before).toEqual([]);
-    expect(projected.snapshot().service_gaps[0]).toMatchObject({ status: 'RESOLVED', resolution: 'FUNDING_PROVIDED', resolved_at: minute(60), resolved_event_id: resolved.eventId, reported_at: minute(0) });
+    expect(projected.snapshot().service_gaps[0]).toMatchObject({
+      status: 'RESOLVED',
+      resolution: 'FUNDING_PROVIDED',
+      resolved_at: minute(60),
+      resolved_event_id: resolved.eventId,
+      reported_at: minute(0),
+    });
   });
 });

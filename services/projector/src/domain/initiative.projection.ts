@@ -1,5 +1,5 @@
 import type { Catalogue } from '@passerelle/schemas';
-import type { InitiativeProgress, InitiativeRow, MilestoneRow } from './view-model.ts';
+import type { InitiativeProgress, InitiativeRow, MilestoneRow } from '@passerelle/coordination-view';
 
 /** The catalogue as initiative rows with no milestone yet. */
 export function initiativeRowsOf(catalogue: Catalogue): InitiativeRow[] {

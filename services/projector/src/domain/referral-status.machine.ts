@@ -1,5 +1,5 @@
 import type { ReferralStatus } from '@passerelle/schemas/generated';
-import type { IllegalTransitionCode } from './view-model.ts';
+import type { IllegalTransitionCode } from '@passerelle/coordination-view';
 
 /**
  * The referral life cycle, after FHIR Task: a referral is REQUESTED when created, the receiving
@@ -26,11 +26,13 @@ export function nextStatuses(from: ReferralStatus): readonly ReferralStatus[] {
   return NEXT[from];
 }
 
-export type TransitionVerdict = { readonly allowed: true } | { readonly allowed: false; readonly code: IllegalTransitionCode; readonly reason: string };
+export type TransitionVerdict =
+  { readonly allowed: true } | { readonly allowed: false; readonly code: IllegalTransitionCode; readonly reason: string };
 
 export function checkTransition(from: ReferralStatus, to: ReferralStatus): TransitionVerdict {
   if (NEXT[from].includes(to)) return { allowed: true };
   if (from === to) return { allowed: false, code: 'already_in_status', reason: `the referral is already ${from}` };
-  if (FINAL_STATUSES.includes(from)) return { allowed: false, code: 'from_final_status', reason: `${from} is final: no transition to ${to}` };
+  if (FINAL_STATUSES.includes(from))
+    return { allowed: false, code: 'from_final_status', reason: `${from} is final: no transition to ${to}` };
   return { allowed: false, code: 'not_allowed', reason: `${from} → ${to} is not a transition of the referral life cycle` };
 }

@@ -1,13 +1,39 @@
 import type { Ministry, ReferralCreated, ReferralStatus, ReferralStatusChanged } from '@passerelle/schemas/generated';
 import type { RecordKeyer } from './record-key.ts';
 import { checkTransition } from './referral-status.machine.ts';
-import { POPULATION_GROUPS, type IllegalTransitionRow, type PopulationColumns, type ReferralHistoryRow, type ReferralRow } from './view-model.ts';
+import { sealedSubjectOf, UNREADABLE_SUBJECT, type OpenedSubject } from './subject-opening.ts';
+import {
+  POPULATION_GROUPS,
+  type IllegalTransitionRow,
+  type PopulationColumns,
+  type ReferralHistoryRow,
+  type ReferralRow,
+} from '@passerelle/coordination-view';
 
-/** What the fold needs of a history row. */
-export type ReferralFact = Pick<ReferralHistoryRow, 'event_id' | 'event_type' | 'occurred_at' | 'source_ministry' | 'payload'>;
+/**
+ * What the fold needs of a history row, and for a sealed creation the subject the projector
+ * opened for it (in memory only: never stored, never in a history row).
+ */
+export type ReferralFact = Pick<ReferralHistoryRow, 'event_id' | 'event_type' | 'occurred_at' | 'source_ministry' | 'payload'> & {
+  readonly opened?: OpenedSubject;
+};
 
-/** Body fields that identify or describe the person: removed from history rows on withdrawal. */
-export const PERSON_LEVEL_FIELDS = ['subjectPseudonym', 'populationFlags'] as const;
+/**
+ * Body fields that identify or describe the person: removed from history rows on withdrawal.
+ * `sealedSubject` too: its data key is destroyed in the same transaction, and no ciphertext of
+ * the subject need outlive consent in the view.
+ */
+export const PERSON_LEVEL_FIELDS = ['subjectPseudonym', 'populationFlags', 'sealedSubject'] as const;
+
+/**
+ * The subject a creation gives the referral row: a legacy plaintext body's own fields; for a
+ * sealed body the opened values (its plaintext fields are placeholders, never data), or nothing
+ * readable when it was not opened or its key is destroyed.
+ */
+function subjectOf(fact: ReferralFact, body: Partial<ReferralCreated>): OpenedSubject {
+  if (sealedSubjectOf(fact.payload)) return fact.opened ?? UNREADABLE_SUBJECT;
+  return { subjectPseudonym: body.subjectPseudonym ?? null, populationFlags: body.populationFlags ?? null };
+}
 
 /**
  * Fold order: the referral's creation first, then (occurredAt, eventId). A referral cannot
@@ -44,7 +70,13 @@ export interface ReferralStep {
   readonly illegal?: IllegalTransitionRow;
 }
 
-function illegal(state: ReferralRow | undefined, fact: ReferralFact, to: ReferralStatus | null, code: IllegalTransitionRow['reason_code'], reason: string): IllegalTransitionRow {
+function illegal(
+  state: ReferralRow | undefined,
+  fact: ReferralFact,
+  to: ReferralStatus | null,
+  code: IllegalTransitionRow['reason_code'],
+  reason: string,
+): IllegalTransitionRow {
   return {
     event_id: fact.event_id,
     referral_id: String(fact.payload['referralId']),
@@ -70,7 +102,10 @@ export function partiesTo(referring: Ministry, receiving: Ministry | null | unde
 function notAParty(state: ReferralRow, fact: ReferralFact, to: ReferralStatus | null): ReferralStep | undefined {
   if (partiesTo(state.referring_ministry, state.receiving_ministry).includes(fact.source_ministry)) return undefined;
   const reason = `${fact.source_ministry} is neither the referring (${state.referring_ministry}) nor the receiving ministry (${state.receiving_ministry ?? 'none named'}) of the referral`;
-  return { state: { ...state, illegal_transitions: state.illegal_transitions + 1 }, illegal: illegal(state, fact, to, 'not_a_party', reason) };
+  return {
+    state: { ...state, illegal_transitions: state.illegal_transitions + 1 },
+    illegal: illegal(state, fact, to, 'not_a_party', reason),
+  };
 }
 
 function touched(state: ReferralRow, fact: ReferralFact): ReferralRow {
@@ -89,9 +124,13 @@ export function evolveReferral(state: ReferralRow | undefined, fact: ReferralFac
     case 'ReferralCreated': {
       if (state) {
         const reason = `the referral was already created by event ${state.created_event_id}`;
-        return { state: { ...state, illegal_transitions: state.illegal_transitions + 1 }, illegal: illegal(state, fact, null, 'duplicate_creation', reason) };
+        return {
+          state: { ...state, illegal_transitions: state.illegal_transitions + 1 },
+          illegal: illegal(state, fact, null, 'duplicate_creation', reason),
+        };
       }
       const body = fact.payload as Partial<ReferralCreated>;
+      const subject = subjectOf(fact, body);
       return {
         state: {
           referral_id: body.referralId as string,
@@ -106,8 +145,12 @@ export function evolveReferral(state: ReferralRow | undefined, fact: ReferralFac
           region: body.region as ReferralCreated['region'],
           urgency: body.urgency as ReferralCreated['urgency'],
           consent_scope: body.consentScope as ReferralCreated['consentScope'],
-          subject_pseudonym: body.subjectPseudonym ?? null,
-          ...populationOf(body.populationFlags),
+          // A sealed subject stays sealed at rest: the view API opens the pseudonym per answer, so no
+          // plaintext pseudonym of it reaches the view's files, dead tuples or WAL. Only the flags,
+          // which counts need, are kept opened.
+          subject_pseudonym: sealedSubjectOf(fact.payload) ? null : subject.subjectPseudonym,
+          subject_sealed: subject.subjectPseudonym === null ? null : sealedSubjectOf(fact.payload),
+          ...populationOf(subject.populationFlags),
           created_event_id: fact.event_id,
           created_by: fact.source_ministry,
           requested_at: fact.occurred_at,
@@ -133,7 +176,11 @@ export function evolveReferral(state: ReferralRow | undefined, fact: ReferralFac
       const refused = notAParty(state, fact, to);
       if (refused) return refused;
       const verdict = checkTransition(state.status, to);
-      if (!verdict.allowed) return { state: { ...state, illegal_transitions: state.illegal_transitions + 1 }, illegal: illegal(state, fact, to, verdict.code, verdict.reason) };
+      if (!verdict.allowed)
+        return {
+          state: { ...state, illegal_transitions: state.illegal_transitions + 1 },
+          illegal: illegal(state, fact, to, verdict.code, verdict.reason),
+        };
       const column = STATUS_COLUMN[to];
       return {
         state: {
@@ -153,6 +200,7 @@ export function evolveReferral(state: ReferralRow | undefined, fact: ReferralFac
         state: {
           ...touched(state, fact),
           subject_pseudonym: null,
+          subject_sealed: null,
           ...noPopulation(),
           consent_withdrawn_at: state.consent_withdrawn_at ?? fact.occurred_at,
         },
@@ -162,7 +210,10 @@ export function evolveReferral(state: ReferralRow | undefined, fact: ReferralFac
 }
 
 /** The referral row and its illegal transitions, from every applied event about it. */
-export function foldReferral(facts: readonly ReferralFact[], keyOf: RecordKeyer): { row: ReferralRow | undefined; illegal: IllegalTransitionRow[] } {
+export function foldReferral(
+  facts: readonly ReferralFact[],
+  keyOf: RecordKeyer,
+): { row: ReferralRow | undefined; illegal: IllegalTransitionRow[] } {
   let state: ReferralRow | undefined;
   const flagged: IllegalTransitionRow[] = [];
   for (const fact of [...facts].sort(compareFacts)) {
@@ -201,6 +252,7 @@ export function stripPersonLevel(payload: Record<string, unknown>): Record<strin
 /** The columns a purge empties, as recorded in consent_purges (names only, never values). */
 export const PURGED_COLUMNS: readonly string[] = [
   'referrals.subject_pseudonym',
+  'referrals.subject_sealed',
   ...POPULATION_GROUPS.map((group) => `referrals.${group.column}`),
   ...PERSON_LEVEL_FIELDS.map((field) => `referral_history.payload.${field}`),
 ];

@@ -44,9 +44,20 @@ describe('referral projection', () => {
   it('follows the life cycle and stamps each transition with the time it happened', async () => {
     const r = referral();
 
-    const view = await given([r.created(minute(0))]).when([r.status('RECEIVED', minute(5)), r.status('ACCEPTED', minute(9))], [r.status('IN_PROGRESS', minute(20))], [r.status('COMPLETED', minute(90))]);
+    const view = await given([r.created(minute(0))]).when(
+      [r.status('RECEIVED', minute(5)), r.status('ACCEPTED', minute(9))],
+      [r.status('IN_PROGRESS', minute(20))],
+      [r.status('COMPLETED', minute(90))],
+    );
 
-    expect(view.referrals[0]).toMatchObject({ status: 'COMPLETED', received_at: minute(5), accepted_at: minute(9), in_progress_at: minute(20), completed_at: minute(90), status_changed_at: minute(90) });
+    expect(view.referrals[0]).toMatchObject({
+      status: 'COMPLETED',
+      received_at: minute(5),
+      accepted_at: minute(9),
+      in_progress_at: minute(20),
+      completed_at: minute(90),
+      status_changed_at: minute(90),
+    });
     expect(view.illegal_transitions).toEqual([]);
   });
 
@@ -81,7 +92,12 @@ describe('referral projection', () => {
     for (const view of [inOrder, reversed]) {
       expect(view.referrals[0]).toMatchObject({ status: 'REQUESTED', completed_at: null, illegal_transitions: 1 });
       expect(view.illegal_transitions).toEqual([
-        expect.objectContaining({ event_id: completed.eventId, from_status: 'REQUESTED', to_status: 'COMPLETED', reason_code: 'not_allowed' }),
+        expect.objectContaining({
+          event_id: completed.eventId,
+          from_status: 'REQUESTED',
+          to_status: 'COMPLETED',
+          reason_code: 'not_allowed',
+        }),
       ]);
     }
   });
@@ -90,7 +106,9 @@ describe('referral projection', () => {
     const r = referral();
 
     const partial = await given([r.created(minute(0)), r.status('ACCEPTED', minute(1)), r.status('COMPLETED', minute(30))]).when();
-    const complete = await given([r.created(minute(0)), r.status('ACCEPTED', minute(1)), r.status('COMPLETED', minute(30))]).when([r.status('IN_PROGRESS', minute(10))]);
+    const complete = await given([r.created(minute(0)), r.status('ACCEPTED', minute(1)), r.status('COMPLETED', minute(30))]).when([
+      r.status('IN_PROGRESS', minute(10)),
+    ]);
 
     expect(partial.illegal_transitions).toHaveLength(1);
     expect(complete.illegal_transitions).toEqual([]);
@@ -115,9 +133,20 @@ describe('referral projection', () => {
     const view = await given([r.created(minute(0)), r.status('RECEIVED', minute(5))]).when([withdrawal]);
 
     expect(JSON.stringify(view)).not.toContain(r.pseudonym);
-    expect(view.referrals[0]).toMatchObject({ status: 'RECEIVED', subject_pseudonym: null, indigenous: null, young_women: null, consent_withdrawn_at: minute(30) });
+    expect(view.referrals[0]).toMatchObject({
+      status: 'RECEIVED',
+      subject_pseudonym: null,
+      indigenous: null,
+      young_women: null,
+      consent_withdrawn_at: minute(30),
+    });
     expect(view.consent_purges).toEqual([
-      expect.objectContaining({ event_id: withdrawal.eventId, referral_id: r.referralId, withdrawn_at: minute(30), removed_columns: expect.arrayContaining(['referrals.subject_pseudonym']) }),
+      expect.objectContaining({
+        event_id: withdrawal.eventId,
+        referral_id: r.referralId,
+        withdrawn_at: minute(30),
+        removed_columns: expect.arrayContaining(['referrals.subject_pseudonym']),
+      }),
     ]);
     // The referral stays in every count by region, status and so on, so its cell keys stay too.
     expect(view.referrals[0]?.record_key).toBe(recordKeyOf(TEST_RECORD_KEY_SECRET, r.referralId));
@@ -126,7 +155,10 @@ describe('referral projection', () => {
   it('a creation that arrives after the withdrawal never brings the pseudonym back', async () => {
     const r = referral();
 
-    const view = await given([r.withdrawn(minute(30))], [r.status('RECEIVED', minute(5))]).when([r.created(minute(0))], [r.created(minute(1))]);
+    const view = await given([r.withdrawn(minute(30))], [r.status('RECEIVED', minute(5))]).when(
+      [r.created(minute(0))],
+      [r.created(minute(1))],
+    );
 
     expect(JSON.stringify(view)).not.toContain(r.pseudonym);
     expect(view.referrals[0]).toMatchObject({ status: 'RECEIVED', subject_pseudonym: null, indigenous: null });
@@ -141,9 +173,23 @@ describe('referral projection', () => {
     const early = await given([declined]).when([created]);
 
     for (const view of [inOrder, early]) {
-      expect(view.referrals[0]).toMatchObject({ status: 'REQUESTED', declined_at: null, status_changed_at: minute(0), applied_events: 1, illegal_transitions: 1, last_event_id: created.eventId });
+      expect(view.referrals[0]).toMatchObject({
+        status: 'REQUESTED',
+        declined_at: null,
+        status_changed_at: minute(0),
+        applied_events: 1,
+        illegal_transitions: 1,
+        last_event_id: created.eventId,
+      });
       expect(view.illegal_transitions).toEqual([
-        expect.objectContaining({ event_id: declined.eventId, event_type: 'ReferralStatusChanged', from_status: 'REQUESTED', to_status: 'DECLINED', reason_code: 'not_a_party', source_ministry: 'EDUCATION' }),
+        expect.objectContaining({
+          event_id: declined.eventId,
+          event_type: 'ReferralStatusChanged',
+          from_status: 'REQUESTED',
+          to_status: 'DECLINED',
+          reason_code: 'not_a_party',
+          source_ministry: 'EDUCATION',
+        }),
       ]);
     }
   });
@@ -157,10 +203,26 @@ describe('referral projection', () => {
     const early = await given([withdrawal]).when([created]);
 
     for (const view of [inOrder, early]) {
-      expect(view.referrals[0]).toMatchObject({ subject_pseudonym: r.pseudonym, indigenous: true, young_women: true, consent_withdrawn_at: null, illegal_transitions: 1 });
-      expect(view.referral_history.find((row) => row.event_id === created.eventId)?.payload).toMatchObject({ subjectPseudonym: r.pseudonym });
+      expect(view.referrals[0]).toMatchObject({
+        subject_pseudonym: r.pseudonym,
+        indigenous: true,
+        young_women: true,
+        consent_withdrawn_at: null,
+        illegal_transitions: 1,
+      });
+      expect(view.referral_history.find((row) => row.event_id === created.eventId)?.payload).toMatchObject({
+        subjectPseudonym: r.pseudonym,
+      });
       expect(view.consent_purges).toEqual([]);
-      expect(view.illegal_transitions).toEqual([expect.objectContaining({ event_id: withdrawal.eventId, event_type: 'ConsentWithdrawn', to_status: null, reason_code: 'not_a_party', source_ministry: 'EDUCATION' })]);
+      expect(view.illegal_transitions).toEqual([
+        expect.objectContaining({
+          event_id: withdrawal.eventId,
+          event_type: 'ConsentWithdrawn',
+          to_status: null,
+          reason_code: 'not_a_party',
+          source_ministry: 'EDUCATION',
+        }),
+      ]);
     }
   });
 
@@ -181,18 +243,31 @@ describe('referral projection', () => {
     const r = referral(); // justice refers to health
     const withdrawal = r.withdrawn(minute(20), 'JUSTICE');
 
-    const view = await given([withdrawal], [r.status('RECEIVED', minute(5), 'HEALTH')]).when([r.created(minute(0))], [r.status('ACCEPTED', minute(9), 'JUSTICE')]);
+    const view = await given([withdrawal], [r.status('RECEIVED', minute(5), 'HEALTH')]).when(
+      [r.created(minute(0))],
+      [r.status('ACCEPTED', minute(9), 'JUSTICE')],
+    );
 
-    expect(view.referrals[0]).toMatchObject({ status: 'ACCEPTED', subject_pseudonym: null, consent_withdrawn_at: minute(20), illegal_transitions: 0 });
+    expect(view.referrals[0]).toMatchObject({
+      status: 'ACCEPTED',
+      subject_pseudonym: null,
+      consent_withdrawn_at: minute(20),
+      illegal_transitions: 0,
+    });
     expect(view.illegal_transitions).toEqual([]);
-    expect(view.consent_purges).toEqual([expect.objectContaining({ event_id: withdrawal.eventId, source_ministry: 'JUSTICE', withdrawn_at: minute(20) })]);
+    expect(view.consent_purges).toEqual([
+      expect.objectContaining({ event_id: withdrawal.eventId, source_ministry: 'JUSTICE', withdrawn_at: minute(20) }),
+    ]);
     expect(JSON.stringify(view)).not.toContain(r.pseudonym);
   });
 
   it('with no receiving ministry named, only the referring ministry writes about the referral', async () => {
     const r = referral();
 
-    const view = await given([r.created(minute(0), { receivingMinistry: null })]).when([r.status('RECEIVED', minute(5), 'HEALTH'), r.status('ACCEPTED', minute(6), 'JUSTICE')]);
+    const view = await given([r.created(minute(0), { receivingMinistry: null })]).when([
+      r.status('RECEIVED', minute(5), 'HEALTH'),
+      r.status('ACCEPTED', minute(6), 'JUSTICE'),
+    ]);
 
     expect(view.referrals[0]).toMatchObject({ status: 'ACCEPTED', received_at: null, illegal_transitions: 1 });
     expect(view.illegal_transitions).toEqual([expect.objectContaining({ source_ministry: 'HEALTH', reason_code: 'not_a_party' })]);

@@ -1,5 +1,10 @@
 import type { ServiceGapReported, ServiceGapResolved } from '@passerelle/schemas/generated';
-import { POPULATION_GROUPS, type AffectedPopulationColumns, type ServiceGapEventRow, type ServiceGapRow } from './view-model.ts';
+import {
+  POPULATION_GROUPS,
+  type AffectedPopulationColumns,
+  type ServiceGapEventRow,
+  type ServiceGapRow,
+} from '@passerelle/coordination-view';
 
 export type GapFact = Pick<ServiceGapEventRow, 'event_id' | 'event_type' | 'occurred_at' | 'source_ministry' | 'payload'>;
 
@@ -12,7 +17,9 @@ export function compareGapFacts(a: GapFact, b: GapFact): number {
 
 function affected(flags: unknown): AffectedPopulationColumns {
   const source = (flags ?? {}) as Record<string, boolean | null | undefined>;
-  return Object.fromEntries(POPULATION_GROUPS.map((group) => [`affects_${group.column}`, source[group.field] ?? null])) as AffectedPopulationColumns;
+  return Object.fromEntries(
+    POPULATION_GROUPS.map((group) => [`affects_${group.column}`, source[group.field] ?? null]),
+  ) as AffectedPopulationColumns;
 }
 
 /**

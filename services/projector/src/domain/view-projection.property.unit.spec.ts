@@ -5,6 +5,7 @@ import { createRng, generateScenario, inOccurrenceOrder, randomBatches, shuffle,
 import { initiativeRowsOf } from './initiative.projection.ts';
 import { comparable, type AcceptedEvent } from './view-model.ts';
 import { partiesTo } from './referral.projection.ts';
+import { VIEW_TABLE } from '@passerelle/coordination-view';
 
 const catalogue = loadCatalogue();
 const initiatives = [...initiativesById(catalogue).values()];
@@ -23,13 +24,19 @@ function nonPartyWrites(events: readonly AcceptedEvent[]): Set<string> {
     if (event.type !== 'ReferralCreated') continue;
     const created = event as AcceptedEvent<'ReferralCreated'>;
     const earlier = creations.get(created.payload.referralId);
-    if (!earlier || created.occurredAt < earlier.occurredAt || (created.occurredAt === earlier.occurredAt && created.eventId < earlier.eventId)) creations.set(created.payload.referralId, created);
+    if (
+      !earlier ||
+      created.occurredAt < earlier.occurredAt ||
+      (created.occurredAt === earlier.occurredAt && created.eventId < earlier.eventId)
+    )
+      creations.set(created.payload.referralId, created);
   }
   const found = new Set<string>();
   for (const event of events) {
     if (event.type !== 'ReferralStatusChanged' && event.type !== 'ConsentWithdrawn') continue;
     const creation = creations.get((event.payload as { referralId: string }).referralId);
-    if (creation && !partiesTo(creation.payload.referringMinistry, creation.payload.receivingMinistry).includes(event.sourceMinistry)) found.add(event.eventId);
+    if (creation && !partiesTo(creation.payload.referringMinistry, creation.payload.receivingMinistry).includes(event.sourceMinistry))
+      found.add(event.eventId);
   }
   return found;
 }
@@ -53,9 +60,14 @@ describe('the projection under any delivery order, non-party writes included', (
     expect(expected.referrals.length, `seed ${seed}`).toBeGreaterThan(40);
     expect(expected.illegal_transitions.length, `seed ${seed}`).toBeGreaterThan(0);
     expect(expected.consent_purges.length, `seed ${seed}`).toBeGreaterThan(0);
-    expect(expected.service_gaps.some((gap) => gap.status === 'RESOLVED'), `seed ${seed}`).toBe(true);
+    expect(
+      expected.service_gaps.some((gap) => gap.status === 'RESOLVED'),
+      `seed ${seed}`,
+    ).toBe(true);
     const refused = expected.illegal_transitions.filter((row) => row.reason_code === 'not_a_party');
-    expect(new Set(refused.map((row) => row.event_type)), `seed ${seed}: non-party status changes and withdrawals`).toEqual(new Set(['ReferralStatusChanged', 'ConsentWithdrawn']));
+    expect(new Set(refused.map((row) => row.event_type)), `seed ${seed}: non-party status changes and withdrawals`).toEqual(
+      new Set(['ReferralStatusChanged', 'ConsentWithdrawn']),
+    );
     const pending = new Set(expected.referral_history.map((row) => row.referral_id));
     for (const row of expected.referrals) pending.delete(row.referral_id);
     expect(pending.size, `seed ${seed}: referrals whose creation never arrives`).toBeGreaterThan(0);
@@ -66,14 +78,23 @@ describe('the projection under any delivery order, non-party writes included', (
     const without = await project(inOccurrenceOrder(events.filter((event) => !nonParty.has(event.eventId))).map((event) => [event]));
     // The refusals are the only difference: the referral rows count them, and the history keeps them.
     const applied = (view: typeof expected) => ({
-      referrals: comparable(view, { tables: ['referrals'] })['referrals']?.map(({ illegal_transitions: _flags, ...row }) => row),
-      consent_purges: comparable(view, { tables: ['consent_purges'] })['consent_purges'],
-      history: comparable(view, { tables: ['referral_history'] })['referral_history']?.filter((row) => !nonParty.has(row['event_id'] as string)),
-      other: comparable(view, { tables: ['illegal_transitions'] })['illegal_transitions']?.filter((row) => row['reason_code'] !== 'not_a_party'),
+      referrals: comparable(view, { tables: [VIEW_TABLE.referrals] })[VIEW_TABLE.referrals]?.map(
+        ({ illegal_transitions: _flags, ...row }) => row,
+      ),
+      consent_purges: comparable(view, { tables: [VIEW_TABLE.consent_purges] })[VIEW_TABLE.consent_purges],
+      history: comparable(view, { tables: [VIEW_TABLE.referral_history] })[VIEW_TABLE.referral_history]?.filter(
+        (row) => !nonParty.has(row['event_id'] as string),
+      ),
+      other: comparable(view, { tables: [VIEW_TABLE.illegal_transitions] })[VIEW_TABLE.illegal_transitions]?.filter(
+        (row) => row['reason_code'] !== 'not_a_party',
+      ),
     });
 
     expect(nonParty.size, `seed ${seed}`).toBeGreaterThan(0);
-    expect(new Set(expected.illegal_transitions.filter((row) => row.reason_code === 'not_a_party').map((row) => row.event_id)), `seed ${seed}`).toEqual(nonParty);
+    expect(
+      new Set(expected.illegal_transitions.filter((row) => row.reason_code === 'not_a_party').map((row) => row.event_id)),
+      `seed ${seed}`,
+    ).toEqual(nonParty);
     expect(applied(expected), `seed ${seed}`).toEqual(applied(without));
   });
 

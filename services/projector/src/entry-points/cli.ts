@@ -6,6 +6,8 @@
  *   npm run projector -- dead-letters redrive <topic:partition:offset>…
  *   npm run projector -- rebuild [--expect-identical] [--keep-previous] [--json]
  *   npm run projector -- rekey --confirm
+ *   npm run projector -- erasure verify <referralId> [--json]
+ *   npm run projector -- topics seal [--confirm] [--json]
  *
  * Configuration comes from the same variables as the service. Output never shows payloads:
  * dead letters are listed from their headers only. `redrive` writes to ministry topics, which
@@ -15,14 +17,26 @@
 import { pathToFileURL } from 'node:url';
 import { ConfigError, type EnvSource } from '@passerelle/config';
 import { createDatabase } from '@passerelle/db';
-import { consumerGroupLag, createIdempotentProducer, createKafka, parseMessagePosition, readDeadLetter, readTopic, toRedrive } from '@passerelle/kafka';
+import {
+  consumerGroupLag,
+  createIdempotentProducer,
+  createKafka,
+  kafkaAccessOf,
+  parseMessagePosition,
+  readDeadLetter,
+  readTopic,
+  toRedrive,
+} from '@passerelle/kafka';
 import { createLogger } from '@passerelle/logging';
 import { loadConfig, type ProjectorConfig } from '../config.ts';
 import { rekeyView } from '../projector.ts';
 import { REKEY_WARNING } from '../domain/record-key.ts';
-import { MIGRATIONS_TABLE } from '../data-access/view.migrations.ts';
+import { MIGRATIONS_TABLE } from '@passerelle/coordination-view';
 import { listViewSchemas } from '../data-access/view-schemas.repository.ts';
 import { readViewStatus } from '../data-access/view-snapshot.repository.ts';
+import { parseReferralId } from '../domain/erasure-findings.ts';
+import { verifyErasure } from './erasure-verify.ts';
+import { sealTopics } from './topics-seal.ts';
 import { RebuildVerificationError, runRebuild } from './rebuild.ts';
 import { hasRebuildFlags, rerunWithRebuildFlags } from './rebuild-runtime.ts';
 
@@ -38,7 +52,11 @@ const USAGE = `usage: projector <command>
   rebuild [--expect-identical] [--keep-previous] [--json]
                                                     replay every topic from offset 0 into a fresh schema, verify, switch;
                                                     the previous view is dropped unless --keep-previous
-  rekey --confirm                                   recompute every record key with PASSERELLE_RECORD_KEY_SECRET (rotates it: see the warning)`;
+  rekey --confirm                                   recompute every record key with PASSERELLE_RECORD_KEY_SECRET (rotates it: see the warning)
+  erasure verify <referralId> [--json]              where anything of the referral's subject can still be read (view schemas,
+                                                    outboxes, dead letters, topics, key store); exit 1 if anything can
+  topics seal [--confirm] [--json]                  survey, then with --confirm seal, the referrals published with their subject in
+                                                    plaintext on every topic read and the dead-letter topic (copied sealed, old records deleted)`;
 
 function flag(args: string[], name: string): boolean {
   const index = args.indexOf(name);
@@ -59,7 +77,7 @@ const silentLogger = () => createLogger({ service: 'projector-cli', level: 'warn
 async function status(config: ProjectorConfig, json: boolean, io: CliOutput): Promise<number> {
   // The migrator: status reads the migrations table, which only the migrator may read.
   const db = createDatabase({ url: config.migrationDatabaseUrl ?? config.databaseUrl, applicationName: 'passerelle-projector-cli' });
-  const kafka = createKafka({ clientId: 'passerelle-projector-cli', brokers: config.kafkaBrokers, sasl: config.kafkaSasl, retries: 2 });
+  const kafka = createKafka({ clientId: 'passerelle-projector-cli', ...kafkaAccessOf(config), retries: 2 });
   const admin = kafka.admin();
   try {
     const schemas = await listViewSchemas(db, config.viewSchema);
@@ -67,7 +85,15 @@ async function status(config: ProjectorConfig, json: boolean, io: CliOutput): Pr
     await admin.connect();
     const topics = (await admin.listTopics()).filter((topic) => config.topicPattern.test(topic)).sort();
     const lag = await consumerGroupLag(admin, config.consumerGroup, topics);
-    const result = { schema: config.viewSchema, consumerGroup: config.consumerGroup, schemas, view, topics, lag, totalLag: lag.reduce((sum, p) => sum + p.lag, 0) };
+    const result = {
+      schema: config.viewSchema,
+      consumerGroup: config.consumerGroup,
+      schemas,
+      view,
+      topics,
+      lag,
+      totalLag: lag.reduce((sum, p) => sum + p.lag, 0),
+    };
     if (json) {
       io.out(JSON.stringify(result));
       return 0;
@@ -84,7 +110,8 @@ async function status(config: ProjectorConfig, json: boolean, io: CliOutput): Pr
     if (schemas.rebuilding.length) io.out(`rebuild schemas (in progress or abandoned): ${schemas.rebuilding.join(', ')}`);
     if (schemas.retired.length) io.out(`retired views: ${schemas.retired.join(', ')}`);
     io.out(`consumer group ${config.consumerGroup}: ${topics.length} topics, lag ${result.totalLag}`);
-    for (const p of lag.filter((entry) => entry.lag > 0)) io.out(`  ${p.topic}:${p.partition} committed ${p.committed} of ${p.high} (lag ${p.lag})`);
+    for (const p of lag.filter((entry) => entry.lag > 0))
+      io.out(`  ${p.topic}:${p.partition} committed ${p.committed} of ${p.high} (lag ${p.lag})`);
     return 0;
   } finally {
     await admin.disconnect().catch(() => undefined);
@@ -93,17 +120,22 @@ async function status(config: ProjectorConfig, json: boolean, io: CliOutput): Pr
 }
 
 async function listDeadLetters(config: ProjectorConfig, limit: number, json: boolean, io: CliOutput): Promise<number> {
-  const kafka = createKafka({ clientId: 'passerelle-projector-cli', brokers: config.kafkaBrokers, sasl: config.kafkaSasl, retries: 2 });
+  const kafka = createKafka({ clientId: 'passerelle-projector-cli', ...kafkaAccessOf(config), retries: 2 });
   const messages = await readTopic(kafka, config.deadLetterTopic, { groupPrefix: 'passerelle-projector-cli' });
   const letters = messages
-    .map((message) => ({ ...readDeadLetter(message.topic, message.partition, message.offset, message.headers), timestamp: Number(message.timestamp) }))
+    .map((message) => ({
+      ...readDeadLetter(message.topic, message.partition, message.offset, message.headers),
+      timestamp: Number(message.timestamp),
+    }))
     .sort((a, b) => a.timestamp - b.timestamp)
     .slice(-limit);
   if (json) {
     io.out(JSON.stringify(letters));
     return 0;
   }
-  io.out(`${letters.length} dead letter(s) in ${config.deadLetterTopic}${messages.length > letters.length ? ` (last ${limit} of ${messages.length})` : ''}`);
+  io.out(
+    `${letters.length} dead letter(s) in ${config.deadLetterTopic}${messages.length > letters.length ? ` (last ${limit} of ${messages.length})` : ''}`,
+  );
   for (const letter of letters) {
     io.out(
       `${letter.id}  ${new Date(letter.timestamp).toISOString()}  ${letter.reasonCode.padEnd(20)} from ${letter.sourceTopic}:${letter.sourcePartition}:${letter.sourceOffset}` +
@@ -124,12 +156,17 @@ async function redrive(config: ProjectorConfig, ids: string[], io: CliOutput): P
     io.err(`only dead letters of ${config.deadLetterTopic} can be redriven, not ${foreign.map((p) => p.topic).join(', ')}`);
     return 2;
   }
-  const kafka = createKafka({ clientId: 'passerelle-projector-cli', brokers: config.kafkaBrokers, sasl: config.kafkaSasl, retries: 2 });
+  const kafka = createKafka({ clientId: 'passerelle-projector-cli', ...kafkaAccessOf(config), retries: 2 });
   const messages = await readTopic(kafka, config.deadLetterTopic, { groupPrefix: 'passerelle-projector-cli' });
-  const found = wanted.map((position) => ({ position, message: messages.find((m) => m.partition === position.partition && m.offset === position.offset) }));
+  const found = wanted.map((position) => ({
+    position,
+    message: messages.find((m) => m.partition === position.partition && m.offset === position.offset),
+  }));
   const missing = found.filter((entry) => !entry.message);
   if (missing.length > 0) {
-    io.err(`not in ${config.deadLetterTopic}: ${missing.map((entry) => `${entry.position.topic}:${entry.position.partition}:${entry.position.offset}`).join(', ')}`);
+    io.err(
+      `not in ${config.deadLetterTopic}: ${missing.map((entry) => `${entry.position.topic}:${entry.position.partition}:${entry.position.offset}`).join(', ')}`,
+    );
     return 1;
   }
   const producer = createIdempotentProducer(kafka);
@@ -147,7 +184,13 @@ async function redrive(config: ProjectorConfig, ids: string[], io: CliOutput): P
   return 0;
 }
 
-async function rebuild(config: ProjectorConfig, expectIdentical: boolean, keepPrevious: boolean, json: boolean, io: CliOutput): Promise<number> {
+async function rebuild(
+  config: ProjectorConfig,
+  expectIdentical: boolean,
+  keepPrevious: boolean,
+  json: boolean,
+  io: CliOutput,
+): Promise<number> {
   try {
     const report = await runRebuild(config, {
       expectIdentical,
@@ -157,23 +200,42 @@ async function rebuild(config: ProjectorConfig, expectIdentical: boolean, keepPr
         if (json) io.out(JSON.stringify({ progress: p }));
         else {
           const rows = p.rowsTotal ? `, ${p.rowsWritten} / ${p.rowsTotal} rows written` : '';
-          io.out(`rebuild ${p.phase}: ${p.events} events, ${p.eventsPerSecond} events/s, lag ${p.lag}${rows}, ${(p.elapsedMs / 1000).toFixed(1)} s, ${Math.round(p.rssBytes / 2 ** 20)} MiB resident`);
+          io.out(
+            `rebuild ${p.phase}: ${p.events} events, ${p.eventsPerSecond} events/s, lag ${p.lag}${rows}, ${(p.elapsedMs / 1000).toFixed(1)} s, ${Math.round(p.rssBytes / 2 ** 20)} MiB resident`,
+          );
         }
       },
     });
     if (json) io.out(JSON.stringify({ report }));
     else {
-      io.out(`rebuilt ${report.events} events in ${(report.durationMs / 1000).toFixed(1)} s (${report.eventsPerSecond} events/s); switched ${report.rebuiltSchema} → ${report.liveSchema}`);
+      io.out(
+        `rebuilt ${report.events} events in ${(report.durationMs / 1000).toFixed(1)} s (${report.eventsPerSecond} events/s); switched ${report.rebuiltSchema} → ${report.liveSchema}`,
+      );
       if (report.abandonedDropped.length > 0) io.out(`dropped the schemas of earlier rebuilds: ${report.abandonedDropped.join(', ')}`);
-      io.out(report.retiredSchema ? `previous view kept as ${report.retiredSchema} (--keep-previous: drop it when no longer needed)` : report.previousDropped ? 'previous view dropped' : 'there was no previous view');
-      for (const d of report.check.differences) io.out(`  ${d.table.padEnd(22)} live ${d.rowsA}  rebuilt ${d.rowsB}  only live ${d.onlyInA}  only rebuilt ${d.onlyInB}`);
-      io.out(report.identical ? 'the rebuilt view is identical to the previous one' : 'the rebuilt view differs from the previous one (see above)');
+      io.out(
+        report.retiredSchema
+          ? `previous view kept as ${report.retiredSchema} (--keep-previous: drop it when no longer needed)`
+          : report.previousDropped
+            ? 'previous view dropped'
+            : 'there was no previous view',
+      );
+      for (const d of report.check.differences)
+        io.out(`  ${d.table.padEnd(22)} live ${d.rowsA}  rebuilt ${d.rowsB}  only live ${d.onlyInA}  only rebuilt ${d.onlyInB}`);
+      io.out(
+        report.identical
+          ? 'the rebuilt view is identical to the previous one'
+          : 'the rebuilt view differs from the previous one (see above)',
+      );
     }
     return 0;
   } catch (error) {
     if (error instanceof RebuildVerificationError) {
       io.err(error.message);
-      io.err(keepPrevious ? `the rebuilt schema ${error.report.rebuiltSchema} was kept for inspection (the next rebuild drops it)` : `the rebuilt schema was dropped (--keep-previous keeps it for inspection)`);
+      io.err(
+        keepPrevious
+          ? `the rebuilt schema ${error.report.rebuiltSchema} was kept for inspection (the next rebuild drops it)`
+          : `the rebuilt schema was dropped (--keep-previous keeps it for inspection)`,
+      );
       if (json) io.out(JSON.stringify({ report: error.report }));
       return 3;
     }
@@ -190,15 +252,69 @@ async function rekey(config: ProjectorConfig, confirmed: boolean, io: CliOutput)
     return 2;
   }
   // The migrator: rekeying migrates and may set the record-key column NOT NULL.
-  const db = createDatabase({ url: config.migrationDatabaseUrl ?? config.databaseUrl, schema: config.viewSchema, applicationName: 'passerelle-projector-cli' });
+  const db = createDatabase({
+    url: config.migrationDatabaseUrl ?? config.databaseUrl,
+    schema: config.viewSchema,
+    applicationName: 'passerelle-projector-cli',
+  });
   try {
     const report = await rekeyView(db, config.viewSchema, config.recordKeySecret);
-    if (report.previous === report.current) io.out(`the view "${config.viewSchema}" is already keyed with this secret (fingerprint ${report.current}); keys computed for ${report.keyed} referral(s) without one`);
-    else io.out(`rekeyed ${report.keyed} referral(s) of the view "${config.viewSchema}": record-key fingerprint ${report.previous ?? '(none)'} → ${report.current}; start the projectors with this secret`);
+    if (report.previous === report.current)
+      io.out(
+        `the view "${config.viewSchema}" is already keyed with this secret (fingerprint ${report.current}); keys computed for ${report.keyed} referral(s) without one`,
+      );
+    else
+      io.out(
+        `rekeyed ${report.keyed} referral(s) of the view "${config.viewSchema}": record-key fingerprint ${report.previous ?? '(none)'} → ${report.current}; start the projectors with this secret`,
+      );
     return 0;
   } finally {
     await db.destroy();
   }
+}
+
+async function erasureVerify(config: ProjectorConfig, referralId: string, json: boolean, io: CliOutput): Promise<number> {
+  const report = await verifyErasure(config, referralId, { onProgress: json ? undefined : (line) => io.out(line) });
+  if (json) {
+    io.out(JSON.stringify(report));
+    return report.findings.length > 0 ? 1 : 0;
+  }
+  io.out(`data key of referral ${referralId}: ${report.key}`);
+  for (const receipt of report.receipts) {
+    io.out(
+      `erasure receipt: withdrawal ${receipt.withdrawal_event_id} at ${new Date(receipt.withdrawn_at).toISOString()}, purged ${new Date(receipt.purged_at).toISOString()} in ${receipt.view_schema} by the ${receipt.recorded_by}: ` +
+        `${receipt.view_referral_rows} referral row(s), ${receipt.history_rows} history row(s), data key ${receipt.data_key}`,
+    );
+  }
+  if (report.receipts.length === 0) io.out('no erasure receipt for this referral');
+  if (report.findings.length === 0) {
+    io.out(`nothing of the subject of referral ${referralId} can be read in the ${report.scanned.length} places scanned`);
+    return 0;
+  }
+  io.out(`the subject of referral ${referralId} can still be read in ${report.findings.length} place(s):`);
+  for (const finding of report.findings) io.out(`  ${finding.place}: ${finding.count} × ${finding.why}`);
+  return 1;
+}
+
+async function topicsSeal(config: ProjectorConfig, confirm: boolean, json: boolean, io: CliOutput): Promise<number> {
+  const reports = await sealTopics(config, { confirm, progress: json ? undefined : (line) => io.out(line) });
+  if (json) {
+    io.out(JSON.stringify({ confirmed: confirm, topics: reports }));
+    return 0;
+  }
+  const legacy = reports.reduce((sum, r) => sum + r.legacyCreations, 0);
+  for (const r of reports.filter((r) => r.legacyCreations > 0 || r.copied > 0)) {
+    io.out(
+      `${r.topic}: ${r.records} records, ${r.legacyCreations} referral(s) with a plaintext subject${confirm ? `, ${r.copied} records appended again, ${r.deleted.length} partition prefix(es) deleted` : ''}`,
+    );
+  }
+  if (legacy === 0) io.out(`no plaintext subject on the ${reports.length} topics scanned`);
+  else if (!confirm)
+    io.out(
+      `${legacy} referral(s) to seal: run again with --confirm (as the admin principal: it writes to ministry topics and deletes records)`,
+    );
+  else io.out(`sealed ${legacy} referral(s) on ${reports.filter((r) => r.deleted.length > 0).length} topic(s)`);
+  return 0;
 }
 
 /** Runs one command; returns the exit code. */
@@ -230,6 +346,32 @@ export async function runCli(argv: readonly string[], env: EnvSource, io: CliOut
     const args = sub === undefined ? [] : [sub, ...rest];
     return rebuild(config, flag(args, '--expect-identical'), flag(args, '--keep-previous'), json, io);
   }
+  if (command === 'erasure') {
+    if (sub !== 'verify') {
+      io.err('usage: projector erasure verify <referralId> [--json]');
+      return 2;
+    }
+    const [given, ...extra] = rest;
+    const referralId = parseReferralId(given);
+    if (given === undefined || extra.length > 0 || !referralId) {
+      io.err(
+        given === undefined
+          ? 'erasure verify: name the referral, as its id (a UUID such as 3f2b8c1e-5d4a-4b6e-9c7d-1a2b3c4d5e6f)'
+          : `erasure verify: ${JSON.stringify([given, ...extra].join(' ').slice(0, 80))} is not a referral id: expected one UUID (8-4-4-4-12 hexadecimal digits)`,
+      );
+      return 2;
+    }
+    return erasureVerify(config, referralId, json, io);
+  }
+  if (command === 'topics') {
+    const options = sub === undefined ? [] : [...rest];
+    const confirm = flag(options, '--confirm');
+    if (sub !== 'seal' || options.length > 0) {
+      io.err('usage: projector topics seal [--confirm] [--json]');
+      return 2;
+    }
+    return topicsSeal(config, confirm, json, io);
+  }
   if (command === 'rekey') return rekey(config, flag(sub === undefined ? [] : [sub, ...rest], '--confirm'), io);
   io.err(USAGE);
   return command === 'help' || command === undefined ? 0 : 2;
@@ -237,7 +379,10 @@ export async function runCli(argv: readonly string[], env: EnvSource, io: CliOut
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   // A rebuild folds the view in memory: it runs in a child started with the V8 flags that suits (rebuild-runtime.ts).
-  const run = process.argv[2] === 'rebuild' && !hasRebuildFlags() ? rerunWithRebuildFlags() : runCli(process.argv.slice(2), process.env, { out: (line) => console.log(line), err: (line) => console.error(line) });
+  const run =
+    process.argv[2] === 'rebuild' && !hasRebuildFlags()
+      ? rerunWithRebuildFlags()
+      : runCli(process.argv.slice(2), process.env, { out: (line) => console.log(line), err: (line) => console.error(line) });
   run.then(
     (code) => process.exit(code),
     (error: unknown) => {

@@ -8,6 +8,7 @@ import { loadCatalogue, type Catalogue } from '@passerelle/schemas';
 import { milestone, minute, referral } from '../testing/event-builders.ts';
 import { REPO_ROOT, startProjectorFixture, TestTopics, waitFor, type ProjectorFixture } from '../testing/stack-harness.ts';
 import type { AcceptedEvent } from '../domain/view-model.ts';
+import { VIEW_TABLE } from '@passerelle/coordination-view';
 
 const stack = inject('stack');
 const topics = new TestTopics(stack);
@@ -22,15 +23,24 @@ function catalogueWithout(initiativeId: string): Catalogue {
 }
 
 const on = <T extends AcceptedEvent>(event: T, topic: string): T => ({ ...event, position: { ...event.position, topic } });
-const applied = async (eventId: string) => (await fixture.db('view.processed_events').where({ event_id: eventId })).length === 1;
+const applied = async (eventId: string) =>
+  (await fixture.db(`view.${VIEW_TABLE.processed_events}`).where({ event_id: eventId })).length === 1;
 const cli = (args: string[]) =>
-  promisify(execFile)(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(REPO_ROOT, 'services/projector/src/entry-points/cli.ts'), ...args], {
-    env: { ...process.env, ...topics.env(fixture.database.url, fixture.config.consumerGroup) },
-    cwd: REPO_ROOT,
-  });
+  promisify(execFile)(
+    path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
+    [path.join(REPO_ROOT, 'services/projector/src/entry-points/cli.ts'), ...args],
+    {
+      env: { ...process.env, ...topics.env(fixture.database.url, fixture.config.consumerGroup) },
+      cwd: REPO_ROOT,
+    },
+  );
 
 beforeAll(async () => {
-  fixture = await startProjectorFixture({ topics, databasePrefix: 'projector_poison', start: { catalogue: catalogueWithout('S2016-P2-04') } });
+  fixture = await startProjectorFixture({
+    topics,
+    databasePrefix: 'projector_poison',
+    start: { catalogue: catalogueWithout('S2016-P2-04') },
+  });
 });
 
 afterAll(async () => {
@@ -60,14 +70,22 @@ describe('poison messages', () => {
     await fixture.producer.produce([fromHealth, trainingDelivered, known, afterPoison]);
     poison = { bytes, unknownSchema, positions };
 
-    await waitFor('the events around the poison applied', async () => (await applied(beforePoison.eventId)) && (await applied(afterPoison.eventId)) && (await applied(known.eventId)));
+    await waitFor(
+      'the events around the poison applied',
+      async () => (await applied(beforePoison.eventId)) && (await applied(afterPoison.eventId)) && (await applied(known.eventId)),
+    );
     const dead = await waitFor('four dead letters', async () => {
       const messages = await readTopic(topics.kafka, topics.deadLetterTopic);
       return messages.length >= 4 && messages;
     });
     letters = dead.map((m) => ({ ...readDeadLetterOf(m), value: m.value }));
 
-    expect(letters.map((l) => l.reasonCode).sort()).toEqual(['provenance_mismatch', 'unknown_initiative', 'unknown_schema_id', 'wrong_magic_byte']);
+    expect(letters.map((l) => l.reasonCode).sort()).toEqual([
+      'provenance_mismatch',
+      'unknown_initiative',
+      'unknown_schema_id',
+      'wrong_magic_byte',
+    ]);
     expect(await applied(beforePoison.eventId)).toBe(true);
     expect(await applied(fromHealth.eventId)).toBe(false);
     expect(await applied(trainingDelivered.eventId)).toBe(false);
@@ -79,10 +97,19 @@ describe('poison messages', () => {
     const unknownSchema = byReason.get('unknown_schema_id');
 
     expect(bytes?.value).toEqual(poison.bytes);
-    expect(bytes).toMatchObject({ sourceTopic: justiceReferrals, sourcePartition: poison.positions.bytes.partition, sourceOffset: poison.positions.bytes.offset, consumerGroup: fixture.config.consumerGroup });
+    expect(bytes).toMatchObject({
+      sourceTopic: justiceReferrals,
+      sourcePartition: poison.positions.bytes.partition,
+      sourceOffset: poison.positions.bytes.offset,
+      consumerGroup: fixture.config.consumerGroup,
+    });
     expect(unknownSchema?.value).toEqual(poison.unknownSchema);
     expect(unknownSchema?.reason).toContain('2147483632');
-    expect(byReason.get('provenance_mismatch')).toMatchObject({ eventId: fromHealth.eventId, eventType: 'ReferralCreated', sourceTopic: justiceReferrals });
+    expect(byReason.get('provenance_mismatch')).toMatchObject({
+      eventId: fromHealth.eventId,
+      eventType: 'ReferralCreated',
+      sourceTopic: justiceReferrals,
+    });
     expect(byReason.get('provenance_mismatch')?.reason).toContain('HEALTH');
     expect(byReason.get('unknown_initiative')).toMatchObject({ eventId: trainingDelivered.eventId, sourceTopic: justiceMilestones });
     for (const letter of letters) expect(letter.reason).not.toContain(forged.pseudonym);
@@ -90,7 +117,10 @@ describe('poison messages', () => {
 
   it('are recorded in the view and counted by reason for operators', async () => {
     const rows = await waitFor('four dead letters recorded', async () => {
-      const recorded = (await fixture.db('view.dead_letters').orderBy('reason_code').select('reason_code', 'source_topic', 'published')) as { reason_code: string; source_topic: string; published: boolean }[];
+      const recorded = (await fixture
+        .db(`view.${VIEW_TABLE.dead_letters}`)
+        .orderBy('reason_code')
+        .select('reason_code', 'source_topic', 'published')) as { reason_code: string; source_topic: string; published: boolean }[];
       return recorded.length >= 4 && recorded;
     });
     const metrics = await (await fetch(`${fixture.projector.url}/metrics`)).text();
@@ -105,7 +135,12 @@ describe('poison messages', () => {
     const { stdout } = await cli(['dead-letters', 'list', '--json']);
     const listed = JSON.parse(stdout) as DeadLetterInfo[];
 
-    expect(listed.map((l) => l.reasonCode).sort()).toEqual(['provenance_mismatch', 'unknown_initiative', 'unknown_schema_id', 'wrong_magic_byte']);
+    expect(listed.map((l) => l.reasonCode).sort()).toEqual([
+      'provenance_mismatch',
+      'unknown_initiative',
+      'unknown_schema_id',
+      'wrong_magic_byte',
+    ]);
     expect(listed.every((l) => l.id.startsWith(`${topics.deadLetterTopic}:`))).toBe(true);
     expect(stdout).not.toContain(forged.pseudonym);
   });
@@ -118,9 +153,14 @@ describe('poison messages', () => {
 
     expect(stdout).toMatch(new RegExp(`redriven ${letter.id} → ${justiceMilestones.replace(/\./g, '\\.')}:\\d+:\\d+`));
     await waitFor('the redriven milestone applied', () => applied(trainingDelivered.eventId));
-    const initiative = (await fixture.db('view.initiatives').where({ initiative_id: 'S2016-P2-04' }).first()) as { latest_status: string; milestones: number };
+    const initiative = (await fixture.db(`view.${VIEW_TABLE.initiatives}`).where({ initiative_id: 'S2016-P2-04' }).first()) as {
+      latest_status: string;
+      milestones: number;
+    };
     expect(initiative).toMatchObject({ latest_status: 'REACHED', milestones: 1 });
-    const republished = (await readTopic(topics.kafka, justiceMilestones)).find((m) => headersAsStrings(m.headers)['passerelle-redriven-from'] === letter.id);
+    const republished = (await readTopic(topics.kafka, justiceMilestones)).find(
+      (m) => headersAsStrings(m.headers)['passerelle-redriven-from'] === letter.id,
+    );
     expect(republished?.value).toEqual(letter.value);
     expect(Object.keys(headersAsStrings(republished?.headers)).some((h) => h.startsWith('passerelle-dlq-'))).toBe(false);
   });
@@ -128,13 +168,21 @@ describe('poison messages', () => {
 
 describe('an unavailable schema registry', () => {
   it('pauses and retries instead of dead-lettering, and the event is applied once the registry answers', async () => {
-    const down = topics.config(fixture.database.url, { registryUrl: 'http://127.0.0.1:9/apis/ccompat/v7', consumerGroup: `${fixture.config.consumerGroup}-registry`, maxRetryBackoffMs: 1_000 });
+    const down = topics.config(fixture.database.url, {
+      registryUrl: 'http://127.0.0.1:9/apis/ccompat/v7',
+      consumerGroup: `${fixture.config.consumerGroup}-registry`,
+      maxRetryBackoffMs: 1_000,
+    });
     const event = on(referral().created(minute(30)), justiceReferrals);
     await fixture.restart(down);
     const deadBefore = (await readTopic(topics.kafka, topics.deadLetterTopic)).length;
 
     await fixture.producer.produce([event]);
-    await waitFor('retries while the registry is down', async () => /projector_registry_retries_total [1-9]/.test(await (await fetch(`${fixture.projector.url}/metrics`)).text()), 60_000);
+    await waitFor(
+      'retries while the registry is down',
+      async () => /projector_registry_retries_total [1-9]/.test(await (await fetch(`${fixture.projector.url}/metrics`)).text()),
+      60_000,
+    );
     const appliedWhileDown = await applied(event.eventId);
     await fixture.restart({ ...down, registryUrl: stack.registryUrl });
     await waitFor('the event applied once the registry answers', () => applied(event.eventId));
@@ -145,7 +193,12 @@ describe('an unavailable schema registry', () => {
 });
 
 /** Reads the headers by their literal names: this is the contract operators and tools rely on. */
-function readDeadLetterOf(message: { topic: string; partition: number; offset: string; headers: Parameters<typeof headersAsStrings>[0] }): DeadLetterInfo {
+function readDeadLetterOf(message: {
+  topic: string;
+  partition: number;
+  offset: string;
+  headers: Parameters<typeof headersAsStrings>[0];
+}): DeadLetterInfo {
   const h = headersAsStrings(message.headers);
   return {
     id: `${message.topic}:${message.partition}:${message.offset}`,

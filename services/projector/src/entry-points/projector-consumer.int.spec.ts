@@ -8,6 +8,7 @@ import { InMemoryView } from '../testing/in-memory-view.ts';
 import { generateScenario, inOccurrenceOrder } from '../testing/scenario-generator.ts';
 import { startProjectorFixture, TestTopics, waitFor, type ProjectorFixture } from '../testing/stack-harness.ts';
 import { serviceGap } from '../testing/event-builders.ts';
+import { VIEW_TABLE } from '@passerelle/coordination-view';
 
 const stack = inject('stack');
 const catalogue = loadCatalogue();
@@ -15,7 +16,8 @@ const topics = new TestTopics(stack);
 const lateTopic = `${topics.prefix}coordination-office.service-gaps.v1`;
 let fixture: ProjectorFixture;
 
-const count = async (table: string): Promise<number> => Number(((await fixture.db(`view.${table}`).count({ n: '*' })) as { n: number }[])[0]?.n);
+const count = async (table: string): Promise<number> =>
+  Number(((await fixture.db(`view.${table}`).count({ n: '*' })) as { n: number }[])[0]?.n);
 
 beforeAll(async () => {
   fixture = await startProjectorFixture({ topics, databasePrefix: 'projector_consumer', withoutTopics: [lateTopic] });
@@ -26,9 +28,14 @@ afterAll(async () => {
 });
 
 describe('the projector consuming real Kafka into PostgreSQL', () => {
-  const events = generateScenario({ seed: 7, referrals: 80, gaps: 12, milestones: 30, initiatives: [...initiativesById(catalogue).values()], topicPrefix: topics.prefix }).filter(
-    (event) => event.position.topic !== lateTopic,
-  );
+  const events = generateScenario({
+    seed: 7,
+    referrals: 80,
+    gaps: 12,
+    milestones: 30,
+    initiatives: [...initiativesById(catalogue).values()],
+    topicPrefix: topics.prefix,
+  }).filter((event) => event.position.topic !== lateTopic);
   const expected = new InMemoryView(initiativeRowsOf(catalogue));
   beforeAll(async () => {
     await expected.apply(inOccurrenceOrder(events));
@@ -37,15 +44,17 @@ describe('the projector consuming real Kafka into PostgreSQL', () => {
   it('applies every event produced to the ministry topics, and the view equals the pure projection of those events', async () => {
     await fixture.producer.produce(events);
 
-    await waitFor('every event applied', async () => (await count('processed_events')) === events.length);
+    await waitFor('every event applied', async () => (await count(VIEW_TABLE.processed_events)) === events.length);
 
     const actual = await readViewSnapshot(fixture.db, 'view');
     expect(comparable(actual, { withoutPositions: true })).toEqual(comparable(expected.snapshot(), { withoutPositions: true }));
-    expect(await count('dead_letters')).toBe(0);
+    expect(await count(VIEW_TABLE.dead_letters)).toBe(0);
   });
 
   it('stores each event with the topic, partition and offset it was read at, and the trace id of its trace', async () => {
-    const history = (await fixture.db('view.referral_history').select('event_id', 'source_topic', 'source_partition', 'source_offset', 'trace_id')) as {
+    const history = (await fixture
+      .db(`view.${VIEW_TABLE.referral_history}`)
+      .select('event_id', 'source_topic', 'source_partition', 'source_offset', 'trace_id')) as {
       event_id: string;
       source_topic: string;
       source_partition: number;
@@ -97,21 +106,31 @@ describe('the projector consuming real Kafka into PostgreSQL', () => {
     );
     await admin.disconnect();
     const metrics = await (await fetch(`${fixture.projector.url}/metrics`)).text();
-    const duplicates = [...metrics.matchAll(/projector_events_duplicate_total\{event_type="[A-Za-z]+"\} (\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+    const duplicates = [...metrics.matchAll(/projector_events_duplicate_total\{event_type="[A-Za-z]+"\} (\d+)/g)].reduce(
+      (sum, m) => sum + Number(m[1]),
+      0,
+    );
 
     expect(comparable(await readViewSnapshot(fixture.db, 'view'))).toEqual(before);
-    expect(await count('processed_events')).toBe(events.length);
+    expect(await count(VIEW_TABLE.processed_events)).toBe(events.length);
     expect(duplicates).toBe(events.length + 150);
   }, 120_000);
 
   it('picks up a matching topic created while it runs', async () => {
     const gap = serviceGap();
-    const reported = { ...gap.reported(Date.UTC(2025, 5, 1), 'COORDINATION_OFFICE'), position: { topic: lateTopic, partition: 0, offset: 0 } };
+    const reported = {
+      ...gap.reported(Date.UTC(2025, 5, 1), 'COORDINATION_OFFICE'),
+      position: { topic: lateTopic, partition: 0, offset: 0 },
+    };
     await topics.create([lateTopic]);
 
     await fixture.producer.produce([reported]);
 
-    await waitFor('the gap reported on the new topic', async () => (await fixture.db('view.service_gaps').where({ gap_id: gap.gapId })).length === 1, 60_000);
+    await waitFor(
+      'the gap reported on the new topic',
+      async () => (await fixture.db(`view.${VIEW_TABLE.service_gaps}`).where({ gap_id: gap.gapId })).length === 1,
+      60_000,
+    );
     expect(fixture.projector.consumer.topics).toContain(lateTopic);
   });
 });

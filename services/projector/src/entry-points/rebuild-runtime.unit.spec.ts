@@ -17,7 +17,7 @@ describe('the rebuild process flags', () => {
   });
 });
 
-describe('the in-memory replay\'s limit', () => {
+describe("the in-memory replay's limit", () => {
   it('is half the heap limit at 1.6 KB per event, so a 4 GiB heap folds about 1.3 million events', () => {
     expect(defaultMaxBulkEvents(4 * 2 ** 30)).toBe(1_342_177);
     expect(defaultMaxBulkEvents(0)).toBe(0);

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readTopic } from '@passerelle/kafka';
 import { initiativesById, loadCatalogue } from '@passerelle/schemas';
 import { recordKeyOf } from '../domain/record-key.ts';
-import { BOOKKEEPING_COLUMNS, comparable } from '../domain/view-model.ts';
+import { VIEW_TABLE, BOOKKEEPING_COLUMNS } from '@passerelle/coordination-view';
+import { comparable } from '../domain/view-model.ts';
 import { readViewSnapshot } from '../data-access/view-snapshot.repository.ts';
 import { listViewSchemas, rebuildLockKey } from '../data-access/view-schemas.repository.ts';
 import { createDatabase } from '@passerelle/db';
@@ -22,19 +23,26 @@ let fixture: ProjectorFixture;
 
 /** Index and constraint definitions of a schema, with its name taken out so two schemas compare. */
 async function indexDefinitions(schema: string): Promise<string[]> {
-  const { rows } = (await fixture.db.raw('SELECT indexdef FROM pg_indexes WHERE schemaname = ? ORDER BY indexname', [schema])) as { rows: { indexdef: string }[] };
+  const { rows } = (await fixture.db.raw('SELECT indexdef FROM pg_indexes WHERE schemaname = ? ORDER BY indexname', [schema])) as {
+    rows: { indexdef: string }[];
+  };
   return rows.map((row) => row.indexdef.replaceAll(`${schema}.`, '<schema>.'));
 }
 
-const processed = async (): Promise<number> => Number(((await fixture.db('view.processed_events').count({ n: '*' })) as { n: number }[])[0]?.n);
+const processed = async (): Promise<number> =>
+  Number(((await fixture.db(`view.${VIEW_TABLE.processed_events}`).count({ n: '*' })) as { n: number }[])[0]?.n);
 
 /** Runs `npm run projector -- <args>` as an operator would, collecting its output. */
 function projectorCommand(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(REPO_ROOT, 'services/projector/src/entry-points/cli.ts'), ...args], {
-      env: { ...process.env, ...topics.env(fixture.database.url, fixture.config.consumerGroup) },
-      cwd: REPO_ROOT,
-    });
+    const child = spawn(
+      path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
+      [path.join(REPO_ROOT, 'services/projector/src/entry-points/cli.ts'), ...args],
+      {
+        env: { ...process.env, ...topics.env(fixture.database.url, fixture.config.consumerGroup) },
+        cwd: REPO_ROOT,
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -77,18 +85,22 @@ describe('rebuild from offset 0', () => {
     retired = schemas.retired[0] as string;
     const rebuilt = comparable(await readViewSnapshot(fixture.db, 'view'));
     const previous = comparable(await readViewSnapshot(fixture.db, retired));
-    expect(rebuilt['referral_history']?.length).toBeGreaterThan(first.length / 2);
-    expect(rebuilt['dead_letters']).toHaveLength(1);
+    expect(rebuilt[VIEW_TABLE.referral_history]?.length).toBeGreaterThan(first.length / 2);
+    expect(rebuilt[VIEW_TABLE.dead_letters]).toHaveLength(1);
     for (const table of Object.keys(previous)) expect(rebuilt[table], table).toEqual(previous[table]);
     expect(output.stdout).toContain('the rebuilt view is identical to the previous one');
   }, 180_000);
 
   it('gives every referral the same record key as the live view did: compared, never left out as bookkeeping', async () => {
-    const keys = async (schema: string) => (await fixture.db(`${schema}.referrals`).orderBy('referral_id').select('referral_id', 'record_key')) as { referral_id: string; record_key: number }[];
+    const keys = async (schema: string) =>
+      (await fixture.db(`${schema}.${VIEW_TABLE.referrals}`).orderBy('referral_id').select('referral_id', 'record_key')) as {
+        referral_id: string;
+        record_key: number;
+      }[];
     const rebuilt = await keys('view');
 
     expect(BOOKKEEPING_COLUMNS.referrals ?? []).not.toContain('record_key');
-    expect(Object.keys(comparable(await readViewSnapshot(fixture.db, 'view'))['referrals']?.[0] ?? {})).toContain('record_key');
+    expect(Object.keys(comparable(await readViewSnapshot(fixture.db, 'view'))[VIEW_TABLE.referrals]?.[0] ?? {})).toContain('record_key');
     expect(rebuilt.length).toBeGreaterThan(100);
     expect(rebuilt).toEqual(await keys(retired));
     expect(rebuilt.filter((row) => row.record_key !== recordKeyOf(TEST_RECORD_KEY_SECRET, row.referral_id))).toEqual([]);
@@ -105,7 +117,9 @@ describe('rebuild from offset 0', () => {
   it('records the dead letter its replay met without publishing it again', async () => {
     const letters = await readTopic(topics.kafka, topics.deadLetterTopic, { groupPrefix: 'passerelle-projector-test' });
 
-    expect(await fixture.db('view.dead_letters').select('reason_code', 'published')).toEqual([{ reason_code: 'wrong_magic_byte', published: false }]);
+    expect(await fixture.db(`view.${VIEW_TABLE.dead_letters}`).select('reason_code', 'published')).toEqual([
+      { reason_code: 'wrong_magic_byte', published: false },
+    ]);
     expect(letters).toHaveLength(1);
   });
 
@@ -122,23 +136,32 @@ describe('rebuild from offset 0', () => {
 
   it('the live projector keeps serving on the rebuilt view after the switch', async () => {
     const before = await processed();
-    const later = { ...milestone('S2016-P2-04', 'JUSTICE', 'AT_RISK', minute(60 * 24 * 400)), position: { topic: `${topics.prefix}justice.initiative-milestones.v1`, partition: 0, offset: 0 } };
+    const later = {
+      ...milestone('S2016-P2-04', 'JUSTICE', 'AT_RISK', minute(60 * 24 * 400)),
+      position: { topic: `${topics.prefix}justice.initiative-milestones.v1`, partition: 0, offset: 0 },
+    };
 
     await fixture.producer.produce([later]);
 
     await waitFor('the new event applied to the switched-in view', async () => (await processed()) === before + 1);
-    expect(await fixture.db('view.initiatives').where({ initiative_id: 'S2016-P2-04' }).first()).toMatchObject({ latest_event_id: later.eventId });
-    expect((await fixture.db(`${retired}.processed_events`).where({ event_id: later.eventId })).length).toBe(0);
+    expect(await fixture.db(`view.${VIEW_TABLE.initiatives}`).where({ initiative_id: 'S2016-P2-04' }).first()).toMatchObject({
+      latest_event_id: later.eventId,
+    });
+    expect((await fixture.db(`${retired}.${VIEW_TABLE.processed_events}`).where({ event_id: later.eventId })).length).toBe(0);
     expect((await fetch(`${fixture.projector.url}/readyz`)).status).toBe(200);
   });
 
   it('status reports the switched-in view, the retired one, and the live group caught up', async () => {
     const { code, stdout } = await projectorCommand(['status', '--json']);
-    const status = JSON.parse(stdout) as { schemas: { live: boolean; retired: string[] }; view: { tables: Record<string, number>; deadLettersByReason: Record<string, number> }; totalLag: number };
+    const status = JSON.parse(stdout) as {
+      schemas: { live: boolean; retired: string[] };
+      view: { tables: Record<string, number>; deadLettersByReason: Record<string, number> };
+      totalLag: number;
+    };
 
     expect(code).toBe(0);
     expect(status.schemas).toMatchObject({ live: true, retired: [retired] });
-    expect(status.view.tables['processed_events']).toBe(await processed());
+    expect(status.view.tables[VIEW_TABLE.processed_events]).toBe(await processed());
     expect(status.view.deadLettersByReason).toEqual({ wrong_magic_byte: 1 });
     expect(status.totalLag).toBe(0);
   });
@@ -147,9 +170,15 @@ describe('rebuild from offset 0', () => {
     const before = comparable(await readViewSnapshot(fixture.db, 'view'));
     // A rebuild killed earlier left its schema behind; the retired view of the first rebuild is still kept.
     await fixture.db.raw('CREATE SCHEMA view_rebuild_20200101000000_dead');
-    await fixture.db.raw('CREATE TABLE view_rebuild_20200101000000_dead.referrals (referral_id uuid, subject_pseudonym text)');
+    await fixture.db.raw(
+      `CREATE TABLE view_rebuild_20200101000000_dead.${VIEW_TABLE.referrals} (referral_id uuid, subject_pseudonym text)`,
+    );
 
-    const report = await runRebuild(fixture.config, { expectIdentical: true, maxBulkEvents: 10, logger: createLogger({ service: 'rebuild-test', level: 'silent' }) });
+    const report = await runRebuild(fixture.config, {
+      expectIdentical: true,
+      maxBulkEvents: 10,
+      logger: createLogger({ service: 'rebuild-test', level: 'silent' }),
+    });
 
     expect(report.bulk).toBeUndefined();
     expect(report.switched && report.identical).toBe(true);
@@ -164,7 +193,9 @@ describe('rebuild from offset 0', () => {
     const holder = createDatabase({ url: fixture.config.databaseUrl, poolMax: 1 });
     await holder.raw('SELECT pg_advisory_lock(hashtextextended(?, 0))', [rebuildLockKey('view')]);
     try {
-      await expect(runRebuild(fixture.config, { logger: createLogger({ service: 'rebuild-test', level: 'silent' }) })).rejects.toBeInstanceOf(RebuildInProgressError);
+      await expect(
+        runRebuild(fixture.config, { logger: createLogger({ service: 'rebuild-test', level: 'silent' }) }),
+      ).rejects.toBeInstanceOf(RebuildInProgressError);
     } finally {
       await holder.destroy();
     }
@@ -174,9 +205,12 @@ describe('rebuild from offset 0', () => {
   it('refuses to rebuild with another record-key secret than the live view’s, before it creates anything', async () => {
     const before = await listViewSchemas(fixture.db, 'view');
 
-    await expect(runRebuild({ ...fixture.config, recordKeySecret: 'test-only-another-record-key-secret-0002' }, { logger: createLogger({ service: 'rebuild-test', level: 'silent' }) })).rejects.toThrow(
-      /PASSERELLE_RECORD_KEY_SECRET is not the secret the view "view" was keyed with/,
-    );
+    await expect(
+      runRebuild(
+        { ...fixture.config, recordKeySecret: 'test-only-another-record-key-secret-0002' },
+        { logger: createLogger({ service: 'rebuild-test', level: 'silent' }) },
+      ),
+    ).rejects.toThrow(/PASSERELLE_RECORD_KEY_SECRET is not the secret the view "view" was keyed with/);
 
     expect(await listViewSchemas(fixture.db, 'view')).toEqual(before);
   });

@@ -2,19 +2,26 @@ import { randomBytes } from 'node:crypto';
 import v8 from 'node:v8';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Kafka } from 'kafkajs';
-import { EventSerde, RegistryClient } from '@passerelle/contracts';
+import { EventSerde, RegistryClient, type KeyEncryptionKey } from '@passerelle/contracts';
 import { createDatabase, type Knex } from '@passerelle/db';
-import { createKafka, highWatermarks } from '@passerelle/kafka';
+import { createKafka, kafkaAccessOf, highWatermarks } from '@passerelle/kafka';
 import { createLogger, type Logger } from '@passerelle/logging';
 import { initiativesById, loadCatalogue } from '@passerelle/schemas';
 import type { ProjectorConfig } from '../config.ts';
 import { checkRecordKeySecret, prepareView } from '../projector.ts';
 import { initiativeRowsOf } from '../domain/initiative.projection.ts';
 import type { RecordKeyer } from '../domain/record-key.ts';
-import { ViewState } from '../domain/view-state.ts';
+import { ViewState } from '../data-access/view-state.ts';
 import { writeViewInBulk, type BulkLoadReport } from '../data-access/bulk-view.ts';
+import { subjectKeyReader } from '../data-access/key-store.repository.ts';
 import type { TableDifference } from '../data-access/view-snapshot.repository.ts';
-import { dropSchema, listViewSchemas, rebuildLockKey, switchViewSchemas, type SwitchCheck } from '../data-access/view-schemas.repository.ts';
+import {
+  dropSchema,
+  listViewSchemas,
+  rebuildLockKey,
+  switchViewSchemas,
+  type SwitchCheck,
+} from '../data-access/view-schemas.repository.ts';
 import { ProjectorConsumer, type ChunkProgress, type ProjectorConsumerOptions } from './projector-consumer.ts';
 
 export interface RebuildProgress {
@@ -166,12 +173,21 @@ async function commitGroupOffsets(kafka: Kafka, groupId: string, offsets: Readon
  */
 async function replayInBulk(
   replay: ReplayContext,
-  target: { db: Parameters<typeof writeViewInBulk>[0]; schema: string; recordKeyOf: RecordKeyer; kafka: Kafka; admin: Admin; groupId: string; logger: Logger },
+  target: {
+    db: Parameters<typeof writeViewInBulk>[0];
+    schema: string;
+    recordKeyOf: RecordKeyer;
+    keyEncryptionKey: KeyEncryptionKey;
+    kafka: Kafka;
+    admin: Admin;
+    groupId: string;
+    logger: Logger;
+  },
   marks: Watermarks,
   progressIntervalMs: number,
 ): Promise<BulkReport> {
   const began = Date.now();
-  const state = new ViewState(initiativeRowsOf(loadCatalogue()), target.recordKeyOf);
+  const state = new ViewState(initiativeRowsOf(loadCatalogue()), target.recordKeyOf, subjectKeyReader(target.db, target.keyEncryptionKey));
   const pending = new Set([...marks].filter(([, mark]) => mark.high > mark.low).map(([key]) => key));
   let reached: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (reached = resolve));
@@ -206,14 +222,23 @@ async function replayInBulk(
   // The stopped consumer applies nothing more: these positions are exactly what the state holds.
   const reachedPositions = new Map(replay.positions);
   const memory = process.memoryUsage();
-  target.logger.info({ events, replayMs, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed }, 'replay folded in memory; writing it in bulk');
+  target.logger.info(
+    { events, replayMs, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
+    'replay folded in memory; writing it in bulk',
+  );
 
   let lastReport = 0;
-  const load = await writeViewInBulk(target.db, target.schema, state, (written, total) => {
-    if (Date.now() - lastReport < progressIntervalMs && written < total) return;
-    lastReport = Date.now();
-    replay.report('loading', 0, { written, total });
-  });
+  const load = await writeViewInBulk(
+    target.db,
+    target.schema,
+    state,
+    (written, total) => {
+      if (Date.now() - lastReport < progressIntervalMs && written < total) return;
+      lastReport = Date.now();
+      replay.report('loading', 0, { written, total });
+    },
+    { keyEncryptionKey: target.keyEncryptionKey },
+  );
   target.logger.info({ ...load }, 'view written in bulk');
 
   // Only now may the rebuild group start where the replay stopped: the rows before it are committed.
@@ -234,15 +259,22 @@ async function replayInBulk(
  */
 export async function runRebuild(config: ProjectorConfig, options: RebuildOptions = {}): Promise<RebuildReport> {
   const logger = options.logger ?? createLogger({ service: 'projector-rebuild', level: config.logLevel });
-  const stamp = `${new Date().toISOString().replace(/[^0-9]/g, '').slice(0, 14)}_${randomBytes(2).toString('hex')}`;
-  const names = { live: config.viewSchema, rebuilt: `${config.viewSchema}_rebuild_${stamp}`, retired: `${config.viewSchema}_retired_${stamp}` };
+  const stamp = `${new Date()
+    .toISOString()
+    .replace(/[^0-9]/g, '')
+    .slice(0, 14)}_${randomBytes(2).toString('hex')}`;
+  const names = {
+    live: config.viewSchema,
+    rebuilt: `${config.viewSchema}_rebuild_${stamp}`,
+    retired: `${config.viewSchema}_retired_${stamp}`,
+  };
   const groupId = `${config.consumerGroup}-rebuild-${stamp}`;
   const began = Date.now();
   const progressIntervalMs = options.progressIntervalMs ?? 1_000;
   // A rebuild creates, renames and drops schemas: it runs as the migrator (docs/database-roles.md).
   const migrationUrl = config.migrationDatabaseUrl ?? config.databaseUrl;
   const db = createDatabase({ url: migrationUrl, schema: names.rebuilt, applicationName: 'passerelle-projector-rebuild' });
-  const kafka = createKafka({ clientId: 'passerelle-projector-rebuild', brokers: config.kafkaBrokers, sasl: config.kafkaSasl, logger });
+  const kafka = createKafka({ clientId: 'passerelle-projector-rebuild', ...kafkaAccessOf(config), logger });
   const admin = kafka.admin();
   const positions = new Map<string, number>();
   let events = 0;
@@ -272,7 +304,11 @@ export async function runRebuild(config: ProjectorConfig, options: RebuildOption
     if (abandonedDropped.length > 0) logger.info({ schemas: abandonedDropped }, 'dropped the schemas of earlier rebuilds');
     // A rebuild keys every referral afresh: with another secret than the live view's, switching it in would rotate the secret.
     await checkRecordKeySecret(db, names.live, config.recordKeySecret);
-    const repository = await prepareView(db, names.rebuilt, { recordKeySecret: config.recordKeySecret });
+    const repository = await prepareView(db, names.rebuilt, {
+      recordKeySecret: config.recordKeySecret,
+      keyEncryptionKey: config.keyEncryptionKey,
+      recordedBy: 'rebuild',
+    });
     await admin.connect();
     const replay: ReplayContext = {
       consumerOptions: {
@@ -298,12 +334,38 @@ export async function runRebuild(config: ProjectorConfig, options: RebuildOption
     const held = lagTo(marks, positions);
     const maxBulkEvents = options.maxBulkEvents ?? defaultMaxBulkEvents();
     if (held > maxBulkEvents) {
-      logger.warn({ events: held, maxBulkEvents }, 'too many events to fold in memory with this heap: replaying through PostgreSQL instead (slower); a larger --max-old-space-size raises the limit');
+      logger.warn(
+        { events: held, maxBulkEvents },
+        'too many events to fold in memory with this heap: replaying through PostgreSQL instead (slower); a larger --max-old-space-size raises the limit',
+      );
     }
-    const bulk = held > 0 && held <= maxBulkEvents ? await replayInBulk(replay, { db, schema: names.rebuilt, recordKeyOf: repository.recordKeyOf, kafka, admin, groupId, logger }, marks, progressIntervalMs) : undefined;
+    const bulk =
+      held > 0 && held <= maxBulkEvents
+        ? await replayInBulk(
+            replay,
+            {
+              db,
+              schema: names.rebuilt,
+              recordKeyOf: repository.recordKeyOf,
+              keyEncryptionKey: config.keyEncryptionKey,
+              kafka,
+              admin,
+              groupId,
+              logger,
+            },
+            marks,
+            progressIntervalMs,
+          )
+        : undefined;
 
     for (let attempt = 1; ; attempt++) {
-      const consumer = new ProjectorConsumer({ ...replay.consumerOptions, groupId, repository, tuning: replay.tuning, onProgress: replay.counted });
+      const consumer = new ProjectorConsumer({
+        ...replay.consumerOptions,
+        groupId,
+        repository,
+        tuning: replay.tuning,
+        onProgress: replay.counted,
+      });
       await consumer.start();
       try {
         for (;;) {
@@ -345,7 +407,17 @@ export async function runRebuild(config: ProjectorConfig, options: RebuildOption
         const liveExisted = result.liveExisted;
         const keep = liveExisted && options.keepPrevious === true;
         if (liveExisted && !keep) await dropSchema(db, names.retired);
-        logger.info({ schema: names.live, retired: keep ? names.retired : undefined, previousDropped: liveExisted && !keep, events, durationMs: report.durationMs, identical: report.identical }, 'rebuild switched in');
+        logger.info(
+          {
+            schema: names.live,
+            retired: keep ? names.retired : undefined,
+            previousDropped: liveExisted && !keep,
+            events,
+            durationMs: report.durationMs,
+            identical: report.identical,
+          },
+          'rebuild switched in',
+        );
         await admin.deleteGroups([groupId]).catch(() => undefined);
         return { ...report, retiredSchema: keep ? names.retired : undefined, previousDropped: liveExisted && !keep };
       }
@@ -353,14 +425,23 @@ export async function runRebuild(config: ProjectorConfig, options: RebuildOption
         keptForInspection = options.keepPrevious === true;
         throw new RebuildVerificationError(report);
       }
-      if (attempt >= (options.maxSwitchAttempts ?? 20)) throw new Error(`the rebuild could not catch up with the live view after ${attempt} attempts (missing ${result.check.missing}, extra ${result.check.extra})`);
-      logger.info({ missing: result.check.missing, extra: result.check.extra, attempt }, 'views not aligned yet; catching up before switching');
+      if (attempt >= (options.maxSwitchAttempts ?? 20))
+        throw new Error(
+          `the rebuild could not catch up with the live view after ${attempt} attempts (missing ${result.check.missing}, extra ${result.check.extra})`,
+        );
+      logger.info(
+        { missing: result.check.missing, extra: result.check.extra, attempt },
+        'views not aligned yet; catching up before switching',
+      );
       await sleep(1_000);
     }
   } finally {
     await admin.disconnect().catch(() => undefined);
     // A rebuild that did not switch leaves nothing behind (one killed outright is dropped by the next).
-    if (!switched && !keptForInspection) await dropSchema(db, names.rebuilt).catch((error: unknown) => logger.warn({ schema: names.rebuilt, error: (error as Error).message }, 'could not drop the unswitched rebuild schema'));
+    if (!switched && !keptForInspection)
+      await dropSchema(db, names.rebuilt).catch((error: unknown) =>
+        logger.warn({ schema: names.rebuilt, error: (error as Error).message }, 'could not drop the unswitched rebuild schema'),
+      );
     await db.destroy();
     await lockDb.destroy();
   }
@@ -375,7 +456,9 @@ export class RebuildInProgressError extends Error {
 }
 
 async function lockRebuilds(lockDb: Knex, live: string): Promise<void> {
-  const { rows } = await lockDb.raw<{ rows: { locked: boolean }[] }>('SELECT pg_try_advisory_lock(hashtextextended(?, 0)) AS locked', [rebuildLockKey(live)]);
+  const { rows } = await lockDb.raw<{ rows: { locked: boolean }[] }>('SELECT pg_try_advisory_lock(hashtextextended(?, 0)) AS locked', [
+    rebuildLockKey(live),
+  ]);
   if (!rows[0]?.locked) throw new RebuildInProgressError(live);
 }
 

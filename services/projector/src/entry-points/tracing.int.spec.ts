@@ -1,8 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { trace, type Attributes, type Context, type Link, type Span, type SpanContext, type SpanOptions, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import {
+  trace,
+  type Attributes,
+  type Context,
+  type Link,
+  type Span,
+  type SpanContext,
+  type SpanOptions,
+  type Tracer,
+  type TracerProvider,
+} from '@opentelemetry/api';
 import { minute, referral } from '../testing/event-builders.ts';
 import { startProjectorFixture, TestTopics, waitFor, type ProjectorFixture } from '../testing/stack-harness.ts';
+import { VIEW_TABLE } from '@passerelle/coordination-view';
 
 interface StartedSpan {
   readonly name: string;
@@ -25,7 +36,11 @@ class RecordingTracerProvider implements TracerProvider {
     const spans = this.spans;
     const startSpan = (name: string, options: SpanOptions = {}, context?: Context): Span => {
       const parent = context ? trace.getSpanContext(context) : undefined;
-      const spanContext: SpanContext = { traceId: parent?.traceId ?? randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), traceFlags: 1 };
+      const spanContext: SpanContext = {
+        traceId: parent?.traceId ?? randomBytes(16).toString('hex'),
+        spanId: randomBytes(8).toString('hex'),
+        traceFlags: 1,
+      };
       const later: Attributes = {};
       const attributes: Attributes = { ...options.attributes };
       const links: Link[] = [...(options.links ?? [])];
@@ -77,7 +92,10 @@ describe('consumer spans', () => {
     const payload = { ...event.payload, envelope: { ...event.payload.envelope, traceparent } };
 
     await fixture.producer.produce([{ ...event, payload }]);
-    await waitFor('the event applied', async () => (await fixture.db('view.processed_events').where({ event_id: event.eventId })).length === 1);
+    await waitFor(
+      'the event applied',
+      async () => (await fixture.db(`view.${VIEW_TABLE.processed_events}`).where({ event_id: event.eventId })).length === 1,
+    );
 
     const span = provider.spans.find((s) => s.later['messaging.message.id'] === event.eventId) as StartedSpan;
     expect(span.parent).toMatchObject({ traceId, spanId: producerSpanId, isRemote: true });
@@ -94,13 +112,21 @@ describe('consumer spans', () => {
     const batch = provider.spans.find((s) => s.context.spanId === span.links[0]?.context.spanId);
     expect(batch?.attributes['messaging.batch.message_count']).toBeGreaterThanOrEqual(1);
     // The statement that wrote the event's history row is shown in the event's trace, under its apply span.
-    const write = provider.spans.find((s) => s.name === 'INSERT view.referral_history' && s.parent?.spanId === span.context.spanId);
+    const write = provider.spans.find(
+      (s) => s.name === `INSERT view.${VIEW_TABLE.referral_history}` && s.parent?.spanId === span.context.spanId,
+    );
     expect(write?.kind).toBe(2); // SpanKind.CLIENT
-    expect(write?.attributes).toMatchObject({ 'db.system.name': 'postgresql', 'db.operation.name': 'INSERT', 'db.collection.name': 'view.referral_history' });
+    expect(write?.attributes).toMatchObject({
+      'db.system.name': 'postgresql',
+      'db.operation.name': 'INSERT',
+      'db.collection.name': `view.${VIEW_TABLE.referral_history}`,
+    });
     expect(write?.attributes['db.query.text']).toMatch(/^INSERT INTO "view"\."referral_history" .* FROM jsonb_to_recordset\(\$1::jsonb\)/);
     expect(write?.attributes['db.operation.batch.size']).toBeGreaterThanOrEqual(1);
     expect(JSON.stringify(provider.spans)).not.toContain(person.pseudonym);
-    const stored = (await fixture.db('view.referral_history').where({ event_id: event.eventId }).first()) as { trace_id: string };
+    const stored = (await fixture.db(`view.${VIEW_TABLE.referral_history}`).where({ event_id: event.eventId }).first()) as {
+      trace_id: string;
+    };
     expect(stored.trace_id).toBe(traceId);
   });
 });

@@ -1,7 +1,9 @@
 import { applyEvents } from '../domain/apply-events.ts';
 import type { RecordKeyer } from '../domain/record-key.ts';
-import { ViewState } from '../domain/view-state.ts';
-import type { AcceptedEvent, InitiativeRow } from '../domain/view-model.ts';
+import type { SubjectKeyReader } from '../domain/subject-opening.ts';
+import { ViewState } from '../data-access/view-state.ts';
+import type { InitiativeRow } from '@passerelle/coordination-view';
+import type { AcceptedEvent } from '../domain/view-model.ts';
 import { testRecordKeys } from './record-keys.ts';
 
 /**
@@ -11,8 +13,8 @@ import { testRecordKeys } from './record-keys.ts';
  * as the harness's projectors are.
  */
 export class InMemoryView extends ViewState {
-  constructor(catalogue: readonly InitiativeRow[], recordKeyOf: RecordKeyer = testRecordKeys) {
-    super(catalogue, recordKeyOf);
+  constructor(catalogue: readonly InitiativeRow[], recordKeyOf: RecordKeyer = testRecordKeys, subjectKeys?: SubjectKeyReader) {
+    super(catalogue, recordKeyOf, subjectKeys);
   }
 
   async apply(events: readonly AcceptedEvent[], now = 0): Promise<{ applied: number; duplicates: number }> {

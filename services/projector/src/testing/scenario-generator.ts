@@ -88,7 +88,13 @@ export function generateScenario(options: ScenarioOptions): AcceptedEvent[] {
   const offsets = new Map<string, number>();
   const events: AcceptedEvent[] = [];
 
-  const emit = <T extends EventType>(type: T, owner: TopicOwner, occurredAt: number, key: string, body: Omit<EventPayloads[T], 'envelope'>): AcceptedEvent<T> => {
+  const emit = <T extends EventType>(
+    type: T,
+    owner: TopicOwner,
+    occurredAt: number,
+    key: string,
+    body: Omit<EventPayloads[T], 'envelope'>,
+  ): AcceptedEvent<T> => {
     const traceId = rng.hex(32);
     const envelope: Envelope = {
       eventId: uuid(rng),
@@ -99,6 +105,7 @@ export function generateScenario(options: ScenarioOptions): AcceptedEvent[] {
       schemaVersion: 1,
       traceparent: `00-${traceId}-${rng.hex(16)}-01`,
       tracestate: null,
+      acceptedAt: occurredAt,
     };
     const topic = `${options.topicPrefix ?? ''}${topicFor(owner, type)}`;
     const partition = [...key].reduce((hash, char) => (Math.imul(hash, 31) + char.charCodeAt(0)) >>> 0, 7) % partitions;
@@ -162,7 +169,11 @@ export function generateScenario(options: ScenarioOptions): AcceptedEvent[] {
       status = rng.pick(choices);
       // Ties and clock skew on purpose: the fold must order them the same way every time.
       at = step === 0 && rng.chance(0.1) ? createdAt - rng.int(1, 90) * 1000 : rng.chance(0.1) ? at : at + rng.int(1, 3 * 24 * 60) * MINUTE;
-      emit('ReferralStatusChanged', receiver, at, referralId, { referralId, status, reasonCode: rng.pick(known(REFERRAL_STATUS_REASON_SYMBOLS)) });
+      emit('ReferralStatusChanged', receiver, at, referralId, {
+        referralId,
+        status,
+        reasonCode: rng.pick(known(REFERRAL_STATUS_REASON_SYMBOLS)),
+      });
     }
     if (rng.chance(0.2)) {
       emit('ReferralStatusChanged', rng.pick(parties), createdAt + rng.int(0, 10) * DAY, referralId, {
@@ -180,7 +191,8 @@ export function generateScenario(options: ScenarioOptions): AcceptedEvent[] {
         reasonCode: rng.pick(known(REFERRAL_STATUS_REASON_SYMBOLS)),
       });
     }
-    if (rng.chance(0.12)) emit('ConsentWithdrawn', rng.pick(others), createdAt + rng.int(-90, 5 * 24 * 60) * MINUTE, referralId, { referralId });
+    if (rng.chance(0.12))
+      emit('ConsentWithdrawn', rng.pick(others), createdAt + rng.int(-90, 5 * 24 * 60) * MINUTE, referralId, { referralId });
   }
 
   for (let g = 0; g < options.gaps; g++) {
@@ -199,7 +211,10 @@ export function generateScenario(options: ScenarioOptions): AcceptedEvent[] {
     if (rng.chance(0.1)) report();
     if (rng.chance(0.5)) {
       const resolvedAt = rng.chance(0.2) ? reportedAt - rng.int(1, 60) * MINUTE : reportedAt + rng.int(1, 20) * DAY;
-      emit('ServiceGapResolved', rng.pick(OWNERS), resolvedAt, gapId, { gapId, resolution: rng.pick(known(SERVICE_GAP_RESOLUTION_SYMBOLS)) });
+      emit('ServiceGapResolved', rng.pick(OWNERS), resolvedAt, gapId, {
+        gapId,
+        resolution: rng.pick(known(SERVICE_GAP_RESOLUTION_SYMBOLS)),
+      });
     }
   }
 
@@ -238,7 +253,7 @@ export function withDuplicates<T>(rng: Rng, items: readonly T[], rate: number): 
 /** Cuts a delivery into batches of random sizes. */
 export function randomBatches<T>(rng: Rng, items: readonly T[], maxSize: number): T[][] {
   const batches: T[][] = [];
-  for (let i = 0; i < items.length; ) {
+  for (let i = 0; i < items.length;) {
     const size = rng.int(1, maxSize);
     batches.push(items.slice(i, i + size));
     i += size;

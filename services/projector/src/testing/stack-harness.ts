@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Kafka, Producer } from 'kafkajs';
 import { EventSerde, MINISTRY_TOPIC_PREFIXES, RegistryClient, TOPIC_FAMILIES, type EventType } from '@passerelle/contracts';
+import { TEST_KEY_ENCRYPTION_KEY_HEX } from '@passerelle/contracts/testing';
 import { createDatabase, type Knex } from '@passerelle/db';
 import { createIdempotentProducer, createKafka } from '@passerelle/kafka';
 import type { TestDatabase, TestStack } from '@passerelle/testing';
@@ -11,6 +11,7 @@ import { DEFAULT_TOPIC_PATTERN, loadConfig, type ProjectorConfig } from '../conf
 import { start, type RunningProjector, type StartOptions } from '../projector.ts';
 import { aggregateOf } from '../domain/batch-plan.ts';
 import type { AcceptedEvent } from '../domain/view-model.ts';
+import { runCli } from '../entry-points/cli.ts';
 import { TEST_RECORD_KEY_SECRET } from './record-keys.ts';
 
 /** The repository root, for spawning the projector's entry points in tests. */
@@ -48,7 +49,10 @@ export class TestTopics {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })), waitForLeaders: true });
+      await admin.createTopics({
+        topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+        waitForLeaders: true,
+      });
       this.created.push(...topics);
     } finally {
       await admin.disconnect();
@@ -72,6 +76,7 @@ export class TestTopics {
         ...kafkaEnvFor(this.stack, 'admin'),
         PASSERELLE_REGISTRY_URL: this.stack.registryUrl,
         PASSERELLE_RECORD_KEY_SECRET: TEST_RECORD_KEY_SECRET,
+        PASSERELLE_KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY_HEX,
         PASSERELLE_CONSUMER_GROUP: `projector-test-${this.prefix.slice(1, -1)}`,
         PASSERELLE_TOPIC_PATTERN: this.pattern,
         PASSERELLE_DEAD_LETTER_TOPIC: this.deadLetterTopic,
@@ -90,6 +95,7 @@ export class TestTopics {
       ...kafkaEnvFor(this.stack, 'admin'),
       PASSERELLE_REGISTRY_URL: this.stack.registryUrl,
       PASSERELLE_RECORD_KEY_SECRET: TEST_RECORD_KEY_SECRET,
+      PASSERELLE_KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY_HEX,
       PASSERELLE_CONSUMER_GROUP: groupId,
       PASSERELLE_TOPIC_PATTERN: this.pattern,
       PASSERELLE_DEAD_LETTER_TOPIC: this.deadLetterTopic,
@@ -131,14 +137,23 @@ export class EventProducer {
       for (const event of slice) {
         const envelope = (event.payload as { envelope: { traceparent: string | null } }).envelope;
         const messages = byTopic.get(event.position.topic) ?? [];
-        messages.push({ key: aggregateOf(event).id, value: await this.encode(event), headers: envelope.traceparent ? { traceparent: envelope.traceparent } : {} });
+        messages.push({
+          key: aggregateOf(event).id,
+          value: await this.encode(event),
+          headers: envelope.traceparent ? { traceparent: envelope.traceparent } : {},
+        });
         byTopic.set(event.position.topic, messages);
       }
       await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
     }
   }
 
-  async sendRaw(topic: string, key: string, value: Buffer, headers: Record<string, string> = {}): Promise<{ partition: number; offset: string }> {
+  async sendRaw(
+    topic: string,
+    key: string,
+    value: Buffer,
+    headers: Record<string, string> = {},
+  ): Promise<{ partition: number; offset: string }> {
     const [meta] = await this.producer.send({ topic, acks: -1, messages: [{ key, value, headers }] });
     return { partition: meta?.partition ?? -1, offset: meta?.baseOffset ?? '-1' };
   }
@@ -220,18 +235,22 @@ export async function startProjectorFixture(options: ProjectorFixtureOptions): P
   }
 }
 
-/** Polls until `probe` returns a truthy value, or fails naming what it waited for. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await sleep(everyMs);
-  }
+export { waitFor } from '@passerelle/testing';
+
+/** What an operator command printed, and its exit code. */
+export interface CliRun {
+  readonly code: number;
+  readonly out: string;
+  readonly err: string;
+}
+
+/** Runs `npm run projector -- <args>` in-process against a spec file's topics and database, capturing its output. */
+export async function runProjectorCli(topics: TestTopics, fixture: ProjectorFixture, args: readonly string[]): Promise<CliRun> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, topics.env(fixture.database.url, fixture.config.consumerGroup), {
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+  });
+  return { code, out: out.join('\n'), err: err.join('\n') };
 }

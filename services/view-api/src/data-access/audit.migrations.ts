@@ -67,15 +67,24 @@ export const auditMigrations = (schema: string): readonly NamedMigration[] => [
          END $$`,
         [schema],
       );
-      await db.raw('CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON ??.audit FOR EACH ROW EXECUTE FUNCTION ??.audit_append_only()', [schema, schema]);
-      await db.raw('CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON ??.audit FOR EACH STATEMENT EXECUTE FUNCTION ??.audit_append_only()', [schema, schema]);
+      await db.raw(
+        'CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON ??.audit FOR EACH ROW EXECUTE FUNCTION ??.audit_append_only()',
+        [schema, schema],
+      );
+      await db.raw(
+        'CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON ??.audit FOR EACH STATEMENT EXECUTE FUNCTION ??.audit_append_only()',
+        [schema, schema],
+      );
     },
     async down(db: Knex) {
       await db.raw('DROP TRIGGER IF EXISTS audit_no_truncate ON ??.audit', [schema]);
       await db.raw('DROP TRIGGER IF EXISTS audit_append_only ON ??.audit', [schema]);
       await db.raw('DROP FUNCTION IF EXISTS ??.audit_append_only()', [schema]);
       await db.raw('DROP INDEX IF EXISTS ??.audit_prev_hash_unique', [schema]);
-      await db.raw('ALTER TABLE ??.audit DROP COLUMN hash, DROP COLUMN prev_hash, DROP COLUMN reason, DROP COLUMN status, DROP COLUMN outcome', [schema]);
+      await db.raw(
+        'ALTER TABLE ??.audit DROP COLUMN hash, DROP COLUMN prev_hash, DROP COLUMN reason, DROP COLUMN status, DROP COLUMN outcome',
+        [schema],
+      );
     },
   },
 ];

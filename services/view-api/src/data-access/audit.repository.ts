@@ -1,5 +1,17 @@
 import type { Knex } from '@passerelle/db';
-import { GENESIS_HASH, normaliseEntry, type AuditContent, type AuditEntry, type AuditHead, type AuditKind, type AuditOutcome, type AuditReason, type AuditSeal, type AuditTrail, type StoredAuditRow } from '../domain/audit-chain.ts';
+import {
+  GENESIS_HASH,
+  normaliseEntry,
+  type AuditContent,
+  type AuditEntry,
+  type AuditHead,
+  type AuditKind,
+  type AuditOutcome,
+  type AuditReason,
+  type AuditSeal,
+  type AuditTrail,
+  type StoredAuditRow,
+} from '../domain/audit-chain.ts';
 
 /** First key of the advisory lock every writer of the chain takes (the second is the schema). */
 const CHAIN_LOCK = 0x61756474; // "audt"
@@ -29,29 +41,38 @@ export class AuditRepository implements AuditTrail {
       const content: AuditContent = { ...normalised, id: (last.id ?? 0) + 1, at: last.now.toISOString() };
       const prevHash = last.hash ?? GENESIS_HASH;
       const hash = this.seal(content, prevHash);
-      await trx.withSchema(this.schema).table('audit').insert({
-        id: content.id,
-        at: last.now,
-        kind: content.kind,
-        outcome: content.outcome,
-        status: content.status,
-        reason: content.reason,
-        subject: content.subject,
-        role: content.role,
-        ministry: content.ministry,
-        endpoint: content.endpoint,
-        filters: JSON.stringify(content.filters),
-        referral_ids: content.referralIds,
-        request_id: content.requestId,
-        prev_hash: prevHash,
-        hash,
-      });
+      await trx
+        .withSchema(this.schema)
+        .table('audit')
+        .insert({
+          id: content.id,
+          at: last.now,
+          kind: content.kind,
+          outcome: content.outcome,
+          status: content.status,
+          reason: content.reason,
+          subject: content.subject,
+          role: content.role,
+          ministry: content.ministry,
+          endpoint: content.endpoint,
+          filters: JSON.stringify(content.filters),
+          referral_ids: content.referralIds,
+          request_id: content.requestId,
+          prev_hash: prevHash,
+          hash,
+        });
       return { id: content.id, hash };
     });
   }
 
   async head(): Promise<AuditHead | undefined> {
-    const row = (await this.db.withSchema(this.schema).table('audit').whereNotNull('hash').select('id', 'hash').orderBy('id', 'desc').first()) as { id: number; hash: string } | undefined;
+    const row = (await this.db
+      .withSchema(this.schema)
+      .table('audit')
+      .whereNotNull('hash')
+      .select('id', 'hash')
+      .orderBy('id', 'desc')
+      .first()) as { id: number; hash: string } | undefined;
     return row ? { id: Number(row.id), hash: row.hash } : undefined;
   }
 
@@ -62,7 +83,13 @@ export class AuditRepository implements AuditTrail {
   }
 
   async rowsAfter(afterId: number, limit: number): Promise<StoredAuditRow[]> {
-    const rows = (await this.db.withSchema(this.schema).table('audit').select('*').where('id', '>', afterId).orderBy('id', 'asc').limit(limit)) as Array<Record<string, unknown>>;
+    const rows = (await this.db
+      .withSchema(this.schema)
+      .table('audit')
+      .select('*')
+      .where('id', '>', afterId)
+      .orderBy('id', 'asc')
+      .limit(limit)) as Array<Record<string, unknown>>;
     return rows.map(toRow);
   }
 }

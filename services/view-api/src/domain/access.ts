@@ -1,4 +1,4 @@
-import { MINISTRY_SYMBOLS } from '@passerelle/schemas/generated';
+import { MINISTRY_SYMBOLS, type ConsentScope, type Ministry } from '@passerelle/schemas/generated';
 
 /** Who may call the view API; one per token. */
 export const ROLES = ['coordination-office', 'ministry', 'operator', 'indigenous-partner'] as const;
@@ -16,12 +16,12 @@ export interface Principal {
 }
 
 /** What each endpoint family allows, before row-level rules. */
-export type Capability = 'referrals' | 'referral-flow' | 'stats' | 'initiatives' | 'service-gaps' | 'dead-letters' | 'audit';
+export type Capability = 'referrals' | 'referral-flow' | 'stats' | 'initiatives' | 'service-gaps' | 'dead-letters' | 'pipeline' | 'audit';
 
 const CAPABILITIES: Readonly<Record<Role, readonly Capability[]>> = {
   'coordination-office': ['referrals', 'referral-flow', 'stats', 'initiatives', 'service-gaps', 'audit'],
   ministry: ['referrals', 'referral-flow', 'stats', 'initiatives', 'service-gaps'],
-  operator: ['referral-flow', 'dead-letters'],
+  operator: ['referral-flow', 'dead-letters', 'pipeline'],
   'indigenous-partner': ['referrals', 'referral-flow', 'stats', 'initiatives', 'service-gaps'],
 };
 
@@ -34,16 +34,16 @@ export function may(principal: Principal, capability: Capability): boolean {
  * agreement; INDIGENOUS_PARTNER_CONTROLLED (OCAP) only with the Indigenous partner;
  * AGGREGATE_ONLY and UNKNOWN (read as the most restrictive) with nobody.
  */
-export function visibleConsentScopes(role: Role): readonly string[] {
+export function visibleConsentScopes(role: Role): readonly ConsentScope[] {
   if (role === 'indigenous-partner') return ['INDIGENOUS_PARTNER_CONTROLLED'];
   if (role === 'operator') return [];
   return ['STANDARD'];
 }
 
 export interface ReferralScope {
-  readonly consentScope: string;
-  readonly referringMinistry: string;
-  readonly receivingMinistry: string | null;
+  readonly consentScope: ConsentScope;
+  readonly referringMinistry: Ministry;
+  readonly receivingMinistry: Ministry | null;
 }
 
 /** Row-level rule for one referral's person-level data. */
@@ -51,7 +51,10 @@ export function maySeeReferral(principal: Principal, referral: ReferralScope): b
   if (!may(principal, 'referrals')) return false;
   if (!visibleConsentScopes(principal.role).includes(referral.consentScope)) return false;
   if (principal.role === 'ministry') {
-    return principal.ministry !== undefined && (referral.referringMinistry === principal.ministry || referral.receivingMinistry === principal.ministry);
+    return (
+      principal.ministry !== undefined &&
+      (referral.referringMinistry === principal.ministry || referral.receivingMinistry === principal.ministry)
+    );
   }
   return true;
 }

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { maySeeFlow, maySeeReferral, type Principal } from './access.ts';
+import { maySeeFlow, maySeeReferral, type Principal, type ReferralScope } from './access.ts';
 
 const justice: Principal = { subject: 'u1', role: 'ministry', ministry: 'JUSTICE' };
 const health: Principal = { subject: 'u2', role: 'ministry', ministry: 'HEALTH' };
 const office: Principal = { subject: 'u3', role: 'coordination-office' };
 const partner: Principal = { subject: 'u4', role: 'indigenous-partner' };
 const operator: Principal = { subject: 'u5', role: 'operator' };
-const standard = { consentScope: 'STANDARD', referringMinistry: 'JUSTICE', receivingMinistry: 'CHILD_WELFARE' };
-const ocap = { ...standard, consentScope: 'INDIGENOUS_PARTNER_CONTROLLED' };
+const standard: ReferralScope = { consentScope: 'STANDARD', referringMinistry: 'JUSTICE', receivingMinistry: 'CHILD_WELFARE' };
+const ocap: ReferralScope = { ...standard, consentScope: 'INDIGENOUS_PARTNER_CONTROLLED' };
 
 describe('who may see a referral person by person', () => {
   it('lets a ministry see referrals it made or received, and no other', () => {
@@ -24,8 +24,9 @@ describe('who may see a referral person by person', () => {
   });
 
   it('shows aggregate-only and unknown scopes to nobody', () => {
-    for (const consentScope of ['AGGREGATE_ONLY', 'UNKNOWN']) {
-      for (const principal of [justice, office, partner, operator]) expect(maySeeReferral(principal, { ...standard, consentScope })).toBe(false);
+    for (const consentScope of ['AGGREGATE_ONLY', 'UNKNOWN'] as const) {
+      for (const principal of [justice, office, partner, operator])
+        expect(maySeeReferral(principal, { ...standard, consentScope })).toBe(false);
     }
   });
 

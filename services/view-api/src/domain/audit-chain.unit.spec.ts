@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { auditSeal, canonicalAuditContent, canonicalJson, GENESIS_HASH, parseAuditHead, type AuditContent, type StoredAuditRow } from './audit-chain.ts';
+import {
+  auditSeal,
+  canonicalAuditContent,
+  canonicalJson,
+  GENESIS_HASH,
+  parseAuditHead,
+  type AuditContent,
+  type StoredAuditRow,
+} from './audit-chain.ts';
 import { AuditChainVerifier, verifyAuditTrail } from './audit-verification.ts';
 
 const KEY = 'unit-test-audit-key-0123456789abcdef';
@@ -49,7 +57,9 @@ describe('the audit chain', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { z: 2, y: 3 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"y":3,"z":2}]},"b":1}');
     expect(canonicalJson({ '10': 'x', '9': 'y', a: undefined })).toBe('{"10":"x","9":"y"}');
     const one = content(1, { filters: { region: 'EAST', limit: 50 } });
-    expect(canonicalAuditContent(one, GENESIS_HASH)).toBe(canonicalAuditContent({ ...one, filters: { limit: 50, region: 'EAST' } }, GENESIS_HASH));
+    expect(canonicalAuditContent(one, GENESIS_HASH)).toBe(
+      canonicalAuditContent({ ...one, filters: { limit: 50, region: 'EAST' } }, GENESIS_HASH),
+    );
     expect(canonicalAuditContent(one, GENESIS_HASH)).not.toBe(canonicalAuditContent({ ...one, outcome: 'denied' }, GENESIS_HASH));
     expect(canonicalAuditContent(one, GENESIS_HASH)).not.toBe(canonicalAuditContent({ ...one, status: 404 }, GENESIS_HASH));
   });
@@ -84,12 +94,18 @@ describe('the audit chain', () => {
     expect(firstBreak(rows.slice(1))).toMatchObject({ id: 2, problem: expect.stringContaining('does not start the chain') });
     const head = { id: 5, hash: rows[4]?.hash ?? '' };
     expect(firstBreak(rows.slice(0, 3))).toBeUndefined();
-    expect(firstBreak(rows.slice(0, 3), head)).toMatchObject({ id: 5, problem: expect.stringContaining('the remembered head is missing: the chain ends at row 3') });
+    expect(firstBreak(rows.slice(0, 3), head)).toMatchObject({
+      id: 5,
+      problem: expect.stringContaining('the remembered head is missing: the chain ends at row 3'),
+    });
     expect(firstBreak(rows, { id: 5, hash: 'f'.repeat(64) })).toMatchObject({ id: 5, problem: 'differs from the remembered head' });
   });
 
   it('names the first row of a chain recomputed with another key', () => {
-    expect(firstBreak(chain(4, 'another-key-another-key-another-key-01'))).toMatchObject({ id: 1, problem: expect.stringContaining('sealed without the key') });
+    expect(firstBreak(chain(4, 'another-key-another-key-another-key-01'))).toMatchObject({
+      id: 1,
+      problem: expect.stringContaining('sealed without the key'),
+    });
   });
 
   it('counts rows from before the chain apart, and refuses an unsealed row inside it', () => {
@@ -98,17 +114,24 @@ describe('the audit chain', () => {
     const verifier = new AuditChainVerifier(KEY);
     for (const row of [...before, ...sealed]) expect(verifier.check(row)).toBeUndefined();
     expect(verifier.summary()).toEqual({ sealed: 2, unsealed: 2, head: { id: 4, hash: sealed[1]?.hash } });
-    expect(firstBreak([...sealed, { ...content(5), prevHash: null, hash: null }])).toMatchObject({ id: 5, problem: expect.stringContaining('has no hash') });
+    expect(firstBreak([...sealed, { ...content(5), prevHash: null, hash: null }])).toMatchObject({
+      id: 5,
+      problem: expect.stringContaining('has no hash'),
+    });
   });
 
   it('reads a trail in pages until its end', async () => {
     const rows = chain(7);
     const trail = { rowsAfter: async (after: number, limit: number) => rows.filter((r) => r.id > after).slice(0, limit) };
-    await expect(verifyAuditTrail(trail, KEY, { id: 7, hash: rows[6]?.hash ?? '' }, 3)).resolves.toEqual({ broken: undefined, summary: { sealed: 7, unsealed: 0, head: { id: 7, hash: rows[6]?.hash } } });
+    await expect(verifyAuditTrail(trail, KEY, { id: 7, hash: rows[6]?.hash ?? '' }, 3)).resolves.toEqual({
+      broken: undefined,
+      summary: { sealed: 7, unsealed: 0, head: { id: 7, hash: rows[6]?.hash } },
+    });
   });
 
   it('parses a head as id:hash and nothing else', () => {
     expect(parseAuditHead(`12:${'a'.repeat(64)}`)).toEqual({ id: 12, hash: 'a'.repeat(64) });
-    for (const bad of ['12', `x:${'a'.repeat(64)}`, `12:${'a'.repeat(63)}`, `12:${'A'.repeat(64)}`, `-1:${'a'.repeat(64)}`]) expect(parseAuditHead(bad)).toBeUndefined();
+    for (const bad of ['12', `x:${'a'.repeat(64)}`, `12:${'a'.repeat(63)}`, `12:${'A'.repeat(64)}`, `-1:${'a'.repeat(64)}`])
+      expect(parseAuditHead(bad)).toBeUndefined();
   });
 });

@@ -42,7 +42,11 @@ export class AuditChainVerifier {
       return { id: row.id, problem: 'has no hash although rows before it are chained' };
     }
     if (this.previous === undefined) {
-      if (row.prevHash !== GENESIS_HASH) return { id: row.id, problem: 'is the first chained row but does not start the chain: the rows before it were deleted or unsealed' };
+      if (row.prevHash !== GENESIS_HASH)
+        return {
+          id: row.id,
+          problem: 'is the first chained row but does not start the chain: the rows before it were deleted or unsealed',
+        };
     } else {
       const expected = this.previous.id + 1;
       if (row.id !== expected) {
@@ -51,7 +55,8 @@ export class AuditChainVerifier {
       }
       if (row.prevHash !== this.previous.hash) return { id: row.id, problem: `its prev_hash is not the hash of row ${this.previous.id}` };
     }
-    if (this.seal(row, row.prevHash) !== row.hash) return { id: row.id, problem: 'its hash does not match its content (edited, or sealed without the key)' };
+    if (this.seal(row, row.prevHash) !== row.hash)
+      return { id: row.id, problem: 'its hash does not match its content (edited, or sealed without the key)' };
     if (this.remembered?.id === row.id) {
       if (this.remembered.hash !== row.hash) return { id: row.id, problem: 'differs from the remembered head' };
       this.rememberedSeen = true;
@@ -82,7 +87,12 @@ export interface VerificationResult {
 }
 
 /** Reads the whole trail oldest first, in pages, and checks it with the key (and a remembered head). */
-export async function verifyAuditTrail(trail: Pick<AuditTrail, 'rowsAfter'>, key: string, remembered?: AuditHead, pageSize = 1_000): Promise<VerificationResult> {
+export async function verifyAuditTrail(
+  trail: Pick<AuditTrail, 'rowsAfter'>,
+  key: string,
+  remembered?: AuditHead,
+  pageSize = 1_000,
+): Promise<VerificationResult> {
   const verifier = new AuditChainVerifier(key, remembered);
   // Below any id, so a row slipped in with a zero or negative id is read too.
   let after = Number.MIN_SAFE_INTEGER;

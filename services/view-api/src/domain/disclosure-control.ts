@@ -29,7 +29,7 @@ export interface DisclosureSettings {
   readonly auditBelow: number;
 }
 
-export const DEFAULT_DISCLOSURE: DisclosureSettings = { threshold: 5, maxPerturbation: 4, medianMinimum: 10, auditBelow: 10 };
+export const DEFAULT_DISCLOSURE: DisclosureSettings = { threshold: 5, maxPerturbation: 6, medianMinimum: 10, auditBelow: 10 };
 
 export const LIMITS = { minThreshold: 5, minPerturbation: 2, maxPerturbation: 20 } as const;
 
@@ -37,16 +37,26 @@ export const LIMITS = { minThreshold: 5, minPerturbation: 2, maxPerturbation: 20
 export function unsafeDisclosureSettings(settings: DisclosureSettings): Array<{ setting: keyof DisclosureSettings; reason: string }> {
   const problems: Array<{ setting: keyof DisclosureSettings; reason: string }> = [];
   if (!Number.isInteger(settings.threshold) || settings.threshold < LIMITS.minThreshold) {
-    problems.push({ setting: 'threshold', reason: `must be an integer of at least ${LIMITS.minThreshold}: smaller published counts can single a person out` });
+    problems.push({
+      setting: 'threshold',
+      reason: `must be an integer of at least ${LIMITS.minThreshold}: smaller published counts can single a person out`,
+    });
   }
-  if (!Number.isInteger(settings.maxPerturbation) || settings.maxPerturbation < LIMITS.minPerturbation || settings.maxPerturbation > LIMITS.maxPerturbation) {
+  if (
+    !Number.isInteger(settings.maxPerturbation) ||
+    settings.maxPerturbation < LIMITS.minPerturbation ||
+    settings.maxPerturbation > LIMITS.maxPerturbation
+  ) {
     problems.push({
       setting: 'maxPerturbation',
       reason: `must be an integer from ${LIMITS.minPerturbation} to ${LIMITS.maxPerturbation}: without perturbation, hidden counts come back by differencing`,
     });
   }
   if (!Number.isInteger(settings.medianMinimum) || settings.medianMinimum < 2 * settings.threshold) {
-    problems.push({ setting: 'medianMinimum', reason: 'must be an integer of at least twice the threshold: a median of a few cases is nearly one person’s timeline' });
+    problems.push({
+      setting: 'medianMinimum',
+      reason: 'must be an integer of at least twice the threshold: a median of a few cases is nearly one person’s timeline',
+    });
   }
   if (!Number.isInteger(settings.auditBelow) || settings.auditBelow < settings.threshold) {
     problems.push({ setting: 'auditBelow', reason: 'must be an integer of at least the threshold' });
@@ -92,7 +102,12 @@ export function perturbationTable(maxPerturbation: number): PerturbationTable {
     const weights = weightsFor(count, maxPerturbation);
     const total = weights.reduce((sum, w) => sum + w.weight, 0);
     const perturbations = weights.map((w) => ({ value: w.value, probability: w.weight / total }));
-    rows.push({ count, andAbove: count === maxPerturbation, perturbations, variance: perturbations.reduce((sum, p) => sum + p.probability * p.value ** 2, 0) });
+    rows.push({
+      count,
+      andAbove: count === maxPerturbation,
+      perturbations,
+      variance: perturbations.reduce((sum, p) => sum + p.probability * p.value ** 2, 0),
+    });
   }
   return { maxPerturbation, rows };
 }
@@ -126,7 +141,8 @@ export interface KeyedCount {
 
 export function publishCount({ count, cellKey }: KeyedCount, settings: DisclosureSettings): PublishedCount {
   if (!Number.isSafeInteger(count) || count < 0) throw new RangeError('a count must be a non-negative integer');
-  if (!Number.isSafeInteger(cellKey) || cellKey < 0 || cellKey >= CELL_KEY_MODULUS) throw new RangeError('a cell key must be an integer in [0, 2^32)');
+  if (!Number.isSafeInteger(cellKey) || cellKey < 0 || cellKey >= CELL_KEY_MODULUS)
+    throw new RangeError('a cell key must be an integer in [0, 2^32)');
   if (count >= 1 && count <= settings.threshold) return { value: null, suppressed: true };
   const perturbed = count + perturbationOf(count, cellKey, settings.maxPerturbation);
   return perturbed >= 1 && perturbed <= settings.threshold ? { value: null, suppressed: true } : { value: perturbed, suppressed: false };
@@ -145,7 +161,9 @@ export const MEDIAN_STEP_DAYS = 7;
 export function publishMedian(median: number | null, behind: KeyedCount, settings: DisclosureSettings): number | null {
   if (median === null || !Number.isFinite(median)) return null;
   const published = publishCount(behind, settings);
-  return published.value !== null && published.value >= settings.medianMinimum ? Math.round(median / MEDIAN_STEP_DAYS) * MEDIAN_STEP_DAYS : null;
+  return published.value !== null && published.value >= settings.medianMinimum
+    ? Math.round(median / MEDIAN_STEP_DAYS) * MEDIAN_STEP_DAYS
+    : null;
 }
 
 /** Whether an aggregate read touched a small slice (a true count from 1 to `auditBelow`): such reads are audited. */

@@ -37,7 +37,8 @@ describe('the perturbation table', () => {
     const keys = evenKeys(25 * 1000);
     const seen = new Map<number, number>();
     for (const key of keys) seen.set(perturbationOf(40, key, 4), (seen.get(perturbationOf(40, key, 4)) ?? 0) + 1);
-    for (const p of perturbationTable(4).rows[3]?.perturbations ?? []) expect((seen.get(p.value) ?? 0) / keys.length).toBeCloseTo(p.probability, 3);
+    for (const p of perturbationTable(4).rows[3]?.perturbations ?? [])
+      expect((seen.get(p.value) ?? 0) / keys.length).toBeCloseTo(p.probability, 3);
   });
 
   it('zero is never perturbed and the lowest and highest cell keys stay in range', () => {
@@ -120,16 +121,27 @@ describe('unsafe settings', () => {
 });
 
 describe('a published table', () => {
-  const row = (region: string, count: number, cellKey: number) => ({ key: { region }, count, cellKey, accepted: 0, acceptedKey: 0, medianDaysToAcceptance: null });
+  const row = (region: string, count: number, cellKey: number) => ({
+    key: { region },
+    count,
+    cellKey,
+    accepted: 0,
+    acceptedKey: 0,
+    medianDaysToAcceptance: null,
+  });
 
   it('perturbs the total as a cell of its own, not as the sum of the published cells', () => {
     const rows = [row('EAST', 40, 1_000_000), row('WEST', 3, 2_000_000_000), row('NORTH', 22, 3_000_000_000)];
     const overall = { ...row('', 65, 4_100_000_000), key: {} };
     const table = presentStats(['region'], rows, overall, settings);
-    expect(table.total).toBe(65 + perturbationOf(65, 4_100_000_000, 4));
-    expect(table.cells.map((c) => c.count)).toEqual([40 + perturbationOf(40, 1_000_000, 4), publishCount(rows[1] as never, settings).value, 22 + perturbationOf(22, 3_000_000_000, 4)]);
-    expect(table.disclosureControl.explanation.en).toMatch(/at most 4/);
-    expect(table.disclosureControl.explanation.fr).toMatch(/d’au plus 4/);
+    expect(table.total).toBe(65 + perturbationOf(65, 4_100_000_000, settings.maxPerturbation));
+    expect(table.cells.map((c) => c.count)).toEqual([
+      40 + perturbationOf(40, 1_000_000, settings.maxPerturbation),
+      publishCount(rows[1] as never, settings).value,
+      22 + perturbationOf(22, 3_000_000_000, settings.maxPerturbation),
+    ]);
+    expect(table.disclosureControl.explanation.en).toMatch(/at most 6/);
+    expect(table.disclosureControl.explanation.fr).toMatch(/d’au plus 6/);
   });
 });
 
@@ -137,7 +149,9 @@ describe('a cell published as zero', () => {
   it('is left out of the table, so that it cannot be told from an empty group', () => {
     // Only a wide perturbation takes a count above the threshold down to 0.
     const wide = { ...DEFAULT_DISCLOSURE, maxPerturbation: 8 };
-    const cellKey = [...Array(1000).keys()].map((i) => i * 4_000_000).find((key) => publishCount({ count: 6, cellKey: key }, wide).value === 0);
+    const cellKey = [...Array(1000).keys()]
+      .map((i) => i * 4_000_000)
+      .find((key) => publishCount({ count: 6, cellKey: key }, wide).value === 0);
     expect(cellKey).toBeDefined();
     const rows = [{ key: { region: 'EAST' }, count: 6, cellKey: cellKey ?? 0, accepted: 0, acceptedKey: 0, medianDaysToAcceptance: null }];
     const table = presentStats(['region'], rows, { ...rows[0], key: {} } as never, wide);

@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
+import { limitAuthenticated } from '@passerelle/http';
 import type { Logger } from '@passerelle/logging';
 import type { Principal } from '../domain/access.ts';
 import type { AuditEntry, AuditTrail } from '../domain/audit-chain.ts';
@@ -28,6 +29,8 @@ export function auditedRoute(spec: RouteSpec, deps: AuditedRouteDependencies): R
     let principal: Principal | undefined;
     try {
       principal = await authenticateRequest(deps.verify, req, res);
+      // From here the request counts against the token's subject, not the client address.
+      limitAuthenticated(res, principal.subject);
       checkCapability(principal, spec);
       const params = parseParams(spec, req);
       const query = parseQuery(spec.query, req);

@@ -13,8 +13,10 @@ import { mintDevToken } from './dev-tokens.ts';
 
 const USAGE = `usage: npm run view-api -- token <${ROLES.join('|')}> [--ministry ${MINISTRIES.join('|')}] [--subject id] [--expires 8h]
        npm run view-api -- audit verify [--head <id>:<hash>]
-token: signs a development token with PASSERELLE_JWT_SECRET, or else the secret npm start keeps in
-$PASSERELLE_HOME/secrets.json (default .passerelle/); PASSERELLE_JWT_ISSUER / PASSERELLE_JWT_AUDIENCE if set.
+token (development only): signs an HS256 development token with PASSERELLE_JWT_SECRET, or else the secret
+npm start keeps in $PASSERELLE_HOME/secrets.json (default .passerelle/); PASSERELLE_JWT_ISSUER /
+PASSERELLE_JWT_AUDIENCE if set. A view API with PASSERELLE_ENVIRONMENT=production refuses these tokens;
+people sign in through the identity provider (docs/identity.md).
 audit verify: recomputes the audit's hash chain in DATABASE_URL (schema PASSERELLE_VIEW_API_SCHEMA) with
 PASSERELLE_AUDIT_HMAC_KEY (or the local stack's) and names the first row where it breaks; --head, a head
 kept outside (GET /v1/audit/head), also catches a deleted tail. Exit 0 intact, 1 broken, 2 bad usage or
@@ -43,7 +45,13 @@ export async function runCli(argv: readonly string[], env: EnvSource, out: Out =
     parsed = parseArgs({
       args: [...argv],
       allowPositionals: true,
-      options: { ministry: { type: 'string' }, subject: { type: 'string' }, expires: { type: 'string' }, head: { type: 'string' }, help: { type: 'boolean' } },
+      options: {
+        ministry: { type: 'string' },
+        subject: { type: 'string' },
+        expires: { type: 'string' },
+        head: { type: 'string' },
+        help: { type: 'boolean' },
+      },
     });
   } catch (error) {
     err(`${(error as Error).message}\n${USAGE}`);
@@ -57,7 +65,17 @@ export async function runCli(argv: readonly string[], env: EnvSource, out: Out =
   return values.help ? 0 : 2;
 }
 
-async function token(role: string, values: { ministry?: string; subject?: string; expires?: string }, env: EnvSource, out: Out, err: Out): Promise<number> {
+async function token(
+  role: string,
+  values: { ministry?: string; subject?: string; expires?: string },
+  env: EnvSource,
+  out: Out,
+  err: Out,
+): Promise<number> {
+  if (env['PASSERELLE_ENVIRONMENT'] === 'production') {
+    err('token: development only; with PASSERELLE_ENVIRONMENT=production sign in through the identity provider (docs/identity.md)');
+    return 2;
+  }
   if (!(ROLES as readonly string[]).includes(role)) {
     err(`unknown role; one of ${ROLES.join(', ')}`);
     return 2;
@@ -76,7 +94,19 @@ async function token(role: string, values: { ministry?: string; subject?: string
     err((error as Error).message);
     return 1;
   }
-  out(await mintDevToken({ secret, issuer, audience, role, ministry: role === 'ministry' ? values.ministry : undefined, subject: values.subject, expiresIn: values.expires }));
+  out(
+    await mintDevToken({
+      secret,
+      issuer,
+      audience,
+      role,
+      ministry: role === 'ministry' ? values.ministry : undefined,
+      subject: values.subject,
+      expiresIn: values.expires,
+    }),
+  );
+  // On stderr, so that `$(npm run view-api -- token …)` still captures the token alone.
+  err('development only: a view API with PASSERELLE_ENVIRONMENT=production refuses this token');
   return 0;
 }
 
@@ -105,7 +135,9 @@ async function auditVerify(headArgument: string | undefined, env: EnvSource, out
       return 1;
     }
     const unsealed = summary.unsealed > 0 ? `; ${summary.unsealed} rows from before the chain began are not covered` : '';
-    out(`audit chain intact: ${summary.sealed} rows${summary.head ? `, head ${formatAuditHead(summary.head)}` : ''}${remembered ? `, the remembered head ${remembered.id} is in place` : ''}${unsealed}`);
+    out(
+      `audit chain intact: ${summary.sealed} rows${summary.head ? `, head ${formatAuditHead(summary.head)}` : ''}${remembered ? `, the remembered head ${remembered.id} is in place` : ''}${unsealed}`,
+    );
     return 0;
   } catch (error) {
     // The error's class and code only: a driver message can quote a connection string.

@@ -7,8 +7,54 @@ const env = { PASSERELLE_JWT_SECRET: 'dev-secret-dev-secret-dev-secret-0001' };
 describe('the development token CLI', () => {
   it('mints a ministry token carrying its ministry, issuer and audience', async () => {
     const out: string[] = [];
-    expect(await runCli(['token', 'ministry', '--ministry', 'JUSTICE'], env, (l) => out.push(l), () => undefined)).toBe(0);
-    expect(decodeJwt(out[0] ?? '')).toMatchObject({ role: 'ministry', ministry: 'JUSTICE', iss: 'passerelle-dev', aud: 'passerelle-view-api', sub: 'dev-ministry-justice' });
+    expect(
+      await runCli(
+        ['token', 'ministry', '--ministry', 'JUSTICE'],
+        env,
+        (l) => out.push(l),
+        () => undefined,
+      ),
+    ).toBe(0);
+    expect(decodeJwt(out[0] ?? '')).toMatchObject({
+      role: 'ministry',
+      ministry: 'JUSTICE',
+      iss: 'passerelle-dev',
+      aud: 'passerelle-view-api',
+      sub: 'dev-ministry-justice',
+    });
+  });
+
+  it('says the token is for development only, on stderr beside the token, and mints none in production', async () => {
+    const out: string[] = [];
+    const errors: string[] = [];
+    expect(
+      await runCli(
+        ['token', 'operator'],
+        env,
+        (l) => out.push(l),
+        (l) => errors.push(l),
+      ),
+    ).toBe(0);
+    expect(out).toHaveLength(1);
+    expect(errors.join('\n')).toMatch(/^development only/);
+    expect(
+      await runCli(
+        ['token', 'operator'],
+        { ...env, PASSERELLE_ENVIRONMENT: 'production' },
+        (l) => out.push(l),
+        (l) => errors.push(l),
+      ),
+    ).toBe(2);
+    expect(out).toHaveLength(1);
+    expect(errors.join('\n')).toContain('token: development only');
+    const usage: string[] = [];
+    await runCli(
+      ['--help'],
+      env,
+      () => undefined,
+      (l) => usage.push(l),
+    );
+    expect(usage.join('\n')).toContain('token (development only)');
   });
 
   it('refuses an unknown role, a ministry token without a ministry, and a missing secret', async () => {
@@ -28,7 +74,9 @@ describe('the development token CLI', () => {
     expect(await runCli(['audit', 'check'], home, () => undefined, err)).toBe(2);
     expect(await runCli(['audit', 'verify', 'extra'], home, () => undefined, err)).toBe(2);
     expect(await runCli(['audit', 'verify', '--bogus'], home, () => undefined, err)).toBe(2);
-    expect(await runCli(['audit', 'verify', '--head', '12'], { ...home, PASSERELLE_AUDIT_HMAC_KEY: 'k'.repeat(32) }, () => undefined, err)).toBe(2);
+    expect(
+      await runCli(['audit', 'verify', '--head', '12'], { ...home, PASSERELLE_AUDIT_HMAC_KEY: 'k'.repeat(32) }, () => undefined, err),
+    ).toBe(2);
     expect(errors.join('\n')).toContain('--head takes <id>:<hash>');
     errors.length = 0;
     expect(await runCli(['audit', 'verify'], { ...home, PASSERELLE_AUDIT_HMAC_KEY: 'too-short' }, () => undefined, err)).toBe(2);

@@ -14,6 +14,8 @@ import {
   initiativeListSchema,
   initiativesQuery,
   pageOnlyQuery,
+  pipelineQuery,
+  pipelineSchema,
   referralListQuery,
   referralPage,
   referralSchema,
@@ -26,8 +28,20 @@ import {
   type StatsDimension,
 } from '../domain/api.schemas.ts';
 import { decodeCursor, encodeCursor } from '../domain/cursor.ts';
+import type { ServicePipelineFigures } from '../domain/pipeline.ts';
+import { DEFAULT_MEASURE, statsPeriodOf } from '../domain/stats-periods.ts';
 import { perturbationTable, touchesSmallSlice, type DisclosureSettings } from '../domain/disclosure-control.ts';
-import { disclosureNote, pillarsOf, presentFlow, presentInitiative, presentMilestone, presentServiceGap, presentStats, summariseGaps } from '../domain/presenters.ts';
+import {
+  disclosureNote,
+  pillarsOf,
+  presentFlow,
+  presentInitiative,
+  presentMilestone,
+  presentServiceGap,
+  presentStats,
+  summariseGaps,
+  type InitiativeFlagging,
+} from '../domain/presenters.ts';
 import { formatAuditHead, type AuditKind, type AuditTrail } from '../domain/audit-chain.ts';
 import { UnkeyedViewError, type ViewRepository } from '../data-access/view.repository.ts';
 import { AuditedProblem } from './audited-problem.ts';
@@ -63,12 +77,22 @@ export interface RouteDependencies {
   readonly audit: AuditTrail;
   readonly disclosure: DisclosureSettings;
   readonly traceUiUrl: string;
+  /** The services' outbox and lag, read from their /metrics when the operator asks. */
+  readonly pipeline: { read(): Promise<ServicePipelineFigures[]> };
+  /** When an initiative is flagged (stale age, stated targets); `now` is read per request. */
+  readonly initiatives: Omit<InitiativeFlagging, 'now'>;
 }
 
 function fieldProblems(error: z.ZodError, prefix = ''): FieldProblem[] {
   // Zod's messages name the expectation, never the value received.
   return error.issues.map((issue) => ({
-    field: prefix + (issue.path.length > 0 ? issue.path.join('.') : issue.code === 'unrecognized_keys' ? (issue as { keys?: string[] }).keys?.join(',') ?? 'query' : 'query'),
+    field:
+      prefix +
+      (issue.path.length > 0
+        ? issue.path.join('.')
+        : issue.code === 'unrecognized_keys'
+          ? ((issue as { keys?: string[] }).keys?.join(',') ?? 'query')
+          : 'query'),
     reason: issue.code === 'unrecognized_keys' ? 'is not a known parameter' : issue.message,
   }));
 }
@@ -86,7 +110,13 @@ const cursorShapes = {
   position: (key: string | number) => {
     try {
       const value = JSON.parse(String(key)) as unknown;
-      return Array.isArray(value) && value.length === 3 && typeof value[0] === 'string' && Number.isSafeInteger(value[1]) && Number.isSafeInteger(value[2]);
+      return (
+        Array.isArray(value) &&
+        value.length === 3 &&
+        typeof value[0] === 'string' &&
+        Number.isSafeInteger(value[1]) &&
+        Number.isSafeInteger(value[2])
+      );
     } catch {
       return false;
     }
@@ -97,7 +127,8 @@ const cursorShapes = {
 function cursorKey(cursor: unknown, shape: keyof typeof cursorShapes): string | number | undefined {
   if (cursor === undefined) return undefined;
   const key = decodeCursor(String(cursor));
-  if (key === undefined || !cursorShapes[shape](key)) throw problems.validation([{ field: 'cursor', reason: 'is not a cursor this API issued' }]);
+  if (key === undefined || !cursorShapes[shape](key))
+    throw problems.validation([{ field: 'cursor', reason: 'is not a cursor this API issued' }]);
   return key;
 }
 
@@ -106,14 +137,17 @@ function nextCursor<T>(items: readonly T[], limit: number, keyOf: (item: T) => s
   return items.length === limit && last !== undefined ? encodeCursor(keyOf(last)) : null;
 }
 
-const forbidden = () => new AuditedProblem(problems.forbidden('your role may not see this resource'), { outcome: 'denied', reason: 'role-lacks-access' });
+const forbidden = () =>
+  new AuditedProblem(problems.forbidden('your role may not see this resource'), { outcome: 'denied', reason: 'role-lacks-access' });
 /** Missing and not visible get one answer, so an id's existence is never disclosed; the audit keeps the truth. */
-const noSuchReferral = () => new AuditedProblem(problems.notFound('no such referral'), { outcome: 'not_found', reason: 'no-such-referral' });
+const noSuchReferral = () =>
+  new AuditedProblem(problems.notFound('no such referral'), { outcome: 'not_found', reason: 'no-such-referral' });
 const notVisible = () => new AuditedProblem(problems.notFound('no such referral'), { outcome: 'denied', reason: 'not-visible' });
 
 /** Every /v1 route, declared once: the app mounts them and the OpenAPI document describes them. */
 export function v1Routes(deps: RouteDependencies): RouteSpec[] {
   const { view, disclosure, traceUiUrl } = deps;
+  const flagging = (): InitiativeFlagging => ({ ...deps.initiatives, now: Date.now() });
   return [
     {
       path: '/v1/referrals',
@@ -125,8 +159,15 @@ export function v1Routes(deps: RouteDependencies): RouteSpec[] {
       async handle({ principal, query }) {
         const q = query as z.infer<typeof referralListQuery>;
         const after = cursorKey(q.cursor, 'uuid');
-        const items = await view.referrals(q, { consentScopes: visibleConsentScopes(principal.role), ministry: principal.role === 'ministry' ? principal.ministry : undefined }, after === undefined ? undefined : String(after));
-        return { body: { items, nextCursor: nextCursor(items, q.limit, (r) => r.referralId) }, audit: { referralIds: items.map((r) => r.referralId), kind: 'person-level' } };
+        const items = await view.referrals(
+          q,
+          { consentScopes: visibleConsentScopes(principal.role), ministry: principal.role === 'ministry' ? principal.ministry : undefined },
+          after === undefined ? undefined : String(after),
+        );
+        return {
+          body: { items, nextCursor: nextCursor(items, q.limit, (r) => r.referralId) },
+          audit: { referralIds: items.map((r) => r.referralId), kind: 'person-level' },
+        };
       },
     },
     {
@@ -146,7 +187,8 @@ export function v1Routes(deps: RouteDependencies): RouteSpec[] {
     },
     {
       path: '/v1/referrals/:id/flow',
-      summary: 'Each hop of a referral across ministries with latencies and trace links; 404 when it does not exist or the caller may not see it; audited',
+      summary:
+        'Each hop of a referral across ministries with latencies and trace links; 404 when it does not exist or the caller may not see it; audited',
       capability: 'referral-flow',
       personLevel: true,
       query: emptyQuery,
@@ -164,7 +206,8 @@ export function v1Routes(deps: RouteDependencies): RouteSpec[] {
     },
     {
       path: '/v1/stats/referrals',
-      summary: 'Referral counts and median days to acceptance, perturbed by the cell key method, small counts suppressed; small slices audited',
+      summary:
+        'Referral counts and median days to acceptance, perturbed by the cell key method, small counts suppressed; small slices audited',
       capability: 'stats',
       personLevel: false,
       query: statsQuery,
@@ -172,19 +215,31 @@ export function v1Routes(deps: RouteDependencies): RouteSpec[] {
       async handle({ query }) {
         const q = query as z.infer<typeof statsQuery>;
         const groupBy = (q.groupBy ? q.groupBy.split(',') : []) as StatsDimension[];
-        const { rows, overall } = await view.referralStats(groupBy, { region: q.region, category: q.category, from: q.from, to: q.to }).catch((error: unknown) => {
-          if (error instanceof UnkeyedViewError) throw problems.unavailable('the view is being prepared for disclosure control; try again shortly');
-          throw error;
-        });
-        const body = presentStats(groupBy, rows, overall, disclosure);
+        const measure = q.measure ?? DEFAULT_MEASURE;
+        const period = statsPeriodOf(q);
+        const { rows, margins, overall } = await view
+          .referralStats(groupBy, {
+            measure,
+            region: q.region,
+            category: q.category,
+            from: period.from ?? undefined,
+            to: period.to ?? undefined,
+          })
+          .catch((error: unknown) => {
+            if (error instanceof UnkeyedViewError)
+              throw problems.unavailable('the view is being prepared for disclosure control; try again shortly');
+            throw error;
+          });
+        const body = presentStats(groupBy, rows, overall, disclosure, { measure, period }, margins);
         // Who asked for which small slice is what an investigator needs, even though nothing exact left.
-        const small = touchesSmallSlice([overall.count, ...rows.map((row) => row.count)], disclosure);
-        return small ? { body, audit: { referralIds: [], kind: 'small-aggregate' } } : { body };
+        const counts = [overall, ...rows, ...margins.flatMap((margin) => margin.rows)].map((row) => row.count);
+        return touchesSmallSlice(counts, disclosure) ? { body, audit: { referralIds: [], kind: 'small-aggregate' } } : { body };
       },
     },
     {
       path: '/v1/stats/disclosure-control',
-      summary: 'How published counts are protected: the parameters and the whole perturbation table (public by design; the record keys are not)',
+      summary:
+        'How published counts are protected: the parameters and the whole perturbation table (public by design; the record keys are not)',
       capability: 'stats',
       personLevel: false,
       query: emptyQuery,
@@ -201,7 +256,8 @@ export function v1Routes(deps: RouteDependencies): RouteSpec[] {
       query: initiativesQuery,
       response: initiativeListSchema,
       async handle({ query }) {
-        const items = (await view.initiatives(query as z.infer<typeof initiativesQuery>)).map(presentInitiative);
+        const rows = await view.initiatives(query as z.infer<typeof initiativesQuery>);
+        const items = rows.map((row) => presentInitiative(row, flagging()));
         return { body: { items, pillars: pillarsOf(items) } };
       },
     },
@@ -216,7 +272,12 @@ export function v1Routes(deps: RouteDependencies): RouteSpec[] {
       async handle({ params }) {
         const row = await view.initiative(params['id'] ?? '');
         if (!row) throw problems.notFound('no such initiative');
-        return { body: { ...presentInitiative(row), history: (await view.milestones(String(row['initiative_id']))).map(presentMilestone) } };
+        return {
+          body: {
+            ...presentInitiative(row, flagging()),
+            history: (await view.milestones(String(row['initiative_id']))).map(presentMilestone),
+          },
+        };
       },
     },
     {
@@ -229,19 +290,53 @@ export function v1Routes(deps: RouteDependencies): RouteSpec[] {
       async handle({ query }) {
         const q = query as z.infer<typeof serviceGapsQuery>;
         const after = cursorKey(q.cursor, 'uuid');
-        const items = (await view.serviceGaps(q, after === undefined ? undefined : String(after))).map(presentServiceGap);
+        const now = Date.now();
+        const items = (await view.serviceGaps(q, after === undefined ? undefined : String(after))).map((row) =>
+          presentServiceGap(row, now),
+        );
         return { body: { items, nextCursor: nextCursor(items, q.limit, (g) => g.gapId) } };
       },
     },
     {
       path: '/v1/service-gaps/summary',
-      summary: 'Open and resolved service gaps per region, open ones by severity',
+      summary:
+        'Service gaps for drill-down: per region open and resolved, open ones by severity and category; open ones by age; resolutions per month',
       capability: 'service-gaps',
       personLevel: false,
       query: emptyQuery,
       response: serviceGapSummarySchema,
       async handle() {
-        return { body: summariseGaps(await view.serviceGapSummary()) };
+        return { body: summariseGaps(await view.serviceGapFacts(), Date.now()) };
+      },
+    },
+    {
+      path: '/v1/pipeline',
+      summary:
+        'For operators: the pipeline’s own latency per hop over a window, dead letters, each service’s outbox and the projector’s consumer lag',
+      capability: 'pipeline',
+      personLevel: false,
+      query: pipelineQuery,
+      response: pipelineSchema,
+      async handle({ query }) {
+        const { windowHours } = query as z.infer<typeof pipelineQuery>;
+        const [latency, deadLetters, services] = await Promise.all([
+          view.pipelineLatency(windowHours),
+          view.deadLetterCount(),
+          deps.pipeline.read(),
+        ]);
+        return {
+          body: {
+            windowHours,
+            latency: {
+              events: latency.events,
+              acceptedToPublishedMs: latency.hops.acceptedToPublished,
+              publishedToAppliedMs: latency.hops.publishedToApplied,
+              acceptedToAppliedMs: latency.hops.acceptedToApplied,
+            },
+            deadLetters,
+            services,
+          },
+        };
       },
     },
     {
@@ -265,12 +360,18 @@ export function v1Routes(deps: RouteDependencies): RouteSpec[] {
           published: Boolean(row['published']),
           deadLetteredAt: (row['dead_lettered_at'] as Date).toISOString(),
         }));
-        return { body: { items, nextCursor: nextCursor(items, q.limit, (d) => JSON.stringify([d.sourceTopic, d.sourcePartition, d.sourceOffset])) } };
+        return {
+          body: {
+            items,
+            nextCursor: nextCursor(items, q.limit, (d) => JSON.stringify([d.sourceTopic, d.sourcePartition, d.sourceOffset])),
+          },
+        };
       },
     },
     {
       path: '/v1/audit',
-      summary: 'The audit log of decisions on person-level data (allowed, denied, not found) and of small-slice reads, newest first (coordination office)',
+      summary:
+        'The audit log of decisions on person-level data (allowed, denied, not found) and of small-slice reads, newest first (coordination office)',
       capability: 'audit',
       personLevel: false,
       query: pageOnlyQuery,
@@ -285,7 +386,8 @@ export function v1Routes(deps: RouteDependencies): RouteSpec[] {
     },
     {
       path: '/v1/audit/head',
-      summary: 'The head of the audit hash chain (row id and hash) for an external store to keep; `audit verify --head` checks it (coordination office)',
+      summary:
+        'The head of the audit hash chain (row id and hash) for an external store to keep; `audit verify --head` checks it (coordination office)',
       capability: 'audit',
       personLevel: false,
       query: emptyQuery,
@@ -302,7 +404,8 @@ export function parseParams(spec: RouteSpec, req: Request): Record<string, strin
   const out: Record<string, string> = {};
   for (const [name, schema] of Object.entries(spec.params ?? {})) {
     const parsed = schema.safeParse(req.params[name]);
-    if (!parsed.success) throw problems.validation([{ field: name, reason: 'is not a valid identifier' }], 'the path has an invalid parameter');
+    if (!parsed.success)
+      throw problems.validation([{ field: name, reason: 'is not a valid identifier' }], 'the path has an invalid parameter');
     out[name] = String(parsed.data);
   }
   return out;

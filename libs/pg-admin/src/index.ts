@@ -1,0 +1,11 @@
+export {
+  commentOnDatabase,
+  databaseComment,
+  databaseName,
+  dropDatabase,
+  ensureDatabase,
+  maintenanceUrl,
+  publicTables,
+  serverVersion,
+  withDatabase,
+} from './pg-admin.ts';

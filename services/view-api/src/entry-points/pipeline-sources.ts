@@ -1,0 +1,35 @@
+import { parsePrometheusText, pipelineFiguresOf, type PipelineSource, type ServicePipelineFigures } from '../domain/pipeline.ts';
+
+/** A scrape answer larger than this is not a Passerelle service's: it is refused unread. */
+const MAX_METRICS_BYTES = 2_000_000;
+
+/**
+ * Reads each source's /metrics at once (two seconds each, the metrics token when the deployment
+ * has one) and keeps what the operator needs. An unreachable service is reported as such,
+ * never as zero.
+ */
+export async function readPipelineSources(
+  sources: readonly PipelineSource[],
+  metricsToken: string | undefined,
+): Promise<ServicePipelineFigures[]> {
+  return Promise.all(
+    sources.map(async (source) => {
+      try {
+        const response = await fetch(`${source.url}/metrics`, {
+          headers: metricsToken ? { authorization: `Bearer ${metricsToken}` } : {},
+          signal: AbortSignal.timeout(2_000),
+          redirect: 'error',
+        });
+        const length = Number(response.headers.get('content-length') ?? 0);
+        if (!response.ok || length > MAX_METRICS_BYTES) {
+          await response.body?.cancel();
+          return pipelineFiguresOf(source.service, undefined);
+        }
+        const text = await response.text();
+        return pipelineFiguresOf(source.service, text.length > MAX_METRICS_BYTES ? undefined : parsePrometheusText(text));
+      } catch {
+        return pipelineFiguresOf(source.service, undefined);
+      }
+    }),
+  );
+}
