@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { requireChromium } from '@passerelle/infra';
 import { realmAdmin, requireIdentity, userToken } from '@passerelle/testing';
+import { VIEW_TABLE } from '@passerelle/coordination-view';
 import { DEFAULT_AUDIENCE, DEFAULT_MAX_TOKEN_AGE_SECONDS } from '@passerelle/view-api';
 import { startViewApi, VIEW_SCHEMA, type ViewApiHarness } from './harness.ts';
 import { expectedFigures, figuresOfBody, viewRows } from './published-figures.ts';
@@ -426,7 +427,7 @@ describe('signing in to the dashboard with the identity provider, in headless Ch
   it('gives the operator a pipeline page in English and French: the dead letters with their reasons and the re-drive command', async () => {
     const letters = (await signed.db
       .withSchema(VIEW_SCHEMA)
-      .table('dead_letters')
+      .table(VIEW_TABLE.dead_letters)
       .select('source_topic', 'source_partition', 'source_offset', 'reason_code')) as Array<{
       source_topic: string;
       source_partition: number;
