@@ -217,7 +217,7 @@ async function sealTopic(
       if (plan.deleteBelow === null) continue;
       const byOffset = new Map(inPartition.map((c) => [c.record.offset, c]));
       const bodies = new Map<string, SealedForView>();
-      const outgoing: Array<{ key: Buffer | null; value: Buffer | null; headers: IHeaders; partition: number }> = [];
+      const outgoing: Array<{ key: Buffer | null; value: Buffer | null; headers: IHeaders; partition: number; timestamp: string }> = [];
       for (const record of plan.copy) {
         const entry = byOffset.get(record.offset) as Classified;
         let value = entry.message.value;
@@ -230,6 +230,9 @@ async function sealTopic(
           key: entry.message.key,
           value,
           partition,
+          // The copy keeps the original's timestamp: the view's published_at is when the event was
+          // published, and a rebuild from the sealed topics must read the same time.
+          timestamp: entry.message.timestamp,
           headers: { ...entry.message.headers, [SEALED_COPY_HEADER]: record.origin },
         });
       }
