@@ -397,7 +397,8 @@ describe('signing in to the dashboard with the identity provider, in headless Ch
     await page.getByTestId('sign-in').waitFor();
     expect(await page.getByTestId('sign-in').innerText()).toBe('Se connecter');
     expect(await page.getByTestId('who').isHidden()).toBe(true);
-    expect(await page.getByTestId('status').innerText()).toBe('Connectez-vous pour voir les données.');
+    // The sign-in button shows while the page still asks the provider about the session; the status line follows.
+    await expect.poll(() => page.getByTestId('status').innerText()).toBe('Connectez-vous pour voir les données.');
     // The provider's session is over too: signing in again asks for the password.
     await page.getByTestId('sign-in').click();
     await page.waitForURL((url) => url.href.startsWith(`${identity.issuer}/protocol/openid-connect/auth`));
