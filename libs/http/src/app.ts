@@ -146,6 +146,20 @@ export interface HttpAppOptions {
   readonly limits?: Partial<HttpLimits>;
   /** The bearer token /metrics asks for (readMetricsToken); without one /metrics is open, as in development. */
   readonly metricsToken?: string | undefined;
+  /**
+   * Where the service serves its problem pages (`/problems/`, see problemPages): problem `type`s are
+   * then answered relative to it, so they resolve against the service's address. Unset, the
+   * absolute PROBLEM_TYPE_BASE.
+   */
+  readonly problemTypeBase?: string;
+}
+
+/** Where finishApp finds the app's problem type base. */
+const PROBLEM_TYPE_BASE_LOCAL = 'passerelleProblemTypeBase';
+
+function problemTypeBaseOf(app: Express): string | undefined {
+  const base = (app.locals as Record<string, unknown>)[PROBLEM_TYPE_BASE_LOCAL];
+  return typeof base === 'string' ? base : undefined;
 }
 
 /**
@@ -158,6 +172,7 @@ export interface HttpAppOptions {
 export function createHttpApp(options: HttpAppOptions): { app: Express; metrics: Registry } {
   const app = express();
   app.disable('x-powered-by');
+  if (options.problemTypeBase !== undefined) (app.locals as Record<string, unknown>)[PROBLEM_TYPE_BASE_LOCAL] = options.problemTypeBase;
   app.set('query parser', 'simple');
   const metrics = options.metrics ?? new Registry();
   if (!options.metrics) collectDefaultMetrics({ register: metrics });
@@ -242,7 +257,7 @@ export function createHttpApp(options: HttpAppOptions): { app: Express; metrics:
         res
           .status(503)
           .type('application/problem+json')
-          .json(toProblemBody(problem, instanceOf(req)));
+          .json(toProblemBody(problem, instanceOf(req), options.problemTypeBase));
       }, limits.requestTimeoutMs);
       const clear = (): void => clearTimeout(timer);
       res.once('finish', clear);
@@ -294,6 +309,7 @@ export function createHttpApp(options: HttpAppOptions): { app: Express; metrics:
 
 /** Adds the 404 handler and the one place where errors become problem details. */
 export function finishApp(app: Express, logger: Logger): void {
+  const typeBase = problemTypeBaseOf(app);
   app.use((req: Request, _res: Response, next: NextFunction) => {
     // The method only: a path can carry whatever a caller typed into it.
     next(problems.notFound(`no ${req.method} route at this path`));
@@ -313,7 +329,7 @@ export function finishApp(app: Express, logger: Logger): void {
     res
       .status(problem.status)
       .type('application/problem+json')
-      .json(toProblemBody(problem, instanceOf(req)));
+      .json(toProblemBody(problem, instanceOf(req), typeBase));
   });
 }
 

@@ -2,6 +2,11 @@ export { accessTokenVerifier, jwsAlgorithm, looksLikeJwt } from './access-token.
 export type { AccessTokenCheck, AccessTokenSettings, AccessTokenVerifier } from './access-token.ts';
 export { ProblemError, problems, toProblemBody } from './problem.ts';
 export type { FieldProblem, ProblemBody } from './problem.ts';
+export { PROBLEM_TYPES, PROBLEM_TYPE_BASE, PROBLEM_TYPE_NAMES, problemTypeNameOf } from './problem-types.ts';
+export type { ProblemExplanation, ProblemTitle, ProblemTypeFacts, ProblemTypeName } from './problem-types.ts';
+export { PROBLEM_PAGES_PATH, problemPage, problemPages } from './problem-pages.ts';
+export { mountedRoutes } from './mounted-routes.ts';
+export type { MountedRoute } from './mounted-routes.ts';
 export {
   DEFAULT_HTTP_LIMITS,
   METRICS_TOKEN_FILE_VARIABLE,

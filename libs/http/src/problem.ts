@@ -1,4 +1,5 @@
 import type { RateScope } from './rate-limit.ts';
+import { PROBLEM_TYPE_BASE, problemTypeNameOf, type ProblemTitle, type ProblemTypeName } from './problem-types.ts';
 
 /** One invalid field: a JSON pointer-like path (or "row 3, column region") and why. */
 export interface FieldProblem {
@@ -13,35 +14,31 @@ export interface FieldProblem {
 export class ProblemError extends Error {
   readonly status: number;
   readonly type: string;
-  readonly title: string;
+  readonly title: ProblemTitle;
+  /** The problem type's name in the catalogue (problem-types.ts): the last segment of its `type` URI. */
+  readonly typeName: ProblemTypeName;
   readonly errors: readonly FieldProblem[];
   readonly extra: Readonly<Record<string, unknown>>;
 
   constructor(
     status: number,
-    title: string,
+    title: ProblemTitle,
     options: { type?: string; detail?: string; errors?: readonly FieldProblem[]; extra?: Record<string, unknown> } = {},
   ) {
     super(options.detail ?? title);
     this.name = 'ProblemError';
     this.status = status;
     this.title = title;
-    this.type = options.type ?? `https://passerelle.ontario.example/problems/${slug(title)}`;
+    this.typeName = problemTypeNameOf(title);
+    this.type = options.type ?? `${PROBLEM_TYPE_BASE}${this.typeName}`;
     this.errors = options.errors ?? [];
     this.extra = options.extra ?? {};
   }
 }
 
-function slug(title: string): string {
-  return title
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '');
-}
-
 export const problems = {
   validation: (errors: readonly FieldProblem[], detail = 'the request has invalid fields') =>
-    new ProblemError(400, 'Invalid request', { type: 'https://passerelle.ontario.example/problems/validation', detail, errors }),
+    new ProblemError(400, 'Invalid request', { detail, errors }),
   unauthorized: (detail = 'a valid credential is required', errors: readonly FieldProblem[] = []) =>
     new ProblemError(401, 'Unauthorized', { detail, errors }),
   forbidden: (detail: string) => new ProblemError(403, 'Forbidden', { detail }),
@@ -78,10 +75,15 @@ export interface ProblemBody {
   [key: string]: unknown;
 }
 
-export function toProblemBody(problem: ProblemError, instance?: string): ProblemBody {
+/**
+ * The answer's body. With `typeBase` (a service that serves the problem pages itself, such as
+ * `/problems/`), `type` is that base and the type's name: a reference the client resolves against
+ * the service's own address (RFC 7807 section 3.1), where the page explaining it is served.
+ */
+export function toProblemBody(problem: ProblemError, instance?: string, typeBase?: string): ProblemBody {
   return {
     ...problem.extra,
-    type: problem.type,
+    type: typeBase === undefined ? problem.type : `${typeBase}${problem.typeName}`,
     title: problem.title,
     status: problem.status,
     detail: problem.message,

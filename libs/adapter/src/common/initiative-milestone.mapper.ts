@@ -1,6 +1,6 @@
 import type { Initiative } from '@passerelle/schemas';
 import type { InitiativeMilestoneRecorded } from '@passerelle/schemas/generated';
-import { ProblemError } from '@passerelle/http';
+import { ProblemError, problems } from '@passerelle/http';
 import type { TopicOwner } from '@passerelle/contracts';
 import { makeEnvelope, type MappingContext } from '../canonical-event.ts';
 import type { InitiativeMilestone } from './initiative-milestone.schema.ts';
@@ -12,11 +12,7 @@ import type { InitiativeMilestone } from './initiative-milestone.schema.ts';
 export function checkLeadership(initiativeId: string, ministry: TopicOwner, initiatives: ReadonlyMap<string, Initiative>): void {
   const initiative = initiatives.get(initiativeId);
   if (!initiative) {
-    throw new ProblemError(400, 'Invalid request', {
-      type: 'https://passerelle.ontario.example/problems/validation',
-      detail: 'the request has invalid fields',
-      errors: [{ field: 'initiativeId', reason: 'is not an initiative of the strategy catalogue' }],
-    });
+    throw problems.validation([{ field: 'initiativeId', reason: 'is not an initiative of the strategy catalogue' }]);
   }
   if (initiative.leadMinistry !== ministry) {
     throw new ProblemError(403, 'Forbidden', {
