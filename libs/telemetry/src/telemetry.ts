@@ -19,11 +19,12 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { LogCorrelationInstrumentation } from './log-correlation.ts';
 import { RedactingSpanProcessor } from './redacting-span-processor.ts';
 import { cacheRelativeResolution } from './resolution-cache.ts';
 import { readTracingSettings, type SamplerSetting, type TracingSettings } from './telemetry-settings.ts';
+import { ZipkinPeerExporter } from './zipkin-exporter.ts';
 
 export type InstrumentationName = 'http' | 'express' | 'pg' | 'kafkajs';
 
@@ -80,7 +81,8 @@ function exporterFor(settings: TracingSettings): SpanExporter | undefined {
     case 'none':
       return undefined;
     case 'zipkin':
-      return new ZipkinExporter({ url: settings.zipkinEndpoint });
+      // Not @opentelemetry/exporter-zipkin's exporter: it never sets a span's remote endpoint (the broker, for Kafka spans).
+      return new ZipkinPeerExporter(settings.zipkinEndpoint);
     case 'console':
       return new ConsoleSpanExporter();
     case 'otlp':
@@ -140,7 +142,8 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     autoDetectResources: false,
     sampler: samplerFor(settings.sampler),
     spanProcessors: processors(settings),
-    instrumentations: instrumentationsFor(options.instrumentations),
+    // Log correlation always: every line a pino logger writes inside a span carries traceId and spanId.
+    instrumentations: [...instrumentationsFor(options.instrumentations), new LogCorrelationInstrumentation()],
   });
   sdk.start();
   // The SDK's require hook resolves every require() again; see cacheRelativeResolution.
