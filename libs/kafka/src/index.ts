@@ -42,4 +42,6 @@ export {
   ATTR_PASSERELLE_DEAD_LETTER_REASON,
   MESSAGING_SYSTEM_KAFKA,
 } from './semconv.ts';
+export { BrokerPeer } from './broker-peer.ts';
+export type { RequestReporter } from './broker-peer.ts';
 export { KafkaLibError, NotADeadLetterError, InvalidMessagePositionError, TopicReadTimeoutError } from './errors.ts';

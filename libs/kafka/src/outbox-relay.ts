@@ -3,6 +3,7 @@ import type { Producer, TopicMessages } from 'kafkajs';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Knex } from '@passerelle/db';
 import type { Logger } from '@passerelle/logging';
+import { BrokerPeer } from './broker-peer.ts';
 import { OUTBOX_TABLE, PUBLISHED_PAYLOAD, type OutboxRow } from './outbox.migrations.ts';
 import {
   ATTR_MESSAGING_DESTINATION_NAME,
@@ -85,8 +86,11 @@ export class OutboxRelay {
   private connected = false;
   private readonly published: Counter;
   private readonly failures: Counter;
+  /** The broker the producer spans name as their peer. */
+  private readonly peer: BrokerPeer;
 
   constructor(private readonly options: OutboxRelayOptions) {
+    this.peer = BrokerPeer.following(options.producer, 'Produce');
     this.batchSize = options.batchSize ?? DEFAULT_RELAY_BATCH;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
@@ -209,11 +213,11 @@ export class OutboxRelay {
         } catch (error) {
           for (const span of spans) {
             span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).name });
-            span.end();
+            this.endWithPeer(span);
           }
           throw error;
         }
-        for (const span of spans) span.end();
+        for (const span of spans) this.endWithPeer(span);
         // One bound array rather than a placeholder per id. A published row keeps what
         // idempotency and ordering need (id, event id, topic, key, times), not the event:
         // its person-level fields must not outlive publication in a second copy.
@@ -233,6 +237,12 @@ export class OutboxRelay {
       }
       throw error;
     }
+  }
+
+  /** Names the broker that took the batch (known once it answered), then ends the span. */
+  private endWithPeer(span: Span): void {
+    if (span.isRecording()) span.setAttributes(this.peer.attributes());
+    span.end();
   }
 
   /**

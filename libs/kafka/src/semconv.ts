@@ -7,6 +7,9 @@ export const ATTR_MESSAGING_MESSAGE_ID = 'messaging.message.id';
 export const ATTR_MESSAGING_BATCH_MESSAGE_COUNT = 'messaging.batch.message_count';
 export const ATTR_PASSERELLE_EVENT_TYPE = 'passerelle.event.type';
 export const MESSAGING_SYSTEM_KAFKA = 'kafka';
+// The peer of producer and consumer spans: the broker (Zipkin's remote endpoint, hence its dependency graph).
+export const ATTR_SERVER_ADDRESS = 'server.address';
+export const ATTR_SERVER_PORT = 'server.port';
 
 // Consumer side (projector): who consumed, from where.
 export const ATTR_MESSAGING_CONSUMER_GROUP_NAME = 'messaging.consumer.group.name';

@@ -1,9 +1,9 @@
-import type { Span } from '@opentelemetry/api';
+import { context, type Span } from '@opentelemetry/api';
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { Logger } from '@passerelle/logging';
 import type { ProjectorMetrics } from './projector-metrics.ts';
 import type { ChunkPreparer, PreparedChunk } from './consumer-chunk-preparer.ts';
-import { markError, markOk, type ConsumerSpans } from './consumer-spans.ts';
+import { batchContext, markError, markOk, type ConsumerSpans } from './consumer-spans.ts';
 import type { GroupCommit } from './consumer-group-commit.ts';
 import type { PartitionBackoff } from './consumer-partition-backoff.ts';
 
@@ -25,19 +25,19 @@ export interface BatchHandlerOptions {
 export class BatchHandler {
   constructor(private readonly options: BatchHandlerOptions) {}
 
-  async eachBatch({
-    batch,
-    resolveOffset,
-    heartbeat,
-    commitOffsetsIfNecessary,
-    isRunning,
-    isStale,
-    pause,
-  }: EachBatchPayload): Promise<void> {
+  /** One batch under its span, so that every log line written while it is handled carries its traceId and spanId. */
+  eachBatch(payload: EachBatchPayload): Promise<void> {
+    const batchSpan = this.options.spans.batchSpan(payload.batch.topic, payload.batch.partition, payload.batch.messages.length);
+    return context.with(batchContext(batchSpan), () => this.handle(payload, batchSpan));
+  }
+
+  private async handle(
+    { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale, pause }: EachBatchPayload,
+    batchSpan: Span,
+  ): Promise<void> {
     const { topic, partition } = batch;
     const { chunkSize, metrics, logger } = this.options;
     const timer = metrics?.batchDuration.startTimer();
-    const batchSpan = this.options.spans.batchSpan(topic, partition, batch.messages.length);
     try {
       for (let start = 0; start < batch.messages.length; start += chunkSize) {
         if (!isRunning() || isStale()) break;

@@ -1,6 +1,7 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, propagation, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import type { KafkaMessage } from 'kafkajs';
 import {
+  BrokerPeer,
   ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
   ATTR_MESSAGING_CONSUMER_GROUP_NAME,
   ATTR_MESSAGING_DESTINATION_NAME,
@@ -14,6 +15,7 @@ import {
   ATTR_PASSERELLE_EVENT_TYPE,
   ATTR_PASSERELLE_OUTCOME,
   MESSAGING_SYSTEM_KAFKA,
+  type RequestReporter,
 } from '@passerelle/kafka';
 import { parseTraceparent } from '../domain/trace-context.ts';
 
@@ -24,7 +26,14 @@ const tracer = trace.getTracer('@passerelle/projector');
  * linked to its batch's span. Attributes follow the messaging conventions; never keys or values.
  */
 export class ConsumerSpans {
+  private peer = new BrokerPeer('Fetch');
+
   constructor(private readonly groupId: string) {}
+
+  /** The consumer whose fetches name the broker (the spans' peer); a restarted consumer replaces it. */
+  follow(consumer: RequestReporter): void {
+    this.peer = BrokerPeer.following(consumer, 'Fetch');
+  }
 
   batchSpan(topic: string, partition: number, messageCount: number): Span {
     return tracer.startSpan(`process ${topic}`, {
@@ -56,6 +65,7 @@ export class ConsumerSpans {
       [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: this.groupId,
       [ATTR_MESSAGING_OPERATION_TYPE]: 'process',
       [ATTR_MESSAGING_OPERATION_NAME]: 'process',
+      ...this.peer.attributes(),
     };
   }
 }

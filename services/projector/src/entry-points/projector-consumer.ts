@@ -24,6 +24,7 @@ export class ProjectorConsumer {
   private readonly deadLetters: DeadLetterPublisher;
   private readonly backoff: PartitionBackoff;
   private readonly batches: BatchHandler;
+  private readonly spans: ConsumerSpans;
   private subscribed: string[] = [];
   private refreshTimer: NodeJS.Timeout | undefined;
   private restarting: Promise<void> = Promise.resolve();
@@ -43,6 +44,7 @@ export class ProjectorConsumer {
     });
     this.backoff = new PartitionBackoff(tuning.maxRetryBackoffMs, logger, metrics);
     const spans = new ConsumerSpans(groupId);
+    this.spans = spans;
     const applier = new ChunkApplier({
       repository,
       deadLetters: this.deadLetters,
@@ -149,6 +151,7 @@ export class ProjectorConsumer {
       // A fetch waits at most this long for data: it bounds how long a stop (SIGTERM, rebuild switch) waits on an idle fetch.
       maxWaitTimeInMs: 1_000,
     });
+    this.spans.follow(consumer);
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.joined = true;
     });
