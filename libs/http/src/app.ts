@@ -325,6 +325,9 @@ export function finishApp(app: Express, logger: Logger): void {
     }
     const problem = toProblem(error, requestId);
     if (problem.status >= 500) logger.error({ requestId, err: describe(error), path: req.path }, 'request failed');
+    // Which fields failed, by name only: a reason or a value could quote what the caller sent.
+    else if (problem.errors.length > 0)
+      logger.info({ requestId, status: problem.status, fields: problem.errors.map((e) => e.field) }, 'request refused');
     if (problem.status === 503) res.setHeader('Retry-After', '5');
     res
       .status(problem.status)
