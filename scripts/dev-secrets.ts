@@ -51,6 +51,18 @@ function hexKey(): string {
 }
 
 /**
+ * The secrets `npm start` made, read without making any (an operator command must not create
+ * them); undefined before the first `npm start` of this data folder or when the file is unreadable.
+ */
+export function readDevSecrets(home: string): Partial<DevSecrets> | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(home, 'secrets.json'), 'utf8')) as Partial<DevSecrets>;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Credentials for the local stack only: made at the first `npm start` and kept in the
  * git-ignored data folder (mode 0600), so they are stable across restarts and never in the repo.
  * Production passes real ones through the environment.

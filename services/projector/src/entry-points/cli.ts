@@ -9,10 +9,10 @@
  *   npm run projector -- erasure verify <referralId> [--json]
  *   npm run projector -- topics seal [--confirm] [--json]
  *
- * Configuration comes from the same variables as the service. Output never shows payloads:
- * dead letters are listed from their headers only. `redrive` writes to ministry topics, which
- * the projector principal may not: run it with the admin principal's PASSERELLE_KAFKA_USERNAME
- * and PASSERELLE_KAFKA_PASSWORD.
+ * Configuration comes from the same variables as the service; `npm run projector` fills them from
+ * the local stack's data folder (scripts/projector-cli.ts). Output never shows payloads: dead
+ * letters are listed from their headers only. `redrive`, `erasure verify` and `topics seal` need
+ * the admin principal (they write to ministry topics or read every topic); the others the projector's.
  */
 import { pathToFileURL } from 'node:url';
 import { ConfigError, type EnvSource } from '@passerelle/config';
@@ -39,6 +39,7 @@ import { verifyErasure } from './erasure-verify.ts';
 import { sealTopics } from './topics-seal.ts';
 import { RebuildVerificationError, runRebuild } from './rebuild.ts';
 import { hasRebuildFlags, rerunWithRebuildFlags } from './rebuild-runtime.ts';
+import { kafkaAccessHint } from './cli-kafka-access.ts';
 
 export interface CliOutput {
   out(line: string): void;
@@ -331,6 +332,18 @@ export async function runCli(argv: readonly string[], env: EnvSource, io: CliOut
     }
     throw error;
   }
+  try {
+    return await runCommand(args, config, json, io);
+  } catch (error) {
+    // A broker that drops a client without TLS or credentials says only "Closed connection": name what is unset.
+    const hint = kafkaAccessHint(config, error);
+    if (hint === undefined) throw error;
+    io.err(`projector: ${hint}`);
+    return 2;
+  }
+}
+
+async function runCommand(args: string[], config: ProjectorConfig, json: boolean, io: CliOutput): Promise<number> {
   const [command, sub, ...rest] = args;
   if (command === 'status') return status(config, json, io);
   if (command === 'dead-letters' && sub === 'list') {
