@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Counter } from 'prom-client';
 import {
+  EVENT_TYPE_FACTS,
   createCodecs,
   messageKeyOf,
   topicFor,
@@ -23,10 +24,34 @@ import { sealReferralSubject } from './subject-sealing.ts';
 export interface AcceptedEvent {
   readonly eventId: string;
   readonly eventType: EventType;
-  /** referralId, gapId or initiativeId: the Kafka message key. */
+  /** The referral's id, for ReferralCreated, ReferralStatusChanged and ConsentWithdrawn. */
+  readonly referralId?: string;
+  /** The gap's id, for ServiceGapReported and ServiceGapResolved. */
+  readonly gapId?: string;
+  /** The initiative's catalogue id, for InitiativeMilestoneRecorded. */
+  readonly initiativeId?: string;
+  /**
+   * The same id under its former, unnamed field (the Kafka message key).
+   * @deprecated kept one version for callers that read it; read referralId, gapId or initiativeId.
+   */
   readonly key: string;
   /** Row of the batch the event came from, for CSV uploads. */
   readonly row?: number;
+}
+
+/** An accepted event as answered: its id under the event type's key field (EVENT_TYPE_FACTS), and under `key`. */
+export function acceptedEvent(eventId: string, eventType: EventType, key: string): AcceptedEvent {
+  return { eventId, eventType, [EVENT_TYPE_FACTS[eventType].keyField]: key, key };
+}
+
+/** A stored answer given again: one stored before the ids were named gets its named id, in the same order. */
+function withNamedIds(body: AcceptanceBody): AcceptanceBody {
+  return {
+    events: body.events.map(({ eventId, eventType, key, row }) => ({
+      ...acceptedEvent(eventId, eventType, key),
+      ...(row === undefined ? {} : { row }),
+    })),
+  };
 }
 
 export interface AcceptanceBody {
@@ -128,7 +153,7 @@ export class Acceptance {
           const previous = await this.previous(trx, requestKey);
           if (previous.body_hash !== requestHash)
             throw new Conflict([{ field: 'Idempotency-Key', reason: 'was used before with a different body' }], CONFLICT_DETAIL);
-          throw new Replay(previous.response);
+          throw new Replay(withNamedIds(previous.response));
         }
         const ids = this.allocator(trx);
         const events: AcceptedEvent[] = [];
@@ -146,7 +171,10 @@ export class Acceptance {
               continue;
             }
             events.push(
-              ...previous.response.events.map((event) => ({ ...event, ...(record.row === undefined ? {} : { row: record.row }) })),
+              ...withNamedIds(previous.response).events.map((event) => ({
+                ...event,
+                ...(record.row === undefined ? {} : { row: record.row }),
+              })),
             );
             continue;
           }
@@ -160,11 +188,7 @@ export class Acceptance {
             continue;
           }
           const mine = sealed.map((event) => this.toOutbox(event, request.trace));
-          const accepted = sealed.map((event, i) => ({
-            eventId: event.payload.envelope.eventId,
-            eventType: event.type,
-            key: mine[i]?.key ?? '',
-          }));
+          const accepted = sealed.map((event, i) => acceptedEvent(event.payload.envelope.eventId, event.type, mine[i]?.key ?? ''));
           await trx(IDEMPOTENCY_TABLE)
             .where({ key_hash: key })
             .update({ response: JSON.stringify({ events: accepted }) });

@@ -12,7 +12,7 @@ export type { CsvBatchSpec, CsvRow } from './csv-batch.ts';
 export { canonicalJson } from './canonical-json.ts';
 export { currentTraceContext, makeEnvelope, SCHEMA_VERSION } from './canonical-event.ts';
 export type { CanonicalEvent, MappingContext, TraceContext } from './canonical-event.ts';
-export { Acceptance } from './acceptance.ts';
+export { Acceptance, acceptedEvent } from './acceptance.ts';
 export type { AcceptanceBody, AcceptanceRequest, AcceptanceResult, AcceptedEvent, IdAllocator, NativeRecord } from './acceptance.ts';
 export { IDEMPOTENCY_TABLE, SOURCE_IDS_TABLE, acceptanceMigrations } from './acceptance.migrations.ts';
 export {
