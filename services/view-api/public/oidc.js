@@ -12,6 +12,8 @@ const RENEW_BEFORE_S = 60;
 
 let settings = null;
 let endpoints = null;
+/** The provider's discovery, under way from `start`: a sign-in clicked before it ends waits for it. */
+let discovery = null;
 let tokens = null;
 let notify = () => {};
 
@@ -127,7 +129,8 @@ function watchActivity() {
 export async function start(providerSettings, changed) {
   settings = providerSettings;
   notify = changed;
-  endpoints = await discover();
+  discovery = discover();
+  endpoints = await discovery;
   watchActivity();
   const params = new URLSearchParams(document.location.search);
   const pending = JSON.parse(sessionStorage.getItem(PENDING) || 'null');
@@ -154,6 +157,7 @@ export async function signIn(lang) {
   const verifier = randomString();
   const state = randomString();
   const nonce = randomString();
+  endpoints ??= await discovery;
   sessionStorage.setItem(PENDING, JSON.stringify({ verifier, state, nonce, lang }));
   const url = new URL(endpoints.authorization_endpoint);
   url.search = new URLSearchParams({
