@@ -1,5 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -7,8 +9,16 @@ import { chromium, type Browser, type Locator, type Page } from 'playwright-core
 import { requireChromium } from '@passerelle/infra';
 import { realmAdmin, requireIdentity, userToken } from '@passerelle/testing';
 import { VIEW_TABLE } from '@passerelle/coordination-view';
-import { DEFAULT_AUDIENCE, DEFAULT_MAX_TOKEN_AGE_SECONDS } from '@passerelle/view-api';
-import { startViewApi, VIEW_SCHEMA, type ViewApiHarness } from './harness.ts';
+import { recordKeyOf } from '@passerelle/projector';
+import {
+  CELL_KEY_MODULUS,
+  DEFAULT_AUDIENCE,
+  DEFAULT_DISCLOSURE,
+  DEFAULT_INITIATIVE_STALE_DAYS,
+  DEFAULT_MAX_TOKEN_AGE_SECONDS,
+  publishCount,
+} from '@passerelle/view-api';
+import { RECORD_KEY_SECRET, startViewApi, VIEW_SCHEMA, type ViewApiHarness } from './harness.ts';
 import { expectedFigures, figuresOfBody, viewRows } from './published-figures.ts';
 import { SEED } from './view-seed.ts';
 
@@ -18,6 +28,8 @@ const SCREENSHOTS = resolve(import.meta.dirname, '../../.passerelle/test-results
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 let h: ViewApiHarness;
 let browser: Browser;
+
+type Rows = Awaited<ReturnType<typeof viewRows>>;
 
 interface Stats {
   total: number | null;
@@ -48,8 +60,8 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function openDashboard(page: Page, token: string, query = ''): Promise<void> {
-  await page.goto(`${h.api.url}/${query}`);
+async function openDashboard(page: Page, token: string, query = '', on: ViewApiHarness = h): Promise<void> {
+  await page.goto(`${on.api.url}/${query}`);
   await page.getByLabel(/Bearer token|Jeton/).fill(token);
   await page.keyboard.press('Tab');
   await page.locator('#token-form button[type=submit]').press('Enter');
@@ -115,29 +127,53 @@ async function downloadedCsv(page: Page, table: string): Promise<string[][]> {
   return parseCsv(text.slice(1));
 }
 
+/** A published figure as the page and its CSV write it: the count, x when hidden, 0 when the API lists none. */
+const figureText = (cell: { count: number | null; suppressed: boolean } | undefined) =>
+  cell === undefined ? '0' : cell.suppressed ? 'x' : String(cell.count);
+
+/** A period of the referral table: its [from, to) and how the methodology line names it. */
+interface TablePeriod {
+  from?: string;
+  to?: string;
+  named: { en: string; fr: string };
+}
+const ALL_TIME: TablePeriod = { named: { en: 'all referrals to date', fr: 'tous les aiguillages à ce jour' } };
+
 /**
  * The referral table's CSV: headers in the page's language, the figures the published method gives for
- * the seeded rows (computed here, not taken from the API), the total, then the methodology lines.
+ * the seeded rows (computed here, not taken from the API), each region's total in the last column, each
+ * status's and the overall total in the last row (the margins, each a count of its own), then the
+ * methodology lines.
  */
-async function expectReferralCsv(page: Page, expected: ReturnType<typeof expectedFigures>, lang: 'en' | 'fr'): Promise<void> {
+async function expectReferralCsv(page: Page, rows: Rows, lang: 'en' | 'fr', period: TablePeriod = ALL_TIME): Promise<void> {
+  const bounds = { from: period.from, to: period.to };
+  const expected = expectedFigures(rows, { groupBy: ['region', 'status'], ...bounds });
+  const byRegion = expectedFigures(rows, { groupBy: ['region'], ...bounds }).cells;
+  const byStatus = expectedFigures(rows, { groupBy: ['status'], ...bounds }).cells;
   const csv = await downloadedCsv(page, 'referral-table');
   expect(csv[0]?.[0]).toBe(lang === 'fr' ? 'Région' : 'Region');
+  expect(csv[0]?.at(-1)).toBe('Total');
   const keys = await page
     .locator('[data-testid=referral-table] tbody tr')
-    .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.getAttribute('data-cell') ?? '')));
+    .evaluateAll((trs) => trs.map((r) => [...r.querySelectorAll('td[data-cell]')].map((td) => td.getAttribute('data-cell') ?? '')));
+  const regions = keys.map((row) => row[0]?.split('/')[0] ?? '');
+  const statuses = (keys[0] ?? []).map((key) => key.split('/')[1] ?? '');
   const figure = (key: string) => {
     const [region, status] = key.split('/');
-    const cell = expected.cells.find((c) => c.key['region'] === region && c.key['status'] === status);
-    return cell === undefined ? '0' : cell.suppressed ? 'x' : String(cell.count);
+    return figureText(expected.cells.find((c) => c.key['region'] === region && c.key['status'] === status));
   };
-  expect(csv.slice(1, 1 + keys.length).map((row) => row.slice(1))).toEqual(keys.map((row) => row.map(figure)));
-  expect(csv[1 + keys.length]).toEqual([lang === 'fr' ? 'Total' : 'Total', expected.totalSuppressed ? 'x' : String(expected.total)]);
-  const method = csv[2 + keys.length]?.[0] ?? '';
-  expect(method).toMatch(
-    lang === 'fr'
-      ? /d’au plus 6 .* de 1 à 5 masqués .*tous les aiguillages à ce jour/
-      : /at most 6 .* from 1 to 5 hidden .*all referrals to date/,
+  expect(csv.slice(1, 1 + keys.length).map((row) => row.slice(1))).toEqual(
+    keys.map((row, i) => [...row.map(figure), figureText(byRegion.find((c) => c.key['region'] === regions[i]))]),
   );
+  expect(csv[1 + keys.length]).toEqual([
+    'Total',
+    ...statuses.map((status) => figureText(byStatus.find((c) => c.key['status'] === status))),
+    expected.totalSuppressed ? 'x' : String(expected.total),
+  ]);
+  const method = csv[2 + keys.length]?.[0] ?? '';
+  expect(method).toMatch(lang === 'fr' ? /d’au plus 6 .* de 1 à 5 masqués / : /at most 6 .* from 1 to 5 hidden /);
+  expect(method).toContain(period.named[lang]);
+  expect(csv[3 + keys.length]?.[0]).toMatch(lang === 'fr' ? /^Décompte\u202f: aiguillages faits/ : /^Counted: referrals made/);
 }
 
 /** Print preview: the figures, and no token, sign-in or control of any kind. */
@@ -196,8 +232,7 @@ describe('the dashboard in headless Chromium', () => {
     expect(await page.getByTestId('disclosure-note').innerText()).toMatch(
       /légèrement modifié au hasard, d’au plus 6 .* de 1 à 5 sont masqués/,
     );
-    const expected = expectedFigures(rows, { groupBy: ['region', 'status'] });
-    await expectReferralCsv(page, expected, 'fr');
+    await expectReferralCsv(page, rows, 'fr');
     await expectPrintable(page, token);
     const dictionary = (await (await h.get('/data-dictionary.json')).json()) as { tables: Array<{ id: string }> };
     for (const table of await page.locator('button[data-export]').evaluateAll((b) => b.map((n) => n.getAttribute('data-export'))))
@@ -213,7 +248,7 @@ describe('the dashboard in headless Chromium', () => {
     expect(await page.locator('#referrals-heading').innerText()).toBe('Referrals by status and region');
     await expectFiguresMatchApi(page, stats);
     expect(await page.getByTestId('disclosure-note').innerText()).toMatch(/small random adjustment of at most 6 .* from 1 to 5 are hidden/);
-    await expectReferralCsv(page, expected, 'en');
+    await expectReferralCsv(page, rows, 'en');
     await expectAccessible(page, 'en');
     await context.close();
   });
@@ -518,3 +553,475 @@ describe('signing in to the dashboard with the identity provider, in headless Ch
     await context.close();
   });
 });
+
+describe('the office’s periods, trend and drill-down, and the operator’s pipeline, in headless Chromium', () => {
+  /**
+   * Referrals of their own besides the seed's 23 (all requested in March 2026), dated as the
+   * projector's fold dates them: made in November 2025 to April 2026, some accepted or declined in a
+   * later month, so that a quarter, a measure and a month differ from all time and from each other.
+   */
+  const COHORTS = [
+    { cohort: 'a', size: 9, region: 'TORONTO', requested: '2025-11-12T10:00:00Z', accepted: '2025-12-03T10:00:00Z' },
+    { cohort: 'b', size: 7, region: 'WEST', requested: '2025-12-08T10:00:00Z' },
+    { cohort: 'c', size: 8, region: 'EAST', requested: '2026-01-14T10:00:00Z', accepted: '2026-02-02T10:00:00Z' },
+    { cohort: 'd', size: 6, region: 'EAST', requested: '2026-01-20T10:00:00Z', declined: '2026-02-10T10:00:00Z' },
+    { cohort: 'e', size: 11, region: 'CENTRAL', requested: '2026-02-05T10:00:00Z', accepted: '2026-04-07T10:00:00Z' },
+    { cohort: 'f', size: 3, region: 'NORTH_WEST', requested: '2026-02-20T10:00:00Z' },
+    { cohort: 'g', size: 6, region: 'NORTH_EAST', requested: '2026-04-15T10:00:00Z' },
+  ] as const;
+  const Q1: TablePeriod = {
+    from: '2026-01-01T00:00:00Z',
+    to: '2026-04-01T00:00:00Z',
+    named: { en: 'Q1 2026 (January to March)', fr: '1er trimestre 2026 (janvier à mars)' },
+  };
+  const Q1_MONTHS = [
+    ['2026-01', '2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z'],
+    ['2026-02', '2026-02-01T00:00:00Z', '2026-03-01T00:00:00Z'],
+    ['2026-03', '2026-03-01T00:00:00Z', '2026-04-01T00:00:00Z'],
+  ] as const;
+  /** The pipeline's hops of three events applied a moment ago: adapter → Kafka, Kafka → view, in ms. */
+  const RECENT_HOPS = [
+    [100, 1000],
+    [200, 2000],
+    [300, 3000],
+  ] as const;
+
+  let p: ViewApiHarness;
+  let metrics: Server;
+  let rows: Rows;
+
+  beforeAll(async () => {
+    // Two services' /metrics as the pipeline page reads them; a third that is not there at all.
+    metrics = createServer((req, res) => {
+      const body = req.url?.startsWith('/adapter-justice/')
+        ? 'outbox_depth 4\noutbox_oldest_unpublished_age_seconds 12.5\n'
+        : 'projector_consumer_lag{topic="justice.referrals.v1",partition="0"} 7\nprojector_consumer_lag{topic="health.referrals.v1",partition="1"} 2\n';
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(body);
+    });
+    await new Promise<void>((resolve) => metrics.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(metrics.address() as AddressInfo).port}`;
+    p = await startViewApi(stack.databaseUrl, 'view_api_dashboard_periods', {
+      pipelineSources: [
+        { service: 'adapter-justice', url: `${base}/adapter-justice` },
+        { service: 'projector', url: `${base}/projector` },
+        { service: 'adapter-health', url: 'http://127.0.0.1:9' },
+      ],
+    });
+    const template = (await p.db.withSchema(VIEW_SCHEMA).table(VIEW_TABLE.referrals).first()) as Record<string, unknown>;
+    const at = (value: string | undefined) => (value === undefined ? null : new Date(value));
+    for (const c of COHORTS) {
+      for (let n = 1; n <= c.size; n += 1) {
+        const id = `60000000-0000-4000-8000-${(c.cohort.charCodeAt(0) * 1000 + n).toString().padStart(12, '0')}`;
+        const accepted = 'accepted' in c ? c.accepted : undefined;
+        const declined = 'declined' in c ? c.declined : undefined;
+        const last = declined ?? accepted ?? c.requested;
+        await p.db
+          .withSchema(VIEW_SCHEMA)
+          .table(VIEW_TABLE.referrals)
+          .insert({
+            ...template,
+            referral_id: id,
+            record_key: recordKeyOf(RECORD_KEY_SECRET, id),
+            region: c.region,
+            status: declined ? 'DECLINED' : accepted ? 'ACCEPTED' : 'REQUESTED',
+            status_changed_at: new Date(last),
+            subject_pseudonym: `psn-dashboard-${c.cohort}-${n}`,
+            created_event_id: randomUUID(),
+            last_event_id: randomUUID(),
+            last_event_at: new Date(last),
+            requested_at: new Date(c.requested),
+            received_at: null,
+            accepted_at: at(accepted),
+            in_progress_at: null,
+            on_hold_at: null,
+            completed_at: null,
+            declined_at: at(declined),
+            withdrawn_at: null,
+          });
+      }
+    }
+    const history = (await p.db
+      .withSchema(VIEW_SCHEMA)
+      .table(VIEW_TABLE.referral_history)
+      .where('referral_id', SEED.healthToHealth)
+      .first()) as Record<string, unknown>;
+    for (const [index, [toKafka, toView]] of RECENT_HOPS.entries()) {
+      const applied = Date.now() - 60_000;
+      await p.db
+        .withSchema(VIEW_SCHEMA)
+        .table(VIEW_TABLE.referral_history)
+        .insert({
+          ...history,
+          event_id: randomUUID(),
+          source_offset: 900_000 + index,
+          accepted_at: new Date(applied - toView - toKafka),
+          published_at: new Date(applied - toView),
+          consumed_at: new Date(applied),
+        });
+    }
+    rows = await viewRows(p.db, VIEW_SCHEMA);
+  }, 240_000);
+  afterAll(async () => {
+    await p?.close();
+    await new Promise((resolve) => metrics?.close(resolve));
+  });
+
+  /** What the method publishes for a set of referrals (its true count and cell key), and the truth beside it. */
+  const publishedOf = (set: Rows) => ({
+    truth: set.length,
+    ...publishCount(
+      { count: set.length, cellKey: Number(set.reduce((sum, r) => sum + r.recordKey, 0n) % BigInt(CELL_KEY_MODULUS)) },
+      DEFAULT_DISCLOSURE,
+    ),
+  });
+  const within = (at: number | null, from: string, to: string) => at !== null && at >= Date.parse(from) && at < Date.parse(to);
+  /** The month series of the oracle: for each month, the referrals the measure counts in it, as published. */
+  const monthSeries = (measure: 'made' | 'accepted') =>
+    Q1_MONTHS.map(([month, from, to]) => {
+      const set = rows.filter((r) => within(measure === 'made' ? r.requestedAt : r.acceptedAt, from, to));
+      const figure = publishedOf(set);
+      return [month, figure.suppressed ? 'x' : String(figure.value)];
+    });
+
+  /** A published figure on the page: hidden when the method hides it, else the method's value within ±D of the truth. */
+  async function expectFigure(td: Locator, figure: { value: number | null; suppressed: boolean }, truth: number): Promise<void> {
+    if (figure.suppressed) return expectHidden(td);
+    expect(Math.abs((figure.value ?? Infinity) - truth)).toBeLessThanOrEqual(DEFAULT_DISCLOSURE.maxPerturbation);
+    expect(await td.innerText()).toBe(String(figure.value));
+  }
+
+  /** The referral table of a period: every cell, each region's and status's total and the overall total, as the oracle gives them. */
+  async function expectPeriodTable(page: Page, period: TablePeriod): Promise<void> {
+    const set = rows.filter((r) => within(r.requestedAt, period.from ?? '', period.to ?? ''));
+    const expected = expectedFigures(rows, { groupBy: ['region', 'status'], from: period.from, to: period.to });
+    for (const cell of expected.cells) {
+      const truth = set.filter((r) => r.region === cell.key['region'] && r.status === cell.key['status']).length;
+      await expectFigure(
+        page.locator(`td[data-cell="${cell.key['region']}/${cell.key['status']}"]`),
+        { value: cell.count, suppressed: cell.suppressed },
+        truth,
+      );
+    }
+    for (const dimension of ['region', 'status'] as const)
+      for (const cell of expectedFigures(rows, { groupBy: [dimension], from: period.from, to: period.to }).cells)
+        await expectFigure(
+          page.locator(`[data-testid=referral-table] td[data-margin="${dimension}/${cell.key[dimension]}"]`),
+          { value: cell.count, suppressed: cell.suppressed },
+          set.filter((r) => r[dimension] === cell.key[dimension]).length,
+        );
+    await expectFigure(page.getByTestId('referral-total'), { value: expected.total, suppressed: expected.totalSuppressed }, set.length);
+    // Nothing else: the regions shown are the period's.
+    expect(
+      (
+        await page.locator('[data-testid=referral-table] tbody tr').evaluateAll((trs) => trs.map((r) => r.getAttribute('data-region')))
+      ).sort(),
+    ).toEqual(
+      [
+        ...new Set(expectedFigures(rows, { groupBy: ['region'], from: period.from, to: period.to }).cells.map((c) => c.key['region'])),
+      ].sort(),
+    );
+  }
+
+  /** The trend table's months and figures, a hidden one as x (its spoken word aside). */
+  const trendRows = (page: Page) =>
+    page.locator('[data-testid=trend-table] tbody tr').evaluateAll((trs) =>
+      trs.map((r) => {
+        const td = r.querySelector('td') as { innerText: string; getAttribute(name: string): string | null } | null;
+        return [r.getAttribute('data-bucket'), td?.getAttribute('data-suppressed') === 'true' ? 'x' : td?.innerText];
+      }),
+    );
+
+  async function choosePeriod(page: Page, kind: string, value: string | null, measure: string): Promise<void> {
+    await page.locator('#period-kind').selectOption(kind);
+    if (value) await page.locator('#period-value').selectOption(value);
+    await page.locator('#measure').selectOption(measure);
+    // Keyboard only: the button takes Enter.
+    await page.locator('#period-form button[type=submit]').focus();
+    await page.keyboard.press('Enter');
+  }
+
+  it('shows the quarter the office chooses, with its totals and its trend by month, as the method publishes them for the seeded rows, in French and English; a link reproduces the choice', async () => {
+    const token = await p.token('coordination-office');
+    const context = await browser.newContext({ locale: 'fr-CA', viewport: { width: 1280, height: 1800 } });
+    const page = await context.newPage();
+    await openDashboard(page, token, '', p);
+    expect(await page.getByLabel('Type de période').inputValue()).toBe('all');
+    expect(await page.locator('#period-value').isDisabled()).toBe(true);
+    await choosePeriod(page, 'quarter', '2026-Q1', 'made');
+    await page.locator('[data-testid=referral-table] caption', { hasText: Q1.named.fr }).waitFor();
+    expect(new URL(page.url()).hash).toBe('#period=2026-Q1');
+    // The quarter is not all time: the seed's referrals of other quarters are left out.
+    expect(rows.filter((r) => within(r.requestedAt, Q1.from ?? '', Q1.to ?? '')).length).toBe(23 + 8 + 6 + 11 + 3);
+    expect(rows.length).toBe(23 + 9 + 7 + 8 + 6 + 11 + 3 + 6);
+    await expectPeriodTable(page, Q1);
+    await expectReferralCsv(page, rows, 'fr', Q1);
+    // The trend: one row per month of the quarter, the oracle's month series figure for figure, a hidden month as x.
+    expect(await trendRows(page)).toEqual(monthSeries('made'));
+    expect(await page.locator('[data-testid=trend] svg[role=img]').getAttribute('aria-label')).toMatch(
+      /^Diagramme à barres\u202f: aiguillages faits par mois, 1er trimestre 2026/,
+    );
+    expect(await page.locator('[data-testid=trend] svg rect').count()).toBe(
+      monthSeries('made').filter(([, f]) => f !== 'x' && f !== '0').length,
+    );
+    const trendCsv = await downloadedCsv(page, 'trend-table');
+    expect(trendCsv[0]).toEqual(['Mois', 'Aiguillages']);
+    expect(trendCsv.slice(1, 4)).toEqual(monthSeries('made'));
+    expect(trendCsv[5]?.[0]).toContain(Q1.named.fr);
+    await expectPrintable(page, token);
+    expect(await page.locator('[data-testid=trend] svg').isVisible()).toBe(true);
+    await expectAccessible(page, 'quarter-fr');
+
+    await page.getByTestId('lang-toggle').focus();
+    await page.keyboard.press('Enter');
+    expect(await page.locator('[data-testid=referral-table] caption').innerText()).toBe(
+      'Referrals made, Q1 2026 (January to March): by region (rows) and current status (columns), with totals',
+    );
+    expect(await page.locator('#period-value option:checked').innerText()).toBe(Q1.named.en);
+    await expectPeriodTable(page, Q1);
+    await expectReferralCsv(page, rows, 'en', Q1);
+    expect(await trendRows(page)).toEqual(monthSeries('made'));
+    expect(await page.locator('[data-testid=trend-table] tbody th').allInnerTexts()).toEqual(['Jan 2026', 'Feb 2026', 'Mar 2026']);
+    await expectAccessible(page, 'quarter-en');
+
+    // Accepted in the quarter: a referral counts in its acceptance's month, wherever it was made.
+    await choosePeriod(page, 'quarter', '2026-Q1', 'accepted');
+    await page.locator('[data-testid=referral-table] caption', { hasText: 'Referrals accepted' }).waitFor();
+    expect(new URL(page.url()).hash).toBe('#period=2026-Q1&measure=accepted');
+    const accepted = rows.filter((r) => within(r.acceptedAt, Q1.from ?? '', Q1.to ?? ''));
+    expect(accepted.length).toBe(8 + 7 + 8);
+    await expectFigure(page.getByTestId('referral-total'), publishedOf(accepted), accepted.length);
+    expect(await trendRows(page)).toEqual(monthSeries('accepted'));
+    await context.close();
+
+    // The link: another page opened at that address shows the same choice and the same figures.
+    const other = await browser.newContext({ locale: 'en-CA' });
+    const linked = await other.newPage();
+    await openDashboard(linked, token, '?lang=en#period=2026-Q1&measure=accepted', p);
+    expect(await linked.locator('#period-kind').inputValue()).toBe('quarter');
+    expect(await linked.locator('#period-value').inputValue()).toBe('2026-Q1');
+    expect(await linked.locator('#measure').inputValue()).toBe('accepted');
+    await expectFigure(linked.getByTestId('referral-total'), publishedOf(accepted), accepted.length);
+    expect(await trendRows(linked)).toEqual(monthSeries('accepted'));
+    await other.close();
+  });
+
+  it('drills down to a region’s categories and statuses, a pillar’s initiatives with their flags in words, and the gaps by category, age and month', async () => {
+    const token = await p.token('coordination-office');
+    const context = await browser.newContext({ locale: 'en-CA', viewport: { width: 1280, height: 2400 } });
+    const page = await context.newPage();
+    await openDashboard(page, token, '?lang=en#period=2026-Q1', p);
+    await page.getByLabel('Region', { exact: true }).selectOption('EAST');
+    await page.getByRole('button', { name: 'Show the region' }).press('Enter');
+    await page.getByTestId('region-table').waitFor();
+    expect(new URL(page.url()).hash).toBe('#period=2026-Q1&region=EAST');
+    const east = rows.filter((r) => r.region === 'EAST' && within(r.requestedAt, Q1.from ?? '', Q1.to ?? ''));
+    const regional = expectedFigures(rows, { groupBy: ['category', 'status'], region: 'EAST', from: Q1.from, to: Q1.to });
+    for (const cell of regional.cells)
+      await expectFigure(
+        page.locator(`[data-testid=region-table] td[data-cell="${cell.key['category']}/${cell.key['status']}"]`),
+        { value: cell.count, suppressed: cell.suppressed },
+        east.filter((r) => r.category === cell.key['category'] && r.status === cell.key['status']).length,
+      );
+    await expectFigure(page.getByTestId('region-total'), { value: regional.total, suppressed: regional.totalSuppressed }, east.length);
+    expect(await page.locator('[data-testid=region-table] tbody th').allInnerTexts()).toEqual(['Housing']);
+    const regionCsv = await downloadedCsv(page, 'region-table');
+    expect(regionCsv[0]?.[0]).toBe('Service category');
+
+    // A pillar's initiatives, checked against the view's own rows.
+    const initiatives = (await p.db
+      .withSchema(VIEW_SCHEMA)
+      .table(VIEW_TABLE.initiatives)
+      .select('initiative_id', 'pillar_id', 'lead_ministry', 'latest_status', 'latest_occurred_at')) as Array<{
+      initiative_id: string;
+      pillar_id: string;
+      lead_ministry: string;
+      latest_status: string | null;
+      latest_occurred_at: Date | null;
+    }>;
+    const started = initiatives.find((i) => i.latest_status === 'STARTED');
+    expect(started).toBeDefined();
+    await page.getByLabel('Pillar to list').selectOption(started?.pillar_id ?? '');
+    await page.getByRole('button', { name: 'List the initiatives' }).press('Enter');
+    await expect.poll(() => new URL(page.url()).hash).toContain(`pillar=${started?.pillar_id}`);
+    const listed = await page
+      .locator('[data-testid=initiative-list-table] tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((r) => [
+          r.getAttribute('data-initiative'),
+          ...[...r.querySelectorAll('td')].map((td) => (td as { innerText: string }).innerText),
+        ]),
+      );
+    const ofPillar = initiatives
+      .filter((i) => i.pillar_id === started?.pillar_id)
+      .sort((a, b) => a.initiative_id.localeCompare(b.initiative_id));
+    expect(listed.map((r) => r[0]).sort()).toEqual(ofPillar.map((i) => i.initiative_id));
+    for (const initiative of ofPillar) {
+      const row = listed.find((r) => r[0] === initiative.initiative_id) ?? [];
+      const days = initiative.latest_occurred_at ? Math.floor((Date.now() - initiative.latest_occurred_at.getTime()) / 86_400_000) : null;
+      const stale = days === null || days > DEFAULT_INITIATIVE_STALE_DAYS;
+      expect(row[2], initiative.initiative_id).toBe(initiative.latest_status === 'STARTED' ? 'Started' : 'No milestone yet');
+      expect(row[4], initiative.initiative_id).toBe(days === null ? '—' : String(days));
+      // The flags are words, not a colour.
+      expect(row[6]?.includes('No recent milestone'), initiative.initiative_id).toBe(stale);
+      expect(row[6]?.includes('No milestone yet'), initiative.initiative_id).toBe(days === null);
+    }
+    const initiativeCsv = await downloadedCsv(page, 'initiative-list-table');
+    expect(initiativeCsv[0]).toEqual([
+      'Initiative',
+      'Lead ministry',
+      'Latest milestone',
+      'Date of the latest milestone',
+      'Days since',
+      'Target date',
+      'Flags',
+    ]);
+
+    // Gaps by category, by age and resolved per month, from the view's rows.
+    const gaps = (await p.db
+      .withSchema(VIEW_SCHEMA)
+      .table(VIEW_TABLE.service_gaps)
+      .select('status', 'region', 'service_category', 'reported_at', 'resolved_at')) as Array<{
+      status: string;
+      region: string;
+      service_category: string;
+      reported_at: Date;
+      resolved_at: Date | null;
+    }>;
+    const open = gaps.filter((g) => g.status === 'OPEN');
+    for (const gap of open)
+      expect(
+        await page
+          .locator(`[data-testid=gaps-category-table] [data-region=${gap.region}] td[data-category=${gap.service_category}]`)
+          .innerText(),
+      ).toBe(String(open.filter((g) => g.region === gap.region && g.service_category === gap.service_category).length));
+    const ageOf = (g: { reported_at: Date }) => Math.floor((Date.now() - g.reported_at.getTime()) / 86_400_000);
+    for (const [from, to] of [
+      [0, 30],
+      [30, 90],
+      [90, 180],
+      [180, Infinity],
+    ] as const)
+      expect(await page.locator(`[data-testid=gaps-age-table] tr[data-from-days="${from}"] td`).innerText()).toBe(
+        String(open.filter((g) => ageOf(g) >= from && ageOf(g) < to).length),
+      );
+    const resolved = gaps.filter((g) => g.resolved_at !== null);
+    expect(
+      await page
+        .locator('[data-testid=gaps-resolved-table] tbody tr')
+        .evaluateAll((trs) => trs.map((r) => [r.getAttribute('data-month'), r.querySelector('td')?.textContent])),
+    ).toEqual(
+      [...new Set(resolved.map((g) => g.resolved_at?.toISOString().slice(0, 7)))].map((month) => [
+        month,
+        String(resolved.filter((g) => g.resolved_at?.toISOString().startsWith(month ?? '')).length),
+      ]),
+    );
+    expect((await page.locator('[data-testid=gap-list-table] tbody tr').allInnerTexts()).length).toBe(open.length);
+    // Every table on the page has its entry in the data dictionary.
+    const dictionary = (await (await p.get('/data-dictionary.json')).json()) as { tables: Array<{ id: string }> };
+    for (const table of await page.locator('button[data-export]').evaluateAll((b) => b.map((n) => n.getAttribute('data-export'))))
+      expect(dictionary.tables.map((t) => t.id)).toContain(table);
+    await expectAccessible(page, 'drill-down-en');
+    await page.getByTestId('lang-toggle').click();
+    expect(await page.locator('[data-testid=initiative-list-table] thead').innerText()).toContain('Ministère responsable');
+    expect(await page.locator('[data-testid=region-table] tbody th').allInnerTexts()).toEqual(['Logement']);
+    await expectAccessible(page, 'drill-down-fr');
+    await context.close();
+  });
+
+  it('gives the operator the pipeline’s latency per hop, outboxes, consumer lag and dead letters beside the dead-letter table, and a flow keeping business time apart from pipeline time, in English and French', async () => {
+    const token = await p.token('operator');
+    const context = await browser.newContext({ locale: 'en-CA', viewport: { width: 1280, height: 1800 } });
+    const page = await context.newPage();
+    await openDashboard(page, token, '?lang=en', p);
+    expect(await page.locator('#pipeline-health-heading').innerText()).toBe('Pipeline: latency, outboxes and consumer lag');
+    expect(await page.getByTestId('dead-letters').isVisible()).toBe(true);
+    const letters = await p.db.withSchema(VIEW_SCHEMA).table(VIEW_TABLE.dead_letters).count({ n: '*' });
+    expect(await page.getByTestId('dead-letter-count').innerText()).toBe(String(letters[0]?.['n']));
+    // Percentiles of the three recent events' hops, computed here (percentile_cont: interpolated).
+    const percentile = (values: number[], q: number) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const at = q * (sorted.length - 1);
+      const low = sorted[Math.floor(at)] ?? 0;
+      return Math.round(low + (at - Math.floor(at)) * ((sorted[Math.ceil(at)] ?? 0) - low));
+    };
+    const hops = {
+      acceptedToPublishedMs: RECENT_HOPS.map(([k]) => k as number),
+      publishedToAppliedMs: RECENT_HOPS.map(([, v]) => v as number),
+      acceptedToAppliedMs: RECENT_HOPS.map(([k, v]) => k + v),
+    };
+    const ms = (lang: string, value: number) => `${new Intl.NumberFormat(lang).format(value)}\u00a0ms`;
+    for (const [hop, values] of Object.entries(hops))
+      for (const [name, q] of [
+        ['p50', 0.5],
+        ['p95', 0.95],
+        ['max', 1],
+      ] as const) {
+        const td = page.locator(`[data-testid=pipeline-latency-table] tr[data-hop=${hop}] td[data-percentile=${name}]`);
+        expect(await td.getAttribute('data-ms'), `${hop} ${name}`).toBe(String(percentile(values, q)));
+        expect(await td.innerText(), `${hop} ${name}`).toBe(ms('en-CA', percentile(values, q)));
+      }
+    expect(await page.locator('[data-testid=pipeline-latency-table] caption').innerText()).toBe(
+      'Latency of each hop over the 3 referral events applied in the last 24 hours',
+    );
+    const services = await tableRowsOf(page, 'pipeline-services-table');
+    expect(services).toEqual([
+      ['adapter-justice', 'Yes', '4', '12.5\u00a0s', '—'],
+      ['projector', 'Yes', '—', '—', '9'],
+      ['adapter-health', 'No: it did not answer', '—', '—', '—'],
+    ]);
+    expect(await tableRowsOf(page, 'consumer-lag-table')).toEqual([
+      ['projector', 'health.referrals.v1:1', '2'],
+      ['projector', 'justice.referrals.v1:0', '7'],
+    ]);
+    const latencyCsv = await downloadedCsv(page, 'pipeline-latency-table');
+    expect(latencyCsv[0]).toEqual(['Hop', 'Median (p50)', '95th percentile', 'Maximum']);
+    expect(latencyCsv[1]?.slice(1)).toEqual(['200', '290', '300']);
+
+    // The flow: business time in days of casework, the pipeline's own hops in ms, in columns of their own; no raw timestamps.
+    await page.getByLabel('Referral id').fill(SEED.justiceToChildWelfare);
+    await page.getByLabel('Referral id').press('Enter');
+    await page.getByTestId('flow-table').waitFor();
+    const header = await page.locator('[data-testid=flow-table] thead th').allInnerTexts();
+    expect(header.slice(3, 7)).toEqual([
+      'Business time since the previous event',
+      'Pipeline: adapter → Kafka',
+      'Pipeline: Kafka → view',
+      'Pipeline time, end to end',
+    ]);
+    const flowRows = await tableRowsOf(page, 'flow-table');
+    // The seed: accepted a day after it was made; each hop accepted 200 ms after the fact, published 250 ms later, applied 1,050 ms after that.
+    expect(flowRows.map((r) => r.slice(3, 7))).toEqual([
+      ['—', ms('en-CA', 250), ms('en-CA', 1050), ms('en-CA', 1300)],
+      ['1 day', ms('en-CA', 250), ms('en-CA', 1050), ms('en-CA', 1300)],
+    ]);
+    expect(await page.getByTestId('flow-table').innerText()).not.toMatch(/\d{4}-\d{2}-\d{2}T\d\d:/);
+    await expectAccessible(page, 'operator-pipeline-en');
+    // Print: the figures, never the token.
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.getByTestId('pipeline-latency-table').isVisible()).toBe(true);
+    expect(await page.locator('body').innerText()).not.toContain(token.slice(-20));
+    await page.emulateMedia({ media: 'screen' });
+
+    await page.getByTestId('lang-toggle').click();
+    expect(await page.locator('#pipeline-health-heading').innerText()).toBe(
+      'Chaîne de traitement\u202f: latence, files d’envoi et retard de consommation',
+    );
+    expect(await page.locator('[data-testid=pipeline-latency-table] thead').innerText()).toMatch(
+      /Étape\s+Médiane \(p50\)\s+95e centile\s+Maximum/,
+    );
+    expect(
+      await page.locator('[data-testid=pipeline-latency-table] tr[data-hop=publishedToAppliedMs] td[data-percentile=max]').innerText(),
+    ).toBe(ms('fr-CA', 3000));
+    expect((await tableRowsOf(page, 'pipeline-services-table'))[2]?.[1]).toBe('Non\u202f: aucune réponse');
+    expect((await tableRowsOf(page, 'flow-table'))[1]?.slice(3, 4)).toEqual(['1\u00a0jour']);
+    expect(await page.locator('[data-testid=flow-table] thead').innerText()).toContain('Délai métier depuis l’événement précédent');
+    await expectAccessible(page, 'operator-pipeline-fr');
+    await context.close();
+  });
+});
+
+/** Each body row's cells (header cell first) as the page shows them. */
+const tableRowsOf = (page: Page, testid: string) =>
+  page
+    .locator(`[data-testid=${testid}] tbody tr`)
+    .evaluateAll((trs) => trs.map((r) => [...r.children].map((c) => (c as { innerText: string }).innerText)));

@@ -46,7 +46,8 @@ export function barChart({ values, figures, labels, name, width = 640, height = 
   const every = Math.max(1, Math.ceil(bars.length / 12));
   svg.append(node('line', { x1: 0, x2: width, y1: bars[0]?.baseline ?? height, y2: bars[0]?.baseline ?? height, class: 'axis' }));
   bars.forEach((bar, index) => {
-    if (!bar.suppressed) svg.append(node('rect', { x: bar.x, y: bar.y, width: bar.width, height: bar.height, class: 'bar-rect' }));
+    if (!bar.suppressed && bar.height > 0)
+      svg.append(node('rect', { x: bar.x, y: bar.y, width: bar.width, height: bar.height, class: 'bar-rect' }));
     svg.append(node('text', { x: bar.centre, y: bar.y - 4, 'text-anchor': 'middle', class: 'figure' }, figures[index] ?? ''));
     if (index % every === 0)
       svg.append(node('text', { x: bar.centre, y: bar.baseline + 16, 'text-anchor': 'middle', class: 'label' }, labels[index] ?? ''));

@@ -137,7 +137,9 @@ export async function start(providerSettings, changed) {
   if (!params.has('state') || !pending) return null;
   sessionStorage.removeItem(PENDING);
   // The provider's answer leaves the address bar: a code is single-use, and a bookmark must not keep it.
-  history.replaceState(null, '', `${redirectUri()}${pending.lang ? `?lang=${pending.lang}` : ''}`);
+  // The dashboard's choice (its hash: period, measure, drill-downs) comes back too, if it is one.
+  const hash = /^#[A-Za-z0-9=&_.-]{1,300}$/.test(pending.hash ?? '') ? pending.hash : '';
+  history.replaceState(null, '', `${redirectUri()}${pending.lang ? `?lang=${pending.lang}` : ''}${hash}`);
   if (params.get('state') !== pending.state) throw new Error('the sign-in answer does not match the request');
   if (params.has('error')) throw new Error(params.get('error_description') || params.get('error'));
   const answer = await tokenRequest({
@@ -158,7 +160,7 @@ export async function signIn(lang) {
   const state = randomString();
   const nonce = randomString();
   endpoints ??= await discovery;
-  sessionStorage.setItem(PENDING, JSON.stringify({ verifier, state, nonce, lang }));
+  sessionStorage.setItem(PENDING, JSON.stringify({ verifier, state, nonce, lang, hash: document.location.hash }));
   const url = new URL(endpoints.authorization_endpoint);
   url.search = new URLSearchParams({
     client_id: settings.clientId,
