@@ -29,7 +29,9 @@ export const hiddenCell = (attrs = {}) =>
   });
 
 function cellElement(tag, value, extra = {}) {
-  const spec = typeof value === 'object' && value !== null ? value : cell(value ?? '—');
+  // Words (names, labels, identifiers) read from the left; figures stay aligned on the right.
+  const spec =
+    typeof value === 'object' && value !== null ? value : cell(value ?? '—', value && value !== '—' ? { attrs: { class: 'text' } } : {});
   return el(tag, { ...extra, ...spec.attrs }, ...(spec.content ?? [spec.text]));
 }
 
