@@ -127,6 +127,16 @@ async function downloadedCsv(page: Page, table: string): Promise<string[][]> {
   return parseCsv(text.slice(1));
 }
 
+/** What the method publishes for a set of referrals (its true count and cell key), and the truth beside it. */
+const publishedOf = (set: Rows) => ({
+  truth: set.length,
+  ...publishCount(
+    { count: set.length, cellKey: Number(set.reduce((sum, r) => sum + r.recordKey, 0n) % BigInt(CELL_KEY_MODULUS)) },
+    DEFAULT_DISCLOSURE,
+  ),
+});
+const within = (at: number | null, from: string, to: string) => at !== null && at >= Date.parse(from) && at < Date.parse(to);
+
 /** A published figure as the page and its CSV write it: the count, x when hidden, 0 when the API lists none. */
 const figureText = (cell: { count: number | null; suppressed: boolean } | undefined) =>
   cell === undefined ? '0' : cell.suppressed ? 'x' : String(cell.count);
@@ -382,10 +392,10 @@ describe('signing in to the dashboard with the identity provider, in headless Ch
     await signed?.close();
   });
 
-  async function signIn(page: Page, username: string): Promise<void> {
+  async function signIn(page: Page, username: string, hash = ''): Promise<void> {
     // The provider's login and the code exchange take longer than playwright's 30 s on a loaded machine.
     page.setDefaultTimeout(60_000);
-    await page.goto(`${signed.api.url}/?lang=en`);
+    await page.goto(`${signed.api.url}/?lang=en${hash}`);
     await page.getByTestId('sign-in').click();
     // The provider's own login page, not the dashboard's.
     await page.waitForURL((url) => url.href.startsWith(`${identity.issuer}/protocol/openid-connect/auth`));
@@ -395,6 +405,24 @@ describe('signing in to the dashboard with the identity provider, in headless Ch
     await page.waitForSelector('body[data-loaded=true]');
     expect(new URL(page.url()).search).toBe('?lang=en');
   }
+
+  it('brings the analyst back from the provider’s login page to the period and measure the link named', async () => {
+    const context = await browser.newContext({ locale: 'en-CA', viewport: { width: 1280, height: 1600 } });
+    const page = await context.newPage();
+    await signIn(page, 'analyst', '#period=2026-03&measure=accepted');
+    expect(new URL(page.url()).hash).toBe('#period=2026-03&measure=accepted');
+    expect(await page.locator('#period-kind').inputValue()).toBe('month');
+    expect(await page.locator('#period-value').inputValue()).toBe('2026-03');
+    expect(await page.locator('#measure').inputValue()).toBe('accepted');
+    expect(await page.locator('[data-testid=referral-table] caption').innerText()).toMatch(/^Referrals accepted, March 2026: /);
+    const accepted = (await viewRows(signed.db, VIEW_SCHEMA)).filter((r) =>
+      within(r.acceptedAt, '2026-03-01T00:00:00Z', '2026-04-01T00:00:00Z'),
+    );
+    const total = publishedOf(accepted);
+    if (total.suppressed) await expectHidden(page.getByTestId('referral-total'));
+    else expect(await page.getByTestId('referral-total').innerText()).toBe(String(total.value));
+    await context.close();
+  });
 
   const statsFor = async (username: string) =>
     (await (await signed.get('/v1/stats/referrals?groupBy=region,status', await userToken(identity, username))).json()) as Stats;
@@ -666,15 +694,6 @@ describe('the office’s periods, trend and drill-down, and the operator’s pip
     await new Promise((resolve) => metrics?.close(resolve));
   });
 
-  /** What the method publishes for a set of referrals (its true count and cell key), and the truth beside it. */
-  const publishedOf = (set: Rows) => ({
-    truth: set.length,
-    ...publishCount(
-      { count: set.length, cellKey: Number(set.reduce((sum, r) => sum + r.recordKey, 0n) % BigInt(CELL_KEY_MODULUS)) },
-      DEFAULT_DISCLOSURE,
-    ),
-  });
-  const within = (at: number | null, from: string, to: string) => at !== null && at >= Date.parse(from) && at < Date.parse(to);
   /** The month series of the oracle: for each month, the referrals the measure counts in it, as published. */
   const monthSeries = (measure: 'made' | 'accepted') =>
     Q1_MONTHS.map(([month, from, to]) => {
