@@ -4,7 +4,7 @@ import express, { type Request, type RequestHandler, type Response, type Router 
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { EventSerde, RegistryClient, type EventType, type TopicOwner } from '@passerelle/contracts';
 import { createDatabase, migrate, migrateKeyStore, ping, type Knex } from '@passerelle/db';
-import { createHttpApp, finishApp, listen } from '@passerelle/http';
+import { createHttpApp, finishApp, listen, mountedRoutes, problemPages, type MountedRoute } from '@passerelle/http';
 import { OutboxRelay, createIdempotentProducer, createKafka, kafkaAccessOf, outboxMigrations } from '@passerelle/kafka';
 import { createLogger, type Logger, type LoggerOptions } from '@passerelle/logging';
 import { initiativesById, loadCatalogue, type Initiative } from '@passerelle/schemas';
@@ -15,7 +15,10 @@ import { accessTokenVerifier } from './access-token.ts';
 import { requireMinistryCredential } from './bearer-auth.ts';
 import { anyBrokerReachable } from './broker-probe.ts';
 import { currentTraceContext, type MappingContext } from './canonical-event.ts';
+import { commonContractList, commonContracts } from './common/common.contracts.ts';
 import { mountCommonRoutes } from './common/common.routes.ts';
+import { buildAdapterOpenApi, PROBLEM_TYPE_BASE_PATH } from './openapi.ts';
+import type { RouteContract } from './route-contract.ts';
 import { Pseudonymiser } from './pseudonymiser.ts';
 import { checkKeyEncryptionKey } from './subject-sealing.ts';
 import { csvBody, jsonBody } from './request-body.ts';
@@ -59,8 +62,17 @@ export interface AdapterDefinition {
   readonly milestones: boolean;
   /** POST /referrals/status-changes and /referrals/consent-withdrawals in the common JSON shape. */
   readonly referralLifecycle?: { readonly referenceField: string };
+  /** The ministry's own POST routes as `routes` mounts them: paths, body schemas and example fixtures (route-contract.ts). */
+  readonly contracts: readonly RouteContract[];
+  /** The adapter's fixtures folder, where the common routes' examples are read by name (common.contracts.ts). */
+  readonly fixtures: URL;
   /** The ministry's own routes, mounted behind the bearer-token check. */
   routes(router: Router, kit: AdapterKit): void;
+}
+
+/** Every POST route the adapter mounts, its own first, as its OpenAPI document describes them. */
+export function adapterContracts(definition: AdapterDefinition): RouteContract[] {
+  return [...definition.contracts, ...commonContractList(commonContracts(definition, definition.fixtures))];
 }
 
 export interface StartOptions {
@@ -76,6 +88,8 @@ export interface RunningAdapter {
   readonly url: string;
   readonly port: number;
   readonly logger: Logger;
+  /** Every route the HTTP app mounted, read from express itself (tests compare it with /openapi.json). */
+  readonly routes: readonly MountedRoute[];
   /** Stops accepting, lets requests in flight finish, drains the relay, closes the pool. */
   stop(): Promise<void>;
 }
@@ -123,6 +137,19 @@ export async function startAdapter(
   const pseudonymiser = new Pseudonymiser(config.pseudonymKey);
   const initiatives = initiativesById(loadCatalogue());
 
+  const common = commonContracts(definition, definition.fixtures);
+  // Built first: a fixture that does not read stops the start before anything is opened.
+  const openapi = buildAdapterOpenApi({
+    service: definition.service,
+    ministry: definition.ministry,
+    contracts: [...definition.contracts, ...commonContractList(common)],
+    security: {
+      issuer: config.oauth?.issuer,
+      staticToken: config.ministryToken !== undefined,
+      metricsToken: config.metricsToken !== undefined,
+    },
+  });
+
   await migrateAs(config, definition.service);
   const db: Knex = createDatabase({ url: config.databaseUrl, schema: config.databaseSchema, applicationName: definition.service });
 
@@ -145,6 +172,7 @@ export async function startAdapter(
     service: definition.service,
     logger,
     metrics,
+    problemTypeBase: PROBLEM_TYPE_BASE_PATH,
     ...(config.http ? { limits: config.http } : {}),
     metricsToken: config.metricsToken,
     readiness: [
@@ -242,6 +270,11 @@ export async function startAdapter(
     },
   };
 
+  // The contract and the problem pages are public: an integrator reads them before holding a credential.
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.use(problemPages());
   app.use(
     requireMinistryCredential({
       ministry: definition.ministry,
@@ -251,7 +284,7 @@ export async function startAdapter(
   );
   const router = express.Router();
   definition.routes(router, kit);
-  mountCommonRoutes(router, kit, definition);
+  mountCommonRoutes(router, kit, common, definition.referralLifecycle?.referenceField);
   app.use(router);
   finishApp(app, logger);
 
@@ -270,6 +303,7 @@ export async function startAdapter(
     url: server.url,
     port: server.port,
     logger,
+    routes: mountedRoutes(app),
     stop() {
       stopping ??= (async () => {
         await server.stop(10_000);

@@ -36,7 +36,13 @@ export { mapServiceGapReport, mapServiceGapResolution, gapSourceId } from './com
 export { initiativeMilestoneSchema } from './common/initiative-milestone.schema.ts';
 export type { InitiativeMilestone } from './common/initiative-milestone.schema.ts';
 export { mapInitiativeMilestone, checkLeadership, milestoneSourceKey } from './common/initiative-milestone.mapper.ts';
-export { startAdapter, migrateAdapter, JSON_BODY_LIMIT, CSV_BODY_LIMIT } from './adapter-service.ts';
+export { startAdapter, migrateAdapter, adapterContracts, JSON_BODY_LIMIT, CSV_BODY_LIMIT } from './adapter-service.ts';
+export { csvContract, exampleIn, jsonContract, readExample, JSON_MEDIA_TYPES } from './route-contract.ts';
+export type { CsvBodyContract, ExampleFixture, JsonBodyContract, RouteContract } from './route-contract.ts';
+export { ADAPTER_API_VERSION, PROBLEM_TYPE_BASE_PATH, buildAdapterOpenApi, requestSchemaOf } from './openapi.ts';
+export type { AdapterOpenApiOptions, OpenApiSecurity } from './openapi.ts';
+export { commonContracts, commonContractList } from './common/common.contracts.ts';
+export type { CommonContracts, CommonRoutes } from './common/common.contracts.ts';
 export type { AdapterDefinition, AdapterKit, RunningAdapter, StartOptions } from './adapter-service.ts';
 export { defineAdapter } from './adapter-module.ts';
 export type { AdapterFeatures, AdapterModule } from './adapter-module.ts';
@@ -52,4 +58,3 @@ export {
   consentSourceKey,
 } from './common/referral-lifecycle.mapper.ts';
 export type { StatusChange } from './common/referral-lifecycle.mapper.ts';
-export type { CommonRoutes } from './common/common.routes.ts';

@@ -4,7 +4,7 @@ export { ProblemError, problems, toProblemBody } from './problem.ts';
 export type { FieldProblem, ProblemBody } from './problem.ts';
 export { PROBLEM_TYPES, PROBLEM_TYPE_BASE, PROBLEM_TYPE_NAMES, problemTypeNameOf } from './problem-types.ts';
 export type { ProblemExplanation, ProblemTitle, ProblemTypeFacts, ProblemTypeName } from './problem-types.ts';
-export { PROBLEM_PAGES_PATH, problemPage, problemPages } from './problem-pages.ts';
+export { PROBLEM_PAGES_BASE, PROBLEM_PAGES_PATH, problemPage, problemPages } from './problem-pages.ts';
 export { mountedRoutes } from './mounted-routes.ts';
 export type { MountedRoute } from './mounted-routes.ts';
 export {

@@ -2,8 +2,11 @@ import { Router, type Request, type Response, type NextFunction } from 'express'
 import { problems } from './problem.ts';
 import { PROBLEM_TYPES, PROBLEM_TYPE_NAMES, type ProblemExplanation, type ProblemTypeName } from './problem-types.ts';
 
-/** The route the pages answer at; a service passes `/problems/` as its HttpAppOptions.problemTypeBase. */
-export const PROBLEM_PAGES_PATH = '/problems/:name';
+/** Where the pages are served: a service serving them passes this as its HttpAppOptions.problemTypeBase. */
+export const PROBLEM_PAGES_BASE = '/problems/';
+
+/** The route the pages answer at. */
+export const PROBLEM_PAGES_PATH = `${PROBLEM_PAGES_BASE}:name`;
 
 const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (character) => ESCAPES[character] ?? character);

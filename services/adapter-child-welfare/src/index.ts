@@ -1,1 +1,1 @@
-export { childWelfareAdapter, loadConfig, start } from './adapter.ts';
+export { childWelfareAdapter, definition, loadConfig, start } from './adapter.ts';

@@ -10,8 +10,10 @@ import { defineAdapter } from '@passerelle/adapter';
 const adapter = defineAdapter('COORDINATION_OFFICE', {
   serviceGaps: false,
   milestones: true,
+  contracts: [],
+  fixtures: new URL('../fixtures/', import.meta.url),
   routes: (_router: Router) => undefined,
 });
 
 export const coordinationOfficeAdapter = adapter.definition;
-export const { loadConfig, start } = adapter;
+export const { definition, loadConfig, start } = adapter;

@@ -1,1 +1,1 @@
-export { coordinationOfficeAdapter, loadConfig, start } from './adapter.ts';
+export { coordinationOfficeAdapter, definition, loadConfig, start } from './adapter.ts';

@@ -1,1 +1,1 @@
-export { educationAdapter, loadConfig, start } from './adapter.ts';
+export { educationAdapter, definition, loadConfig, start } from './adapter.ts';

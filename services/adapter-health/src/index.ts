@@ -1,1 +1,1 @@
-export { healthAdapter, loadConfig, start } from './adapter.ts';
+export { healthAdapter, definition, loadConfig, start } from './adapter.ts';

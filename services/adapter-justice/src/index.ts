@@ -1,1 +1,1 @@
-export { justiceAdapter, loadConfig, start } from './adapter.ts';
+export { justiceAdapter, definition, loadConfig, start } from './adapter.ts';

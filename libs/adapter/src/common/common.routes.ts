@@ -1,11 +1,9 @@
 import type { Router } from 'express';
 import { parseNative } from '../field-problems.ts';
 import type { AdapterKit } from '../adapter-service.ts';
-import { serviceGapReportSchema, serviceGapResolutionSchema } from './service-gap.schema.ts';
+import type { CommonContracts } from './common.contracts.ts';
 import { gapSourceId, mapServiceGapReport, mapServiceGapResolution } from './service-gap.mapper.ts';
-import { initiativeMilestoneSchema } from './initiative-milestone.schema.ts';
 import { checkLeadership, mapInitiativeMilestone, milestoneSourceKey } from './initiative-milestone.mapper.ts';
-import { consentWithdrawalSchema, referralStatusChangeSchema } from './referral-lifecycle.schema.ts';
 import {
   consentSourceKey,
   consentWithdrawalContent,
@@ -16,26 +14,21 @@ import {
   statusSourceKey,
 } from './referral-lifecycle.mapper.ts';
 
-export interface CommonRoutes {
-  readonly serviceGaps: boolean;
-  readonly milestones: boolean;
-  /** JSON status changes and consent withdrawals, naming referrals by this field of the ministry's own. */
-  readonly referralLifecycle?: { readonly referenceField: string };
-}
+/**
+ * Service gaps, initiative milestones and referral lifecycle records: the same JSON shapes at every
+ * adapter, mounted as their contracts (common.contracts.ts) describe them.
+ */
+export function mountCommonRoutes(router: Router, kit: AdapterKit, contracts: CommonContracts, referenceField?: string): void {
+  const { statusChanges, consentWithdrawals, serviceGaps, gapResolutions, milestones } = contracts;
+  /** The referral a lifecycle record names, as a source id for the allocator or a Passerelle id as is. */
+  const target = (value: Record<string, unknown>): { sourceId?: string; referralId?: string } =>
+    typeof value['referralId'] === 'string'
+      ? { referralId: value['referralId'] }
+      : { sourceId: referralSourceId(String(value[referenceField ?? ''])) };
 
-/** Service gaps, initiative milestones and referral lifecycle records: the same JSON shapes at every adapter. */
-export function mountCommonRoutes(router: Router, kit: AdapterKit, which: CommonRoutes): void {
-  const lifecycle = which.referralLifecycle;
-  if (lifecycle) {
-    const field = lifecycle.referenceField;
-    const statusSchema = referralStatusChangeSchema(field);
-    const consentSchema = consentWithdrawalSchema(field);
-    /** The referral a lifecycle record names, as a source id for the allocator or a Passerelle id as is. */
-    const target = (value: Record<string, unknown>): { sourceId?: string; referralId?: string } =>
-      typeof value['referralId'] === 'string' ? { referralId: value['referralId'] } : { sourceId: referralSourceId(String(value[field])) };
-
-    router.post('/referrals/status-changes', ...kit.json(), async (req, res) => {
-      const change = parseNative(statusSchema, req.body);
+  if (statusChanges) {
+    router.post(statusChanges.path, ...kit.json(statusChanges.body.mediaTypes), async (req, res) => {
+      const change = parseNative(statusChanges.body.schema, req.body);
       const to = target(change);
       const ctx = kit.mappingContext();
       const targetKey = to.referralId ?? to.sourceId ?? '';
@@ -52,9 +45,11 @@ export function mountCommonRoutes(router: Router, kit: AdapterKit, which: Common
         },
       ]);
     });
+  }
 
-    router.post('/referrals/consent-withdrawals', ...kit.json(), async (req, res) => {
-      const withdrawal = parseNative(consentSchema, req.body);
+  if (consentWithdrawals) {
+    router.post(consentWithdrawals.path, ...kit.json(consentWithdrawals.body.mediaTypes), async (req, res) => {
+      const withdrawal = parseNative(consentWithdrawals.body.schema, req.body);
       const to = target(withdrawal);
       const ctx = kit.mappingContext();
       const targetKey = to.referralId ?? to.sourceId ?? '';
@@ -73,9 +68,9 @@ export function mountCommonRoutes(router: Router, kit: AdapterKit, which: Common
     });
   }
 
-  if (which.serviceGaps) {
-    router.post('/service-gaps', ...kit.json(), async (req, res) => {
-      const report = parseNative(serviceGapReportSchema, req.body);
+  if (serviceGaps) {
+    router.post(serviceGaps.path, ...kit.json(serviceGaps.body.mediaTypes), async (req, res) => {
+      const report = parseNative(serviceGaps.body.schema, req.body);
       const ctx = kit.mappingContext();
       await kit.accept(req, res, [
         {
@@ -91,9 +86,11 @@ export function mountCommonRoutes(router: Router, kit: AdapterKit, which: Common
         },
       ]);
     });
+  }
 
-    router.post('/service-gaps/resolutions', ...kit.json(), async (req, res) => {
-      const resolution = parseNative(serviceGapResolutionSchema, req.body);
+  if (gapResolutions) {
+    router.post(gapResolutions.path, ...kit.json(gapResolutions.body.mediaTypes), async (req, res) => {
+      const resolution = parseNative(gapResolutions.body.schema, req.body);
       const ctx = kit.mappingContext();
       const target = resolution.gapId ?? gapSourceId(resolution.gapReference ?? '');
       await kit.accept(req, res, [
@@ -111,9 +108,9 @@ export function mountCommonRoutes(router: Router, kit: AdapterKit, which: Common
     });
   }
 
-  if (which.milestones) {
-    router.post('/initiative-milestones', ...kit.json(), async (req, res) => {
-      const milestone = parseNative(initiativeMilestoneSchema, req.body);
+  if (milestones) {
+    router.post(milestones.path, ...kit.json(milestones.body.mediaTypes), async (req, res) => {
+      const milestone = parseNative(milestones.body.schema, req.body);
       checkLeadership(milestone.initiativeId, kit.ministry, kit.initiatives);
       const ctx = kit.mappingContext();
       await kit.accept(req, res, [

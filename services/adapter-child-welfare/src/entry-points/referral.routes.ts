@@ -2,6 +2,8 @@ import type { Router } from 'express';
 import {
   consentSourceKey,
   consentWithdrawalContent,
+  csvContract,
+  jsonContract,
   parseCsvBatch,
   parseNative,
   statusChangeContent,
@@ -31,6 +33,32 @@ import {
 } from '../domain/cas-record.mapper.ts';
 
 const MAX_EXPORT_ROWS = 5_000;
+
+const fixtures = new URL('../../fixtures/', import.meta.url);
+
+/** The routes as mounted below and as /openapi.json describes them. */
+export const referralContracts = {
+  referral: jsonContract({
+    path: '/referrals',
+    summary: 'One referral from a children’s aid society (JSON)',
+    schema: casReferralSchema,
+    events: ['ReferralCreated'],
+    examples: [new URL('cas-referral.json', fixtures)],
+  }),
+  batch: csvContract({
+    path: '/referrals/batch',
+    summary: 'A society’s CSV export: referrals, status changes and consent withdrawals by row',
+    spec: {
+      required: CAS_EXPORT_REQUIRED,
+      optional: CAS_EXPORT_OPTIONAL,
+      freeText: CAS_EXPORT_FREE_TEXT,
+      row: casExportRowSchema,
+      maxRows: MAX_EXPORT_ROWS,
+    },
+    events: ['ReferralCreated', 'ReferralStatusChanged', 'ConsentWithdrawn'],
+    examples: [new URL('cas-export.csv', fixtures)],
+  }),
+};
 
 function referralRecord(kit: AdapterKit, referral: CasReferral, ctx: MappingContext, row?: number): NativeRecord {
   const source = sourceIdOf(referral.casReference);
@@ -76,19 +104,14 @@ function exportRowRecord(kit: AdapterKit, row: CasExportRow, line: number, ctx: 
 
 /** POST /referrals (one JSON record) and POST /referrals/batch (a society's CSV export). */
 export function mountReferralRoutes(router: Router, kit: AdapterKit): void {
-  router.post('/referrals', ...kit.json(), async (req, res) => {
-    const referral = parseNative(casReferralSchema, req.body);
+  const { referral: single, batch } = referralContracts;
+  router.post(single.path, ...kit.json(single.body.mediaTypes), async (req, res) => {
+    const referral = parseNative(single.body.schema, req.body);
     await kit.accept(req, res, [referralRecord(kit, referral, kit.mappingContext())]);
   });
 
-  router.post('/referrals/batch', ...kit.csv(), async (req, res) => {
-    const rows = parseCsvBatch(req.body as string, {
-      required: CAS_EXPORT_REQUIRED,
-      optional: CAS_EXPORT_OPTIONAL,
-      freeText: CAS_EXPORT_FREE_TEXT,
-      row: casExportRowSchema,
-      maxRows: MAX_EXPORT_ROWS,
-    });
+  router.post(batch.path, ...kit.csv(), async (req, res) => {
+    const rows = parseCsvBatch(req.body as string, batch.body.spec);
     const ctx = kit.mappingContext();
     await kit.accept(
       req,
