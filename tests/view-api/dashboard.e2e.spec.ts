@@ -750,6 +750,24 @@ describe('the office’s periods, trend and drill-down, and the operator’s pip
       }),
     );
 
+  /**
+   * Every table's download on the page: its headers as the table shows them, one line per row shown,
+   * then the methodology (how the figures were made, and when) in the page's language.
+   */
+  async function expectEveryCsv(page: Page, lang: 'en' | 'fr'): Promise<void> {
+    // The tables the role's page shows (a hidden section's are not on its page).
+    const tables = await page.locator('button[data-export]:visible').evaluateAll((b) => b.map((n) => n.getAttribute('data-export') ?? ''));
+    expect(tables.length).toBeGreaterThan(3);
+    for (const table of tables) {
+      const csv = await downloadedCsv(page, table);
+      const headers = await page.locator(`[data-testid=${table}] thead th`).allInnerTexts();
+      const shown = await page.locator(`[data-testid=${table}] tbody tr, [data-testid=${table}] tfoot tr`).count();
+      expect(csv[0], table).toEqual(headers);
+      expect(csv[1 + shown]?.[0], table).toMatch(lang === 'fr' ? /^Méthode\u202f: / : /^Method: /);
+      expect(csv.at(-1)?.[0], table).toMatch(lang === 'fr' ? /^Source\u202f: / : /^Source: /);
+    }
+  }
+
   async function choosePeriod(page: Page, kind: string, value: string | null, measure: string): Promise<void> {
     await page.locator('#period-kind').selectOption(kind);
     if (value) await page.locator('#period-value').selectOption(value);
@@ -822,6 +840,39 @@ describe('the office’s periods, trend and drill-down, and the operator’s pip
     await expectFigure(linked.getByTestId('referral-total'), publishedOf(accepted), accepted.length);
     expect(await trendRows(linked)).toEqual(monthSeries('accepted'));
     await other.close();
+  });
+
+  it('shows a fiscal year’s trend by quarter, each quarter as the method publishes the referrals made in it', async () => {
+    const token = await p.token('coordination-office');
+    const context = await browser.newContext({ locale: 'fr-CA', viewport: { width: 1280, height: 1800 } });
+    const page = await context.newPage();
+    await openDashboard(page, token, '', p);
+    await page.locator('#trend-by').selectOption('quarter');
+    await choosePeriod(page, 'fiscal', 'FY2025-26', 'made');
+    await page.locator('[data-testid=referral-table] caption', { hasText: 'exercice 2025-2026 (avril 2025 à mars 2026)' }).waitFor();
+    expect(new URL(page.url()).hash).toBe('#period=FY2025-26&trend=quarter');
+    const quarters = [
+      ['2025-Q2', '2025-04-01T00:00:00Z', '2025-07-01T00:00:00Z'],
+      ['2025-Q3', '2025-07-01T00:00:00Z', '2025-10-01T00:00:00Z'],
+      ['2025-Q4', '2025-10-01T00:00:00Z', '2026-01-01T00:00:00Z'],
+      ['2026-Q1', '2026-01-01T00:00:00Z', '2026-04-01T00:00:00Z'],
+    ] as const;
+    const expected = quarters.map(([quarter, from, to]) => {
+      const figure = publishedOf(rows.filter((r) => within(r.requestedAt, from, to)));
+      return [quarter, figure.suppressed ? 'x' : String(figure.value)];
+    });
+    expect(expected.map(([, f]) => f).slice(0, 2)).toEqual(['0', '0']);
+    await page.locator('[data-testid=trend-table] tbody tr[data-bucket="2026-Q1"]').waitFor();
+    expect(await trendRows(page)).toEqual(expected);
+    expect(await page.locator('[data-testid=trend-table] tbody th').allInnerTexts()).toEqual(['T2 2025', 'T3 2025', 'T4 2025', 'T1 2026']);
+    await expectPeriodTable(page, {
+      from: '2025-04-01T00:00:00Z',
+      to: '2026-04-01T00:00:00Z',
+      named: { en: '', fr: '' },
+    });
+    await expectEveryCsv(page, 'fr');
+    await expectAccessible(page, 'fiscal-year-fr');
+    await context.close();
   });
 
   it('drills down to a region’s categories and statuses, a pillar’s initiatives with their flags in words, and the gaps by category, age and month', async () => {
@@ -939,6 +990,7 @@ describe('the office’s periods, trend and drill-down, and the operator’s pip
     const dictionary = (await (await p.get('/data-dictionary.json')).json()) as { tables: Array<{ id: string }> };
     for (const table of await page.locator('button[data-export]').evaluateAll((b) => b.map((n) => n.getAttribute('data-export'))))
       expect(dictionary.tables.map((t) => t.id)).toContain(table);
+    await expectEveryCsv(page, 'en');
     await expectAccessible(page, 'drill-down-en');
     await page.getByTestId('lang-toggle').click();
     expect(await page.locator('[data-testid=initiative-list-table] thead').innerText()).toContain('Ministère responsable');
@@ -1014,10 +1066,12 @@ describe('the office’s periods, trend and drill-down, and the operator’s pip
       ['1 day', ms('en-CA', 250), ms('en-CA', 1050), ms('en-CA', 1300)],
     ]);
     expect(await page.getByTestId('flow-table').innerText()).not.toMatch(/\d{4}-\d{2}-\d{2}T\d\d:/);
+    await expectEveryCsv(page, 'en');
     await expectAccessible(page, 'operator-pipeline-en');
-    // Print: the figures, never the token.
+    // Print: the figures, never the token nor a control.
     await page.emulateMedia({ media: 'print' });
     expect(await page.getByTestId('pipeline-latency-table').isVisible()).toBe(true);
+    expect(await page.locator('button:visible, input:visible, textarea:visible, select:visible, form:visible').count()).toBe(0);
     expect(await page.locator('body').innerText()).not.toContain(token.slice(-20));
     await page.emulateMedia({ media: 'screen' });
 
