@@ -32,6 +32,29 @@ function processesMentioning(needle: string): number[] {
     .map(Number);
 }
 
+/** What a command printed, and its exit code. */
+function run(command: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
+  const [program, ...args] = command.split(' ') as [string, ...string[]];
+  const child = spawn(program, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, out, err })));
+}
+
+/** The operator command as docs/operations.md writes it, its optional parts (`[--json]`) and comment left out. */
+function documentedCommand(start: string): string {
+  const text = fs.readFileSync(path.join(REPO_ROOT, 'docs', 'operations.md'), 'utf8');
+  const line = text.split('\n').find((l) => l.startsWith(start));
+  return (line ?? '').split(/\s+[[#]/)[0]?.trim() ?? '';
+}
+
+/** This process's environment without the variables that would point a command at another stack or principal. */
+function cleanEnvironment(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(PASSERELLE_|DATABASE_URL$|OTEL_)/.test(key)));
+}
+
 describe('npm start', () => {
   // A second, private stack on free ports and its own data folder, so this test proves a cold
   // start and a clean stop without touching the stack the other tests use.
@@ -42,6 +65,8 @@ describe('npm start', () => {
   const database = `start_e2e_${uniqueSuffix()}`;
   let child: ChildProcess | undefined;
   let output = '';
+  /** The variables that point `npm start` at this private stack; a CLI run with them finds the same one. */
+  let stackEnv: Record<string, string> = {};
 
   afterAll(async () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
@@ -54,7 +79,7 @@ describe('npm start', () => {
     fs.rmSync(home, { recursive: true, force: true });
   });
 
-  it('brings the stack up, runs each service as its own database role, prints its URLs, and on SIGINT leaves no Java process of the project running', async () => {
+  it('brings the stack up, runs each service as its own database role and prints its URLs', async () => {
     const ports = {
       kafka: await freePort(),
       controller: await freePort(),
@@ -63,23 +88,22 @@ describe('npm start', () => {
       zipkin: await freePort(),
       keycloak: await freePort(),
     };
+    // What picks this stack, as an operator's shell would set it for `npm start` and the CLIs alike.
+    stackEnv = {
+      PASSERELLE_HOME: home,
+      PASSERELLE_KAFKA_PORT: String(ports.kafka),
+      PASSERELLE_KAFKA_CONTROLLER_PORT: String(ports.controller),
+      PASSERELLE_REGISTRY_PORT: String(ports.registry),
+      PASSERELLE_REGISTRY_MANAGEMENT_PORT: String(ports.management),
+      PASSERELLE_ZIPKIN_PORT: String(ports.zipkin),
+      PASSERELLE_REGISTRY_DATABASE: registryDatabase,
+      PASSERELLE_KEYCLOAK_PORT: String(ports.keycloak),
+      PASSERELLE_KEYCLOAK_DATABASE: keycloakDatabase,
+      DATABASE_URL: withDatabase(inject('stack').databaseUrl, database),
+    };
     child = spawn('npm', ['start'], {
       cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        PASSERELLE_HOME: home,
-        PASSERELLE_KAFKA_PORT: String(ports.kafka),
-        PASSERELLE_KAFKA_CONTROLLER_PORT: String(ports.controller),
-        PASSERELLE_REGISTRY_PORT: String(ports.registry),
-        PASSERELLE_REGISTRY_MANAGEMENT_PORT: String(ports.management),
-        PASSERELLE_ZIPKIN_PORT: String(ports.zipkin),
-        PASSERELLE_REGISTRY_DATABASE: registryDatabase,
-        PASSERELLE_KEYCLOAK_PORT: String(ports.keycloak),
-        PASSERELLE_KEYCLOAK_DATABASE: keycloakDatabase,
-        PASSERELLE_START_SERVICES: 'adapter-justice,projector,view-api',
-        PASSERELLE_DEMO: 'off',
-        DATABASE_URL: withDatabase(inject('stack').databaseUrl, database),
-      },
+      env: { ...process.env, ...stackEnv, PASSERELLE_START_SERVICES: 'adapter-justice,projector,view-api', PASSERELLE_DEMO: 'off' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -136,9 +160,46 @@ describe('npm start', () => {
     // One key-encryption key for the adapters, the projector and the view API, kept with the other secrets and never printed.
     expect(secrets.keyEncryptionKey).toMatch(/^[0-9a-f]{64}$/);
     expect(output).not.toContain(secrets.keyEncryptionKey);
+  }, 540_000);
 
+  it('runs `npm run projector -- status` and `dead-letters list` as docs/operations.md writes them, against the stack it started', async () => {
+    const statusCommand = documentedCommand('npm run projector -- status');
+    const listCommand = documentedCommand('npm run projector -- dead-letters list');
+    expect([statusCommand, listCommand]).toEqual(['npm run projector -- status', 'npm run projector -- dead-letters list']);
+    const credentials = JSON.parse(fs.readFileSync(path.join(home, 'kafka-credentials.json'), 'utf8')) as {
+      principals: Record<string, { password: string }>;
+    };
+
+    const status = await run(statusCommand, { ...cleanEnvironment(), ...stackEnv });
+    const list = await run(listCommand, { ...cleanEnvironment(), ...stackEnv });
+
+    expect(status.code, status.out + status.err).toBe(0);
+    expect(status.out).toContain('view schema view: present');
+    expect(status.out).toMatch(/consumer group passerelle-projector: \d+ topics, lag \d+/);
+    expect(list.code, list.out + list.err).toBe(0);
+    expect(list.out).toContain('dead letter(s) in passerelle.dead-letter.v1');
+    for (const principal of Object.values(credentials.principals))
+      expect(status.out + status.err + list.out + list.err).not.toContain(principal.password);
+  }, 120_000);
+
+  it('without the data folder’s credentials, `npm run projector -- status` exits 2 naming the variables it lacks, never a value', async () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-empty-'));
+    try {
+      const result = await run('npm run projector -- status', { ...cleanEnvironment(), PASSERELLE_HOME: empty });
+
+      expect(result.code, result.out + result.err).toBe(2);
+      expect(result.err).toContain('PASSERELLE_KAFKA_USERNAME');
+      expect(result.err).toContain('PASSERELLE_KAFKA_CA_FILE');
+      expect(result.err).not.toContain('Closed connection');
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('on SIGINT stops what it started and leaves no Java process of the project running', async () => {
+    expect(child?.exitCode, output).toBeNull();
     const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
-    child.kill('SIGINT');
+    child?.kill('SIGINT');
     const code = await exited;
 
     expect(code, output).toBe(0);
