@@ -592,10 +592,12 @@ describe('adapters refuse bad inputs with problem details and write nothing', ()
     };
     expect(problem).toMatchObject({
       status: input.status,
-      type: expect.stringMatching(/^https:\/\//),
+      // A reference to a page of the adapter (RFC 9457 section 3.1.1: relative, with the full path).
+      type: expect.stringMatching(/^\/problems\/[a-z-]+$/),
       title: expect.any(String),
       detail: expect.any(String),
     });
+    expect((await fetch(new URL(problem.type, `${adapter.url}${input.path}`))).status, problem.type).toBe(200);
     if (input.field) expect(problem.errors?.map((e) => e.field)).toContain(input.field);
     expect(text).not.toContain(CANARY);
     expect(await allCounts()).toEqual(before);
