@@ -5,7 +5,7 @@ import * as oidc from './oidc.js';
 import { downloadCsv, toCsv } from './csv.js';
 import { el } from './dom.js';
 import * as figures from './figures.js';
-import { hasLanguage, label, language, ministryName, number, roleName, setLanguage, setMinistryNames, t } from './i18n.js';
+import { dayCount, hasLanguage, label, language, ministryName, number, roleName, setLanguage, setMinistryNames, t } from './i18n.js';
 import { parsePeriod, periodAt, periodLabel, periodOptions, readChoice, statsQuery, writeChoice } from './periods.js';
 
 let lastData = null;
@@ -194,7 +194,7 @@ function renderGaps(data) {
   show('gaps-resolved', data.gaps, (d) => figures.gapsResolvedByMonth(d.resolvedByMonth));
   show('gap-list', data.gapList, (d) => figures.gapList(d.items));
   const median = data.gaps?.data?.medianDaysToResolve ?? null;
-  document.getElementById('median-resolve').textContent = median === null ? '—' : t('days', number(median));
+  document.getElementById('median-resolve').textContent = median === null ? '—' : dayCount(median);
 }
 
 function renderInitiativeList(data) {

@@ -281,7 +281,7 @@ export function initiativeList(items, pillarName) {
           at ? cell(date(at), { attrs: { 'data-at': at }, csv: at.slice(0, 10) }) : '—',
           item.daysSinceLatestMilestone === null ? '—' : count(item.daysSinceLatestMilestone),
           item.target ? cell(calendarDate(item.target.date), { csv: item.target.date }) : t('noTarget'),
-          cell(flags.length > 0 ? flags.join('; ') : t('noFlag'), {
+          cell(flags.length > 0 ? flags.join(t('flagSeparator')) : t('noFlag'), {
             attrs: {
               'data-flags': FLAGS.filter(([flag]) => item.flags[flag])
                 .map(([flag]) => flag)

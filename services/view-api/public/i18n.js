@@ -147,6 +147,7 @@ const STRINGS = {
     noTarget: 'none stated',
     flags: 'Flags',
     noFlag: 'None',
+    flagSeparator: '; ',
     flagStale: 'No recent milestone',
     flagNoMilestone: 'No milestone yet',
     flagBehindTarget: 'Behind its target date',
@@ -333,6 +334,7 @@ const STRINGS = {
     noTarget: 'aucune indiquée',
     flags: 'Signalements',
     noFlag: 'Aucun',
+    flagSeparator: `${NNBSP}; `,
     flagStale: 'Aucun jalon récent',
     flagNoMilestone: 'Aucun jalon à ce jour',
     flagBehindTarget: 'En retard sur sa date cible',
@@ -526,3 +528,6 @@ export const calendarDate = (day) =>
   new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`));
 /** One of a table of words by key (measure phrases, definitions). */
 export const phrase = (key, name) => STRINGS[lang][key][name] ?? name;
+/** A number of days, singular or plural as the language wants it ("1 day", "1,5 jour", "12 jours"). */
+export const dayCount = (n) =>
+  new Intl.NumberFormat(locale(), { style: 'unit', unit: 'day', unitDisplay: 'long', maximumFractionDigits: 1 }).format(n);
