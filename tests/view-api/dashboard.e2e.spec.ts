@@ -789,6 +789,7 @@ describe('the office’s periods, trend and drill-down, and the operator’s pip
     await openDashboard(page, token, '', p);
     expect(await page.getByLabel('Type de période').inputValue()).toBe('all');
     expect(await page.locator('#period-value').isDisabled()).toBe(true);
+    expect(await page.locator('#period-value').isVisible()).toBe(false);
     await choosePeriod(page, 'quarter', '2026-Q1', 'made');
     await page.locator('[data-testid=referral-table] caption', { hasText: Q1.named.fr }).waitFor();
     expect(new URL(page.url()).hash).toBe('#period=2026-Q1');

@@ -69,7 +69,9 @@ function fillPeriodValues(kind, selected) {
   const names = periodOptions(kind);
   const current = names.includes(selected) ? selected : kind === 'all' ? null : periodAt(kind, Date.now());
   select.replaceChildren(...names.map((name) => option(name, periodLabel(name, language()), name === current)));
+  // All time has no value to choose: the field leaves the form rather than stand there empty.
   select.disabled = kind === 'all';
+  select.parentElement.hidden = kind === 'all';
 }
 
 /** Keeps a new choice in the address (a link reproduces it) and shows what it asks for. */
