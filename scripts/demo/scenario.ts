@@ -11,7 +11,7 @@
 export type DemoAdapters = Readonly<Record<string, { url: string; token: string }>>;
 
 interface Accepted {
-  readonly events: readonly { eventId: string; eventType: string; key: string }[];
+  readonly events: readonly { eventId: string; eventType: string; referralId?: string }[];
 }
 
 const FHIR = 'https://passerelle.ontario.example/fhir';
@@ -36,7 +36,7 @@ export async function runDemoScenario(adapters: DemoAdapters, log: (m: string) =
     accepted += answer.events.length;
     return answer;
   }
-  const referralIdOf = (answer: Accepted): string => answer.events[0]?.key ?? '';
+  const referralIdOf = (answer: Accepted): string => answer.events[0]?.referralId ?? '';
 
   log('justice: a Victim/Witness Assistance Program referral to health in Toronto, a court-support referral in the North East');
   const vwap = await send('justice', '/referrals', {

@@ -50,7 +50,9 @@ export interface YearSendReport {
 interface AcceptedEvent {
   readonly eventId: string;
   readonly eventType: string;
-  readonly key: string;
+  /** The referral's id (referral events) or the gap's (gap events), as the adapter names it. */
+  readonly referralId?: string;
+  readonly gapId?: string;
   readonly row?: number;
 }
 
@@ -126,11 +128,11 @@ function record(request: NativeRequest, body: { events: AcceptedEvent[] }, respo
   if (response.headers.get('idempotent-replayed') === 'true') ledger.replayed += request.records;
   for (const event of body.events) {
     ledger.eventIds.push(event.eventId);
-    if (event.eventType === 'ServiceGapReported') ledger.gapIds.add(event.key);
+    if (event.eventType === 'ServiceGapReported' && event.gapId) ledger.gapIds.add(event.gapId);
     if (event.eventType !== 'ReferralCreated' || !request.referrals) continue;
     // A CSV row's events say their row (the header is row 1); a single record has one.
     const number = request.referrals[event.row === undefined ? 0 : event.row - 2];
-    if (number !== undefined) ledger.referralIds.set(number, event.key);
+    if (number !== undefined && event.referralId) ledger.referralIds.set(number, event.referralId);
   }
 }
 
