@@ -4,7 +4,7 @@ import express, { type Request, type RequestHandler, type Response, type Router 
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { EventSerde, RegistryClient, type EventType, type TopicOwner } from '@passerelle/contracts';
 import { createDatabase, migrate, migrateKeyStore, ping, type Knex } from '@passerelle/db';
-import { createHttpApp, finishApp, listen, mountedRoutes, problemPages, type MountedRoute } from '@passerelle/http';
+import { createHttpApp, finishApp, listen, mountedRoutes, problemPages, type MountedRoute, type ProblemRenderer } from '@passerelle/http';
 import { OutboxRelay, createIdempotentProducer, createKafka, kafkaAccessOf, outboxMigrations } from '@passerelle/kafka';
 import { createLogger, type Logger, type LoggerOptions } from '@passerelle/logging';
 import { initiativesById, loadCatalogue, type Initiative } from '@passerelle/schemas';
@@ -18,7 +18,7 @@ import { currentTraceContext, type MappingContext } from './canonical-event.ts';
 import { commonContractList, commonContracts } from './common/common.contracts.ts';
 import { mountCommonRoutes } from './common/common.routes.ts';
 import { buildAdapterOpenApi, PROBLEM_TYPE_BASE_PATH } from './openapi.ts';
-import type { RouteContract } from './route-contract.ts';
+import type { OperationContract, RouteContract } from './route-contract.ts';
 import { Pseudonymiser } from './pseudonymiser.ts';
 import { checkKeyEncryptionKey } from './subject-sealing.ts';
 import { csvBody, jsonBody } from './request-body.ts';
@@ -68,6 +68,12 @@ export interface AdapterDefinition {
   readonly fixtures: URL;
   /** The ministry's own routes, mounted behind the bearer-token check. */
   routes(router: Router, kit: AdapterKit): void;
+  /** Routes other than acceptance POSTs (mounted by `routes` or `publicRoutes`), described in /openapi.json. */
+  readonly operations?: readonly OperationContract[];
+  /** Routes served without a credential, mounted before the bearer-token check (a FHIR server's metadata). */
+  publicRoutes?(router: Router, kit: AdapterKit): void;
+  /** Refusals in another format for the requests that ask for it (FHIR OperationOutcome); problem details otherwise. */
+  readonly renderProblem?: ProblemRenderer;
 }
 
 /** Every POST route the adapter mounts, its own first, as its OpenAPI document describes them. */
@@ -143,6 +149,7 @@ export async function startAdapter(
     service: definition.service,
     ministry: definition.ministry,
     contracts: [...definition.contracts, ...commonContractList(common)],
+    ...(definition.operations ? { operations: definition.operations } : {}),
     security: {
       issuer: config.oauth?.issuer,
       staticToken: config.ministryToken !== undefined,
@@ -173,6 +180,7 @@ export async function startAdapter(
     logger,
     metrics,
     problemTypeBase: PROBLEM_TYPE_BASE_PATH,
+    ...(definition.renderProblem ? { renderProblem: definition.renderProblem } : {}),
     ...(config.http ? { limits: config.http } : {}),
     metricsToken: config.metricsToken,
     readiness: [
@@ -275,6 +283,11 @@ export async function startAdapter(
     res.json(openapi);
   });
   app.use(problemPages());
+  if (definition.publicRoutes) {
+    const open = express.Router();
+    definition.publicRoutes(open, kit);
+    app.use(open);
+  }
   app.use(
     requireMinistryCredential({
       ministry: definition.ministry,

@@ -38,7 +38,7 @@ export type { InitiativeMilestone } from './common/initiative-milestone.schema.t
 export { mapInitiativeMilestone, checkLeadership, milestoneSourceKey } from './common/initiative-milestone.mapper.ts';
 export { startAdapter, migrateAdapter, adapterContracts, JSON_BODY_LIMIT, CSV_BODY_LIMIT } from './adapter-service.ts';
 export { csvContract, exampleIn, jsonContract, readExample, JSON_MEDIA_TYPES } from './route-contract.ts';
-export type { CsvBodyContract, ExampleFixture, JsonBodyContract, RouteContract } from './route-contract.ts';
+export type { CsvBodyContract, ExampleFixture, JsonBodyContract, OperationContract, RouteContract } from './route-contract.ts';
 export { ADAPTER_API_VERSION, PROBLEM_TYPE_BASE_PATH, buildAdapterOpenApi, requestSchemaOf } from './openapi.ts';
 export type { AdapterOpenApiOptions, OpenApiSecurity } from './openapi.ts';
 export { commonContracts, commonContractList } from './common/common.contracts.ts';

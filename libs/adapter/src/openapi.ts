@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '@passerelle/contracts';
 import { PROBLEM_PAGES_BASE, PROBLEM_TYPES, PROBLEM_TYPE_NAMES, type ProblemTypeName } from '@passerelle/http';
-import { readExample, type RouteContract } from './route-contract.ts';
+import { readExample, type OperationContract, type RouteContract } from './route-contract.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -25,6 +25,8 @@ export interface AdapterOpenApiOptions {
   readonly service: string;
   readonly ministry: string;
   readonly contracts: readonly RouteContract[];
+  /** The adapter's other routes (reads, operations that write nothing). */
+  readonly operations?: readonly OperationContract[];
   readonly security: OpenApiSecurity;
 }
 
@@ -218,6 +220,52 @@ export function buildAdapterOpenApi(options: AdapterOpenApiOptions): Record<stri
     };
   }
   const open = { security: [] };
+  for (const operation of options.operations ?? []) {
+    const path = operation.path.replace(/:([A-Za-z]+)/g, '{$1}');
+    const problemNames: readonly ProblemTypeName[] = [
+      ...(operation.body ? (['validation', 'payload-too-large', 'unsupported-media-type'] as const) : []),
+      ...(operation.public ? [] : (['unauthorized', 'forbidden'] as const)),
+      ...(operation.parameters ? (['not-found'] as const) : []),
+      'too-many-requests',
+    ];
+    paths[path] = {
+      ...paths[path],
+      [operation.method]: {
+        operationId: operation.operationId,
+        summary: operation.summary,
+        ...(operation.description ? { description: operation.description } : {}),
+        ...(operation.public ? open : { security: credential }),
+        ...(operation.parameters
+          ? {
+              parameters: Object.entries(operation.parameters).map(([name, values]) => ({
+                name,
+                in: 'path',
+                required: true,
+                schema: { type: 'string', enum: [...values] },
+              })),
+            }
+          : {}),
+        ...(operation.body
+          ? {
+              requestBody: {
+                required: true,
+                content: Object.fromEntries(
+                  operation.body.mediaTypes.map((type) => [type, { schema: requestSchemaOf(operation.body?.schema ?? z.unknown()) }]),
+                ),
+              },
+            }
+          : {}),
+        responses: {
+          '200': {
+            description: 'OK',
+            content: Object.fromEntries(operation.answers.map((type) => [type, { schema: { type: 'object' } }])),
+          },
+          ...Object.fromEntries(problemNames.map((name) => [String(PROBLEM_TYPES[name].status), ref(RESPONSE_OF[name])])),
+          '503': ref('Problem503'),
+        },
+      },
+    };
+  }
   paths['/healthz'] = { get: { operationId: 'getHealthz', summary: 'Liveness', ...open, responses: { '200': jsonAnswer('alive') } } };
   paths['/readyz'] = {
     get: {

@@ -36,6 +36,27 @@ export interface RouteContract<B extends JsonBodyContract | CsvBodyContract = Js
   readonly forbiddenWhen?: string;
 }
 
+/**
+ * A route other than an acceptance POST: a read, or an operation that writes nothing (FHIR's
+ * `$validate`). The service mounts it from here and the OpenAPI document describes it from here.
+ */
+export interface OperationContract {
+  readonly method: 'get' | 'post';
+  /** Express pattern; a `:name` parameter is documented as `{name}` with the values of `parameters`. */
+  readonly path: string;
+  readonly operationId: string;
+  readonly summary: string;
+  readonly description?: string;
+  /** Served without a credential: mounted before the credential check (`AdapterDefinition.publicRoutes`). */
+  readonly public: boolean;
+  /** Media types of the 200 answer. */
+  readonly answers: readonly string[];
+  /** What a POST reads: media types and the zod schema. */
+  readonly body?: JsonBodyContract;
+  /** The values each path parameter may take. */
+  readonly parameters?: Readonly<Record<string, readonly string[]>>;
+}
+
 export const JSON_MEDIA_TYPES = ['application/json'] as const;
 
 export function jsonContract<S extends z.ZodType>(

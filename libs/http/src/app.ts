@@ -2,7 +2,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Counter, Registry, collectDefaultMetrics, Histogram } from 'prom-client';
 import type { Logger } from '@passerelle/logging';
-import { ProblemError, problems, toProblemBody } from './problem.ts';
+import { ProblemError, problems, toProblemBody, type ProblemBody } from './problem.ts';
 import { TwoStageRateLimiter, parseRateQuotas, type RateDecision, type RateQuotas } from './rate-limit.ts';
 
 /** Abuse limits every service applies; read from the environment by `readHttpLimits`. */
@@ -152,6 +152,31 @@ export interface HttpAppOptions {
    * absolute PROBLEM_TYPE_BASE.
    */
   readonly problemTypeBase?: string;
+  /**
+   * Content negotiation of refusals: a service that speaks another error format (FHIR's
+   * OperationOutcome) answers it to the requests that ask for it; undefined keeps problem details.
+   */
+  readonly renderProblem?: ProblemRenderer;
+}
+
+/** Another body for a refusal, with the same status; undefined answers RFC 7807 problem details. */
+export type ProblemRenderer = (
+  req: Request,
+  problem: ProblemError,
+  body: ProblemBody,
+) => { readonly contentType: string; readonly body: unknown } | undefined;
+
+const PROBLEM_RENDERER_LOCAL = 'passerelleProblemRenderer';
+
+/** Sends a refusal as problem details, or in the format the app's renderer picks for this request. */
+function sendProblem(app: Express, req: Request, res: Response, problem: ProblemError, typeBase: string | undefined): void {
+  const body = toProblemBody(problem, instanceOf(req), typeBase);
+  const renderer = (app.locals as Record<string, unknown>)[PROBLEM_RENDERER_LOCAL] as ProblemRenderer | undefined;
+  const rendered = renderer?.(req, problem, body);
+  res
+    .status(problem.status)
+    .type(rendered?.contentType ?? 'application/problem+json')
+    .json(rendered?.body ?? body);
 }
 
 /** Where finishApp finds the app's problem type base. */
@@ -173,6 +198,7 @@ export function createHttpApp(options: HttpAppOptions): { app: Express; metrics:
   const app = express();
   app.disable('x-powered-by');
   if (options.problemTypeBase !== undefined) (app.locals as Record<string, unknown>)[PROBLEM_TYPE_BASE_LOCAL] = options.problemTypeBase;
+  if (options.renderProblem !== undefined) (app.locals as Record<string, unknown>)[PROBLEM_RENDERER_LOCAL] = options.renderProblem;
   app.set('query parser', 'simple');
   const metrics = options.metrics ?? new Registry();
   if (!options.metrics) collectDefaultMetrics({ register: metrics });
@@ -254,10 +280,7 @@ export function createHttpApp(options: HttpAppOptions): { app: Express; metrics:
           'the request did not complete in time; it may still complete, so retry with the same Idempotency-Key',
         );
         res.setHeader('Retry-After', '1');
-        res
-          .status(503)
-          .type('application/problem+json')
-          .json(toProblemBody(problem, instanceOf(req), options.problemTypeBase));
+        sendProblem(app, req, res, problem, options.problemTypeBase);
       }, limits.requestTimeoutMs);
       const clear = (): void => clearTimeout(timer);
       res.once('finish', clear);
@@ -329,10 +352,7 @@ export function finishApp(app: Express, logger: Logger): void {
     else if (problem.errors.length > 0)
       logger.info({ requestId, status: problem.status, fields: problem.errors.map((e) => e.field) }, 'request refused');
     if (problem.status === 503) res.setHeader('Retry-After', '5');
-    res
-      .status(problem.status)
-      .type('application/problem+json')
-      .json(toProblemBody(problem, instanceOf(req), typeBase));
+    sendProblem(app, req, res, problem, typeBase);
   });
 }
 

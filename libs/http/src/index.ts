@@ -18,7 +18,7 @@ export {
   readMetricsToken,
   requireContentType,
 } from './app.ts';
-export type { HttpAppOptions, HttpLimits, HttpLimitsEnvReader, ReadinessCheck } from './app.ts';
+export type { HttpAppOptions, HttpLimits, HttpLimitsEnvReader, ProblemRenderer, ReadinessCheck } from './app.ts';
 export { MAX_QUOTA_PER_MINUTE, TokenBucketLimiter, TwoStageRateLimiter, parseRateQuotas } from './rate-limit.ts';
 export type { RateDecision, RateQuotas, RateScope } from './rate-limit.ts';
 export { listen } from './server.ts';
