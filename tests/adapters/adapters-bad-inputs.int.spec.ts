@@ -570,7 +570,12 @@ describe('adapters refuse bad inputs with problem details and write nothing', ()
 
   it.each(BAD_INPUTS)('answers $name with $status and problem details', async (input) => {
     const adapter = harness.adapters[input.adapter];
-    const headers: Record<string, string> = { 'content-type': input.contentType ?? 'application/json', ...input.headers };
+    // Asks for problem details: health answers a FHIR Content-Type with an OperationOutcome otherwise (fhir-native.int.spec.ts).
+    const headers: Record<string, string> = {
+      accept: 'application/problem+json',
+      'content-type': input.contentType ?? 'application/json',
+      ...input.headers,
+    };
     const auth = input.auth ?? 'valid';
     if (auth === 'valid') headers['authorization'] = `Bearer ${adapter.token}`;
     if (auth === 'wrong') headers['authorization'] = `Bearer ${'w'.repeat(40)}`;

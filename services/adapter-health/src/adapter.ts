@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { defineAdapter, type AdapterKit } from '@passerelle/adapter';
-import { fhirContracts, mountFhirRoutes } from './entry-points/fhir.routes.ts';
+import { fhirContracts, fhirOperations, mountFhirRoutes, mountPublicFhirRoutes, renderFhirProblem } from './entry-points/fhir.routes.ts';
 
 const adapter = defineAdapter('HEALTH', {
   serviceGaps: true,
@@ -8,6 +8,9 @@ const adapter = defineAdapter('HEALTH', {
   contracts: Object.values(fhirContracts),
   fixtures: new URL('../fixtures/', import.meta.url),
   routes: (router: Router, kit: AdapterKit) => mountFhirRoutes(router, kit),
+  operations: Object.values(fhirOperations),
+  publicRoutes: (router: Router) => mountPublicFhirRoutes(router),
+  renderProblem: renderFhirProblem,
 });
 
 export const healthAdapter = adapter.definition;

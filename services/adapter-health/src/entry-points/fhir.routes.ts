@@ -1,5 +1,14 @@
-import type { Router } from 'express';
-import { jsonContract, parseNative, type AdapterKit } from '@passerelle/adapter';
+import type { NextFunction, Request, Response, Router } from 'express';
+import { jsonContract, parseNative, type AdapterKit, type OperationContract } from '@passerelle/adapter';
+import { ProblemError, type ProblemRenderer } from '@passerelle/http';
+import { capabilityStatementOf } from '../domain/fhir-capability.ts';
+import {
+  FHIR_JSON as FHIR_JSON_TYPE,
+  allOk,
+  asksForFhir,
+  operationOutcomeOf,
+  resourceTypeOfPath,
+} from '../domain/fhir-operation-outcome.ts';
 import { serviceRequestSchema, taskSchema } from '../domain/fhir-resources.schema.ts';
 import {
   mapServiceRequest,
@@ -44,14 +53,131 @@ export const fhirContracts = {
   }),
 };
 
-/** POST /fhir/ServiceRequest (a referral) and POST /fhir/Task (its status updates). */
+/** What POST validates, and nothing else: `$validate` runs the same function. */
+const readers = {
+  ServiceRequest: (body: unknown) => {
+    const request = parseNative(fhirContracts.serviceRequest.body.schema, body);
+    return { request, person: personOf(request) };
+  },
+  Task: (body: unknown) => {
+    const task = parseNative(fhirContracts.task.body.schema, body);
+    return { task, target: taskTarget(task) };
+  },
+};
+type FhirResourceType = keyof typeof readers;
+
+const validateOperation = (type: FhirResourceType): OperationContract => ({
+  method: 'post',
+  path: `/fhir/${type}/$validate`,
+  operationId: `validate${type}`,
+  summary: `FHIR $validate: whether POST /fhir/${type} would accept this ${type} (nothing written, nothing published)`,
+  description:
+    'Runs the validation POST runs and answers an OperationOutcome: 200 with an information issue when valid, 200 with the issues POST would refuse it with otherwise (each with its FHIRPath expression). The resource is the body, or the `resource` parameter of a Parameters resource.',
+  public: false,
+  answers: [FHIR_JSON_TYPE],
+  body: { kind: 'json', mediaTypes: FHIR_JSON, schema: (type === 'Task' ? fhirContracts.task : fhirContracts.serviceRequest).body.schema },
+});
+
+/** The adapter's FHIR routes besides the two POSTs: what /openapi.json and the CapabilityStatement list. */
+export const fhirOperations = {
+  metadata: {
+    method: 'get',
+    path: '/fhir/metadata',
+    operationId: 'getFhirMetadata',
+    summary: 'The FHIR R4 CapabilityStatement of this server, without a token',
+    public: true,
+    answers: [FHIR_JSON_TYPE],
+  },
+  validateServiceRequest: validateOperation('ServiceRequest'),
+  validateTask: validateOperation('Task'),
+} satisfies Record<string, OperationContract>;
+
+/** The CapabilityStatement, read off the route declarations above once at start. */
+export function fhirCapabilityStatement(date = new Date().toISOString()) {
+  return capabilityStatementOf(
+    [
+      ...Object.values(fhirContracts).map((contract) => ({ method: 'post' as const, path: contract.path })),
+      ...Object.values(fhirOperations),
+    ],
+    date,
+  );
+}
+
+const XML_TYPES = new Set(['application/fhir+xml', 'application/xml', 'text/xml']);
+
+/** FHIR XML gets a 415 that says why: this server reads FHIR JSON only (README). */
+function refuseXml(req: Request, _res: Response, next: NextFunction): void {
+  const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  if (type !== undefined && XML_TYPES.has(type)) {
+    next(
+      new ProblemError(415, 'Unsupported media type', {
+        detail: 'FHIR XML is not supported: this server reads and answers FHIR JSON only; send application/fhir+json',
+        errors: [{ field: 'Content-Type', reason: 'must be application/fhir+json or application/json: only JSON is supported, not XML' }],
+      }),
+    );
+    return;
+  }
+  next();
+}
+
+/** Refusals as OperationOutcome to the requests that ask for FHIR (asksForFhir), problem details to the others. */
+export const renderFhirProblem: ProblemRenderer = (req, _problem, body) => {
+  if (!asksForFhir(req.headers.accept, req.headers['content-type'])) return undefined;
+  return { contentType: FHIR_JSON_TYPE, body: operationOutcomeOf(body, resourceTypeOfPath(req.path)) };
+};
+
+/** GET /fhir/metadata, without a token. */
+export function mountPublicFhirRoutes(router: Router): void {
+  const capabilities = fhirCapabilityStatement();
+  router.get(fhirOperations.metadata.path, (_req, res) => {
+    res.type(FHIR_JSON_TYPE).json(capabilities);
+  });
+}
+
+/** A `$validate` body: the resource itself, or a Parameters resource carrying it as `resource`. */
+function resourceOf(body: unknown): unknown {
+  const parameters = body as { resourceType?: unknown; parameter?: unknown } | null;
+  if (
+    typeof parameters !== 'object' ||
+    parameters === null ||
+    parameters.resourceType !== 'Parameters' ||
+    !Array.isArray(parameters.parameter)
+  )
+    return body;
+  const named = (parameters.parameter as { name?: unknown; resource?: unknown }[]).find(
+    (p) => typeof p === 'object' && p?.name === 'resource',
+  );
+  return named?.resource ?? body;
+}
+
+const isValidationProblem = (error: unknown): error is ProblemError => error instanceof ProblemError && error.status === 400;
+
+/** POST /fhir/ServiceRequest (a referral) and POST /fhir/Task (its status updates), and their $validate. */
 export function mountFhirRoutes(router: Router, kit: AdapterKit): void {
   const { serviceRequest, task: taskRoute } = fhirContracts;
-  router.post(serviceRequest.path, ...kit.json(serviceRequest.body.mediaTypes), async (req, res) => {
-    const request = parseNative(serviceRequest.body.schema, req.body);
+  for (const [type, operation] of [
+    ['ServiceRequest', fhirOperations.validateServiceRequest],
+    ['Task', fhirOperations.validateTask],
+  ] as const) {
+    router.post(operation.path, refuseXml, ...kit.json(FHIR_JSON), (req, res) => {
+      try {
+        readers[type](resourceOf(req.body));
+        res.status(200).type(FHIR_JSON_TYPE).json(allOk(type));
+      } catch (error) {
+        if (!isValidationProblem(error)) throw error;
+        // Validation ran: FHIR answers 200 with the issues ($validate), the same issues POST refuses with.
+        res
+          .status(200)
+          .type(FHIR_JSON_TYPE)
+          .json(operationOutcomeOf({ status: 400, title: error.title, detail: error.message, errors: error.errors }, type));
+      }
+    });
+  }
+
+  router.post(serviceRequest.path, refuseXml, ...kit.json(serviceRequest.body.mediaTypes), async (req, res) => {
+    const { request, person } = readers.ServiceRequest(req.body);
     const ctx = kit.mappingContext();
     const source = serviceRequestSourceId(request.id);
-    const person = personOf(request);
     await kit.accept(req, res, [
       {
         sourceKey: source,
@@ -74,10 +200,9 @@ export function mountFhirRoutes(router: Router, kit: AdapterKit): void {
     ]);
   });
 
-  router.post(taskRoute.path, ...kit.json(taskRoute.body.mediaTypes), async (req, res) => {
-    const task = parseNative(taskRoute.body.schema, req.body);
+  router.post(taskRoute.path, refuseXml, ...kit.json(taskRoute.body.mediaTypes), async (req, res) => {
+    const { task, target } = readers.Task(req.body);
     const ctx = kit.mappingContext();
-    const target = taskTarget(task);
     await kit.accept(req, res, [
       {
         sourceKey: taskSourceKey(task),
