@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { LogCapture, testAdapterConfig } from '@passerelle/adapter/testing';
 import * as health from '@passerelle/adapter-health';
 import type { FhirCapabilityStatement, FhirOperationOutcome } from '@passerelle/adapter-health';
@@ -134,13 +135,15 @@ describe('GET /fhir/metadata', () => {
     expect(advertised.sort()).toEqual(mounted.map((route) => `${route.method} ${route.path}`).sort());
   });
 
-  it('is documented in /openapi.json with every other route the adapter mounts', async () => {
+  it('is documented in a valid /openapi.json with every other route the adapter mounts', async () => {
     const document = (await (await fetch(`${adapter.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
     const documented = Object.entries(document.paths).flatMap(([path, operations]) =>
       Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
     );
     const mounted = adapter.running.routes.map((route) => `${route.method} ${route.path.replace(/:([A-Za-z]+)/g, '{$1}')}`);
     expect([...new Set(mounted)].sort()).toEqual(documented.sort());
+    const result = await new Validator().validate(document as never);
+    expect(result.errors ?? []).toEqual([]);
   });
 });
 
@@ -291,5 +294,35 @@ describe('$validate', () => {
     });
     expect(response.status).toBe(401);
     expectOperationOutcome(await response.json());
+  });
+});
+
+describe('the Passerelle extensions and code systems as FHIR resources', () => {
+  it('serves each, without a token, at the path of its canonical URL', async () => {
+    const statement = (await (await fetch(`${adapter.url}/fhir/metadata`)).json()) as FhirCapabilityStatement;
+    const readable = (statement.rest?.[0]?.resource ?? []).filter((r) => r.interaction?.some((i) => i.code === 'read')).map((r) => r.type);
+    expect(readable.sort()).toEqual(['CodeSystem', 'StructureDefinition', 'ValueSet']);
+    const urls = [
+      ...Object.values(health.FHIR_EXTENSIONS),
+      ...Object.values(health.FHIR_CODE_SYSTEMS),
+      ...Object.values(health.FHIR_CODE_SYSTEMS).map((url) => url.replace('/CodeSystem/', '/ValueSet/')),
+    ];
+    for (const url of urls) {
+      const response = await fetch(`${adapter.url}${new URL(url).pathname}`);
+      expect(response.status, url).toBe(200);
+      expect(response.headers.get('content-type'), url).toContain(FHIR_JSON);
+      const resource = (await response.json()) as { resourceType: string; url: string; status: string };
+      expect(resource.url, url).toBe(url);
+      expect(url).toContain(`/fhir/${resource.resourceType}/`);
+      expect(resource.status, url).toBe('active');
+    }
+  });
+
+  it('answers an unknown id with 404, as an OperationOutcome to a FHIR client', async () => {
+    const response = await fetch(`${adapter.url}/fhir/CodeSystem/no-such-system`, { headers: { accept: FHIR_JSON } });
+    expect(response.status).toBe(404);
+    const outcome = await response.json();
+    expectOperationOutcome(outcome);
+    expect(outcome.issue[0]?.code).toBe('not-found');
   });
 });

@@ -8,6 +8,10 @@ export const CODE_SYSTEMS = {
   receivingServiceType: `${FHIR_BASE}/CodeSystem/receiving-service-type`,
   atRiskGroup: `${FHIR_BASE}/CodeSystem/at-risk-group`,
   statusReason: `${FHIR_BASE}/CodeSystem/referral-status-reason`,
+  /** The codes of the extensions below (their `valueCode`). */
+  region: `${FHIR_BASE}/CodeSystem/service-region`,
+  consentScope: `${FHIR_BASE}/CodeSystem/consent-scope`,
+  ministry: `${FHIR_BASE}/CodeSystem/ministry`,
 } as const;
 export const EXTENSIONS = {
   region: `${FHIR_BASE}/StructureDefinition/service-region`,

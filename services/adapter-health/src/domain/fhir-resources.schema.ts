@@ -110,15 +110,17 @@ function checkCodings(
   });
 }
 
+/** The codes each Passerelle extension's `valueCode` may take, and the code system they belong to. */
+export const EXTENSION_VALUE_CODES: Readonly<Record<string, { readonly system: string; readonly codes: ReadonlyMap<string, string> }>> = {
+  [EXTENSIONS.region]: { system: CODE_SYSTEMS.region, codes: REGION_CODES },
+  [EXTENSIONS.consentScope]: { system: CODE_SYSTEMS.consentScope, codes: CONSENT_SCOPE_CODES },
+  [EXTENSIONS.receivingMinistry]: { system: CODE_SYSTEMS.ministry, codes: MINISTRY_CODES },
+};
+
 function checkExtensions(extensions: readonly z.output<typeof extension>[] | undefined, ctx: Ctx): void {
-  const tables: Record<string, ReadonlyMap<string, string>> = {
-    [EXTENSIONS.region]: REGION_CODES,
-    [EXTENSIONS.consentScope]: CONSENT_SCOPE_CODES,
-    [EXTENSIONS.receivingMinistry]: MINISTRY_CODES,
-  };
   if (!Array.isArray(extensions)) return;
   extensions.forEach((ext, i) => {
-    const table = typeof ext === 'object' && ext !== null ? tables[ext.url] : undefined;
+    const table = typeof ext === 'object' && ext !== null ? EXTENSION_VALUE_CODES[ext.url]?.codes : undefined;
     if (table && (ext.valueCode === undefined || !table.has(ext.valueCode))) {
       ctx.addIssue({ code: 'custom', path: ['extension', i, 'valueCode'], message: `must be one of ${[...table.keys()].join(', ')}` });
     }

@@ -1,7 +1,8 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import { jsonContract, parseNative, type AdapterKit, type OperationContract } from '@passerelle/adapter';
-import { ProblemError, type ProblemRenderer } from '@passerelle/http';
+import { ProblemError, problems, type ProblemRenderer } from '@passerelle/http';
 import { capabilityStatementOf } from '../domain/fhir-capability.ts';
+import { CONFORMANCE_RESOURCES, type ConformanceType } from '../domain/fhir-conformance.ts';
 import {
   FHIR_JSON as FHIR_JSON_TYPE,
   allOk,
@@ -78,6 +79,19 @@ const validateOperation = (type: FhirResourceType): OperationContract => ({
   body: { kind: 'json', mediaTypes: FHIR_JSON, schema: (type === 'Task' ? fhirContracts.task : fhirContracts.serviceRequest).body.schema },
 });
 
+function conformanceRead(type: ConformanceType, summary: string): OperationContract {
+  return {
+    method: 'get',
+    path: `/fhir/${type}/:id`,
+    operationId: `get${type}`,
+    summary,
+    description: 'Served without a token: an integrator reads the profile before holding a credential.',
+    public: true,
+    answers: [FHIR_JSON_TYPE],
+    parameters: { id: [...CONFORMANCE_RESOURCES[type].keys()] },
+  };
+}
+
 /** The adapter's FHIR routes besides the two POSTs: what /openapi.json and the CapabilityStatement list. */
 export const fhirOperations = {
   metadata: {
@@ -90,6 +104,12 @@ export const fhirOperations = {
   },
   validateServiceRequest: validateOperation('ServiceRequest'),
   validateTask: validateOperation('Task'),
+  structureDefinition: conformanceRead(
+    'StructureDefinition',
+    'A Passerelle extension’s StructureDefinition, at the path of its canonical URL',
+  ),
+  codeSystem: conformanceRead('CodeSystem', 'A Passerelle code system, every code the adapter accepts and no other'),
+  valueSet: conformanceRead('ValueSet', 'The ValueSet of all codes of a Passerelle code system'),
 } satisfies Record<string, OperationContract>;
 
 /** The CapabilityStatement, read off the route declarations above once at start. */
@@ -126,12 +146,24 @@ export const renderFhirProblem: ProblemRenderer = (req, _problem, body) => {
   return { contentType: FHIR_JSON_TYPE, body: operationOutcomeOf(body, resourceTypeOfPath(req.path)) };
 };
 
-/** GET /fhir/metadata, without a token. */
+/** GET /fhir/metadata and the conformance resources at their canonical paths, without a token. */
 export function mountPublicFhirRoutes(router: Router): void {
   const capabilities = fhirCapabilityStatement();
   router.get(fhirOperations.metadata.path, (_req, res) => {
     res.type(FHIR_JSON_TYPE).json(capabilities);
   });
+  for (const [type, operation] of [
+    ['StructureDefinition', fhirOperations.structureDefinition],
+    ['CodeSystem', fhirOperations.codeSystem],
+    ['ValueSet', fhirOperations.valueSet],
+  ] as const) {
+    router.get(operation.path, (req, res) => {
+      const resource = CONFORMANCE_RESOURCES[type].get(String(req.params['id']));
+      // The id is not echoed: an answer quotes nothing a caller typed.
+      if (resource === undefined) throw problems.notFound(`no ${type} of Passerelle has this id`);
+      res.type(FHIR_JSON_TYPE).json(resource);
+    });
+  }
 }
 
 /** A `$validate` body: the resource itself, or a Parameters resource carrying it as `resource`. */
