@@ -8,7 +8,7 @@ import { createHttpApp, finishApp, listen, mountedRoutes, problemPages, type Mou
 import { OutboxRelay, createIdempotentProducer, createKafka, kafkaAccessOf, outboxMigrations } from '@passerelle/kafka';
 import { createLogger, type Logger, type LoggerOptions } from '@passerelle/logging';
 import { initiativesById, loadCatalogue, type Initiative } from '@passerelle/schemas';
-import { Acceptance, type NativeRecord } from './acceptance.ts';
+import { Acceptance, type AcceptanceResult, type NativeRecord } from './acceptance.ts';
 import { acceptanceMigrations } from './acceptance.migrations.ts';
 import type { AdapterConfig } from './adapter-config.ts';
 import { accessTokenVerifier } from './access-token.ts';
@@ -50,6 +50,11 @@ export interface AdapterKit {
   mappingContext(): MappingContext;
   /** Accepts the records in one transaction and answers 202 with the event ids (or the original answer). */
   accept(req: Request, res: Response, records: readonly NativeRecord[]): Promise<void>;
+  /**
+   * The same acceptance without answering: the result, or the refusal thrown (409, 403…). For a
+   * request made of parts answered one by one (a FHIR batch); the Idempotency-Key is not read.
+   */
+  acceptRecords(req: Request, records: readonly NativeRecord[]): Promise<AcceptanceResult>;
 }
 
 export interface AdapterDefinition {
@@ -238,45 +243,54 @@ export async function startAdapter(
       },
     }),
     async accept(req, res, records) {
-      const route = `${req.baseUrl}${String((req.route as { path?: string } | undefined)?.path ?? req.path)}`;
-      const header = req.headers['idempotency-key'];
-      // The acceptance span is the parent of every outbox row's trace context, hence of the relay's publish spans.
-      await tracer.startActiveSpan(
-        `accept ${route}`,
-        {
-          attributes: {
-            [ATTR_PASSERELLE_MINISTRY]: definition.ministry,
-            [ATTR_PASSERELLE_ROUTE]: route,
-            [ATTR_PASSERELLE_RECORDS]: records.length,
-          },
-        },
-        async (span) => {
-          try {
-            const result = await acceptance.accept({
-              route,
-              ...(typeof header === 'string' ? { idempotencyKey: header } : {}),
-              content: req.body as unknown,
-              records,
-              trace: currentTraceContext(),
-            });
-            span.setAttributes({ [ATTR_PASSERELLE_EVENTS]: result.body.events.length, [ATTR_PASSERELLE_REPLAYED]: result.replayed });
-            logger.info(
-              { route, records: records.length, events: result.body.events.length, replayed: result.replayed },
-              result.replayed ? 'records already accepted' : 'records accepted',
-            );
-            res.status(result.status).setHeader('Idempotent-Replayed', String(result.replayed));
-            res.json(result.body);
-          } catch (error) {
-            // The error's class only: a message could describe the record.
-            span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).name });
-            throw error;
-          } finally {
-            span.end();
-          }
-        },
-      );
+      const result = await acceptTraced(req, records, req.headers['idempotency-key']);
+      res.status(result.status).setHeader('Idempotent-Replayed', String(result.replayed));
+      res.json(result.body);
     },
+    acceptRecords: (req, records) => acceptTraced(req, records, undefined),
   };
+
+  async function acceptTraced(
+    req: Request,
+    records: readonly NativeRecord[],
+    header: string | string[] | undefined,
+  ): Promise<AcceptanceResult> {
+    const route = `${req.baseUrl}${String((req.route as { path?: string } | undefined)?.path ?? req.path)}`;
+    // The acceptance span is the parent of every outbox row's trace context, hence of the relay's publish spans.
+    return tracer.startActiveSpan(
+      `accept ${route}`,
+      {
+        attributes: {
+          [ATTR_PASSERELLE_MINISTRY]: definition.ministry,
+          [ATTR_PASSERELLE_ROUTE]: route,
+          [ATTR_PASSERELLE_RECORDS]: records.length,
+        },
+      },
+      async (span) => {
+        try {
+          const result = await acceptance.accept({
+            route,
+            ...(typeof header === 'string' ? { idempotencyKey: header } : {}),
+            content: req.body as unknown,
+            records,
+            trace: currentTraceContext(),
+          });
+          span.setAttributes({ [ATTR_PASSERELLE_EVENTS]: result.body.events.length, [ATTR_PASSERELLE_REPLAYED]: result.replayed });
+          logger.info(
+            { route, records: records.length, events: result.body.events.length, replayed: result.replayed },
+            result.replayed ? 'records already accepted' : 'records accepted',
+          );
+          return result;
+        } catch (error) {
+          // The error's class only: a message could describe the record.
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).name });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
 
   // The contract and the problem pages are public: an integrator reads them before holding a credential.
   app.get('/openapi.json', (_req, res) => {
