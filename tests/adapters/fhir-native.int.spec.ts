@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { LogCapture, testAdapterConfig } from '@passerelle/adapter/testing';
@@ -115,6 +115,7 @@ describe('GET /fhir/metadata', () => {
     const [rest, ...others] = statement.rest ?? [];
     expect(others).toEqual([]);
     expect(rest?.mode).toBe('server');
+    expect(rest?.interaction).toEqual([{ code: 'transaction' }, { code: 'batch' }]);
     expect(rest?.security?.service?.[0]?.coding).toEqual([
       { system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'OAuth' },
     ]);
@@ -324,5 +325,120 @@ describe('the Passerelle extensions and code systems as FHIR resources', () => {
     const outcome = await response.json();
     expectOperationOutcome(outcome);
     expect(outcome.issue[0]?.code).toBe('not-found');
+  });
+});
+
+describe('transaction and batch Bundles at POST /fhir', () => {
+  const fixture = (name: string) => JSON.parse(readFileSync(new URL(name, fixtures), 'utf8')) as Record<string, unknown>;
+  const fresh = () => randomBytes(4).toString('hex');
+  const uuid = () => randomUUID();
+
+  it('accepts a transaction whole, a Task naming the ServiceRequest of the same Bundle by urn:uuid', async () => {
+    const fullUrl = `urn:uuid:${uuid()}`;
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          fullUrl,
+          resource: { ...fixture('service-request-full.json'), id: `sr-tx-${fresh()}` },
+          request: { method: 'POST', url: 'ServiceRequest' },
+        },
+        {
+          resource: { ...fixture('task-accepted.json'), id: `task-tx-${fresh()}`, focus: { reference: fullUrl } },
+          request: { method: 'POST', url: 'Task' },
+        },
+      ],
+    };
+    const response = await post('/fhir', JSON.stringify(bundle));
+    const answer = (await response.json()) as { events: { eventType: string; referralId: string; row: number }[] };
+    expect(response.status, JSON.stringify(answer)).toBe(202);
+    expect(answer.events.map((event) => [event.eventType, event.row])).toEqual([
+      ['ReferralCreated', 0],
+      ['ReferralStatusChanged', 1],
+    ]);
+    expect(answer.events[1]?.referralId).toBe(answer.events[0]?.referralId);
+  });
+
+  it('writes nothing of a transaction with one bad entry, naming the entry’s elements', async () => {
+    const before = await countRows(db, adapter.schema);
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          resource: { ...fixture('service-request-minimal.json'), id: `sr-tx-${fresh()}` },
+          request: { method: 'POST', url: 'ServiceRequest' },
+        },
+        { resource: fixture('invalid/task-draft-without-focus.json'), request: { method: 'POST', url: 'Task' } },
+      ],
+    };
+    const response = await post('/fhir', JSON.stringify(bundle));
+    expect(response.status).toBe(400);
+    const outcome = await response.json();
+    expectOperationOutcome(outcome);
+    expect(outcome.issue.map((issue) => issue.expression?.[0])).toEqual([
+      'Bundle.entry[1].resource.status',
+      'Bundle.entry[1].resource.focus',
+    ]);
+    expect(await countRows(db, adapter.schema)).toEqual(before);
+  });
+
+  it('answers a batch entry by entry: the valid one accepted, the bad one refused with its OperationOutcome', async () => {
+    const before = await countRows(db, adapter.schema);
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: [
+        {
+          resource: { ...fixture('service-request-minimal.json'), id: `sr-batch-${fresh()}` },
+          request: { method: 'POST', url: 'ServiceRequest' },
+        },
+        { resource: fixture('invalid/task-draft-without-focus.json'), request: { method: 'POST', url: 'Task' } },
+      ],
+    };
+    const response = await post('/fhir', JSON.stringify(bundle));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain(FHIR_JSON);
+    const answer = (await response.json()) as {
+      resourceType: string;
+      type: string;
+      entry: { response: { status: string; outcome: unknown } }[];
+    };
+    expect(answer).toMatchObject({ resourceType: 'Bundle', type: 'batch-response' });
+    expect(answer.entry.map((entry) => entry.response.status)).toEqual(['202 Accepted', '400 Invalid request']);
+    for (const entry of answer.entry) expectOperationOutcome(entry.response.outcome);
+    const after = await countRows(db, adapter.schema);
+    expect(after.outbox).toBe(before.outbox + 1);
+  });
+
+  it('answers a transaction that names one record twice, or conflicts with an accepted one, without a 5xx and writes nothing', async () => {
+    const request = { ...fixture('service-request-minimal.json'), id: `sr-tx-${fresh()}` };
+    const twice = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { resource: request, request: { method: 'POST', url: 'ServiceRequest' } },
+        { resource: { ...request, priority: 'stat' }, request: { method: 'POST', url: 'ServiceRequest' } },
+      ],
+    };
+    const before = await countRows(db, adapter.schema);
+    const response = await post('/fhir', JSON.stringify(twice));
+    expect(response.status).toBe(409);
+    expectOperationOutcome(await response.json());
+    expect(await countRows(db, adapter.schema)).toEqual(before);
+  });
+
+  it('refuses a Bundle that is neither a transaction nor a batch, or whose entry is not a create of its resource type', async () => {
+    const task = fixture('task-minimal.json');
+    for (const bundle of [
+      { resourceType: 'Bundle', type: 'collection', entry: [{ resource: task, request: { method: 'POST', url: 'Task' } }] },
+      { resourceType: 'Bundle', type: 'batch', entry: [{ resource: task, request: { method: 'PUT', url: 'Task' } }] },
+      { resourceType: 'Bundle', type: 'batch', entry: [{ resource: task, request: { method: 'POST', url: 'ServiceRequest' } }] },
+    ]) {
+      const response = await post('/fhir', JSON.stringify(bundle));
+      expect(response.status, JSON.stringify(bundle)).toBe(400);
+      expectOperationOutcome(await response.json());
+    }
   });
 });

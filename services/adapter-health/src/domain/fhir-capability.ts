@@ -16,7 +16,7 @@ type Interaction = 'create' | 'read';
 
 /**
  * The server's CapabilityStatement, read off its route declarations: `POST /fhir/<Type>` is a
- * create, `GET /fhir/<Type>/:id` a read, `POST /fhir/<Type>/$<name>` an operation. A route that
+ * create, `GET /fhir/<Type>/:id` a read, `POST /fhir/<Type>/$<name>` an operation, `POST /fhir` transaction and batch. A route that
  * is not in the declarations cannot be advertised, and a declared one cannot be left out.
  */
 export function capabilityStatementOf(routes: readonly FhirRouteDeclaration[], date: string): CapabilityStatement {
@@ -26,7 +26,10 @@ export function capabilityStatementOf(routes: readonly FhirRouteDeclaration[], d
     resources.set(type, known);
     return known;
   };
+  const system = new Set<'transaction' | 'batch'>();
   for (const route of routes) {
+    // POST to the base: transaction and batch Bundles.
+    if (route.method === 'post' && route.path === '/fhir') system.add('transaction').add('batch');
     const [, root, type, rest, extra] = route.path.split('/');
     if (root !== 'fhir' || type === undefined || !/^[A-Z][A-Za-z]+$/.test(type) || extra !== undefined) continue;
     if (route.method === 'post' && rest === undefined) entry(type).interactions.add('create');
@@ -73,6 +76,7 @@ export function capabilityStatementOf(routes: readonly FhirRouteDeclaration[], d
             'Send Authorization: Bearer with an access token the identity provider issues to the health ministry’s systems (client credentials). The metadata and the conformance resources are served without one.',
         },
         resource,
+        ...(system.size > 0 ? { interaction: [...system].map((code) => ({ code })) } : {}),
       },
     ],
   };

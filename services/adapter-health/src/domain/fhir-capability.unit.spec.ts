@@ -22,5 +22,12 @@ describe('the CapabilityStatement read off the route declarations', () => {
       { type: 'CodeSystem', interaction: [{ code: 'read' }] },
     ]);
     expect(statement).toMatchObject({ kind: 'instance', fhirVersion: '4.0.1', format: ['json'], status: 'active' });
+    expect(statement.rest?.[0]?.interaction).toBeUndefined();
+  });
+
+  it('lists transaction and batch when the base takes POST', () => {
+    const statement = capabilityStatementOf([{ method: 'post', path: '/fhir' }], '2025-03-01T00:00:00.000Z');
+    expect(statement.rest?.[0]?.interaction).toEqual([{ code: 'transaction' }, { code: 'batch' }]);
+    expect(statement.rest?.[0]?.resource).toEqual([]);
   });
 });

@@ -52,6 +52,7 @@ const ELEMENT_PATH = /^[A-Za-z][A-Za-z0-9]*(\[\d+\])?(\.[A-Za-z][A-Za-z0-9]*(\[\
 
 /** The resource type a FHIR route is about (`/fhir/Task/$validate` → Task), if any. */
 export function resourceTypeOfPath(path: string): string | undefined {
+  if (path === '/fhir' || path === '/fhir/') return 'Bundle';
   return /^\/fhir\/([A-Z][A-Za-z]+)(\/|$)/.exec(path)?.[1];
 }
 

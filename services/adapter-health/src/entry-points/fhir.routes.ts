@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response, Router } from 'express';
-import { jsonContract, parseNative, type AdapterKit, type OperationContract } from '@passerelle/adapter';
-import { ProblemError, problems, type ProblemRenderer } from '@passerelle/http';
+import { jsonContract, parseNative, type AdapterKit, type NativeRecord, type OperationContract } from '@passerelle/adapter';
+import { ProblemError, problems, type FieldProblem, type ProblemRenderer } from '@passerelle/http';
+import { bundleSchema, entryTypeProblems, resolveBundleReferences } from '../domain/fhir-bundle.ts';
 import { capabilityStatementOf } from '../domain/fhir-capability.ts';
 import { CONFORMANCE_RESOURCES, type ConformanceType } from '../domain/fhir-conformance.ts';
 import {
@@ -102,6 +103,17 @@ export const fhirOperations = {
     public: true,
     answers: [FHIR_JSON_TYPE],
   },
+  bundle: {
+    method: 'post',
+    path: '/fhir',
+    operationId: 'postFhirBundle',
+    summary: 'A transaction or batch Bundle of ServiceRequests and Tasks',
+    description:
+      'A transaction is accepted whole or not at all: one invalid entry (400, each issue at Bundle.entry[i].resource…) or one conflict (409) and nothing is written; accepted, it answers 202 with the events, `row` the entry’s index. A Task may name a ServiceRequest of the same transaction by its `urn:uuid:` fullUrl. A batch answers 200 with a batch-response Bundle, each entry accepted (202) or refused on its own.',
+    public: false,
+    answers: ['application/json', FHIR_JSON_TYPE],
+    body: { kind: 'json', mediaTypes: FHIR_JSON, schema: bundleSchema },
+  },
   validateServiceRequest: validateOperation('ServiceRequest'),
   validateTask: validateOperation('Task'),
   structureDefinition: conformanceRead(
@@ -182,6 +194,63 @@ function resourceOf(body: unknown): unknown {
   return named?.resource ?? body;
 }
 
+/** A Bundle carries up to MAX_BUNDLE_ENTRIES records in one request. */
+const BUNDLE_BODY_LIMIT = '2mb';
+
+/** A batch entry accepted: its events' ids, as a 202 names them. */
+function acceptedOutcome(events: readonly { eventType: string; eventId: string; referralId?: string }[]) {
+  return {
+    resourceType: 'OperationOutcome',
+    issue: events.map((event) => ({
+      severity: 'information',
+      code: 'informational',
+      diagnostics: `accepted as ${event.eventType} ${event.eventId}${event.referralId ? ` of referral ${event.referralId}` : ''}`,
+    })),
+  };
+}
+
+/** One resource as the acceptance takes it: read exactly as POST /fhir/<Type> reads it, then mapped. */
+function recordOf(
+  type: 'ServiceRequest' | 'Task',
+  body: unknown,
+  kit: AdapterKit,
+  ctx: ReturnType<AdapterKit['mappingContext']>,
+): NativeRecord {
+  if (type === 'ServiceRequest') {
+    const { request, person } = readers.ServiceRequest(body);
+    const source = serviceRequestSourceId(request.id);
+    return {
+      sourceKey: source,
+      // The fingerprint covers the person reference as an HMAC input only: it is never stored raw.
+      content: serviceRequestContent(request, person),
+      build: async (ids) => {
+        const referralId = await ids.idFor('referral', source);
+        return [
+          {
+            type: 'ReferralCreated',
+            payload: mapServiceRequest(request, { referralId, subjectPseudonym: kit.pseudonymiser.person(person.system, person.id) }, ctx),
+          },
+        ];
+      },
+    };
+  }
+  const { task, target } = readers.Task(body);
+  return {
+    sourceKey: taskSourceKey(task),
+    content: taskContent(task),
+    build: async (ids) => {
+      const referralId = 'referralId' in target ? target.referralId : await ids.idFor('referral', target.sourceId);
+      const [changed, withdrawn] = mapTask(task, referralId, ctx);
+      return withdrawn
+        ? [
+            { type: 'ReferralStatusChanged', payload: changed },
+            { type: 'ConsentWithdrawn', payload: withdrawn },
+          ]
+        : [{ type: 'ReferralStatusChanged', payload: changed }];
+    },
+  };
+}
+
 const isValidationProblem = (error: unknown): error is ProblemError => error instanceof ProblemError && error.status === 400;
 
 /** POST /fhir/ServiceRequest (a referral) and POST /fhir/Task (its status updates), and their $validate. */
@@ -207,49 +276,52 @@ export function mountFhirRoutes(router: Router, kit: AdapterKit): void {
   }
 
   router.post(serviceRequest.path, refuseXml, ...kit.json(serviceRequest.body.mediaTypes), async (req, res) => {
-    const { request, person } = readers.ServiceRequest(req.body);
-    const ctx = kit.mappingContext();
-    const source = serviceRequestSourceId(request.id);
-    await kit.accept(req, res, [
-      {
-        sourceKey: source,
-        // The fingerprint covers the person reference as an HMAC input only: it is never stored raw.
-        content: serviceRequestContent(request, person),
-        build: async (ids) => {
-          const referralId = await ids.idFor('referral', source);
-          return [
-            {
-              type: 'ReferralCreated',
-              payload: mapServiceRequest(
-                request,
-                { referralId, subjectPseudonym: kit.pseudonymiser.person(person.system, person.id) },
-                ctx,
-              ),
-            },
-          ];
-        },
-      },
-    ]);
+    await kit.accept(req, res, [recordOf('ServiceRequest', req.body, kit, kit.mappingContext())]);
   });
 
   router.post(taskRoute.path, refuseXml, ...kit.json(taskRoute.body.mediaTypes), async (req, res) => {
-    const { task, target } = readers.Task(req.body);
+    await kit.accept(req, res, [recordOf('Task', req.body, kit, kit.mappingContext())]);
+  });
+
+  router.post(fhirOperations.bundle.path, refuseXml, ...kit.json(FHIR_JSON, BUNDLE_BODY_LIMIT), async (req, res) => {
+    const bundle = parseNative(bundleSchema, req.body);
+    const typeProblems = entryTypeProblems(bundle);
+    if (typeProblems.length > 0) throw problems.validation(typeProblems);
     const ctx = kit.mappingContext();
-    await kit.accept(req, res, [
-      {
-        sourceKey: taskSourceKey(task),
-        content: taskContent(task),
-        build: async (ids) => {
-          const referralId = 'referralId' in target ? target.referralId : await ids.idFor('referral', target.sourceId);
-          const [changed, withdrawn] = mapTask(task, referralId, ctx);
-          return withdrawn
-            ? [
-                { type: 'ReferralStatusChanged', payload: changed },
-                { type: 'ConsentWithdrawn', payload: withdrawn },
-              ]
-            : [{ type: 'ReferralStatusChanged', payload: changed }];
-        },
-      },
-    ]);
+    if (bundle.type === 'transaction') {
+      const records: NativeRecord[] = [];
+      const invalid: FieldProblem[] = [];
+      resolveBundleReferences(bundle).forEach((resource, i) => {
+        const type = bundle.entry[i]?.resource.resourceType ?? 'ServiceRequest';
+        try {
+          records.push({ ...recordOf(type, resource, kit, ctx), label: `entry[${i}]`, row: i });
+        } catch (error) {
+          if (!isValidationProblem(error)) throw error;
+          for (const { field, reason } of error.errors)
+            invalid.push({ field: field === 'body' ? `entry[${i}].resource` : `entry[${i}].resource.${field}`, reason });
+        }
+      });
+      // All or nothing: one invalid entry and no entry is accepted.
+      if (invalid.length > 0) throw problems.validation(invalid, 'an entry of the transaction is invalid; nothing was accepted');
+      await kit.accept(req, res, records);
+      return;
+    }
+    const entries = [];
+    for (const entry of bundle.entry) {
+      const type = entry.resource.resourceType;
+      try {
+        const result = await kit.acceptRecords(req, [recordOf(type, entry.resource, kit, ctx)]);
+        entries.push({ response: { status: '202 Accepted', outcome: acceptedOutcome(result.body.events) } });
+      } catch (error) {
+        if (!(error instanceof ProblemError) || error.status >= 500) throw error;
+        entries.push({
+          response: {
+            status: `${error.status} ${error.title}`,
+            outcome: operationOutcomeOf({ status: error.status, title: error.title, detail: error.message, errors: error.errors }, type),
+          },
+        });
+      }
+    }
+    res.status(200).type(FHIR_JSON_TYPE).json({ resourceType: 'Bundle', type: 'batch-response', entry: entries });
   });
 }
