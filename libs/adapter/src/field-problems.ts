@@ -80,12 +80,12 @@ function reasonOf(issue: Issue, input: unknown): string {
 /** Every problem of a failed parse, one per field (the first found), in the order zod found them. */
 export function fieldProblemsOf(error: z.ZodError, input: unknown, prefix = ''): FieldProblem[] {
   const found: FieldProblem[] = [];
-  const add = (field: string, reason: string): void => {
-    if (!found.some((problem) => problem.field === field)) found.push({ field, reason });
+  const add = (field: string, reason: string, unknownKey = false): void => {
+    if (!found.some((problem) => problem.field === field)) found.push({ field, reason, ...(unknownKey ? { unknownKey } : {}) });
   };
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) add(fieldPath(prefix, [...issue.path, key]), reasonOf(issue, input));
+      for (const key of issue.keys) add(fieldPath(prefix, [...issue.path, key]), reasonOf(issue, input), true);
       continue;
     }
     add(fieldPath(prefix, issue.path), reasonOf(issue, input));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { ProblemError } from '@passerelle/http';
+import { loggableFields, toProblemBody, type ProblemError } from '@passerelle/http';
 import { canonicalJson } from './canonical-json.ts';
 import { parseNative } from './field-problems.ts';
 import { jsonDepth } from './request-body.ts';
@@ -34,9 +34,31 @@ describe('body guards and field problems', () => {
       { field: 'size', reason: 'must be a number' },
       { field: 'colour', reason: 'must be one of red, blue' },
       { field: 'tags[1]', reason: 'must be a string, got a number' },
-      { field: 'extra', reason: 'is not a field of this record' },
+      { field: 'extra', reason: 'is not a field of this record', unknownKey: true },
     ]);
     expect(JSON.stringify(problem?.errors)).not.toContain('Secret');
+  });
+
+  it('logs a made-up key as <unknown key>, never as written, and at most 20 field names', () => {
+    const schema = z.strictObject({ victim: z.strictObject({ region: z.string() }) });
+    const keys = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`TREMBLAY, Marie 2009-03-14 #${i}`, {}]));
+    let problem: ProblemError | undefined;
+    try {
+      parseNative(schema, { victim: { region: 'EAST', ...keys } });
+    } catch (error) {
+      problem = error as ProblemError;
+    }
+
+    const logged = loggableFields(problem?.errors ?? []);
+    expect(logged.fields).toHaveLength(20);
+    expect(logged.fields[0]).toBe('victim.<unknown key>');
+    expect(logged.moreFields).toBe(10);
+    expect(JSON.stringify(logged)).not.toContain('TREMBLAY');
+    // The caller who wrote the key is told which one it was, without the flag.
+    expect(toProblemBody(problem as ProblemError).errors?.[0]).toEqual({
+      field: 'victim.TREMBLAY, Marie 2009-03-14 #0',
+      reason: 'is not a field of this record',
+    });
   });
 
   it('fingerprints JSON independently of key order and whitespace', () => {

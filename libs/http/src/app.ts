@@ -2,7 +2,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Counter, Registry, collectDefaultMetrics, Histogram } from 'prom-client';
 import type { Logger } from '@passerelle/logging';
-import { ProblemError, problems, toProblemBody, type ProblemBody } from './problem.ts';
+import { ProblemError, loggableFields, problems, toProblemBody, type ProblemBody } from './problem.ts';
 import { TwoStageRateLimiter, parseRateQuotas, type RateDecision, type RateQuotas } from './rate-limit.ts';
 
 /** Abuse limits every service applies; read from the environment by `readHttpLimits`. */
@@ -350,7 +350,7 @@ export function finishApp(app: Express, logger: Logger): void {
     if (problem.status >= 500) logger.error({ requestId, err: describe(error), path: req.path }, 'request failed');
     // Which fields failed, by name only: a reason or a value could quote what the caller sent.
     else if (problem.errors.length > 0)
-      logger.info({ requestId, status: problem.status, fields: problem.errors.map((e) => e.field) }, 'request refused');
+      logger.info({ requestId, status: problem.status, ...loggableFields(problem.errors) }, 'request refused');
     if (problem.status === 503) res.setHeader('Retry-After', '5');
     sendProblem(app, req, res, problem, typeBase);
   });

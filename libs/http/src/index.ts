@@ -1,6 +1,6 @@
 export { accessTokenVerifier, jwsAlgorithm, looksLikeJwt } from './access-token.ts';
 export type { AccessTokenCheck, AccessTokenSettings, AccessTokenVerifier } from './access-token.ts';
-export { ProblemError, problems, toProblemBody } from './problem.ts';
+export { ProblemError, loggableFields, problems, toProblemBody } from './problem.ts';
 export type { FieldProblem, ProblemBody } from './problem.ts';
 export { PROBLEM_TYPES, PROBLEM_TYPE_BASE, PROBLEM_TYPE_NAMES, problemTypeNameOf } from './problem-types.ts';
 export type { ProblemExplanation, ProblemTitle, ProblemTypeFacts, ProblemTypeName } from './problem-types.ts';

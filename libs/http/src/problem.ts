@@ -5,6 +5,28 @@ import { PROBLEM_TYPE_BASE, problemTypeNameOf, type ProblemTitle, type ProblemTy
 export interface FieldProblem {
   readonly field: string;
   readonly reason: string;
+  /**
+   * The last segment of `field` is a key the caller made up (a field or parameter the schema does
+   * not know): told to the caller, who wrote it, but never logged, since it may be anything,
+   * personal data included.
+   */
+  readonly unknownKey?: boolean;
+}
+
+/** The most field names a refusal's log line lists. */
+const LOGGED_FIELDS = 20;
+
+/**
+ * The names of a refusal's fields as a log line may hold them: the schema's own paths, a made-up
+ * key replaced by `<unknown key>`, at most LOGGED_FIELDS of them.
+ */
+export function loggableFields(errors: readonly FieldProblem[]): { fields: string[]; moreFields?: number } {
+  const fields = errors.slice(0, LOGGED_FIELDS).map(({ field, unknownKey }) => {
+    if (!unknownKey) return field;
+    const parent = field.includes('.') ? field.slice(0, field.lastIndexOf('.')) : '';
+    return parent ? `${parent}.<unknown key>` : '<unknown key>';
+  });
+  return errors.length > LOGGED_FIELDS ? { fields, moreFields: errors.length - LOGGED_FIELDS } : { fields };
 }
 
 /**
@@ -88,6 +110,6 @@ export function toProblemBody(problem: ProblemError, instance?: string, typeBase
     status: problem.status,
     detail: problem.message,
     ...(instance ? { instance } : {}),
-    ...(problem.errors.length > 0 ? { errors: problem.errors } : {}),
+    ...(problem.errors.length > 0 ? { errors: problem.errors.map(({ field, reason }) => ({ field, reason })) } : {}),
   };
 }

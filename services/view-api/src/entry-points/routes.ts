@@ -94,6 +94,8 @@ function fieldProblems(error: z.ZodError, prefix = ''): FieldProblem[] {
           ? ((issue as { keys?: string[] }).keys?.join(',') ?? 'query')
           : 'query'),
     reason: issue.code === 'unrecognized_keys' ? 'is not a known parameter' : issue.message,
+    // The keys themselves are the field here: the caller's own words, never logged.
+    ...(issue.code === 'unrecognized_keys' && issue.path.length === 0 ? { unknownKey: true } : {}),
   }));
 }
 
