@@ -59,11 +59,13 @@ export function projectorCliEnvironment(
   };
   fill('PASSERELLE_KAFKA_BROKERS', stack.kafkaBrokers.join(','));
   fill('PASSERELLE_REGISTRY_URL', stack.registryUrl);
-  fill('PASSERELLE_RECORD_KEY_SECRET', stack.secrets?.recordKeySecret);
-  fill('PASSERELLE_KEY_ENCRYPTION_KEY', stack.secrets?.keyEncryptionKey);
-
   const principal = principalOfCommand(args);
   const [command] = args.filter((arg) => !arg.startsWith('--'));
+  // rekey takes the new secret from the shell only: the local one, filled in by mistake against
+  // another view, would re-perturb every figure it publishes (docs/disclosure-control.md).
+  if (command !== 'rekey') fill('PASSERELLE_RECORD_KEY_SECRET', stack.secrets?.recordKeySecret);
+  fill('PASSERELLE_KEY_ENCRYPTION_KEY', stack.secrets?.keyEncryptionKey);
+
   if (KAFKA_FREE_COMMANDS.includes(command)) return { env, principal, missing };
   // A username or password from the shell is the operator's choice of principal: both or neither (the CLI says which is missing).
   if (!isSet(env['PASSERELLE_KAFKA_USERNAME']) && !isSet(env['PASSERELLE_KAFKA_PASSWORD'])) {

@@ -78,4 +78,12 @@ describe('the projector CLI’s environment on the local stack', () => {
 
     expect(projectorCliEnvironment(['rekey', '--confirm'], {}, bare).missing).toEqual([]);
   });
+
+  it('never gives rekey the local record-key secret: the new one comes from the shell', () => {
+    expect(projectorCliEnvironment(['rekey', '--confirm'], {}, stack).env['PASSERELLE_RECORD_KEY_SECRET']).toBeUndefined();
+    expect(projectorCliEnvironment(['rekey', '--confirm'], { PASSERELLE_RECORD_KEY_SECRET: 'n'.repeat(43) }, stack).env).toMatchObject({
+      PASSERELLE_RECORD_KEY_SECRET: 'n'.repeat(43),
+    });
+    expect(projectorCliEnvironment(['status'], {}, stack).env['PASSERELLE_RECORD_KEY_SECRET']).toBe('r'.repeat(43));
+  });
 });
