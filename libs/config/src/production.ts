@@ -24,6 +24,11 @@ export interface ProductionFacts {
   readonly identityProvider: Readonly<Record<string, string | undefined>>;
   /** Whether /metrics asks for a credential (PASSERELLE_METRICS_TOKEN_FILE). */
   readonly metricsProtected: boolean;
+  /**
+   * URLs this service sends its metrics token to, by variable (the view API's
+   * PASSERELLE_PIPELINE_METRICS): HTTPS unless on this machine, or the token crosses the network in clear.
+   */
+  readonly tokenBearingUrls?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** The PostgreSQL superuser every installation has; a service connected as it bypasses every grant and the audit's guards. */
@@ -69,6 +74,12 @@ export function productionProblems(facts: ProductionFacts): ConfigProblem[] {
     if (parsed && parsed.protocol !== 'https:' && !isLoopback(parsed.hostname))
       problems.push({ variable, reason: 'must use https in production unless the identity provider is on this machine (loopback)' });
   }
+  for (const [variable, urls] of Object.entries(facts.tokenBearingUrls ?? {}))
+    if (urls.some((url) => URL.canParse(url) && new URL(url).protocol !== 'https:' && !isLoopback(new URL(url).hostname)))
+      problems.push({
+        variable,
+        reason: 'must use https in production for every service not on this machine (loopback): the metrics token goes with each request',
+      });
   if (!facts.metricsProtected)
     problems.push({
       variable: 'PASSERELLE_METRICS_TOKEN_FILE',

@@ -110,6 +110,7 @@ export function loadConfig(env: EnvSource): ViewApiConfig {
       databases: { DATABASE_URL: databaseUrl, PASSERELLE_MIGRATION_DATABASE_URL: read.optionalString('PASSERELLE_MIGRATION_DATABASE_URL') },
       identityProvider: { PASSERELLE_OIDC_ISSUER: oidc?.issuer, PASSERELLE_OIDC_JWKS_URL: oidc?.jwksUrl },
       metricsProtected: config.metricsToken !== undefined,
+      tokenBearingUrls: { PASSERELLE_PIPELINE_METRICS: config.pipelineSources.map((source) => source.url) },
     }))
       read.reject(problem.variable, problem.reason);
   const variables: Record<keyof DisclosureSettings, string> = {

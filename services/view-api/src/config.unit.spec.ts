@@ -117,6 +117,18 @@ describe('view-api configuration', () => {
     expect(config).toMatchObject({ environment: 'production', jwt: undefined });
   });
 
+  it('in production sends its metrics token over https only, or to this machine', () => {
+    const production = { ...base, ...productionBasics(), PASSERELLE_OIDC_ISSUER: 'https://idp.example/r' };
+    const metrics = (value: string) => () => loadConfig({ ...production, PASSERELLE_PIPELINE_METRICS: value });
+    expect(metrics('projector=http://projector.internal:8090,justice=https://justice.internal:8101')).toThrow(
+      /PASSERELLE_PIPELINE_METRICS: must use https in production/,
+    );
+    expect(metrics('projector=https://projector.internal:8090,justice=http://127.0.0.1:8101')).not.toThrow();
+    expect(() =>
+      loadConfig({ ...base, PASSERELLE_JWT_SECRET: 'a'.repeat(32), PASSERELLE_PIPELINE_METRICS: 'p=http://projector.internal:1' }),
+    ).not.toThrow();
+  });
+
   it('refuses to start without a key, with a short secret, or with a bad threshold, naming each variable', () => {
     expect(() => loadConfig(base)).toThrow(/PASSERELLE_JWT_SECRET/);
     expect(() => loadConfig({ ...base, PASSERELLE_JWT_SECRET: 'short' })).toThrow(/at least 32/);
