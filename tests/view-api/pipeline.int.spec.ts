@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import { VIEW_TABLE } from '@passerelle/coordination-view';
 import { createTestDatabase, freePort, type TestDatabase } from '@passerelle/testing';
 import { startAdapters, stopAdapters, type StartedAdapter } from '../adapters/adapter-harness.ts';
@@ -16,14 +17,31 @@ let h: ViewApiHarness;
 let adapterDatabase: TestDatabase;
 let adapters: Record<string, StartedAdapter>;
 const silentPort = await freePort();
+/** A metrics source that never stops answering (chunked, so with no length to refuse it by): how much it got to send. */
+let flood: Server;
+let floodSent = 0;
+let floodClosed = false;
 
 beforeAll(async () => {
+  flood = createServer((_req, res) => {
+    const chunk = Buffer.alloc(64 * 1024, '# padding\n');
+    const more = (): void => {
+      while (!res.destroyed && res.write(chunk)) floodSent += chunk.length;
+      if (!res.destroyed) res.once('drain', more);
+    };
+    res.on('close', () => (floodClosed = true));
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    more();
+  });
+  await new Promise<void>((resolve) => flood.listen(0, '127.0.0.1', resolve));
+  const floodPort = (flood.address() as { port: number }).port;
   adapterDatabase = await createTestDatabase(stack.databaseUrl, 'pipeline_adapter');
   adapters = await startAdapters({ ...stack, databaseUrl: adapterDatabase.url }, ['justice']);
   h = await startViewApi(stack.databaseUrl, 'view_api_pipeline', {
     pipelineSources: [
       { service: 'adapter-justice', url: adapters['justice']?.url ?? '' },
       { service: 'projector', url: `http://127.0.0.1:${silentPort}` },
+      { service: 'adapter-health', url: `http://127.0.0.1:${floodPort}` },
     ],
   });
   // Three referral events applied a minute ago: accepted → published after 100, 200, 300 ms, applied 1, 2, 3 s later.
@@ -52,6 +70,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h?.close();
+  flood?.closeAllConnections();
+  await new Promise((resolve) => flood?.close(resolve));
   if (adapters) await stopAdapters(adapters);
   await adapterDatabase?.drop();
 });
@@ -81,6 +101,10 @@ describe('GET /v1/pipeline', () => {
       oldestUnpublishedAgeSeconds: null,
       consumerLag: [],
     });
+    // An answer past 2 MB is cut off while it is read, not after: the source is reported unreachable.
+    expect(services[2]).toMatchObject({ service: 'adapter-health', reachable: false, outboxDepth: null });
+    expect(floodClosed).toBe(true);
+    expect(floodSent).toBeLessThan(16_000_000);
   });
 
   it('is the operator’s alone, and refuses a window outside 1–720 hours with a problem naming it', async () => {

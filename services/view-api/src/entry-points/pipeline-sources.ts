@@ -25,11 +25,27 @@ export async function readPipelineSources(
           await response.body?.cancel();
           return pipelineFiguresOf(source.service, undefined);
         }
-        const text = await response.text();
-        return pipelineFiguresOf(source.service, text.length > MAX_METRICS_BYTES ? undefined : parsePrometheusText(text));
+        const text = await boundedText(response, MAX_METRICS_BYTES);
+        return pipelineFiguresOf(source.service, text === undefined ? undefined : parsePrometheusText(text));
       } catch {
         return pipelineFiguresOf(source.service, undefined);
       }
     }),
   );
+}
+
+/** The body as text, read only up to `limit` bytes: past it (a chunked answer has no length to check first) it is cancelled. */
+async function boundedText(response: Response, limit: number): Promise<string | undefined> {
+  if (!response.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > limit) {
+      await response.body.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
