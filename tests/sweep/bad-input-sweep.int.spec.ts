@@ -59,6 +59,8 @@ function problemsWithAnswer(answer: Answer, expectedField?: string): string[] {
     found.push('carries a stack trace or SQL text');
   }
   if (answer.status < 300) return found;
+  // A request that speaks FHIR is refused in FHIR: an OperationOutcome, its issues naming the elements.
+  if (answer.contentType.includes('application/fhir+json')) return [...found, ...problemsWithOutcome(answer, expectedField)];
   if (!answer.contentType.includes('application/problem+json')) {
     found.push(`a ${answer.status} answer of type ${answer.contentType || '(none)'}`);
     return found;
@@ -77,6 +79,35 @@ function problemsWithAnswer(answer: Answer, expectedField?: string): string[] {
   if (answer.status === 400 && expectedField !== undefined && !names(fields, expectedField))
     found.push(`names ${JSON.stringify(fields.slice(0, 3))}, not ${expectedField}`);
   return found;
+}
+
+/** What is wrong with an OperationOutcome refusal: its shape, and for a 400 whether its issues name the field. */
+function problemsWithOutcome(answer: Answer, expectedField?: string): string[] {
+  let body: { resourceType?: unknown; issue?: unknown };
+  try {
+    body = JSON.parse(answer.text) as typeof body;
+  } catch {
+    return ['an OperationOutcome that is not JSON'];
+  }
+  const issues = Array.isArray(body.issue)
+    ? (body.issue as { severity?: unknown; code?: unknown; expression?: unknown; diagnostics?: unknown }[])
+    : [];
+  if (body.resourceType !== 'OperationOutcome' || issues.length === 0)
+    return ['a FHIR refusal that is not an OperationOutcome with issues'];
+  if (issues.some((i) => i.severity !== 'error' || typeof i.code !== 'string'))
+    return ['an OperationOutcome issue without severity error and a code'];
+  // `ServiceRequest.category[0].text` names the request's `category[0].text`.
+  const fields = issues
+    .flatMap((i) => (Array.isArray(i.expression) ? i.expression : []))
+    .map((e) => String(e).replace(/^[A-Z][A-Za-z]+\./, ''));
+  // An issue about no element (the body, a header) names it at the start of its diagnostics.
+  const others = issues.filter((i) => !Array.isArray(i.expression)).map((i) => String(i.diagnostics ?? '').split(' ')[0] ?? '');
+  fields.push(...others.filter((name) => name !== ''));
+  const bodyLevel = others.length > 0;
+  if (answer.status === 400 && fields.length === 0 && !bodyLevel) return ['a 400 OperationOutcome naming nothing'];
+  if (answer.status === 400 && expectedField !== undefined && !names(fields, expectedField))
+    return [`an OperationOutcome naming ${JSON.stringify(fields.slice(0, 3))}, not ${expectedField}`];
+  return [];
 }
 
 async function runLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
