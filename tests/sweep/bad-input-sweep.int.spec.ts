@@ -202,7 +202,7 @@ describe('the bad-input sweep over every adapter endpoint', () => {
   }
 
   it(
-    `answers ${CASES} malformed and hostile requests with problem details, never 5xx, and writes nothing for what it refuses`,
+    `answers ${CASES} malformed and hostile requests with problem details (an OperationOutcome where FHIR is spoken), never 5xx, and writes nothing for what it refuses`,
     { timeout: 600_000 },
     async () => {
       const began = Date.now();
