@@ -18,7 +18,6 @@ import {
   CONSENT_SCOPE_CODES,
   MINISTRY_CODES,
   RECEIVING_SERVICE_TYPE_CODES,
-  REGION_CODES,
   SERVICE_CATEGORY_CODES,
   STATUS_REASON_CODES,
   targetOf,
@@ -26,6 +25,7 @@ import {
   type Task,
   type TaskStatus,
 } from './fhir-resources.schema.ts';
+import { EMPTY_REGION_MAP, resolveRegion, type RegionMap } from './region-map.ts';
 
 type Concept = { coding?: readonly { system?: string | undefined; code?: string | undefined }[] | undefined };
 
@@ -88,15 +88,21 @@ function populationFlagsOf(request: ServiceRequest): PopulationFlags {
   };
 }
 
+/** The region the validation found: the extension's, else the one the region map gives the request's identifiers. */
+export function regionOf(request: ServiceRequest, regions: RegionMap): Region {
+  const resolution = resolveRegion(request, regions);
+  return ((resolution.kind === 'extension' || resolution.kind === 'map') && resolution.region) || 'UNKNOWN';
+}
+
 /** Every element but id, status, intent and subject may be missing: each then maps to UNKNOWN, null or the receive time. */
 export function mapServiceRequest(
   request: ServiceRequest,
   ids: { referralId: string; subjectPseudonym: string },
   ctx: MappingContext,
+  regions: RegionMap = EMPTY_REGION_MAP,
 ): ReferralCreated {
   const category = codeIn([...(request.category ?? []), request.code], CODE_SYSTEMS.serviceCategory);
   const performer = codeIn([request.performerType], CODE_SYSTEMS.receivingServiceType);
-  const region = extensionCode(request, EXTENSIONS.region);
   const consent = extensionCode(request, EXTENSIONS.consentScope);
   const receivingMinistry = extensionCode(request, EXTENSIONS.receivingMinistry);
   return {
@@ -107,7 +113,7 @@ export function mapServiceRequest(
     receivingMinistry: (receivingMinistry && MINISTRY_CODES.get(receivingMinistry)) || (null satisfies Ministry | null),
     receivingServiceType: ((performer && RECEIVING_SERVICE_TYPE_CODES.get(performer)) || 'UNKNOWN') satisfies ReceivingServiceType,
     serviceCategory: ((category && SERVICE_CATEGORY_CODES.get(category)) || 'UNKNOWN') satisfies ServiceCategory,
-    region: ((region && REGION_CODES.get(region)) || 'UNKNOWN') satisfies Region,
+    region: regionOf(request, regions),
     urgency: (request.priority ? PRIORITY_TO_URGENCY[request.priority] : undefined) ?? 'UNKNOWN',
     // A missing consent scope is read as the most restrictive one.
     consentScope: ((consent && CONSENT_SCOPE_CODES.get(consent)) || 'UNKNOWN') satisfies ConsentScope,
@@ -159,8 +165,15 @@ export function taskContent(task: Task): unknown {
 }
 
 /** The coded content of a ServiceRequest: what the mapping reads, nothing else. */
-export function serviceRequestContent(request: ServiceRequest, person: { system: string; id: string }): unknown {
+export function serviceRequestContent(
+  request: ServiceRequest,
+  person: { system: string; id: string },
+  regions: RegionMap = EMPTY_REGION_MAP,
+): unknown {
+  const resolution = resolveRegion(request, regions);
   return {
+    // Only when the map gave it, so the content of a request carrying the extension is what it always was.
+    ...(resolution.kind === 'map' ? { mappedRegion: resolution.region } : {}),
     id: request.id,
     person,
     priority: request.priority ?? null,

@@ -134,3 +134,45 @@ describe('FHIR Task → ReferralStatusChanged', () => {
     expect(problem.errors.map((e) => e.field)).toEqual(['status', 'focus']);
   });
 });
+
+describe('the referral a Task names', () => {
+  const task = (refs: Record<string, unknown>) => ({ resourceType: 'Task', id: 't-1', status: 'accepted', intent: 'order', ...refs });
+  const referralIdentifier = { system: 'https://passerelle.ontario.example/fhir/NamingSystem/referral-id', value: referralId };
+  const fieldsOf = (body: unknown) => problemOf(() => parseNative(taskSchema, body)).errors.map((e) => `${e.field} ${e.reason}`);
+
+  it('is the one ServiceRequest focus and basedOn agree on; references to other resources in basedOn are not names of it', () => {
+    const parsed = parseNative(
+      taskSchema,
+      task({
+        focus: { reference: 'ServiceRequest/sr-1' },
+        basedOn: [{ reference: 'CarePlan/cp-1' }, { reference: 'ServiceRequest/sr-1' }],
+      }),
+    );
+
+    expect(taskTarget(parsed)).toEqual({ sourceId: serviceRequestSourceId('sr-1') });
+  });
+
+  it('is refused when basedOn names another ServiceRequest, or a referral id, than focus', () => {
+    expect(fieldsOf(task({ focus: { reference: 'ServiceRequest/sr-1' }, basedOn: [{ reference: 'ServiceRequest/sr-2' }] }))).toEqual([
+      'basedOn[0] names another referral than focus: a Task updates one referral, its focus and basedOn must agree',
+    ]);
+    expect(fieldsOf(task({ basedOn: [{ reference: 'ServiceRequest/sr-1' }, { identifier: referralIdentifier }] }))).toEqual([
+      'basedOn[1] names another referral than basedOn[0]: a Task updates one referral, its focus and basedOn must agree',
+    ]);
+  });
+
+  it('is refused when one reference names it both by reference and by referral id', () => {
+    expect(fieldsOf(task({ focus: { reference: 'ServiceRequest/sr-1', identifier: referralIdentifier } }))).toEqual([
+      'focus names the referral twice, by reference and by an identifier of https://passerelle.ontario.example/fhir/NamingSystem/referral-id: send one of them',
+    ]);
+  });
+
+  it('is read from the reference when the focus also carries a business identifier of the sending system', () => {
+    const parsed = parseNative(
+      taskSchema,
+      task({ focus: { reference: 'ServiceRequest/sr-1', identifier: { system: 'urn:oid:1.2.3.4', value: 'PLAC-1' } } }),
+    );
+
+    expect(taskTarget(parsed)).toEqual({ sourceId: serviceRequestSourceId('sr-1') });
+  });
+});

@@ -7,8 +7,9 @@ import {
   REGION_SYMBOLS,
   SERVICE_CATEGORY_SYMBOLS,
 } from '@passerelle/schemas/generated';
-import { isRealCalendarDay, whenObject, withinTimeWindow } from '@passerelle/adapter';
-import { CODE_SYSTEMS, EXTENSIONS, ONTARIO_HCN_SYSTEM, PASSERELLE_REFERRAL_ID_SYSTEM, codeTable } from './fhir-codes.ts';
+import { fieldPath, isRealCalendarDay, whenObject, withinTimeWindow } from '@passerelle/adapter';
+import { CODE_SYSTEMS, EXTENSIONS, ONTARIO_HCN_SYSTEM, PASSERELLE_REFERRAL_ID_SYSTEM, codeTable, fhirCodeOf } from './fhir-codes.ts';
+import { EMPTY_REGION_MAP, resolveRegion, type RegionMap } from './region-map.ts';
 
 /** Elements health systems send that Passerelle reads; every other FHIR element is allowed and ignored. */
 const text = z.string().max(10_000);
@@ -127,29 +128,72 @@ function checkExtensions(extensions: readonly z.output<typeof extension>[] | und
   });
 }
 
+const serviceRequestShape = z.looseObject({
+  resourceType: z.literal('ServiceRequest'),
+  id: z.string().regex(FHIR_ID, { error: 'must be a FHIR id (letters, digits, - and ., up to 64)' }),
+  status: z.enum(['draft', 'active', 'on-hold', 'revoked', 'completed', 'entered-in-error', 'unknown']),
+  intent: z.enum(REQUEST_INTENTS),
+  priority: z.enum(PRIORITIES).optional(),
+  category: z.array(codeableConcept).max(20).optional(),
+  code: codeableConcept.optional(),
+  subject: reference,
+  requester: reference.optional(),
+  performerType: codeableConcept.optional(),
+  performer: z.array(reference).max(20).optional(),
+  locationReference: z.array(reference).max(20).optional(),
+  contained: z
+    .array(z.looseObject({ resourceType: z.string().max(64), id: z.string().max(64).optional() }))
+    .max(50)
+    .optional(),
+  authoredOn: fhirDateTime.optional(),
+  reasonCode: z.array(codeableConcept).max(20).optional(),
+  extension: z.array(extension).max(50).optional(),
+  meta: z.looseObject({ lastUpdated: fhirDateTime.optional() }).optional(),
+});
+
+/** The region check: one region, from the extension or else from the map, never two. */
+function checkRegion(request: unknown, regions: RegionMap, ctx: Ctx): void {
+  const resolution = resolveRegion(request, regions);
+  switch (resolution.kind) {
+    case 'extension':
+      for (const i of resolution.duplicates)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['extension', i],
+          message: `is a second ${EXTENSIONS.region} extension: a referral has one region, sent once`,
+        });
+      return;
+    case 'map':
+      return;
+    case 'conflict': {
+      const regionsFound = [...new Set(resolution.matches.map((match) => fhirCodeOf(match.region)))].join(' and ');
+      for (const match of resolution.matches)
+        ctx.addIssue({
+          code: 'custom',
+          path: [...match.path],
+          message: `maps to region ${fhirCodeOf(match.region)} in the region map, while the request's identifiers map to ${regionsFound}: the region is ambiguous; send the ${EXTENSIONS.region} extension`,
+        });
+      return;
+    }
+    case 'none':
+      // The view counts, routes and reports gaps by region: a referral without one could not be shown, so it is refused here rather than dead-lettered downstream.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['extension'],
+        message: `needs the ${EXTENSIONS.region} extension, or a requester, location or performer identifier the region map names: every referral is counted and routed by region`,
+      });
+      return;
+  }
+}
+
 /**
  * A referral as health systems send it: a FHIR R4 ServiceRequest. Required: id, status
- * (active), intent, subject, and the service-region extension. Everything else is optional and read only through codings of
- * Passerelle's code systems and extensions; names, narrative and notes are never read.
+ * (active), intent, subject, and a region (the service-region extension, or an identifier the
+ * region map names). Everything else is optional and read only through codings of Passerelle's
+ * code systems and extensions; names, narrative and notes are never read.
  */
-export const serviceRequestSchema = z
-  .looseObject({
-    resourceType: z.literal('ServiceRequest'),
-    id: z.string().regex(FHIR_ID, { error: 'must be a FHIR id (letters, digits, - and ., up to 64)' }),
-    status: z.enum(['draft', 'active', 'on-hold', 'revoked', 'completed', 'entered-in-error', 'unknown']),
-    intent: z.enum(REQUEST_INTENTS),
-    priority: z.enum(PRIORITIES).optional(),
-    category: z.array(codeableConcept).max(20).optional(),
-    code: codeableConcept.optional(),
-    subject: reference,
-    requester: reference.optional(),
-    performerType: codeableConcept.optional(),
-    authoredOn: fhirDateTime.optional(),
-    reasonCode: z.array(codeableConcept).max(20).optional(),
-    extension: z.array(extension).max(50).optional(),
-    meta: z.looseObject({ lastUpdated: fhirDateTime.optional() }).optional(),
-  })
-  .superRefine(
+export function serviceRequestSchemaWith(regions: RegionMap) {
+  return serviceRequestShape.superRefine(
     (request, ctx) => {
       // Runs even when elements failed their own checks, so one answer names every problem;
       // each check below looks only at elements that have the right shape.
@@ -187,18 +231,14 @@ export const serviceRequestSchema = z
       checkCodings([request.performerType], 'performerType', CODE_SYSTEMS.receivingServiceType, RECEIVING_SERVICE_TYPE_CODES, ctx);
       checkCodings(request.reasonCode, 'reasonCode', CODE_SYSTEMS.atRiskGroup, new Set(AT_RISK_GROUPS), ctx);
       checkExtensions(request.extension, ctx);
-      // The view counts, routes and reports gaps by region: a referral without one could not be shown, so it is refused here rather than dead-lettered downstream.
-      const extensions: readonly unknown[] = Array.isArray(request.extension) ? request.extension : [];
-      if (!extensions.some((ext) => typeof ext === 'object' && ext !== null && (ext as { url?: unknown }).url === EXTENSIONS.region)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['extension'],
-          message: `needs the ${EXTENSIONS.region} extension: every referral is counted and routed by region`,
-        });
-      }
+      checkRegion(request, regions, ctx);
     },
     { when: whenObject },
   );
+}
+
+/** The ServiceRequest as read without a region map (the extension is then the only source of the region); its shape is the contract. */
+export const serviceRequestSchema = serviceRequestSchemaWith(EMPTY_REGION_MAP);
 
 export type ServiceRequest = z.output<typeof serviceRequestSchema>;
 
@@ -251,6 +291,7 @@ export const taskSchema = z
           message: `must reference ServiceRequest/<id> or carry an identifier of ${PASSERELLE_REFERRAL_ID_SYSTEM} (focus or basedOn)`,
         });
       }
+      checkTaskTargets(task, ctx);
       checkCodings([task.statusReason], 'statusReason', CODE_SYSTEMS.statusReason, STATUS_REASON_CODES, ctx);
     },
     { when: whenObject },
@@ -260,14 +301,65 @@ export type Task = z.output<typeof taskSchema>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+type Target = { serviceRequest: string } | { referralId: string };
+type TaskReference = z.output<typeof reference>;
+
+/** What one reference names: a ServiceRequest by `reference`, a Passerelle referral by `identifier`, or both. */
+function namesOf(ref: unknown): { byReference?: Target; byIdentifier?: Target } {
+  if (typeof ref !== 'object' || ref === null) return {};
+  const { reference: text, identifier: id } = ref as TaskReference;
+  const match = /^ServiceRequest\/([A-Za-z0-9\-.]{1,64})$/.exec(String(text ?? ''));
+  const referralId = id?.system === PASSERELLE_REFERRAL_ID_SYSTEM && UUID.test(String(id.value ?? '')) ? id.value : undefined;
+  return {
+    ...(match?.[1] ? { byReference: { serviceRequest: match[1] } } : {}),
+    ...(referralId ? { byIdentifier: { referralId } } : {}),
+  };
+}
+
+/** Each reference of the Task that names a referral, with its path: `focus` first, then `basedOn`. */
+function namedTargets(task: Pick<Task, 'focus' | 'basedOn'>): { path: (string | number)[]; target: Target; twice: boolean }[] {
+  const refs: [(string | number)[], unknown][] = [
+    [['focus'], task.focus],
+    ...(Array.isArray(task.basedOn) ? task.basedOn.map((ref, i): [(string | number)[], unknown] => [['basedOn', i], ref]) : []),
+  ];
+  return refs.flatMap(([path, ref]) => {
+    const { byReference, byIdentifier } = namesOf(ref);
+    const target = byReference ?? byIdentifier;
+    return target ? [{ path, target, twice: byReference !== undefined && byIdentifier !== undefined }] : [];
+  });
+}
+
+const sameTarget = (a: Target, b: Target): boolean =>
+  'serviceRequest' in a
+    ? 'serviceRequest' in b && a.serviceRequest === b.serviceRequest
+    : 'referralId' in b && a.referralId === b.referralId;
+
+/**
+ * A Task that names its referral ambiguously: one reference carrying both a ServiceRequest
+ * reference and a referral id, or references (focus, basedOn) naming different referrals. Refused
+ * rather than settled by order.
+ */
+function checkTaskTargets(task: Pick<Task, 'focus' | 'basedOn'>, ctx: Ctx): void {
+  const named = namedTargets(task);
+  for (const { path, twice } of named)
+    if (twice)
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path],
+        message: `names the referral twice, by reference and by an identifier of ${PASSERELLE_REFERRAL_ID_SYSTEM}: send one of them`,
+      });
+  const [first, ...others] = named;
+  if (!first) return;
+  for (const other of others)
+    if (!sameTarget(first.target, other.target))
+      ctx.addIssue({
+        code: 'custom',
+        path: [...other.path],
+        message: `names another referral than ${fieldPath('', first.path)}: a Task updates one referral, its focus and basedOn must agree`,
+      });
+}
+
 /** The referral a Task is about: a ServiceRequest of this health system, or a Passerelle referralId. */
-export function targetOf(task: Pick<Task, 'focus' | 'basedOn'>): { serviceRequest: string } | { referralId: string } | undefined {
-  for (const ref of [task.focus, ...(Array.isArray(task.basedOn) ? task.basedOn : [])]) {
-    if (typeof ref !== 'object' || ref === null) continue;
-    const match = /^ServiceRequest\/([A-Za-z0-9\-.]{1,64})$/.exec(String(ref.reference ?? ''));
-    if (match?.[1]) return { serviceRequest: match[1] };
-    if (ref.identifier?.system === PASSERELLE_REFERRAL_ID_SYSTEM && UUID.test(String(ref.identifier.value ?? '')))
-      return { referralId: ref.identifier.value ?? '' };
-  }
-  return undefined;
+export function targetOf(task: Pick<Task, 'focus' | 'basedOn'>): Target | undefined {
+  return namedTargets(task)[0]?.target;
 }

@@ -11,7 +11,8 @@ import {
   operationOutcomeOf,
   resourceTypeOfPath,
 } from '../domain/fhir-operation-outcome.ts';
-import { serviceRequestSchema, taskSchema } from '../domain/fhir-resources.schema.ts';
+import { serviceRequestSchema, serviceRequestSchemaWith, taskSchema } from '../domain/fhir-resources.schema.ts';
+import type { RegionMap } from '../domain/region-map.ts';
 import {
   mapServiceRequest,
   mapTask,
@@ -55,18 +56,23 @@ export const fhirContracts = {
   }),
 };
 
-/** What POST validates, and nothing else: `$validate` runs the same function. */
-const readers = {
-  ServiceRequest: (body: unknown) => {
-    const request = parseNative(fhirContracts.serviceRequest.body.schema, body);
-    return { request, person: personOf(request) };
-  },
-  Task: (body: unknown) => {
-    const task = parseNative(fhirContracts.task.body.schema, body);
-    return { task, target: taskTarget(task) };
-  },
-};
-type FhirResourceType = keyof typeof readers;
+/** What POST validates, and nothing else: `$validate` runs the same functions. The region map is read once, at start. */
+function readersFor(regions: RegionMap) {
+  const serviceRequestReader = serviceRequestSchemaWith(regions);
+  return {
+    regions,
+    ServiceRequest: (body: unknown) => {
+      const request = parseNative(serviceRequestReader, body);
+      return { request, person: personOf(request) };
+    },
+    Task: (body: unknown) => {
+      const task = parseNative(fhirContracts.task.body.schema, body);
+      return { task, target: taskTarget(task) };
+    },
+  };
+}
+type Readers = ReturnType<typeof readersFor>;
+type FhirResourceType = 'ServiceRequest' | 'Task';
 
 const validateOperation = (type: FhirResourceType): OperationContract => ({
   method: 'post',
@@ -211,7 +217,8 @@ function acceptedOutcome(events: readonly { eventType: string; eventId: string; 
 
 /** One resource as the acceptance takes it: read exactly as POST /fhir/<Type> reads it, then mapped. */
 function recordOf(
-  type: 'ServiceRequest' | 'Task',
+  readers: Readers,
+  type: FhirResourceType,
   body: unknown,
   kit: AdapterKit,
   ctx: ReturnType<AdapterKit['mappingContext']>,
@@ -222,13 +229,18 @@ function recordOf(
     return {
       sourceKey: source,
       // The fingerprint covers the person reference as an HMAC input only: it is never stored raw.
-      content: serviceRequestContent(request, person),
+      content: serviceRequestContent(request, person, readers.regions),
       build: async (ids) => {
         const referralId = await ids.idFor('referral', source);
         return [
           {
             type: 'ReferralCreated',
-            payload: mapServiceRequest(request, { referralId, subjectPseudonym: kit.pseudonymiser.person(person.system, person.id) }, ctx),
+            payload: mapServiceRequest(
+              request,
+              { referralId, subjectPseudonym: kit.pseudonymiser.person(person.system, person.id) },
+              ctx,
+              readers.regions,
+            ),
           },
         ];
       },
@@ -253,9 +265,13 @@ function recordOf(
 
 const isValidationProblem = (error: unknown): error is ProblemError => error instanceof ProblemError && error.status === 400;
 
-/** POST /fhir/ServiceRequest (a referral) and POST /fhir/Task (its status updates), and their $validate. */
-export function mountFhirRoutes(router: Router, kit: AdapterKit): void {
+/**
+ * POST /fhir/ServiceRequest (a referral) and POST /fhir/Task (its status updates), and their
+ * $validate; a ServiceRequest without the service-region extension takes its region from `regions`.
+ */
+export function mountFhirRoutes(router: Router, kit: AdapterKit, regions: RegionMap): void {
   const { serviceRequest, task: taskRoute } = fhirContracts;
+  const readers = readersFor(regions);
   for (const [type, operation] of [
     ['ServiceRequest', fhirOperations.validateServiceRequest],
     ['Task', fhirOperations.validateTask],
@@ -276,11 +292,11 @@ export function mountFhirRoutes(router: Router, kit: AdapterKit): void {
   }
 
   router.post(serviceRequest.path, refuseXml, ...kit.json(serviceRequest.body.mediaTypes), async (req, res) => {
-    await kit.accept(req, res, [recordOf('ServiceRequest', req.body, kit, kit.mappingContext())]);
+    await kit.accept(req, res, [recordOf(readers, 'ServiceRequest', req.body, kit, kit.mappingContext())]);
   });
 
   router.post(taskRoute.path, refuseXml, ...kit.json(taskRoute.body.mediaTypes), async (req, res) => {
-    await kit.accept(req, res, [recordOf('Task', req.body, kit, kit.mappingContext())]);
+    await kit.accept(req, res, [recordOf(readers, 'Task', req.body, kit, kit.mappingContext())]);
   });
 
   router.post(fhirOperations.bundle.path, refuseXml, ...kit.json(FHIR_JSON, BUNDLE_BODY_LIMIT), async (req, res) => {
@@ -294,7 +310,7 @@ export function mountFhirRoutes(router: Router, kit: AdapterKit): void {
       resolveBundleReferences(bundle).forEach((resource, i) => {
         const type = bundle.entry[i]?.resource.resourceType ?? 'ServiceRequest';
         try {
-          records.push({ ...recordOf(type, resource, kit, ctx), label: `entry[${i}]`, row: i });
+          records.push({ ...recordOf(readers, type, resource, kit, ctx), label: `entry[${i}]`, row: i });
         } catch (error) {
           if (!isValidationProblem(error)) throw error;
           for (const { field, reason } of error.errors)
@@ -310,7 +326,7 @@ export function mountFhirRoutes(router: Router, kit: AdapterKit): void {
     for (const entry of bundle.entry) {
       const type = entry.resource.resourceType;
       try {
-        const result = await kit.acceptRecords(req, [recordOf(type, entry.resource, kit, ctx)]);
+        const result = await kit.acceptRecords(req, [recordOf(readers, type, entry.resource, kit, ctx)]);
         entries.push({ response: { status: '202 Accepted', outcome: acceptedOutcome(result.body.events) } });
       } catch (error) {
         if (!(error instanceof ProblemError) || error.status >= 500) throw error;
