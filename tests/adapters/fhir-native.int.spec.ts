@@ -179,6 +179,8 @@ describe('refusals to requests that ask for FHIR', () => {
     const other = (id: string) => JSON.stringify({ ...(JSON.parse(task) as object), id });
     // One Idempotency-Key, two bodies: the second is a conflict.
     const key = { 'idempotency-key': `fhir-native-${randomBytes(4).toString('hex')}` };
+    // The Tasks' ServiceRequest first: a Task naming one this adapter never accepted is refused.
+    expect((await post('/fhir/ServiceRequest', readFileSync(new URL('service-request-full.json', fixtures), 'utf8'))).status).toBe(202);
     expect((await post('/fhir/Task', other('task-idem-1'), key)).status).toBe(202);
     expect((await post('/fhir/Task', task)).status).toBe(202);
     const cases: { status: number; code: string; send: (fhir: Record<string, string>) => Promise<Response> }[] = [

@@ -75,7 +75,11 @@ function referral(
   };
 }
 
-/** A consent withdrawal naming a referral by its source id, which allocates the referral id when it is new. */
+/**
+ * A consent withdrawal naming a referral by its source id that allocates the referral id when it is
+ * new, as adapters did before refusing dangling references (routes now use `createdIdFor`): the
+ * rows such a withdrawal left behind still exist in installations that ran them.
+ */
 function withdrawal(reference: string): NativeRecord {
   return {
     sourceKey: `consent|${reference}`,
@@ -209,7 +213,7 @@ describe('an accepted referral leaves its subject only sealed', () => {
 
 describe('a referral whose data key was destroyed', () => {
   it('cannot be created any more: 409 without personal data, nothing written, every time it is sent', async () => {
-    // Consent withdrawn before the creation arrived: the withdrawal allocated the referral id and the projector tombstoned its key.
+    // Consent withdrawn before the creation arrived (an older adapter's row): the withdrawal allocated the referral id and the projector tombstoned its key.
     const reference = canaryOf('TDSB-WITHDRAWN');
     const studentNumber = canaryOf('OEN-WITHDRAWN');
     const withdrawn = await acceptance.accept(request([withdrawal(reference)]));

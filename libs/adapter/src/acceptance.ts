@@ -65,9 +65,39 @@ export interface AcceptanceResult {
   readonly body: AcceptanceBody;
 }
 
-/** Finds, or allocates on first sight, the random id Passerelle uses for a ministry's own record id. */
+/**
+ * The random ids Passerelle uses for a ministry's own record ids. Only a creation (a referral, a
+ * gap report) allocates one, so a row in `source_ids` means this adapter accepted that record's
+ * creation (rows allocated by a status before its creation, before this rule, count as created).
+ */
 export interface IdAllocator {
+  /** For a creation: finds, or allocates on first sight, the id of the record it creates. */
   idFor(entity: 'referral' | 'gap', sourceId: string): Promise<string>;
+  /**
+   * For a record about an existing one (status change, consent withdrawal, Task, gap resolution):
+   * the id of a record whose creation this adapter accepted, earlier or in this request. Otherwise
+   * it throws DanglingReference and the request is refused (400) naming `field`, nothing written.
+   */
+  createdIdFor(entity: 'referral' | 'gap', sourceId: string, field: string): Promise<string>;
+}
+
+/** A lifecycle record names, by the ministry's own number, a record this adapter never accepted the creation of. */
+class DanglingReference extends Error {
+  constructor(
+    /** Where the reference sits in the request (`referralNumber`, `row 3, column cas_reference`), never its value. */
+    readonly field: string,
+    readonly entity: 'referral' | 'gap',
+  ) {
+    super('dangling reference');
+    this.name = 'DanglingReference';
+  }
+}
+
+/** The reason a dangling reference is refused with: what to do, never the value. */
+function danglingReason(entity: 'referral' | 'gap'): string {
+  return entity === 'referral'
+    ? 'names a referral this adapter never accepted; send its creation first (earlier, or before it in the same request), or name another ministry’s referral by referralId'
+    : 'names a service gap this adapter never reported; send its report first (earlier, or before it in the same request), or name it by gapId';
 }
 
 export interface NativeRecord {
@@ -117,6 +147,7 @@ class Conflict extends Error {
 }
 
 const CONFLICT_DETAIL = 'nothing was accepted: a record or key was accepted before with different content';
+const DANGLING_DETAIL = 'nothing was accepted: a record names a referral or gap this adapter never accepted the creation of';
 const WITHDRAWN_DETAIL = 'nothing was accepted: consent was withdrawn for a referral in this request, so it can no longer be shared';
 
 class Replay extends Error {
@@ -160,6 +191,7 @@ export class Acceptance {
         const entries: OutboxEntry[] = [];
         const conflicts: FieldProblem[] = [];
         const withdrawn: FieldProblem[] = [];
+        const dangling: FieldProblem[] = [];
         let fresh = 0;
         for (const record of request.records) {
           const key = pseudonymiser.sourceId('record', record.sourceKey);
@@ -178,7 +210,15 @@ export class Acceptance {
             );
             continue;
           }
-          const built = await record.build(ids);
+          let built: readonly CanonicalEvent[];
+          try {
+            built = await record.build(ids);
+          } catch (error) {
+            // Every dangling reference of a batch is listed; the throw below rolls this record's claim back.
+            if (!(error instanceof DanglingReference)) throw error;
+            dangling.push({ field: error.field, reason: danglingReason(error.entity) });
+            continue;
+          }
           // Inside the transaction: a refusal rolls back this request's claims too, so nothing is written.
           for (const event of built) refuseWhatIsNotOurs(event, this.options.ministry);
           const sealed = await this.seal(trx, built);
@@ -196,6 +236,7 @@ export class Acceptance {
           events.push(...accepted.map((event) => ({ ...event, ...(record.row === undefined ? {} : { row: record.row }) })));
           fresh += 1;
         }
+        if (dangling.length > 0) throw problems.validation(dangling, DANGLING_DETAIL);
         if (conflicts.length > 0) throw new Conflict(conflicts, CONFLICT_DETAIL);
         if (withdrawn.length > 0) throw new Conflict(withdrawn, WITHDRAWN_DETAIL);
         await appendToOutbox(trx, entries);
@@ -257,6 +298,13 @@ export class Acceptance {
           .onConflict(['entity', 'source_hash'])
           .ignore();
         const row = (await trx(SOURCE_IDS_TABLE).where({ entity, source_hash: sourceHash }).first('entity_id')) as { entity_id: string };
+        return row.entity_id;
+      },
+      async createdIdFor(entity, sourceId, field) {
+        const sourceHash = pseudonymiser.sourceId(entity, sourceId);
+        const row = (await trx(SOURCE_IDS_TABLE).where({ entity, source_hash: sourceHash }).first('entity_id')) as
+          { entity_id: string } | undefined;
+        if (row === undefined) throw new DanglingReference(field, entity);
         return row.entity_id;
       },
     };

@@ -38,7 +38,7 @@ export function commonContracts(which: CommonRoutes, fixtures: URL): CommonContr
           statusChanges: jsonContract({
             path: '/referrals/status-changes',
             summary: 'A referral’s status changed',
-            description: `The referral is named by the ministry’s own \`${field}\` or, for a referral another ministry made, by the Passerelle \`referralId\` it was given: exactly one of the two.`,
+            description: `The referral is named by the ministry’s own \`${field}\` or, for a referral another ministry made, by the Passerelle \`referralId\` it was given: exactly one of the two. A \`${field}\` this adapter never accepted a referral under is refused with 400, nothing written.`,
             schema: referralStatusChangeSchema(field),
             events: ['ReferralStatusChanged'],
             examples: exampleIn(fixtures, 'status-change.json'),
@@ -46,7 +46,7 @@ export function commonContracts(which: CommonRoutes, fixtures: URL): CommonContr
           consentWithdrawals: jsonContract({
             path: '/referrals/consent-withdrawals',
             summary: 'Consent to share a referral was withdrawn',
-            description: `The referral is named by \`${field}\` or \`referralId\`, exactly one. Its data key is destroyed downstream; a later copy of the referral is refused with 409.`,
+            description: `The referral is named by \`${field}\` (a referral this adapter accepted, else 400) or \`referralId\`, exactly one. Its data key is destroyed downstream; a later copy of the referral is refused with 409.`,
             schema: consentWithdrawalSchema(field),
             events: ['ConsentWithdrawn'],
             examples: exampleIn(fixtures, 'consent-withdrawal.json'),
@@ -64,7 +64,8 @@ export function commonContracts(which: CommonRoutes, fixtures: URL): CommonContr
           gapResolutions: jsonContract({
             path: '/service-gaps/resolutions',
             summary: 'A service gap was closed',
-            description: 'The gap is named by the ministry’s `gapReference` or by Passerelle’s `gapId`, exactly one.',
+            description:
+              'The gap is named by the ministry’s `gapReference` (a gap this adapter reported, else 400) or by Passerelle’s `gapId`, exactly one.',
             schema: serviceGapResolutionSchema,
             events: ['ServiceGapResolved'],
             examples: exampleIn(fixtures, 'service-gap-resolution.json'),

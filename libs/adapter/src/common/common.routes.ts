@@ -20,6 +20,8 @@ import {
  */
 export function mountCommonRoutes(router: Router, kit: AdapterKit, contracts: CommonContracts, referenceField?: string): void {
   const { statusChanges, consentWithdrawals, serviceGaps, gapResolutions, milestones } = contracts;
+  /** The field a refusal names when the referral's source number is unknown here (never its value). */
+  const referenceName = referenceField ?? 'referralId';
   /** The referral a lifecycle record names, as a source id for the allocator or a Passerelle id as is. */
   const target = (value: Record<string, unknown>): { sourceId?: string; referralId?: string } =>
     typeof value['referralId'] === 'string'
@@ -39,7 +41,11 @@ export function mountCommonRoutes(router: Router, kit: AdapterKit, contracts: Co
           build: async (ids) => [
             {
               type: 'ReferralStatusChanged',
-              payload: mapStatusChange(change, to.referralId ?? (await ids.idFor('referral', to.sourceId ?? '')), ctx),
+              payload: mapStatusChange(
+                change,
+                to.referralId ?? (await ids.createdIdFor('referral', to.sourceId ?? '', referenceName)),
+                ctx,
+              ),
             },
           ],
         },
@@ -60,7 +66,11 @@ export function mountCommonRoutes(router: Router, kit: AdapterKit, contracts: Co
           build: async (ids) => [
             {
               type: 'ConsentWithdrawn',
-              payload: mapConsentWithdrawal(withdrawal.withdrawnAt, to.referralId ?? (await ids.idFor('referral', to.sourceId ?? '')), ctx),
+              payload: mapConsentWithdrawal(
+                withdrawal.withdrawnAt,
+                to.referralId ?? (await ids.createdIdFor('referral', to.sourceId ?? '', referenceName)),
+                ctx,
+              ),
             },
           ],
         },
@@ -100,7 +110,11 @@ export function mountCommonRoutes(router: Router, kit: AdapterKit, contracts: Co
           build: async (ids) => [
             {
               type: 'ServiceGapResolved',
-              payload: mapServiceGapResolution(resolution, resolution.gapId ?? (await ids.idFor('gap', target)), ctx),
+              payload: mapServiceGapResolution(
+                resolution,
+                resolution.gapId ?? (await ids.createdIdFor('gap', target, 'gapReference')),
+                ctx,
+              ),
             },
           ],
         },

@@ -83,13 +83,17 @@ function exportRowRecord(kit: AdapterKit, row: CasExportRow, line: number, ctx: 
   if (row.record_type === 'referral') return referralRecord(kit, rowToReferral(row), ctx, line);
   const source = sourceIdOf(row.cas_reference);
   const where = { row: line, label: `row ${line}` };
+  // A status or withdrawal row names a referral accepted before, or by an earlier row of this export.
+  const referenceField = `row ${line}, column cas_reference`;
   if (row.record_type === 'status') {
     const change = statusOfRow(row);
     return {
       ...where,
       sourceKey: statusSourceKey(source, change),
       content: statusChangeContent(source, change),
-      build: async (ids) => [{ type: 'ReferralStatusChanged', payload: mapCasStatusRow(row, await ids.idFor('referral', source), ctx) }],
+      build: async (ids) => [
+        { type: 'ReferralStatusChanged', payload: mapCasStatusRow(row, await ids.createdIdFor('referral', source, referenceField), ctx) },
+      ],
     };
   }
   return {
@@ -97,7 +101,10 @@ function exportRowRecord(kit: AdapterKit, row: CasExportRow, line: number, ctx: 
     sourceKey: consentSourceKey(source),
     content: consentWithdrawalContent(source, row.event_date),
     build: async (ids) => [
-      { type: 'ConsentWithdrawn', payload: mapCasConsentWithdrawalRow(row, await ids.idFor('referral', source), ctx) },
+      {
+        type: 'ConsentWithdrawn',
+        payload: mapCasConsentWithdrawalRow(row, await ids.createdIdFor('referral', source, referenceField), ctx),
+      },
     ],
   };
 }

@@ -13,6 +13,7 @@ import {
 } from '../domain/fhir-operation-outcome.ts';
 import { serviceRequestSchema, serviceRequestSchemaWith, taskSchema } from '../domain/fhir-resources.schema.ts';
 import type { RegionMap } from '../domain/region-map.ts';
+import { serviceRequestReferenceField } from '../domain/fhir-task-reference.ts';
 import {
   mapServiceRequest,
   mapTask,
@@ -215,13 +216,17 @@ function acceptedOutcome(events: readonly { eventType: string; eventId: string; 
   };
 }
 
-/** One resource as the acceptance takes it: read exactly as POST /fhir/<Type> reads it, then mapped. */
+/**
+ * One resource as the acceptance takes it: read exactly as POST /fhir/<Type> reads it, then mapped.
+ * `at` is where the resource sits in the request (`entry[2].resource.`), for the fields a refusal names.
+ */
 function recordOf(
   readers: Readers,
   type: FhirResourceType,
   body: unknown,
   kit: AdapterKit,
   ctx: ReturnType<AdapterKit['mappingContext']>,
+  at = '',
 ): NativeRecord {
   if (type === 'ServiceRequest') {
     const { request, person } = readers.ServiceRequest(body);
@@ -251,7 +256,11 @@ function recordOf(
     sourceKey: taskSourceKey(task),
     content: taskContent(task),
     build: async (ids) => {
-      const referralId = 'referralId' in target ? target.referralId : await ids.idFor('referral', target.sourceId);
+      // A ServiceRequest this adapter never accepted (nor one earlier in the same transaction) refuses the Task.
+      const referralId =
+        'referralId' in target
+          ? target.referralId
+          : await ids.createdIdFor('referral', target.sourceId, `${at}${serviceRequestReferenceField(task)}`);
       const [changed, withdrawn] = mapTask(task, referralId, ctx);
       return withdrawn
         ? [
@@ -310,7 +319,7 @@ export function mountFhirRoutes(router: Router, kit: AdapterKit, regions: Region
       resolveBundleReferences(bundle).forEach((resource, i) => {
         const type = bundle.entry[i]?.resource.resourceType ?? 'ServiceRequest';
         try {
-          records.push({ ...recordOf(readers, type, resource, kit, ctx), label: `entry[${i}]`, row: i });
+          records.push({ ...recordOf(readers, type, resource, kit, ctx, `entry[${i}].resource.`), label: `entry[${i}]`, row: i });
         } catch (error) {
           if (!isValidationProblem(error)) throw error;
           for (const { field, reason } of error.errors)
