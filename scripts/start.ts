@@ -16,11 +16,14 @@ import {
   keycloakCredentialsFile,
   loadRealmDocument,
   loadStackConfig,
+  prometheusUrl,
   provision,
   status,
   up,
+  writeTargets,
   type KafkaCredentialSet,
   type PartName,
+  type ScrapeTarget,
 } from '@passerelle/infra';
 import { loadDevSecrets, type DevSecrets } from './dev-secrets.ts';
 import { runDemoScenario } from './demo/scenario.ts';
@@ -31,6 +34,16 @@ import { databaseLayout, databaseRoleOf, kafkaPrincipalOf, partyOfService, servi
 const log = (message: string): void => console.log(`[passerelle] ${message}`);
 
 const SERVICE_PORTS = servicePorts();
+
+/** What Prometheus scrapes of the services started: each one's /metrics, labelled with its name and role. */
+function scrapeTargetsOf(names: readonly string[]): ScrapeTarget[] {
+  return names.flatMap((name) => {
+    const port = SERVICE_PORTS[name];
+    if (port === undefined) return [];
+    const role = partyOfService(name) ? 'adapter' : name === 'projector' ? 'projector' : 'view-api';
+    return [{ address: `127.0.0.1:${port}`, service: name, role } satisfies ScrapeTarget];
+  });
+}
 
 interface DatabaseAccess {
   /** The administrator's URL `npm start` was given (DATABASE_URL). */
@@ -189,6 +202,8 @@ async function main(): Promise<void> {
     stopping = true;
     log(`${reason}: stopping ${services.length} service(s) and ${started.length ? started.join(', ') : 'no part of the stack'}…`);
     await Promise.all(services.map(stopService));
+    // Services stopped on purpose are no targets to alert on.
+    writeTargets(config, 'services', []);
     if (started.length > 0) await down(config, log, started);
     log('stopped');
     process.exit(0);
@@ -253,6 +268,7 @@ async function main(): Promise<void> {
       ok: SERVICE_PORTS[s.name] === undefined || (await waitReady(s.name, `http://127.0.0.1:${SERVICE_PORTS[s.name]}`, 90_000)),
     })),
   );
+  writeTargets(config, 'services', scrapeTargetsOf(services.map((s) => s.name)));
   const adapters = Object.fromEntries(
     PARTIES.map((party) => [
       adapterNameOf(party),
@@ -275,6 +291,9 @@ async function main(): Promise<void> {
     log(`  ${service.name.padEnd(28)} ${port ? `http://127.0.0.1:${port}` : '(no HTTP port)'}`);
   }
   if (services.length === 0) log('no services started (PASSERELLE_START_SERVICES)');
+  log(
+    `prometheus: targets ${prometheusUrl(config)}/targets, alerts ${prometheusUrl(config)}/alerts (rules in infra/prometheus/alerts.yml)`,
+  );
   log(`demo credentials (bearer tokens per ministry) are in ${path.join(config.home, 'secrets.json')}`);
   printIdentity(config);
   log('press Ctrl-C to stop');

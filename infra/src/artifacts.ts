@@ -13,6 +13,8 @@ export interface ResolvedArtifacts {
   readonly kafkaLibDir: string;
   readonly apicurioDir: string;
   readonly zipkinJar: string;
+  /** The Prometheus JMX exporter agent the broker starts with. */
+  readonly jmxExporterJar: string;
 }
 
 type Log = (message: string) => void;
@@ -78,10 +80,20 @@ export function resolveArtifacts(home: string, log: Log): ResolvedArtifacts {
     );
   });
 
+  const jmxExporterDir = path.join(lib, `jmx-exporter-${VERSIONS.jmxExporter}`);
+  ensure(jmxExporterDir, `Prometheus JMX exporter ${VERSIONS.jmxExporter}`, log, (dir) => {
+    runMaven(
+      ['dependency:copy', `-Dartifact=io.prometheus.jmx:jmx_prometheus_javaagent:${VERSIONS.jmxExporter}:jar`, `-DoutputDirectory=${dir}`],
+      `Prometheus JMX exporter ${VERSIONS.jmxExporter}`,
+      log,
+    );
+  });
+
   return {
     kafkaLibDir,
     apicurioDir,
     zipkinJar: path.join(zipkinDir, `zipkin-server-${VERSIONS.zipkin}-exec.jar`),
+    jmxExporterJar: path.join(jmxExporterDir, `jmx_prometheus_javaagent-${VERSIONS.jmxExporter}.jar`),
   };
 }
 

@@ -11,6 +11,8 @@ export const VERSIONS = {
   apicurio: '3.3.3',
   zipkin: '3.6.1',
   keycloak: '26.5.6',
+  // io.prometheus.jmx:jmx_prometheus_javaagent: the broker's metrics for Prometheus.
+  jmxExporter: '1.0.1',
   // The major version compose runs; the local stack uses the machine's server (14+ works).
   postgres: '15',
 } as const;
@@ -30,7 +32,7 @@ export interface StackConfig {
    */
   readonly kafkaCaFile?: string | undefined;
   readonly databaseUrl: string;
-  readonly kafka: { readonly port: number; readonly controllerPort: number; readonly heapMb: number };
+  readonly kafka: { readonly port: number; readonly controllerPort: number; readonly heapMb: number; readonly metricsPort: number };
   readonly registry: {
     readonly port: number;
     readonly managementPort: number;
@@ -39,6 +41,7 @@ export interface StackConfig {
   };
   readonly zipkin: { readonly port: number; readonly heapMb: number };
   readonly keycloak: { readonly port: number; readonly database: string; readonly heapMb: number };
+  readonly prometheus: { readonly port: number; readonly intervalSeconds: number };
 }
 
 /** Reads the local stack's settings once; every variable is optional and validated. */
@@ -60,6 +63,8 @@ export function loadStackConfig(source: EnvSource = process.env): StackConfig {
       port: env.port('PASSERELLE_KAFKA_PORT', 9092),
       controllerPort: env.port('PASSERELLE_KAFKA_CONTROLLER_PORT', 9093),
       heapMb: env.integer('PASSERELLE_KAFKA_HEAP_MB', 512, { min: 128 }),
+      // The JMX exporter agent's port: the broker's own metrics for Prometheus.
+      metricsPort: env.port('PASSERELLE_KAFKA_METRICS_PORT', 9404),
     },
     registry: {
       port: env.port('PASSERELLE_REGISTRY_PORT', 8081),
@@ -75,6 +80,10 @@ export function loadStackConfig(source: EnvSource = process.env): StackConfig {
       port: env.port('PASSERELLE_KEYCLOAK_PORT', 8180),
       database: env.identifier('PASSERELLE_KEYCLOAK_DATABASE', 'passerelle_keycloak'),
       heapMb: env.integer('PASSERELLE_KEYCLOAK_HEAP_MB', 512, { min: 256 }),
+    },
+    prometheus: {
+      port: env.port('PASSERELLE_PROMETHEUS_PORT', 9090),
+      intervalSeconds: env.integer('PASSERELLE_PROMETHEUS_INTERVAL_S', 10, { min: 1, max: 300 }),
     },
   };
   env.done();

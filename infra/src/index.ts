@@ -82,3 +82,13 @@ export {
 } from './keycloak-realm.ts';
 export type { PlannedUser, RealmDocument } from './keycloak-realm.ts';
 export { testStackParts } from './test-stack/test-parts.ts';
+export { prometheusUrl } from './prometheus-part.ts';
+export {
+  ALERT_RULES_FILE,
+  ALERT_TESTS_FILE,
+  checkAlertRules,
+  prometheusConfiguration,
+  resolvePrometheus,
+  writeTargets,
+  type ScrapeTarget,
+} from './prometheus.ts';

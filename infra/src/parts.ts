@@ -22,8 +22,10 @@ import type { JavaRuntimes } from './prerequisites.ts';
 import { StackError } from './errors.ts';
 import { keycloak } from './keycloak.ts';
 import { httpOk, javaArgs, jdbcConnection } from './part-launch.ts';
+import { prometheus } from './prometheus-part.ts';
+import { kafkaJmxExporterConfiguration } from './prometheus.ts';
 
-export type PartName = 'kafka' | 'registry' | 'zipkin' | 'keycloak';
+export type PartName = 'kafka' | 'registry' | 'zipkin' | 'keycloak' | 'prometheus';
 
 export interface Launch {
   readonly command: string;
@@ -53,6 +55,10 @@ export interface Part {
 
 function kafkaDir(config: StackConfig): string {
   return path.join(config.home, 'kafka');
+}
+
+function jmxExporterConfigFile(config: StackConfig): string {
+  return path.join(kafkaDir(config), 'jmx-exporter.yml');
 }
 
 /** The listener clients (and the broker itself, inter-broker) use: SASL/SCRAM-SHA-512 over TLS. */
@@ -313,7 +319,7 @@ export const ZIPKIN_ENVIRONMENT: Readonly<Record<string, string>> = {
 const kafka: Part = {
   name: 'kafka',
   title: `Apache Kafka ${VERSIONS.kafka} (KRaft)`,
-  ports: (config) => [config.kafka.port, config.kafka.controllerPort],
+  ports: (config) => [config.kafka.port, config.kafka.controllerPort, config.kafka.metricsPort],
   url: (config) => endpointsOf(config).kafkaBrokers.join(','),
   async prepare(config, artifacts, java, log) {
     const dir = kafkaDir(config);
@@ -329,6 +335,7 @@ const kafka: Part = {
       log(
         `kafka: generated a local CA and broker certificate in ${kafkaTlsDir(config)} (${tls.reason}); clients verify the broker with ${tls.stores.caFile}`,
       );
+    fs.writeFileSync(jmxExporterConfigFile(config), kafkaJmxExporterConfiguration());
     const propertiesFile = path.join(dir, 'server.properties');
     // It holds the admin password (the broker's own login): readable by this user only.
     if (isFormatted(config)) {
@@ -393,6 +400,8 @@ const kafka: Part = {
       command: java.java17,
       args: [
         ...javaArgs('kafka', config.kafka.heapMb),
+        // The broker's meters for Prometheus, on loopback: `[host:]port:config` is the agent's argument.
+        `-javaagent:${artifacts.jmxExporterJar}=${config.host}:${config.kafka.metricsPort}:${jmxExporterConfigFile(config)}`,
         `-Dlog4j2.configurationFile=${path.join(REPO_ROOT, 'infra/kafka/log4j2.xml')}`,
         `-Dkafka.logs.dir=${config.logsDir}`,
         '-cp',
@@ -479,7 +488,7 @@ const zipkin: Part = {
   probe: (config) => httpOk(`${endpointsOf(config).zipkinUrl}/health`),
 };
 
-export const PARTS: readonly Part[] = [kafka, registry, zipkin, keycloak];
+export const PARTS: readonly Part[] = [kafka, registry, zipkin, keycloak, prometheus];
 
 export function partNamed(name: string): Part {
   const part = PARTS.find((candidate) => candidate.name === name);

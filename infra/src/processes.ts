@@ -39,10 +39,26 @@ export function commandLineOf(pid: number): string | undefined {
   }
 }
 
-/** True when `pid` is alive and is this stack's server for `part`. */
+/**
+ * The environment variable that marks a part that is no JVM (Prometheus): its command line
+ * cannot take a `-D` marker, so `infra` recognises it by its environment instead.
+ */
+export const PART_ENVIRONMENT_MARKER = 'PASSERELLE_PART';
+
+function environmentOf(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/environ`, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when `pid` is alive and is this stack's server for `part` (marked on its command line or in its environment). */
 export function isOurProcess(pid: number, part: string): boolean {
   const cmdline = commandLineOf(pid);
-  return cmdline !== undefined && cmdline.includes(partMarker(part));
+  if (cmdline === undefined) return false;
+  if (cmdline.includes(partMarker(part))) return true;
+  return (environmentOf(pid) ?? '').split('\0').includes(`${PART_ENVIRONMENT_MARKER}=${part}`);
 }
 
 export type PartState =

@@ -170,6 +170,7 @@ describe('adapters during a Kafka outage', () => {
       PASSERELLE_HOME: home,
       PASSERELLE_KAFKA_PORT: String(await freePort()),
       PASSERELLE_KAFKA_CONTROLLER_PORT: String(await freePort()),
+      PASSERELLE_KAFKA_METRICS_PORT: String(await freePort()),
       DATABASE_URL: stack.databaseUrl,
     });
     await up(config, log, ['kafka']);

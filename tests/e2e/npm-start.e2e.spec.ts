@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createDatabase, dropDatabaseRoles, type Knex } from '@passerelle/db';
 import { REPO_ROOT } from '@passerelle/infra';
 import { dropDatabase, withDatabase } from '@passerelle/pg-admin';
-import { freePort, uniqueSuffix } from '@passerelle/testing';
+import { freePort, uniqueSuffix, waitFor } from '@passerelle/testing';
 
 /** The PostgreSQL user behind each service's sessions, by application name. */
 async function sessionUsers(db: Knex): Promise<Record<string, string[]>> {
@@ -87,12 +87,18 @@ describe('npm start', () => {
       management: await freePort(),
       zipkin: await freePort(),
       keycloak: await freePort(),
+      kafkaMetrics: await freePort(),
+      prometheus: await freePort(),
     };
     // What picks this stack, as an operator's shell would set it for `npm start` and the CLIs alike.
     stackEnv = {
       PASSERELLE_HOME: home,
       PASSERELLE_KAFKA_PORT: String(ports.kafka),
       PASSERELLE_KAFKA_CONTROLLER_PORT: String(ports.controller),
+      PASSERELLE_KAFKA_METRICS_PORT: String(ports.kafkaMetrics),
+      PASSERELLE_PROMETHEUS_PORT: String(ports.prometheus),
+      // Scrapes every second, so the targets' health is known soon after the start.
+      PASSERELLE_PROMETHEUS_INTERVAL_S: '1',
       PASSERELLE_REGISTRY_PORT: String(ports.registry),
       PASSERELLE_REGISTRY_MANAGEMENT_PORT: String(ports.management),
       PASSERELLE_ZIPKIN_PORT: String(ports.zipkin),
@@ -161,6 +167,52 @@ describe('npm start', () => {
     expect(secrets.keyEncryptionKey).toMatch(/^[0-9a-f]{64}$/);
     expect(output).not.toContain(secrets.keyEncryptionKey);
   }, 540_000);
+
+  it('prints Prometheus’ URL, and Prometheus finds every part of the stack and every service it started up', async () => {
+    const prometheus = `http://127.0.0.1:${stackEnv['PASSERELLE_PROMETHEUS_PORT']}`;
+    expect(output).toContain(`${prometheus}/`);
+    expect(output).toContain(`${prometheus}/alerts`);
+    let targets: { labels: Record<string, string>; health: string; lastError: string }[] = [];
+    const allUp = await waitFor(
+      'every Prometheus target up',
+      async () => {
+        const response = await fetch(`${prometheus}/api/v1/targets?state=active`);
+        targets = ((await response.json()) as { data: { activeTargets: typeof targets } }).data.activeTargets;
+        return targets.length === 7 && targets.every((target) => target.health === 'up');
+      },
+      60_000,
+      1_000,
+    ).then(
+      () => true,
+      () => false,
+    );
+    const health = targets.map(
+      (target) => `${target.labels['service']}=${target.health}${target.lastError ? ` (${target.lastError})` : ''}`,
+    );
+    expect(allUp, health.join(', ')).toBe(true);
+    expect(targets.map((target) => target.labels['service']).sort()).toEqual([
+      'adapter-justice',
+      'kafka',
+      'projector',
+      'prometheus',
+      'schema-registry',
+      'view-api',
+      'zipkin',
+    ]);
+    // The rules are loaded, and none fires on a healthy stack at rest.
+    const rules = (await (await fetch(`${prometheus}/api/v1/rules?type=alert`)).json()) as {
+      data: { groups: { rules: { name: string; state: string }[] }[] };
+    };
+    const alerts = rules.data.groups.flatMap((group) => group.rules);
+    expect(alerts.map((rule) => rule.name)).toContain('PasserelleProjectorLagGrowing');
+    expect(alerts.filter((rule) => rule.state === 'firing').map((rule) => rule.name)).toEqual([]);
+    // The broker's own meters arrive through the JMX exporter.
+    const query = await fetch(
+      `${prometheus}/api/v1/query?query=${encodeURIComponent('count({service="kafka", __name__=~"kafka_server_.*"})')}`,
+    );
+    const counted = (await query.json()) as { data: { result: { value: [number, string] }[] } };
+    expect(Number(counted.data.result[0]?.value[1] ?? 0)).toBeGreaterThan(10);
+  }, 120_000);
 
   it('runs `npm run projector -- status` and `dead-letters list` as docs/operations.md writes them, against the stack it started', async () => {
     const statusCommand = documentedCommand('npm run projector -- status');

@@ -62,6 +62,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     ...base,
     PASSERELLE_KAFKA_PORT: String(await freePort()),
     PASSERELLE_KAFKA_CONTROLLER_PORT: String(await freePort()),
+    PASSERELLE_KAFKA_METRICS_PORT: String(await freePort()),
     PASSERELLE_REGISTRY_PORT: String(await freePort()),
     PASSERELLE_REGISTRY_MANAGEMENT_PORT: String(await freePort()),
   };
