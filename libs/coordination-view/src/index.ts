@@ -1,5 +1,16 @@
-export { BOOKKEEPING_COLUMNS, MIGRATIONS_TABLE, POSITION_COLUMNS, TABLE_KEYS, VIEW_TABLE, VIEW_TABLES } from './tables.ts';
-export type { ColumnOf, StoredRow, ViewTable, ViewTableName } from './tables.ts';
+export { BOOKKEEPING_COLUMNS, DERIVED_TABLES, MIGRATIONS_TABLE, POSITION_COLUMNS, TABLE_KEYS, VIEW_TABLE, VIEW_TABLES } from './tables.ts';
+export type { ColumnOf, DerivedTable, StoredRow, ViewTable, ViewTableName } from './tables.ts';
+export {
+  ACCEPTANCE_WEEK_SQL,
+  AGGREGATE_DIMENSIONS,
+  AGGREGATE_KEY,
+  AGGREGATE_MEASURE_AT,
+  AGGREGATE_MEASURES,
+  AGGREGATE_SOURCE_COLUMNS,
+  acceptanceWeekOf,
+  aggregateContributionsSql,
+} from './aggregates.ts';
+export type { AggregateMeasure, ReferralAggregateRow } from './aggregates.ts';
 export { POPULATION_GROUPS } from './rows.ts';
 export type {
   AffectedPopulationColumns,

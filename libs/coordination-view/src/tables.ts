@@ -19,6 +19,12 @@ export const VIEW_TABLE = {
   dead_letters: 'dead_letters',
   /** One row: the fingerprint of the secret the record keys were computed with (not part of a snapshot). */
   record_key_settings: 'record_key_settings',
+  /**
+   * The referral statistics' counts and key sums by measure, month and dimension (aggregates.ts):
+   * derived from `referrals`, so not part of a snapshot; compared between a live view and its
+   * rebuild all the same (DERIVED_TABLES).
+   */
+  referral_aggregates: 'referral_aggregates',
 } as const;
 
 /** A column of a content table, by its row type. */
@@ -50,6 +56,14 @@ export const VIEW_TABLES: readonly ViewTable[] = [
   VIEW_TABLE.processed_events,
   VIEW_TABLE.dead_letters,
 ];
+
+/**
+ * Tables computed from the content tables (the projector keeps them in the same transaction and
+ * recounts them from scratch): compared between two views like the content tables, absent from
+ * a snapshot (a model of the view need not compute them).
+ */
+export const DERIVED_TABLES = [VIEW_TABLE.referral_aggregates] as const;
+export type DerivedTable = (typeof DERIVED_TABLES)[number];
 
 /** Where knex records which migrations ran, inside the view's own schema (so a rebuild carries its own). */
 export const MIGRATIONS_TABLE = 'projector_migrations';

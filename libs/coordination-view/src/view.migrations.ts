@@ -281,4 +281,42 @@ export const viewMigrations: readonly NamedMigration[] = [
       });
     },
   },
+  {
+    // The statistics' counts kept by the projector (aggregates.ts), filled here from the referrals
+    // the view already holds. One unique key, nulls not distinct (receiving ministry, acceptance
+    // week): the projector's upserts conflict on it. The SQL is literal: a migration never changes.
+    name: '0006_referral_aggregates',
+    async up(db: Knex) {
+      await db.raw(`CREATE TABLE referral_aggregates (
+        measure text NOT NULL,
+        month date NOT NULL,
+        region text NOT NULL,
+        service_category text NOT NULL,
+        status text NOT NULL,
+        referring_ministry text NOT NULL,
+        receiving_ministry text,
+        urgency text NOT NULL,
+        acceptance_week integer,
+        referral_count integer NOT NULL,
+        record_key_sum bigint NOT NULL,
+        unkeyed integer NOT NULL,
+        CONSTRAINT referral_aggregates_key UNIQUE NULLS NOT DISTINCT
+          (measure, month, region, service_category, status, referring_ministry, receiving_ministry, urgency, acceptance_week)
+      )`);
+      await db.raw(`INSERT INTO referral_aggregates
+        SELECT m.measure, (date_trunc('month', m.at AT TIME ZONE 'UTC'))::date, r.region, r.service_category, r.status,
+               r.referring_ministry, r.receiving_ministry, r.urgency,
+               CASE WHEN r.accepted_at IS NULL THEN NULL
+                    ELSE floor((extract(epoch from (r.accepted_at - r.requested_at)) + 302400) / 604800)::int END AS acceptance_week,
+               count(*)::int, coalesce(sum(r.record_key), 0)::bigint, (count(*) - count(r.record_key))::int
+          FROM referrals AS r
+         CROSS JOIN LATERAL (VALUES ('made', r.requested_at), ('accepted', r.accepted_at),
+                                    ('closed', least(r.completed_at, r.declined_at, r.withdrawn_at))) AS m(measure, at)
+         WHERE m.at IS NOT NULL
+         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`);
+    },
+    async down(db: Knex) {
+      await db.schema.dropTable('referral_aggregates');
+    },
+  },
 ];

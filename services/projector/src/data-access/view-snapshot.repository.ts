@@ -1,5 +1,13 @@
 import type { Knex } from '@passerelle/db';
-import { VIEW_TABLE, BOOKKEEPING_COLUMNS, VIEW_TABLES, type ViewSnapshot, type ViewTable } from '@passerelle/coordination-view';
+import {
+  VIEW_TABLE,
+  BOOKKEEPING_COLUMNS,
+  DERIVED_TABLES,
+  VIEW_TABLES,
+  type DerivedTable,
+  type ViewSnapshot,
+  type ViewTable,
+} from '@passerelle/coordination-view';
 import { sortRows } from '../domain/view-model.ts';
 import { fromDbRow, qualified } from './rows.ts';
 
@@ -17,7 +25,7 @@ export async function readViewSnapshot(db: Knex, schema: string): Promise<ViewSn
 }
 
 export interface TableDifference {
-  readonly table: ViewTable;
+  readonly table: ViewTable | DerivedTable;
   readonly rowsA: number;
   readonly rowsB: number;
   /** Rows of A with no equal row in B (bookkeeping columns left out), and the reverse. */
@@ -25,23 +33,25 @@ export interface TableDifference {
   readonly onlyInB: number;
 }
 
-async function columnsOf(db: Knex, schema: string, table: ViewTable): Promise<string[]> {
+async function columnsOf(db: Knex, schema: string, table: ViewTable | DerivedTable): Promise<string[]> {
   const rows = (await db('information_schema.columns')
     .where({ table_schema: schema, table_name: table })
     .orderBy('ordinal_position')
     .select('column_name')) as { column_name: string }[];
-  const bookkeeping = new Set(BOOKKEEPING_COLUMNS[table] ?? []);
+  const bookkeeping = new Set((BOOKKEEPING_COLUMNS as Partial<Record<string, readonly string[]>>)[table] ?? []);
   return rows.map((row) => row.column_name).filter((column) => !bookkeeping.has(column));
 }
 
 /**
  * Compares two view schemas table by table, row by row, in SQL (EXCEPT ALL both ways), leaving
  * out bookkeeping columns (times the projector did something). Runs inside the caller's
- * transaction when given one, so the rebuild verifies exactly what it switches to.
+ * transaction when given one, so the rebuild verifies exactly what it switches to. The derived
+ * tables (the referral aggregates) are compared too: a live view's maintained aggregates must
+ * equal those counted from the rebuilt referrals.
  */
 export async function compareViewSchemas(db: Knex | Knex.Transaction, schemaA: string, schemaB: string): Promise<TableDifference[]> {
   const differences: TableDifference[] = [];
-  for (const table of VIEW_TABLES) {
+  for (const table of [...VIEW_TABLES, ...DERIVED_TABLES]) {
     const columns = await columnsOf(db as Knex, schemaA, table);
     const list = columns.map(() => '??').join(', ');
     const a = qualified(schemaA, table);
