@@ -109,13 +109,100 @@ function* copyData(rows: Iterable<object>, columns: readonly CopyColumn[], writt
 }
 
 /**
- * Writes a whole view into a freshly migrated, empty view schema, the fastest way PostgreSQL
- * takes rows: in one transaction, empty the tables (the catalogue rows are rewritten from the
- * source), drop their keys and indexes (definitions captured from the catalogue first), COPY
- * every table in (FREEZE: the table was truncated in this transaction, so its rows need no
- * later hint-bit or freeze pass), recreate the keys and indexes from the captured definitions,
- * ANALYZE. A crash before the commit leaves the schema as migrated, still unswitched.
+ * Writes rows into a freshly migrated, empty view schema, the fastest way PostgreSQL takes them,
+ * inside one transaction: `start` empties the tables (the catalogue rows are rewritten from the
+ * source) and drops their keys and indexes (definitions captured from the catalogue first);
+ * `append` COPYs rows in, as often as the caller has rows to give (FREEZE: the tables were
+ * truncated in this transaction, so their rows need no later hint-bit or freeze pass); `finish`
+ * recreates the keys and indexes from the captured definitions and runs ANALYZE. A crash before
+ * the commit leaves the schema as migrated, still unswitched.
  */
+export class BulkViewWriter {
+  private readonly tables: Record<string, number> = {};
+  private written = 0;
+  private copyMs = 0;
+
+  private constructor(
+    readonly trx: Knex.Transaction,
+    readonly schema: string,
+    private readonly shapes: Map<string, CopyColumn[]>,
+    private readonly constraints: readonly Definition[],
+    private readonly indexes: readonly Definition[],
+    private readonly connection: CopyConnection,
+  ) {}
+
+  static async start(trx: Knex.Transaction, schema: string): Promise<BulkViewWriter> {
+    // Index builds sort in memory up to this much per build (the session default is small).
+    await trx.raw("SET LOCAL maintenance_work_mem = '256MB'");
+    const shapes = await columnsOf(trx, schema);
+    const constraints = await constraintsOf(trx, schema);
+    const indexes = await indexesOf(trx, schema);
+    const qualified = (table: string) => `${ident(schema)}.${ident(table)}`;
+    await trx.raw(`TRUNCATE ${VIEW_TABLES.map(qualified).join(', ')}`);
+    for (const index of indexes) await trx.raw(`DROP INDEX ${qualified(index.name)}`);
+    for (const constraint of constraints)
+      await trx.raw(`ALTER TABLE ${qualified(constraint.table)} DROP CONSTRAINT ${ident(constraint.name)}`);
+    const connection = (await trx.client.acquireConnection()) as CopyConnection;
+    return new BulkViewWriter(trx, schema, shapes, constraints, indexes, connection);
+  }
+
+  private qualified(table: string): string {
+    return `${ident(this.schema)}.${ident(table)}`;
+  }
+
+  /** Rows written so far, all tables together. */
+  get rows(): number {
+    return this.written;
+  }
+
+  /** COPYs these tables of the source in (every table by default); `onRows` hears of each buffer of rows sent. */
+  async append(source: BulkSource, tables: readonly ViewTable[] = VIEW_TABLES, onRows?: (rows: number) => void): Promise<void> {
+    const began = performance.now();
+    for (const table of tables) {
+      const { count, rows } = source.table(table);
+      this.tables[table] = (this.tables[table] ?? 0) + count;
+      if (count === 0) continue;
+      // A peek at the first row names the columns; the rows are then read afresh from the source.
+      const first = rows[Symbol.iterator]().next().value as object;
+      const columns = copyColumns(this.schema, table, first, this.shapes.get(table) ?? []);
+      const copy = this.connection.query(
+        copyFrom(`COPY ${this.qualified(table)} (${columns.map((c) => ident(c.name)).join(', ')}) FROM STDIN (FORMAT binary, FREEZE true)`),
+      );
+      const data = copyData(source.table(table).rows, columns, (n) => {
+        this.written += n;
+        onRows?.(n);
+      });
+      await pipeline(Readable.from(data, { objectMode: false }), copy);
+    }
+    this.copyMs += performance.now() - began;
+  }
+
+  /**
+   * A withdrawal the rebuild applied destroys its key here too (usually already destroyed by the
+   * live projector: then only a missing receipt is written), in the transaction of the rows.
+   */
+  async shred(erasures: readonly ErasureRow[], keyEncryptionKey: KeyEncryptionKey | undefined): Promise<void> {
+    if (erasures.length === 0) return;
+    if (!keyEncryptionKey) throw new KeyStoreUnavailableError('writing a view with consent withdrawals');
+    await shred(this.trx, keyEncryptionKey, erasures, this.schema, 'rebuild');
+  }
+
+  /** Keys and indexes back, statistics gathered: the view is ready to be queried once committed. */
+  async finish(): Promise<BulkLoadReport> {
+    let began = performance.now();
+    for (const constraint of this.constraints)
+      await this.trx.raw(
+        `ALTER TABLE ${this.qualified(constraint.table)} ADD CONSTRAINT ${ident(constraint.name)} ${constraint.definition}`,
+      );
+    for (const index of this.indexes) await this.trx.raw(index.definition);
+    const indexMs = performance.now() - began;
+    began = performance.now();
+    await this.trx.raw(`ANALYZE ${VIEW_TABLES.map((table) => this.qualified(table)).join(', ')}`);
+    return { rows: this.written, tables: { ...this.tables }, copyMs: this.copyMs, indexMs, analyzeMs: performance.now() - began };
+  }
+}
+
+/** Writes a whole view held in memory (BulkViewWriter, in one transaction). */
 export async function writeViewInBulk(
   db: Knex,
   schema: string,
@@ -124,57 +211,14 @@ export async function writeViewInBulk(
   keys: { readonly keyEncryptionKey?: KeyEncryptionKey } = {},
 ): Promise<BulkLoadReport> {
   const total = VIEW_TABLES.reduce((sum, table) => sum + source.table(table).count, 0);
-  const tables: Record<string, number> = {};
   let written = 0;
   return db.transaction(async (trx) => {
-    // Index builds sort in memory up to this much per build (the session default is small).
-    await trx.raw("SET LOCAL maintenance_work_mem = '256MB'");
-    const shapes = await columnsOf(trx, schema);
-    const constraints = await constraintsOf(trx, schema);
-    const indexes = await indexesOf(trx, schema);
-    const qualified = (table: string) => `${ident(schema)}.${ident(table)}`;
-
-    await trx.raw(`TRUNCATE ${VIEW_TABLES.map(qualified).join(', ')}`);
-    for (const index of indexes) await trx.raw(`DROP INDEX ${qualified(index.name)}`);
-    for (const constraint of constraints)
-      await trx.raw(`ALTER TABLE ${qualified(constraint.table)} DROP CONSTRAINT ${ident(constraint.name)}`);
-
-    let began = performance.now();
-    const connection = (await trx.client.acquireConnection()) as CopyConnection;
-    for (const table of VIEW_TABLES) {
-      const { count, rows } = source.table(table);
-      tables[table] = count;
-      if (count === 0) continue;
-      // A peek at the first row names the columns; the rows are then read afresh from the source.
-      const first = rows[Symbol.iterator]().next().value as object;
-      const columns = copyColumns(schema, table, first, shapes.get(table) ?? []);
-      const copy = connection.query(
-        copyFrom(`COPY ${qualified(table)} (${columns.map((c) => ident(c.name)).join(', ')}) FROM STDIN (FORMAT binary, FREEZE true)`),
-      );
-      const data = copyData(source.table(table).rows, columns, (n) => {
-        written += n;
-        onRows?.(written, total);
-      });
-      await pipeline(Readable.from(data, { objectMode: false }), copy);
-    }
-    const copyMs = performance.now() - began;
-
-    began = performance.now();
-    for (const constraint of constraints)
-      await trx.raw(`ALTER TABLE ${qualified(constraint.table)} ADD CONSTRAINT ${ident(constraint.name)} ${constraint.definition}`);
-    for (const index of indexes) await trx.raw(index.definition);
-    const indexMs = performance.now() - began;
-
-    // A withdrawal the rebuild applied destroys its key here too (usually already destroyed by
-    // the live projector: then only a missing receipt is written), in the transaction of the rows.
-    const erasures = source.erasures?.() ?? [];
-    if (erasures.length > 0) {
-      if (!keys.keyEncryptionKey) throw new KeyStoreUnavailableError('writing a view with consent withdrawals');
-      await shred(trx, keys.keyEncryptionKey, erasures, schema, 'rebuild');
-    }
-
-    began = performance.now();
-    await trx.raw(`ANALYZE ${VIEW_TABLES.map(qualified).join(', ')}`);
-    return { rows: written, tables, copyMs, indexMs, analyzeMs: performance.now() - began };
+    const writer = await BulkViewWriter.start(trx, schema);
+    await writer.append(source, VIEW_TABLES, (n) => {
+      written += n;
+      onRows?.(written, total);
+    });
+    await writer.shred(source.erasures?.() ?? [], keys.keyEncryptionKey);
+    return writer.finish();
   });
 }

@@ -182,6 +182,12 @@ function writerFor(type: string): Write {
       };
     case 'text[]':
       return (sink, value) => writeTextArray(sink, value as readonly unknown[]);
+    case 'bytea':
+      return (sink, value) => {
+        const bytes = value as Buffer;
+        sink.int32(bytes.length);
+        sink.bytes(bytes);
+      };
     default:
       throw new Error(`no binary COPY encoding for column type ${type}`);
   }
@@ -223,5 +229,65 @@ export class CopyBinaryEncoder {
   end(): void {
     this.sink.bytes(COPY_BINARY_TRAILER);
     this.sink.end();
+  }
+}
+
+/**
+ * Reads PostgreSQL's binary COPY output (`COPY … TO STDOUT (FORMAT binary)`) back into rows, each
+ * a list of its fields' raw bytes (null for NULL), as chunks arrive: a row split across chunks is
+ * kept until it is whole. The rebuild reads its staged events this way; the fields are decoded by
+ * the caller, who knows the columns it selected.
+ */
+export class CopyBinaryDecoder {
+  private pending: Buffer = Buffer.alloc(0);
+  private headerRead = false;
+  private ended = false;
+
+  /** The rows completed by this chunk. */
+  push(chunk: Buffer): (Buffer | null)[][] {
+    const rows: (Buffer | null)[][] = [];
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    let offset = 0;
+    if (!this.headerRead) {
+      if (this.pending.length < COPY_BINARY_HEADER.length) return rows;
+      if (!this.pending.subarray(0, 11).equals(COPY_BINARY_HEADER.subarray(0, 11))) throw new Error('not a binary COPY stream');
+      offset = COPY_BINARY_HEADER.length + this.pending.readInt32BE(15);
+      this.headerRead = true;
+    }
+    const buffer = this.pending;
+    for (;;) {
+      if (this.ended || offset + 2 > buffer.length) break;
+      const fields = buffer.readInt16BE(offset);
+      if (fields === -1) {
+        this.ended = true;
+        offset += 2;
+        break;
+      }
+      const row: (Buffer | null)[] = [];
+      let at = offset + 2;
+      for (let i = 0; i < fields; i++) {
+        if (at + 4 > buffer.length) break;
+        const length = buffer.readInt32BE(at);
+        at += 4;
+        if (length === -1) {
+          row.push(null);
+          continue;
+        }
+        if (at + length > buffer.length) break;
+        row.push(buffer.subarray(at, at + length));
+        at += length;
+      }
+      if (row.length < fields) break; // the rest of this row is in a later chunk
+      offset = at;
+      rows.push(row);
+    }
+    // What is left is copied, so the chunk it came from is not kept alive by a view into it.
+    this.pending = offset >= buffer.length ? Buffer.alloc(0) : Buffer.from(buffer.subarray(offset));
+    return rows;
+  }
+
+  /** Whether the trailer was read: the stream held every row. */
+  get complete(): boolean {
+    return this.ended;
   }
 }

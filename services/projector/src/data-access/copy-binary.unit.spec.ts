@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER, CopyBinaryEncoder, type CopyColumn } from './copy-binary.ts';
+import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER, CopyBinaryDecoder, CopyBinaryEncoder, type CopyColumn } from './copy-binary.ts';
 
 /** The bytes of one encoded row: header and trailer cut off, field count and fields left. */
 function encode(columns: readonly CopyColumn[], row: object): Buffer {
@@ -96,5 +96,46 @@ describe('COPY binary encoding', () => {
     const all = Buffer.concat(chunks);
     expect(chunks.length).toBeGreaterThan(1);
     expect(all.length).toBe(COPY_BINARY_HEADER.length + 3 * (2 + 4 + big.length) + 2);
+  });
+});
+
+describe('COPY binary decoding', () => {
+  const columns = [
+    { name: 'aggregate', type: 'text' },
+    { name: 'body', type: 'bytea' },
+  ];
+  const rows = Array.from({ length: 50 }, (_, i) => ({ aggregate: `referral:${i}`, body: Buffer.alloc(i * 7, i) }));
+
+  function encoded(): Buffer {
+    const chunks: Buffer[] = [];
+    const encoder = new CopyBinaryEncoder(columns, (chunk) => chunks.push(Buffer.from(chunk)));
+    for (const row of rows) encoder.row(row);
+    encoder.row({ aggregate: 'gap:x', body: null });
+    encoder.end();
+    return Buffer.concat(chunks);
+  }
+
+  it('reads back what the encoder wrote, whatever the chunks it arrives in', () => {
+    const all = encoded();
+    for (const size of [1, 3, 19, 64, 1_000, all.length]) {
+      const decoder = new CopyBinaryDecoder();
+      const read: (Buffer | null)[][] = [];
+      for (let at = 0; at < all.length; at += size) read.push(...decoder.push(all.subarray(at, at + size)));
+
+      expect(decoder.complete, `chunks of ${size}`).toBe(true);
+      expect(read.map(([aggregate, body]) => ({ aggregate: aggregate?.toString(), body }))).toEqual([
+        ...rows.map((row) => ({ aggregate: row.aggregate, body: row.body })),
+        { aggregate: 'gap:x', body: null },
+      ]);
+    }
+  });
+
+  it('is not complete before the trailer, and refuses what is not binary COPY', () => {
+    const all = encoded();
+    const decoder = new CopyBinaryDecoder();
+    decoder.push(all.subarray(0, all.length - 2));
+
+    expect(decoder.complete).toBe(false);
+    expect(() => new CopyBinaryDecoder().push(Buffer.from('referral:1\tabc\n'.repeat(3)))).toThrow('not a binary COPY stream');
   });
 });

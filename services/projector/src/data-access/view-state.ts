@@ -5,6 +5,7 @@ import type { RecordKeyer } from '../domain/record-key.ts';
 import type { SubjectKeyReader, SubjectKeyState } from '../domain/subject-opening.ts';
 import {
   VIEW_TABLE,
+  VIEW_TABLES,
   type ConsentPurgeRow,
   type DeadLetterRow,
   type IllegalTransitionRow,
@@ -60,6 +61,11 @@ class ProcessedEvents {
 
   has(eventId: string): boolean {
     return this.ids.has(eventId);
+  }
+
+  clear(): void {
+    this.ids.clear();
+    for (const column of [this.types, this.topics, this.partitions, this.offsets, this.processedAt]) column.length = 0;
   }
 
   add(row: ProcessedEventRow): void {
@@ -240,6 +246,25 @@ export class ViewState implements ViewStore {
     }
     for (const row of plan.gapEvents) pushTo(this.gapEvents, row.gap_id, row);
     for (const row of plan.serviceGaps) this.gaps.set(row.gap_id, row);
+  }
+
+  /**
+   * Forgets every row but the initiatives' (a catalogue whose progress later milestones build on):
+   * a rebuild that folds its events aggregate by aggregate writes a window of them, then calls
+   * this, so the state never holds more than one window. Event ids are forgotten too: the rebuild
+   * hands each id over once (its stage removes redeliveries before the fold).
+   */
+  forgetFolded(): void {
+    this.processed.clear();
+    for (const table of [this.referralHistory, this.referrals, this.illegal, this.purges, this.erased, this.gaps, this.gapEvents])
+      table.clear();
+    this.milestones.length = 0;
+    this.deadLetters.clear();
+  }
+
+  /** Rows held besides the initiatives, processed events included: what forgetFolded lets go. */
+  get heldRows(): number {
+    return VIEW_TABLES.reduce((sum, table) => sum + (table === VIEW_TABLE.initiatives ? 0 : this.table(table).count), this.erased.size);
   }
 
   /** The erasing withdrawals applied, in the order they were: whose data keys a bulk write destroys. */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { REBUILD_NODE_FLAGS, hasRebuildFlags, rebuildNodeOptions } from './rebuild-runtime.ts';
-import { defaultMaxBulkEvents } from './rebuild.ts';
 
 describe('the rebuild process flags', () => {
   it('adds the rebuild flags to NODE_OPTIONS and keeps what the operator set', () => {
@@ -14,12 +13,5 @@ describe('the rebuild process flags', () => {
     expect(hasRebuildFlags(['--import', 'tsx'], '--enable-source-maps')).toBe(false);
     expect(hasRebuildFlags(['--max-semi-space-size=128'], undefined)).toBe(true);
     expect(hasRebuildFlags([], '--max-semi-space-size=256')).toBe(true);
-  });
-});
-
-describe("the in-memory replay's limit", () => {
-  it('is half the heap limit at 1.6 KB per event, so a 4 GiB heap folds about 1.3 million events', () => {
-    expect(defaultMaxBulkEvents(4 * 2 ** 30)).toBe(1_342_177);
-    expect(defaultMaxBulkEvents(0)).toBe(0);
   });
 });

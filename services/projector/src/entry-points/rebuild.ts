@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import v8 from 'node:v8';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Kafka } from 'kafkajs';
 import { EventSerde, RegistryClient, type KeyEncryptionKey } from '@passerelle/contracts';
@@ -11,8 +10,11 @@ import type { ProjectorConfig } from '../config.ts';
 import { checkRecordKeySecret, prepareView } from '../projector.ts';
 import { initiativeRowsOf } from '../domain/initiative.projection.ts';
 import type { RecordKeyer } from '../domain/record-key.ts';
+import { VIEW_TABLE, VIEW_TABLES } from '@passerelle/coordination-view';
 import { ViewState } from '../data-access/view-state.ts';
-import { writeViewInBulk, type BulkLoadReport } from '../data-access/bulk-view.ts';
+import { BulkViewWriter, type BulkLoadReport } from '../data-access/bulk-view.ts';
+import { FoldWindow } from '../data-access/fold-window.ts';
+import { createStage, dropStage, readStage, StageWriter } from '../data-access/rebuild-stage.ts';
 import { subjectKeyReader } from '../data-access/key-store.repository.ts';
 import type { TableDifference } from '../data-access/view-snapshot.repository.ts';
 import {
@@ -23,20 +25,21 @@ import {
   type SwitchCheck,
 } from '../data-access/view-schemas.repository.ts';
 import { ProjectorConsumer, type ChunkProgress, type ProjectorConsumerOptions } from './projector-consumer.ts';
+import { scanIntoStage, type Watermarks } from './rebuild-scan.ts';
 
 export interface RebuildProgress {
-  /** Replaying (in memory up to the watermarks taken at the start, then into PostgreSQL), loading the in-memory view, switching. */
+  /** Replaying (into the stage up to the watermarks taken at the start, then into PostgreSQL), loading (folding the stage into the view), switching. */
   readonly phase: 'replaying' | 'loading' | 'switching';
   /** Messages handled so far (applied, dropped as duplicates, or dead-lettered). */
   readonly events: number;
   readonly eventsPerSecond: number;
-  /** Messages between the rebuild's position and the topics' ends (during the in-memory replay: the watermarks taken at the start). */
+  /** Messages between the rebuild's position and the topics' ends (while staging: the watermarks taken at the start). */
   readonly lag: number;
   readonly elapsedMs: number;
-  /** While loading: rows of the in-memory view written so far, and in all. */
+  /** While loading: staged entries (events and dead letters) folded and written so far, and in all. */
   readonly rowsWritten?: number;
   readonly rowsTotal?: number;
-  /** Resident set size of the process: the in-memory replay holds the whole view. */
+  /** Resident set size of the process: flat while loading, whatever the number of events (one fold window at a time). */
   readonly rssBytes: number;
 }
 
@@ -53,8 +56,8 @@ export interface RebuildOptions {
   readonly keepPrevious?: boolean;
   readonly progressIntervalMs?: number;
   readonly maxSwitchAttempts?: number;
-  /** Above this many events at the start, skip the in-memory replay (default: from the heap limit, defaultMaxBulkEvents). */
-  readonly maxBulkEvents?: number;
+  /** Staged entries (events and dead letters) one fold window gathers before it is written (default DEFAULT_WINDOW_ENTRIES). */
+  readonly windowEntries?: number;
 }
 
 export interface RebuildReport {
@@ -74,7 +77,7 @@ export interface RebuildReport {
   readonly check: SwitchCheck;
   readonly identical: boolean;
   readonly switched: boolean;
-  /** The in-memory replay and its bulk write, when the topics held events at the start. */
+  /** The staged replay and its bulk write, when the topics held events at the start. */
   readonly bulk: BulkReport | undefined;
   /** Largest resident set size seen at a progress report. */
   readonly peakRssBytes: number;
@@ -82,7 +85,12 @@ export interface RebuildReport {
 
 export interface BulkReport {
   readonly events: number;
+  /** Reading the topics into the stage. */
   readonly replayMs: number;
+  /** Folding the stage and writing the view, keys, indexes and ANALYZE included. */
+  readonly loadMs: number;
+  /** The most staged entries one fold window held: the window size plus at most one aggregate's events. */
+  readonly largestWindow: number;
   readonly load: BulkLoadReport;
 }
 
@@ -103,20 +111,16 @@ export class RebuildVerificationError extends Error {
 }
 
 /**
- * How many events the in-memory replay may hold: it keeps every row of the view, about 1.6 KB of
- * resident memory per event measured on the 1M-event bench set, so half of V8's heap limit
- * divided by that. Beyond it the rebuild replays through the SQL path, slower but bounded.
+ * Entries a fold window gathers before it is written: the rebuild's memory is this window (about
+ * 1.6 KB of resident memory per event), not the topics' size. Larger windows mean fewer COPY
+ * statements, which stopped paying above this.
  */
-export function defaultMaxBulkEvents(heapLimitBytes = v8.getHeapStatistics().heap_size_limit): number {
-  return Math.floor(heapLimitBytes / 2 / 1_600);
-}
+export const DEFAULT_WINDOW_ENTRIES = 100_000;
 
 const isIdentical = (differences: readonly TableDifference[]) => differences.every((d) => d.onlyInA === 0 && d.onlyInB === 0);
 
-/** Messages per apply in the in-memory replay: a whole Kafka batch, since a chunk costs no transaction there. */
+/** Messages per chunk while staging, and entries per apply while folding: a chunk costs no transaction there. */
 const BULK_CHUNK_SIZE = 5_000;
-
-type Watermarks = Map<string, { low: number; high: number }>;
 
 /** What both phases of the replay share: the consumer's settings, where it is, how much it handled. */
 interface ReplayContext {
@@ -164,17 +168,19 @@ async function commitGroupOffsets(kafka: Kafka, groupId: string, offsets: Readon
 }
 
 /**
- * The bulk phase: replays every topic up to the watermarks taken at the start into a view held
- * in memory (the live projector's decode, checks and `applyEvents`, without a transaction per
- * chunk), writes that view into the fresh schema in one bulk transaction, and only then commits
- * the positions it reached as the rebuild group's offsets. The in-memory replay reads under a
- * throwaway group of its own, so the rebuild group never claims offsets whose rows are not yet
- * in PostgreSQL: a crash anywhere before the commit leaves that group without offsets.
+ * The bulk phase, in memory bounded whatever the topics hold. First every topic is read up to the
+ * watermarks taken at the start and what the live projector would accept or dead-letter is staged
+ * in PostgreSQL (rebuild-scan.ts, data-access/rebuild-stage.ts). Then one transaction reads the
+ * stage back deduplicated and sorted by aggregate, folds it a window of aggregates at a time with
+ * the live projector's `applyEvents` (data-access/fold-window.ts), COPYs each window into the fresh
+ * schema and forgets it, rebuilds keys and indexes, and drops the stage. Only then are the
+ * positions the scan reached committed as the rebuild group's offsets: the scan reads under a
+ * throwaway group of its own, so a crash anywhere before leaves the rebuild group without offsets.
  */
 async function replayInBulk(
   replay: ReplayContext,
   target: {
-    db: Parameters<typeof writeViewInBulk>[0];
+    db: Knex;
     schema: string;
     recordKeyOf: RecordKeyer;
     keyEncryptionKey: KeyEncryptionKey;
@@ -185,71 +191,99 @@ async function replayInBulk(
   },
   marks: Watermarks,
   progressIntervalMs: number,
+  windowEntries: number,
 ): Promise<BulkReport> {
   const began = Date.now();
-  const state = new ViewState(initiativeRowsOf(loadCatalogue()), target.recordKeyOf, subjectKeyReader(target.db, target.keyEncryptionKey));
-  const pending = new Set([...marks].filter(([, mark]) => mark.high > mark.low).map(([key]) => key));
-  let reached: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => (reached = resolve));
+  const subjectKeys = subjectKeyReader(target.db, target.keyEncryptionKey);
   let events = 0;
   const bulkGroup = `${target.groupId}-bulk`;
-  const consumer = new ProjectorConsumer({
-    ...replay.consumerOptions,
-    groupId: bulkGroup,
-    repository: state,
-    tuning: { ...replay.tuning, chunkSize: Math.max(replay.tuning.chunkSize, BULK_CHUNK_SIZE) },
-    onProgress: (chunk) => {
-      replay.counted(chunk);
-      events += chunk.applied + chunk.duplicates + chunk.deadLetters;
-      const key = `${chunk.topic}:${chunk.partition}`;
-      if (chunk.nextOffset >= (marks.get(key)?.high ?? Infinity)) pending.delete(key);
-      if (pending.size === 0) reached();
-    },
-  });
-  await consumer.start();
+  await createStage(target.db, target.schema);
+  const stage = await StageWriter.open(target.db, target.schema);
   try {
-    while (pending.size > 0) {
-      replay.report('replaying', lagTo(marks, replay.positions));
-      await Promise.race([done, sleep(progressIntervalMs)]);
-    }
-    replay.report('replaying', lagTo(marks, replay.positions));
+    await scanIntoStage({
+      kafka: target.kafka,
+      groupId: bulkGroup,
+      serde: replay.consumerOptions.serde,
+      initiatives: replay.consumerOptions.initiatives,
+      readSubjectKeys: subjectKeys,
+      stage,
+      marks,
+      chunkSize: Math.max(replay.tuning.chunkSize, BULK_CHUNK_SIZE),
+      partitionsConsumedConcurrently: replay.tuning.partitionsConsumedConcurrently,
+      onChunk: (chunk) => {
+        replay.counted(chunk);
+        events += chunk.applied + chunk.duplicates + chunk.deadLetters;
+      },
+      onTick: () => replay.report('replaying', lagTo(marks, replay.positions)),
+      progressIntervalMs,
+    });
   } finally {
-    // Chunks applied after the watermarks are kept: their positions are tracked like the others.
-    await consumer.stop();
+    await stage.close();
     await target.admin.deleteGroups([bulkGroup]).catch(() => undefined);
   }
   const replayMs = Date.now() - began;
-  // The stopped consumer applies nothing more: these positions are exactly what the state holds.
+  // The scan is over: these positions are exactly what the stage holds.
   const reachedPositions = new Map(replay.positions);
-  const memory = process.memoryUsage();
-  target.logger.info(
-    { events, replayMs, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
-    'replay folded in memory; writing it in bulk',
-  );
+  target.logger.info({ events, staged: stage.entries, replayMs, rssBytes: process.memoryUsage.rss() }, 'replay staged; folding it');
 
   let lastReport = 0;
-  const load = await writeViewInBulk(
-    target.db,
-    target.schema,
-    state,
-    (written, total) => {
-      if (Date.now() - lastReport < progressIntervalMs && written < total) return;
+  let largestWindow = 0;
+  const staged = stage.entries;
+  const loadBegan = Date.now();
+  const load = await target.db.transaction(async (trx) => {
+    const writer = await BulkViewWriter.start(trx, target.schema);
+    const state = new ViewState(initiativeRowsOf(loadCatalogue()), target.recordKeyOf, subjectKeys);
+    const report = () => {
+      if (Date.now() - lastReport < progressIntervalMs && window.entries < staged) return;
       lastReport = Date.now();
-      replay.report('loading', 0, { written, total });
-    },
-    { keyEncryptionKey: target.keyEncryptionKey },
-  );
-  target.logger.info({ ...load }, 'view written in bulk');
+      replay.report('loading', 0, { written: window.entries, total: staged });
+    };
+    const window = new FoldWindow(state, {
+      maxEntries: windowEntries,
+      chunkSize: BULK_CHUNK_SIZE,
+      now: Date.now(),
+      flush: async (folded) => {
+        await writer.append(folded, FOLDED_TABLES);
+        await writer.shred(folded.erasures(), target.keyEncryptionKey);
+      },
+    });
+    for await (const entry of readStage(target.db, target.schema)) {
+      await window.add(entry);
+      report();
+    }
+    await window.end();
+    // The catalogue's rows last: every window's milestones have moved their progress on.
+    await writer.append(state, [VIEW_TABLE.initiatives]);
+    report();
+    await dropStage(trx, target.schema);
+    const loaded = await writer.finish();
+    await completeBulkView(trx, target.schema);
+    largestWindow = window.largestWindow;
+    return loaded;
+  });
+  const loadMs = Date.now() - loadBegan;
+  target.logger.info({ ...load, loadMs, largestWindow, windowEntries }, 'view written in bulk');
 
   // Only now may the rebuild group start where the replay stopped: the rows before it are committed.
   await commitGroupOffsets(target.kafka, target.groupId, reachedPositions);
-  return { events, replayMs, load };
+  return { events, replayMs, loadMs, largestWindow, load };
 }
+
+/** Every view table but the initiatives': what a fold window writes and forgets. */
+const FOLDED_TABLES = VIEW_TABLES.filter((table) => table !== VIEW_TABLE.initiatives);
+
+/**
+ * The last step of the bulk load, in its transaction, after keys and indexes are back and before
+ * the rows are committed (the catch-up and the switch come after): what is derived from the
+ * loaded rows as a whole, rather than event by event, is computed here. The projector's
+ * aggregate tables go here: `await recountAggregates(trx, schema)`.
+ */
+async function completeBulkView(_trx: Knex.Transaction, _schema: string): Promise<void> {}
 
 /**
  * Rebuilds the view from offset 0 of every matching topic into a fresh schema, with a consumer
  * group of its own, while the live projector keeps serving and writing the current view. What
- * the topics hold when it starts is folded in memory and written in bulk (replayInBulk); what
+ * the topics hold when it starts is staged, folded and written in bulk (replayInBulk); what
  * arrives after is applied through the live projector's SQL path until the rebuild has caught
  * up with the topics' ends. Then one transaction holding the live view's lock checks that the
  * rebuilt view holds every event the live view applied, compares the two table by table, and
@@ -331,16 +365,8 @@ export async function runRebuild(config: ProjectorConfig, options: RebuildOption
     logger.info({ schema: names.rebuilt, groupId }, 'rebuild started');
 
     const marks = await topicWatermarks(admin, config.topicPattern);
-    const held = lagTo(marks, positions);
-    const maxBulkEvents = options.maxBulkEvents ?? defaultMaxBulkEvents();
-    if (held > maxBulkEvents) {
-      logger.warn(
-        { events: held, maxBulkEvents },
-        'too many events to fold in memory with this heap: replaying through PostgreSQL instead (slower); a larger --max-old-space-size raises the limit',
-      );
-    }
     const bulk =
-      held > 0 && held <= maxBulkEvents
+      lagTo(marks, positions) > 0
         ? await replayInBulk(
             replay,
             {
@@ -355,6 +381,7 @@ export async function runRebuild(config: ProjectorConfig, options: RebuildOption
             },
             marks,
             progressIntervalMs,
+            options.windowEntries ?? DEFAULT_WINDOW_ENTRIES,
           )
         : undefined;
 
