@@ -14,6 +14,13 @@ import type { Knex } from '@passerelle/db';
 import { ProblemError, problems, type FieldProblem } from '@passerelle/http';
 import { appendToOutbox, type OutboxEntry } from '@passerelle/kafka';
 import { IDEMPOTENCY_TABLE, SOURCE_IDS_TABLE } from './acceptance.migrations.ts';
+import {
+  GroupCommit,
+  RetryFromSavepoint,
+  isRetryableDatabaseError,
+  type GroupCommitOptions,
+  type GroupCommitStats,
+} from './group-commit.ts';
 import { canonicalJson } from './canonical-json.ts';
 import type { CanonicalEvent, TraceContext } from './canonical-event.ts';
 import { refuseWhatIsNotOurs } from './own-writes.ts';
@@ -133,6 +140,8 @@ export interface AcceptanceOptions {
   readonly accepted?: Counter;
   /** Called after each commit that added outbox rows (wakes the relay). */
   readonly onCommitted?: () => void;
+  /** Group commit settings (group-commit.ts has the defaults) and the registry its group-size histogram goes to. */
+  readonly groupCommit?: Omit<GroupCommitOptions, 'db' | 'finishTogether'>;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -156,16 +165,69 @@ class Replay extends Error {
   }
 }
 
+/** A record with its keyed fingerprints, computed once, outside the transaction. */
+interface KeyedRecord {
+  readonly record: NativeRecord;
+  /** HMAC of the record's source key: its idempotency key. */
+  readonly key: string;
+  /** HMAC of its canonical content. */
+  readonly hash: string;
+}
+
+/** What one request's share of a group leaves: its answer, and the outbox rows it added. */
+interface Accepted {
+  readonly result: AcceptanceResult;
+  readonly entries: readonly OutboxEntry[];
+}
+
+/** An idempotency row as written once: the key, the fingerprint, the answer. */
+interface Claim {
+  readonly key_hash: string;
+  readonly body_hash: string;
+  readonly response: string;
+}
+
+/** A request built optimistically: its answer, and the rows still to write (claims, then outbox rows). */
+interface Prepared extends Accepted {
+  readonly claims: readonly Claim[];
+}
+
+/** A stored idempotency record: the fingerprint it was accepted with, and its answer. */
+interface Previous {
+  readonly body_hash: string;
+  readonly response: AcceptanceBody;
+}
+
 /**
- * Accepts native records in one PostgreSQL transaction: idempotency records, source-id links,
- * new referral data keys and outbox rows commit together or not at all. Only after the commit
- * does the caller answer 202, so an acknowledged record is durable whatever Kafka is doing. A
- * referral's subject reaches the outbox only sealed under its data key (subject-sealing.ts).
+ * Accepts native records: idempotency records, source-id links, new referral data keys and outbox
+ * rows commit together or not at all. Requests arriving together share one transaction (group
+ * commit, group-commit.ts), each in a savepoint of its own, so each keeps its own answer and a
+ * refusal leaves nothing of it. Only after the group's commit does the caller answer 202, so an
+ * acknowledged record is durable whatever Kafka is doing. A referral's subject reaches the outbox
+ * only sealed under its data key (subject-sealing.ts).
+ *
+ * A request is first tried optimistically: records built, then every idempotency row written once
+ * with its answer in one statement, then the outbox rows. When a key turns out to be taken (a
+ * replay, a conflict, the same record earlier in the group or in a concurrent one) or a record is
+ * refused, that attempt is rolled back to the savepoint and the careful path decides: claim each
+ * key first, answer a replay or a conflict from what is stored, exactly as one request at a time.
  */
 export class Acceptance {
   private readonly codecs: ReadonlyMap<EventType, EventCodec> = createCodecs();
+  private readonly group: GroupCommit;
 
-  constructor(private readonly options: AcceptanceOptions) {}
+  constructor(private readonly options: AcceptanceOptions) {
+    this.group = new GroupCommit({
+      ...options.groupCommit,
+      db: options.db,
+      finishTogether: (trx, values) => this.write(trx, values as readonly Prepared[]),
+    });
+  }
+
+  /** Groups committed and requests they carried. */
+  get groupStats(): GroupCommitStats {
+    return this.group.stats;
+  }
 
   async accept(request: AcceptanceRequest): Promise<AcceptanceResult> {
     const { pseudonymiser } = this.options;
@@ -177,79 +239,23 @@ export class Acceptance {
         ? undefined
         : pseudonymiser.sourceId('idempotency-key', `${request.route}|${request.idempotencyKey}`);
     const requestHash = pseudonymiser.body(canonicalJson(request.content));
-    let added = 0;
+    const records: KeyedRecord[] = request.records.map((record) => ({
+      record,
+      key: pseudonymiser.sourceId('record', record.sourceKey),
+      hash: pseudonymiser.body(canonicalJson(record.content)),
+    }));
     try {
-      const result = await this.options.db.transaction(async (trx) => {
-        if (requestKey !== undefined && !(await this.claim(trx, requestKey, requestHash))) {
-          const previous = await this.previous(trx, requestKey);
-          if (previous.body_hash !== requestHash)
-            throw new Conflict([{ field: 'Idempotency-Key', reason: 'was used before with a different body' }], CONFLICT_DETAIL);
-          throw new Replay(withNamedIds(previous.response));
-        }
-        const ids = this.allocator(trx);
-        const events: AcceptedEvent[] = [];
-        const entries: OutboxEntry[] = [];
-        const conflicts: FieldProblem[] = [];
-        const withdrawn: FieldProblem[] = [];
-        const dangling: FieldProblem[] = [];
-        let fresh = 0;
-        for (const record of request.records) {
-          const key = pseudonymiser.sourceId('record', record.sourceKey);
-          const hash = pseudonymiser.body(canonicalJson(record.content));
-          if (!(await this.claim(trx, key, hash))) {
-            const previous = await this.previous(trx, key);
-            if (previous.body_hash !== hash) {
-              conflicts.push({ field: record.label ?? 'body', reason: 'a different record was accepted before under the same source id' });
-              continue;
-            }
-            events.push(
-              ...withNamedIds(previous.response).events.map((event) => ({
-                ...event,
-                ...(record.row === undefined ? {} : { row: record.row }),
-              })),
-            );
-            continue;
-          }
-          let built: readonly CanonicalEvent[];
-          try {
-            built = await record.build(ids);
-          } catch (error) {
-            // Every dangling reference of a batch is listed; the throw below rolls this record's claim back.
-            if (!(error instanceof DanglingReference)) throw error;
-            dangling.push({ field: error.field, reason: danglingReason(error.entity) });
-            continue;
-          }
-          // Inside the transaction: a refusal rolls back this request's claims too, so nothing is written.
-          for (const event of built) refuseWhatIsNotOurs(event, this.options.ministry);
-          const sealed = await this.seal(trx, built);
-          if (sealed === undefined) {
-            // The label only ("row 4", "body"): never the record's identifiers.
-            withdrawn.push({ field: record.label ?? 'body', reason: 'consent to share this referral was withdrawn' });
-            continue;
-          }
-          const mine = sealed.map((event) => this.toOutbox(event, request.trace));
-          const accepted = sealed.map((event, i) => acceptedEvent(event.payload.envelope.eventId, event.type, mine[i]?.key ?? ''));
-          await trx(IDEMPOTENCY_TABLE)
-            .where({ key_hash: key })
-            .update({ response: JSON.stringify({ events: accepted }) });
-          entries.push(...mine);
-          events.push(...accepted.map((event) => ({ ...event, ...(record.row === undefined ? {} : { row: record.row }) })));
-          fresh += 1;
-        }
-        if (dangling.length > 0) throw problems.validation(dangling, DANGLING_DETAIL);
-        if (conflicts.length > 0) throw new Conflict(conflicts, CONFLICT_DETAIL);
-        if (withdrawn.length > 0) throw new Conflict(withdrawn, WITHDRAWN_DETAIL);
-        await appendToOutbox(trx, entries);
-        const body: AcceptanceBody = { events };
-        if (requestKey !== undefined)
-          await trx(IDEMPOTENCY_TABLE)
-            .where({ key_hash: requestKey })
-            .update({ response: JSON.stringify(body) });
-        added = entries.length;
-        for (const entry of entries) this.options.accepted?.inc({ event_type: entry.eventType });
-        return { status: 202 as const, replayed: fresh === 0, body };
+      const { result, entries } = await this.group.submit<Accepted>({
+        together: (trx) => this.prepare(trx, request, records, requestKey, requestHash),
+        alone: async (trx, attempt) => {
+          if (attempt > 1) return this.acceptCarefully(trx, request, records, requestKey, requestHash);
+          const prepared = await this.prepare(trx, request, records, requestKey, requestHash);
+          await this.write(trx, [prepared]);
+          return prepared;
+        },
       });
-      if (added > 0) this.options.onCommitted?.();
+      for (const entry of entries) this.options.accepted?.inc({ event_type: entry.eventType });
+      if (entries.length > 0) this.options.onCommitted?.();
       return result;
     } catch (error) {
       if (error instanceof Replay) return { status: 202, replayed: true, body: error.body };
@@ -260,14 +266,158 @@ export class Acceptance {
     }
   }
 
-  /** Inserts the idempotency record; false when the key exists (waiting for a concurrent holder to finish). */
-  private async claim(trx: Knex.Transaction, keyHash: string, bodyHash: string): Promise<boolean> {
-    const inserted = await trx(IDEMPOTENCY_TABLE)
-      .insert({ key_hash: keyHash, body_hash: bodyHash })
-      .onConflict('key_hash')
-      .ignore()
-      .returning('key_hash');
-    return inserted.length > 0;
+  /**
+   * Every record new: builds them (source ids, data keys) and prepares their idempotency rows with
+   * their answers and their outbox rows, for `write`. Anything else (a refusal, a failure) hands
+   * over to the careful path, which finds a replay, a conflict or the refusal again.
+   */
+  private async prepare(
+    trx: Knex.Transaction,
+    request: AcceptanceRequest,
+    records: readonly KeyedRecord[],
+    requestKey: string | undefined,
+    requestHash: string,
+  ): Promise<Prepared> {
+    const events: AcceptedEvent[] = [];
+    const entries: OutboxEntry[] = [];
+    const claims: Claim[] = [];
+    try {
+      const ids = this.allocator(trx);
+      for (const { record, key, hash } of records) {
+        const built = await record.build(ids);
+        for (const event of built) refuseWhatIsNotOurs(event, this.options.ministry);
+        const sealed = await this.seal(trx, built);
+        if (sealed === undefined) throw new RetryFromSavepoint();
+        const mine = sealed.map((event) => this.toOutbox(event, request.trace));
+        const accepted = sealed.map((event, i) => acceptedEvent(event.payload.envelope.eventId, event.type, mine[i]?.key ?? ''));
+        claims.push({ key_hash: key, body_hash: hash, response: JSON.stringify({ events: accepted }) });
+        entries.push(...mine);
+        events.push(...accepted.map((event) => ({ ...event, ...(record.row === undefined ? {} : { row: record.row }) })));
+      }
+    } catch (error) {
+      // A deadlock is the group's to retry; any other error the careful path meets again, or not (a replay).
+      if (isRetryableDatabaseError(error)) throw error;
+      throw new RetryFromSavepoint();
+    }
+    const body: AcceptanceBody = { events };
+    if (requestKey !== undefined) claims.push({ key_hash: requestKey, body_hash: requestHash, response: JSON.stringify(body) });
+    return { result: { status: 202, replayed: records.length === 0, body }, entries, claims };
+  }
+
+  /**
+   * Writes prepared requests: every idempotency row once, with its answer, in one statement, then
+   * every outbox row in another. A key already taken (earlier in this group, by a concurrent one,
+   * twice in one request) is waited for, then skipped: the throw hands over to the careful path.
+   */
+  private async write(trx: Knex.Transaction, prepared: readonly Prepared[]): Promise<void> {
+    const claims = prepared.flatMap((p) => p.claims);
+    if (claims.length > 0) {
+      const inserted = await trx(IDEMPOTENCY_TABLE).insert(claims).onConflict('key_hash').ignore().returning('key_hash');
+      if (inserted.length < claims.length) throw new RetryFromSavepoint();
+    }
+    await appendToOutbox(
+      trx,
+      prepared.flatMap((p) => p.entries),
+    );
+  }
+
+  /** One request as if alone: each key claimed first, a taken key answered from what is stored. */
+  private async acceptCarefully(
+    trx: Knex.Transaction,
+    request: AcceptanceRequest,
+    records: readonly KeyedRecord[],
+    requestKey: string | undefined,
+    requestHash: string,
+  ): Promise<Accepted> {
+    if (requestKey !== undefined) {
+      const previous = await this.claim(trx, requestKey, requestHash);
+      if (previous !== undefined) {
+        if (previous.body_hash !== requestHash)
+          throw new Conflict([{ field: 'Idempotency-Key', reason: 'was used before with a different body' }], CONFLICT_DETAIL);
+        throw new Replay(withNamedIds(previous.response));
+      }
+    }
+    const ids = this.allocator(trx);
+    const events: AcceptedEvent[] = [];
+    const entries: OutboxEntry[] = [];
+    const conflicts: FieldProblem[] = [];
+    const withdrawn: FieldProblem[] = [];
+    const dangling: FieldProblem[] = [];
+    let fresh = 0;
+    for (const { record, key, hash } of records) {
+      const previous = await this.claim(trx, key, hash);
+      if (previous !== undefined) {
+        if (previous.body_hash !== hash) {
+          conflicts.push({ field: record.label ?? 'body', reason: 'a different record was accepted before under the same source id' });
+          continue;
+        }
+        events.push(
+          ...withNamedIds(previous.response).events.map((event) => ({
+            ...event,
+            ...(record.row === undefined ? {} : { row: record.row }),
+          })),
+        );
+        continue;
+      }
+      let built: readonly CanonicalEvent[];
+      try {
+        built = await record.build(ids);
+      } catch (error) {
+        // Every dangling reference of a batch is listed; the throw below rolls this record's claim back.
+        if (!(error instanceof DanglingReference)) throw error;
+        dangling.push({ field: error.field, reason: danglingReason(error.entity) });
+        continue;
+      }
+      // Inside the savepoint: a refusal rolls back this request's claims too, so nothing is written.
+      for (const event of built) refuseWhatIsNotOurs(event, this.options.ministry);
+      const sealed = await this.seal(trx, built);
+      if (sealed === undefined) {
+        // The label only ("row 4", "body"): never the record's identifiers.
+        withdrawn.push({ field: record.label ?? 'body', reason: 'consent to share this referral was withdrawn' });
+        continue;
+      }
+      const mine = sealed.map((event) => this.toOutbox(event, request.trace));
+      const accepted = sealed.map((event, i) => acceptedEvent(event.payload.envelope.eventId, event.type, mine[i]?.key ?? ''));
+      await trx(IDEMPOTENCY_TABLE)
+        .where({ key_hash: key })
+        .update({ response: JSON.stringify({ events: accepted }) });
+      entries.push(...mine);
+      events.push(...accepted.map((event) => ({ ...event, ...(record.row === undefined ? {} : { row: record.row }) })));
+      fresh += 1;
+    }
+    if (dangling.length > 0) throw problems.validation(dangling, DANGLING_DETAIL);
+    if (conflicts.length > 0) throw new Conflict(conflicts, CONFLICT_DETAIL);
+    if (withdrawn.length > 0) throw new Conflict(withdrawn, WITHDRAWN_DETAIL);
+    await appendToOutbox(trx, entries);
+    const body: AcceptanceBody = { events };
+    if (requestKey !== undefined)
+      await trx(IDEMPOTENCY_TABLE)
+        .where({ key_hash: requestKey })
+        .update({ response: JSON.stringify(body) });
+    return { result: { status: 202, replayed: fresh === 0, body }, entries };
+  }
+
+  /**
+   * Inserts the idempotency record, or reads the one there, in one statement: undefined when
+   * claimed, the stored record otherwise (after waiting for a concurrent holder to finish).
+   */
+  private async claim(trx: Knex.Transaction, keyHash: string, bodyHash: string): Promise<Previous | undefined> {
+    const result = await trx.raw<{ rows: { claimed: boolean; body_hash: string; response: AcceptanceBody }[] }>(
+      `WITH claimed AS (
+         INSERT INTO ${IDEMPOTENCY_TABLE} (key_hash, body_hash) VALUES (?, ?) ON CONFLICT (key_hash) DO NOTHING RETURNING key_hash
+       )
+       SELECT true AS claimed, NULL AS body_hash, NULL::jsonb AS response FROM claimed
+       UNION ALL
+       SELECT false, body_hash, response FROM ${IDEMPOTENCY_TABLE} WHERE key_hash = ? AND NOT EXISTS (SELECT 1 FROM claimed)`,
+      [keyHash, bodyHash, keyHash],
+    );
+    const row = result.rows[0];
+    if (row?.claimed === true) return undefined;
+    if (row !== undefined) return row;
+    // Claimed by a transaction that committed while this statement waited, after its snapshot: read it now.
+    const previous = await this.previous(trx, keyHash);
+    if (previous === undefined) throw new Error('an idempotency key was neither claimed nor found');
+    return previous;
   }
 
   /**
@@ -284,8 +434,8 @@ export class Acceptance {
     return sealed;
   }
 
-  private async previous(trx: Knex.Transaction, keyHash: string): Promise<{ body_hash: string; response: AcceptanceBody }> {
-    return (await trx(IDEMPOTENCY_TABLE).where({ key_hash: keyHash }).first()) as { body_hash: string; response: AcceptanceBody };
+  private async previous(trx: Knex.Transaction, keyHash: string): Promise<Previous | undefined> {
+    return (await trx(IDEMPOTENCY_TABLE).where({ key_hash: keyHash }).first('body_hash', 'response')) as Previous | undefined;
   }
 
   private allocator(trx: Knex.Transaction): IdAllocator {
@@ -293,10 +443,20 @@ export class Acceptance {
     return {
       async idFor(entity, sourceId) {
         const sourceHash = pseudonymiser.sourceId(entity, sourceId);
-        await trx(SOURCE_IDS_TABLE)
-          .insert({ entity, source_hash: sourceHash, entity_id: randomUUID() })
-          .onConflict(['entity', 'source_hash'])
-          .ignore();
+        // Inserted, or the one there, in one statement.
+        const result = await trx.raw<{ rows: { entity_id: string }[] }>(
+          `WITH inserted AS (
+             INSERT INTO ${SOURCE_IDS_TABLE} (entity, source_hash, entity_id) VALUES (?, ?, ?)
+             ON CONFLICT (entity, source_hash) DO NOTHING RETURNING entity_id
+           )
+           SELECT entity_id FROM inserted
+           UNION ALL
+           SELECT entity_id FROM ${SOURCE_IDS_TABLE} WHERE entity = ? AND source_hash = ?`,
+          [entity, sourceHash, randomUUID(), entity, sourceHash],
+        );
+        const found = result.rows[0]?.entity_id;
+        if (found !== undefined) return found;
+        // Inserted by a transaction that committed while this statement waited, after its snapshot: read it now.
         const row = (await trx(SOURCE_IDS_TABLE).where({ entity, source_hash: sourceHash }).first('entity_id')) as { entity_id: string };
         return row.entity_id;
       },

@@ -10,6 +10,7 @@ import { createLogger, type Logger, type LoggerOptions } from '@passerelle/loggi
 import { initiativesById, loadCatalogue, type Initiative } from '@passerelle/schemas';
 import { Acceptance, type AcceptanceResult, type NativeRecord } from './acceptance.ts';
 import { acceptanceMigrations } from './acceptance.migrations.ts';
+import type { GroupCommitOptions } from './group-commit.ts';
 import type { AdapterConfig } from './adapter-config.ts';
 import { accessTokenVerifier } from './access-token.ts';
 import { requireMinistryCredential } from './bearer-auth.ts';
@@ -91,6 +92,10 @@ export interface StartOptions {
   readonly logDestination?: LoggerOptions['destination'];
   readonly relayPollIntervalMs?: number;
   readonly relayMaxBackoffMs?: number;
+  /** How long the relay waits after a commit for more before publishing (OutboxRelay's lingerMs). */
+  readonly relayLingerMs?: number;
+  /** Group commit of acceptances: window, group size and groups in flight (group-commit.ts has the defaults). */
+  readonly groupCommit?: Pick<GroupCommitOptions, 'windowMs' | 'maxGroupSize' | 'maxGroupsInFlight'>;
   /** How long stop() lets the relay drain what is left. */
   readonly flushMs?: number;
 }
@@ -178,6 +183,7 @@ export async function startAdapter(
     name: `${definition.service}:${config.databaseSchema}`,
     pollIntervalMs: options.relayPollIntervalMs ?? 1_000,
     maxBackoffMs: options.relayMaxBackoffMs ?? 30_000,
+    ...(options.relayLingerMs === undefined ? {} : { lingerMs: options.relayLingerMs }),
   });
 
   const { app } = createHttpApp({
@@ -224,6 +230,7 @@ export async function startAdapter(
     keyEncryptionKey: config.keyEncryptionKey,
     accepted,
     onCommitted: () => relay.notify(),
+    groupCommit: { metrics, ...options.groupCommit },
   });
 
   const kit: AdapterKit = {
