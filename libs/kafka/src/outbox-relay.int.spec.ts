@@ -6,7 +6,7 @@ import { KafkaJSProtocolError, type Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { createDatabase, migrate, type Knex } from '@passerelle/db';
 import { createLogger } from '@passerelle/logging';
-import { createTestDatabase, kafkaOptionsFor, uniqueName, type TestDatabase } from '@passerelle/testing';
+import { createTestDatabase, kafkaOptionsFor, uniqueName, waitFor, type TestDatabase } from '@passerelle/testing';
 import {
   OUTBOX_TABLE,
   OutboxRelay,
@@ -202,6 +202,39 @@ describe('OutboxRelay', () => {
     expect(seen).toHaveLength(accepted.length);
     expect(new Set(seen.map((m) => m.eventId)).size).toBe(accepted.length);
     expect(seen.filter((m) => m.key === 'ref-x').map((m) => m.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+
+  it('lingers after a notified commit, so the commits that follow within lingerMs go out in the same batch', async () => {
+    const topic = await newTopic();
+    const accepted = entries(topic, ['ref-linger'], 10);
+    const metrics = new Registry();
+    // No poll to speak of: only the notifications wake it.
+    const relay = new OutboxRelay({
+      db,
+      producer: createIdempotentProducer(kafka),
+      encode: encodeJson,
+      logger,
+      name: uniqueName('relay'),
+      metrics,
+      pollIntervalMs: 600_000,
+      lingerMs: 3_000,
+    });
+    relay.start();
+    await waitFor('the relay to be connected and waiting', async () => relay.kafkaHealthy && relay.idle, 30_000, 20);
+
+    // Ten acceptances, each committing one row and telling the relay, as the adapter does.
+    for (const entry of accepted) {
+      await db.transaction((trx) => appendToOutbox(trx, [entry]));
+      relay.notify();
+    }
+    const seen = await readAll(kafka, topic, accepted.length);
+    await relay.stop();
+    const exposition = await metrics.metrics();
+
+    expect(seen.map((m) => m.seq)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    // One batch, one Kafka request, for the ten commits.
+    expect(Number(/outbox_publish_batch_size_count (\d+)/.exec(exposition)?.[1])).toBe(1);
+    expect(Number(/outbox_publish_batch_size_sum (\d+)/.exec(exposition)?.[1])).toBe(10);
   });
 
   it('publishes nothing while another session holds its lock, and every row once the lock is released', async () => {

@@ -1,6 +1,6 @@
 import { context, propagation, trace, SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { Producer, TopicMessages } from 'kafkajs';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Knex } from '@passerelle/db';
 import type { Logger } from '@passerelle/logging';
 import { BrokerPeer } from './broker-peer.ts';
@@ -30,11 +30,18 @@ export interface OutboxRelayOptions {
   readonly batchSize?: number;
   readonly pollIntervalMs?: number;
   readonly maxBackoffMs?: number;
+  /**
+   * How long the relay waits after being notified of a commit before it publishes (default
+   * 5 ms): the commits of those milliseconds go in one batch, one Kafka request, instead of one
+   * each. 0 publishes at once.
+   */
+  readonly lingerMs?: number;
 }
 
 const tracer = trace.getTracer('@passerelle/kafka');
 
 export const DEFAULT_RELAY_BATCH = 1_000;
+export const DEFAULT_RELAY_LINGER_MS = 5;
 
 /**
  * A stable 31-bit key for pg_try_advisory_xact_lock from the relay's name. Whoever holds this
@@ -79,13 +86,19 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly maxBackoffMs: number;
+  private readonly lingerMs: number;
   private running = false;
   private loop: Promise<void> | undefined;
+  /** Ends the current sleep; undefined while publishing. */
   private wake: (() => void) | undefined;
+  /** A commit was notified since the last batch started: the relay lingers, then publishes, rather than polls. */
+  private notified = false;
+  private lingerTimer: NodeJS.Timeout | undefined;
   private backoffMs = 0;
   private connected = false;
   private readonly published: Counter;
   private readonly failures: Counter;
+  private readonly batchSizes: Histogram;
   /** The broker the producer spans name as their peer. */
   private readonly peer: BrokerPeer;
 
@@ -94,9 +107,16 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? DEFAULT_RELAY_BATCH;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
+    this.lingerMs = options.lingerMs ?? DEFAULT_RELAY_LINGER_MS;
     const registers = options.metrics ? [options.metrics] : [];
     this.published = new Counter({ name: 'outbox_published_total', help: 'Outbox rows published to Kafka', registers });
     this.failures = new Counter({ name: 'outbox_publish_failures_total', help: 'Failed publish attempts (batches)', registers });
+    this.batchSizes = new Histogram({
+      name: 'outbox_publish_batch_size',
+      help: 'Rows per published batch (one Kafka request)',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000],
+      registers,
+    });
     const db = options.db;
     new Gauge({
       name: 'outbox_depth',
@@ -120,6 +140,11 @@ export class OutboxRelay {
     });
   }
 
+  /** True while the relay waits (for its poll, a notified commit's linger, or a backoff), not publishing. */
+  get idle(): boolean {
+    return this.wake !== undefined;
+  }
+
   /** True once the producer has connected and the last attempt succeeded. */
   get kafkaHealthy(): boolean {
     return this.connected && this.backoffMs === 0;
@@ -131,15 +156,28 @@ export class OutboxRelay {
     this.loop = this.run();
   }
 
-  /** Wakes the relay now (after an acceptance commits), instead of at the next poll. */
+  /**
+   * Tells the relay a commit added rows (after an acceptance commits): it publishes within
+   * `lingerMs`, with whatever else was committed meanwhile, instead of at the next poll. While
+   * Kafka is failing the backoff stands.
+   */
   notify(): void {
+    this.notified = true;
+    if (this.wake === undefined || this.backoffMs > 0) return;
+    if (this.lingerMs <= 0) this.wake();
+    else this.lingerTimer ??= setTimeout(() => this.wakeNow(), this.lingerMs);
+  }
+
+  private wakeNow(): void {
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
     this.wake?.();
   }
 
   /** Stops after the batch in flight, then tries one last drain within `flushMs`. */
   async stop(flushMs = 5_000): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.wakeNow();
     await this.loop;
     if (this.connected && this.backoffMs === 0) {
       const deadline = Date.now() + flushMs;
@@ -159,6 +197,7 @@ export class OutboxRelay {
           await this.options.producer.connect();
           this.connected = true;
         }
+        this.notified = false;
         count = await this.publishBatch();
         if (this.backoffMs > 0) this.options.logger.info({ relay: this.options.name }, 'outbox relay recovered');
         this.backoffMs = 0;
@@ -178,17 +217,20 @@ export class OutboxRelay {
       }
       if (!this.running) break;
       if (count >= this.batchSize && this.backoffMs === 0) continue;
-      await this.sleep(this.backoffMs || this.pollIntervalMs);
+      // Commits notified while this batch was out: linger for their company, then publish them.
+      if (this.notified && this.backoffMs === 0) await this.sleep(this.lingerMs);
+      else await this.sleep(this.backoffMs || this.pollIntervalMs);
     }
   }
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
+        if (this.wake === done) this.wake = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wake = done;
     });
   }
@@ -225,6 +267,7 @@ export class OutboxRelay {
           .whereRaw('id = ANY(?::bigint[])', [ids])
           .update({ published_at: trx.fn.now(), attempts: trx.raw('attempts + 1'), last_error: null, payload: PUBLISHED_PAYLOAD });
         this.published.inc(rows.length);
+        this.batchSizes.observe(rows.length);
         return rows.length;
       });
     } catch (error) {
