@@ -60,9 +60,37 @@ export function percentiles(samples: readonly number[]): Percentiles {
 /** "1 234 (1 100–1 300)": a median with its min–max, rounded for a table. */
 export function formatSpread(value: Spread, digits = 0): string {
   if (value.runs === 0) return 'n/a';
-  const f = (n: number) => n.toFixed(digits);
+  const f = (n: number) => (Number.isFinite(n) ? n.toFixed(digits) : n > 0 ? '∞' : 'n/a');
   return value.runs > 1 ? `${f(value.median)} (${f(value.min)}–${f(value.max)})` : f(value.median);
 }
 
 /** Events per second from a count and a duration in milliseconds. */
 export const rate = (events: number, millis: number): number => (millis > 0 ? (events * 1000) / millis : 0);
+
+/**
+ * Percentiles of a sample set in which `unseen` samples never arrived within the deadline: they
+ * count as slower than every seen one (the percentile is Infinity when its rank falls among them),
+ * so a lost sample can only make the figure worse, never drop out of it.
+ */
+export function accountedPercentiles(seen: readonly number[], unseen: number): Percentiles & { readonly unseen: number } {
+  const sorted = [...seen].sort((a, b) => a - b);
+  const total = sorted.length + unseen;
+  const at = (q: number) => {
+    if (total === 0) return Number.NaN;
+    const rank = q * (total - 1);
+    const low = Math.floor(rank);
+    const high = Math.ceil(rank);
+    if (high >= sorted.length) return Number.POSITIVE_INFINITY;
+    const a = sorted[low] as number;
+    const b = sorted[high] as number;
+    return a + (b - a) * (rank - low);
+  };
+  return {
+    count: total,
+    unseen,
+    p50: at(0.5),
+    p99: at(0.99),
+    p999: at(0.999),
+    max: unseen > 0 ? Number.POSITIVE_INFINITY : sorted.length ? (sorted.at(-1) as number) : Number.NaN,
+  };
+}
