@@ -1,7 +1,7 @@
 /**
  * The referral aggregates (table `referral_aggregates`): what the view API's statistics count,
- * kept by the projector in the transaction that changes the referrals, so that a dashboard query
- * reads a few aggregate rows instead of every referral.
+ * kept in the transaction of every statement that changes the referrals (the view's statement
+ * triggers, migration 0007), so that a dashboard query reads aggregate rows, not every referral.
  *
  * One row per measure, UTC month of the measure's date, every dimension the API filters or groups
  * by (region, category, current status, referring and receiving ministry, urgency) and the week
@@ -30,17 +30,6 @@ export const AGGREGATE_DIMENSIONS = [
 
 /** The columns that identify an aggregate row, in the order rows are sorted and locked. */
 export const AGGREGATE_KEY = ['measure', 'month', ...AGGREGATE_DIMENSIONS, 'acceptance_week'] as const;
-
-/** The referral columns an aggregate row is computed from. */
-export const AGGREGATE_SOURCE_COLUMNS = [
-  ...AGGREGATE_DIMENSIONS,
-  'requested_at',
-  'accepted_at',
-  'completed_at',
-  'declined_at',
-  'withdrawn_at',
-  'record_key',
-] as const;
 
 /** One row of `referral_aggregates`, as stored. */
 export interface ReferralAggregateRow {
@@ -83,10 +72,10 @@ export function acceptanceWeekOf(days: number): number {
 }
 
 /**
- * The contributions of the referral rows of `from` (a FROM item aliased `r`: a table, a subquery
- * or a record set): one row per measure whose date the referral has, with the aggregate key's
- * columns and the referral's record key. Shared by the projector's upkeep and its recount, so that
- * they agree by construction.
+ * The contributions of the referral rows of `from` (a FROM item aliased `r`): one row per measure
+ * whose date the referral has, with the aggregate key's columns and the referral's record key.
+ * The recount's definition; the triggers of migration 0007 hold a literal copy (a migration
+ * never changes), and tests hold the two equal.
  */
 export function aggregateContributionsSql(from: string): string {
   const measures = AGGREGATE_MEASURES.map((measure) => `('${measure}', ${AGGREGATE_MEASURE_AT[measure]})`).join(', ');

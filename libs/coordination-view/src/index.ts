@@ -6,7 +6,6 @@ export {
   AGGREGATE_KEY,
   AGGREGATE_MEASURE_AT,
   AGGREGATE_MEASURES,
-  AGGREGATE_SOURCE_COLUMNS,
   acceptanceWeekOf,
   aggregateContributionsSql,
 } from './aggregates.ts';

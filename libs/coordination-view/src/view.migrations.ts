@@ -319,4 +319,78 @@ export const viewMigrations: readonly NamedMigration[] = [
       await db.schema.dropTable('referral_aggregates');
     },
   },
+  {
+    // The aggregates move with every statement that changes referrals, whoever writes them (the
+    // projector's batches, a rebuild's COPY, the record-key passes; a TRUNCATE empties them): statement triggers with
+    // transition tables take out what the old rows contributed and put in what the new ones do,
+    // in one upsert in key order (concurrent transactions lock shared aggregate rows in the same
+    // order), then drop the rows left with no referral. The table is qualified by the trigger's
+    // own schema, so a rebuilt view renamed into place keeps moving its own aggregates.
+    name: '0007_referral_aggregates_upkeep',
+    async up(db: Knex) {
+      const contributions = (rows: string, sign: 1 | -1) => `
+        SELECT m.measure, (date_trunc('month', m.at AT TIME ZONE 'UTC'))::date AS month, r.region, r.service_category, r.status,
+               r.referring_ministry, r.receiving_ministry, r.urgency,
+               CASE WHEN r.accepted_at IS NULL THEN NULL
+                    ELSE floor((extract(epoch from (r.accepted_at - r.requested_at)) + 302400) / 604800)::int END AS acceptance_week,
+               ${sign} AS n, ${sign} * coalesce(r.record_key, 0) AS k, ${sign} * (r.record_key IS NULL)::int AS u
+          FROM ${rows} AS r
+         CROSS JOIN LATERAL (VALUES ('made', r.requested_at), ('accepted', r.accepted_at),
+                                    ('closed', least(r.completed_at, r.declined_at, r.withdrawn_at))) AS m(measure, at)
+         WHERE m.at IS NOT NULL`;
+      const key = 'measure, month, region, service_category, status, referring_ministry, receiving_ministry, urgency, acceptance_week';
+      const literal = (sql: string) => `'${sql.replace(/'/g, "''")}'`;
+      // The net change of each aggregate row, applied in key order; says how many rows it left empty.
+      const upsert = (parts: string) => `
+        WITH moved AS (
+          INSERT INTO %1$I.referral_aggregates AS t (${key}, referral_count, record_key_sum, unkeyed)
+          SELECT ${key}, sum(n)::int, sum(k)::bigint, sum(u)::int FROM (${parts}) AS d
+           GROUP BY ${key} HAVING sum(n) <> 0 OR sum(k) <> 0 OR sum(u) <> 0
+           ORDER BY ${key}
+          ON CONFLICT ON CONSTRAINT referral_aggregates_key DO UPDATE
+             SET referral_count = t.referral_count + excluded.referral_count,
+                 record_key_sum = t.record_key_sum + excluded.record_key_sum,
+                 unkeyed = t.unkeyed + excluded.unkeyed
+          RETURNING t.referral_count)
+        SELECT count(*) FILTER (WHERE referral_count = 0) FROM moved`;
+      // A second statement, which sees the first's rows: those of the moved keys left with no referral go.
+      const prune = (parts: string) => `
+        DELETE FROM %1$I.referral_aggregates AS t USING (SELECT DISTINCT ${key} FROM (${parts}) AS d) AS z
+         WHERE ${key
+           .split(', ')
+           .map((c) => `t.${c} IS NOT DISTINCT FROM z.${c}`)
+           .join(' AND ')} AND t.referral_count = 0`;
+      const move = (parts: string) => `
+            EXECUTE format(${literal(upsert(parts))}, TG_TABLE_SCHEMA) INTO emptied;
+            IF emptied > 0 THEN
+              EXECUTE format(${literal(prune(parts))}, TG_TABLE_SCHEMA);
+            END IF;`;
+      await db.raw(`CREATE FUNCTION referral_aggregates_move() RETURNS trigger LANGUAGE plpgsql AS $body$
+        DECLARE
+          emptied bigint;
+        BEGIN
+          IF TG_OP = 'INSERT' THEN ${move(contributions('new_rows', 1))}
+          ELSIF TG_OP = 'UPDATE' THEN ${move(`${contributions('new_rows', 1)} UNION ALL ${contributions('old_rows', -1)}`)}
+          ELSIF TG_OP = 'DELETE' THEN ${move(contributions('old_rows', -1))}
+          ELSE
+            EXECUTE format('DELETE FROM %1$I.referral_aggregates', TG_TABLE_SCHEMA);
+          END IF;
+          RETURN NULL;
+        END
+      $body$`);
+      await db.raw(`CREATE TRIGGER referral_aggregates_on_insert AFTER INSERT ON referrals
+        REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION referral_aggregates_move()`);
+      await db.raw(`CREATE TRIGGER referral_aggregates_on_update AFTER UPDATE ON referrals
+        REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION referral_aggregates_move()`);
+      await db.raw(`CREATE TRIGGER referral_aggregates_on_delete AFTER DELETE ON referrals
+        REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION referral_aggregates_move()`);
+      await db.raw(`CREATE TRIGGER referral_aggregates_on_truncate AFTER TRUNCATE ON referrals
+        FOR EACH STATEMENT EXECUTE FUNCTION referral_aggregates_move()`);
+    },
+    async down(db: Knex) {
+      for (const operation of ['insert', 'update', 'delete', 'truncate'])
+        await db.raw(`DROP TRIGGER referral_aggregates_on_${operation} ON referrals`);
+      await db.raw('DROP FUNCTION referral_aggregates_move()');
+    },
+  },
 ];

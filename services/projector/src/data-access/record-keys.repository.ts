@@ -1,6 +1,5 @@
 import type { Knex } from '@passerelle/db';
 import type { RecordKeyer } from '../domain/record-key.ts';
-import { recountAggregates } from './referral-aggregates.repository.ts';
 import { qualified } from './rows.ts';
 import { viewLockKey } from './view.repository.ts';
 import { VIEW_TABLE } from '@passerelle/coordination-view';
@@ -95,8 +94,6 @@ export async function completeRecordKeys(db: Knex, schema: string, keyOf: Record
     await lockView(trx, schema);
     const late = await keyAll(trx, schema, keyOf, true);
     await trx.raw('ALTER TABLE ?? ALTER COLUMN record_key SET NOT NULL', [referrals(schema)]);
-    // The pages bypassed the aggregates' upkeep: their key sums are counted again.
-    await recountAggregates(trx, schema);
     return keyed + late;
   });
 }
@@ -115,7 +112,6 @@ export async function rewriteRecordKeys(db: Knex, schema: string, keyOf: RecordK
       [settings(schema), fingerprint],
     );
     if (!(await keysRequired(trx, schema))) await trx.raw('ALTER TABLE ?? ALTER COLUMN record_key SET NOT NULL', [referrals(schema)]);
-    await recountAggregates(trx, schema);
     return keyed;
   });
 }

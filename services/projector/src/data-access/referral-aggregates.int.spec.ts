@@ -125,6 +125,31 @@ describe('the referral aggregates', () => {
     expect(await rows()).toEqual(await recount());
   });
 
+  it('move with any statement on the referrals: record keys rewritten, a row updated or deleted by hand, the table truncated', async () => {
+    const { db, repositories } = await freshView('view_aggregates_statements', 1);
+    for (const batch of randomBatches(createRng(23), stream(23, 30), 10))
+      await applyEvents(repositories[0] as ViewRepository, batch, [], Date.now());
+    const rows = () => readReferralAggregates(db, 'view_aggregates_statements');
+    const recount = () => countAggregates(db, 'view_aggregates_statements');
+    const before = await rows();
+
+    await db(VIEW_TABLE.referrals).update({ record_key: db.raw('(record_key + 1) % 4294967296') });
+    expect(await rows()).toEqual(await recount());
+    expect(await rows()).not.toEqual(before);
+    // A view from before record keys: its referrals counted as unkeyed until the projector keys them.
+    await db.raw('ALTER TABLE ?? ALTER COLUMN record_key DROP NOT NULL', [`view_aggregates_statements.${VIEW_TABLE.referrals}`]);
+    await db(VIEW_TABLE.referrals).update({ record_key: null });
+    expect((await rows()).every((row) => row.unkeyed === row.referral_count && row.record_key_sum === 0)).toBe(true);
+    const [first] = (await db(VIEW_TABLE.referrals).orderBy('referral_id').limit(1).select('referral_id')) as { referral_id: string }[];
+    await db(VIEW_TABLE.referrals).where('referral_id', first?.referral_id).update({ status: 'WITHDRAWN', region: 'TORONTO' });
+    expect(await rows()).toEqual(await recount());
+    await db(VIEW_TABLE.referrals).where('referral_id', first?.referral_id).delete();
+    expect(total(await rows(), 'made')).toBe(total(before, 'made') - 1);
+    expect(await rows()).toEqual(await recount());
+    await db.raw('TRUNCATE ??', [`view_aggregates_statements.${VIEW_TABLE.referrals}`]);
+    expect(await rows()).toEqual([]);
+  });
+
   it('are recounted from the referrals alone, and a view whose aggregates drifted compares unequal to its recount', async () => {
     const events = stream(22, 60);
     const { db, repositories } = await freshView('view_aggregates_recount', 1);

@@ -1,5 +1,4 @@
 import { grantSchemaLike, type Knex } from '@passerelle/db';
-import { recountAggregates } from './referral-aggregates.repository.ts';
 import { qualified } from './rows.ts';
 import { compareViewSchemas, type TableDifference } from './view-snapshot.repository.ts';
 import { viewLockKey } from './view.repository.ts';
@@ -56,9 +55,6 @@ export async function switchViewSchemas(
     await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [viewLockKey(names.rebuilt)]);
     const liveExists =
       ((await trx('information_schema.schemata').where('schema_name', names.live).pluck('schema_name')) as string[]).length > 0;
-    // A bulk write bypasses the aggregates' upkeep: the rebuilt view's are counted from its referrals
-    // before they are compared or switched in (the rebuilt schema's lock is held: nothing moves them).
-    await recountAggregates(trx, names.rebuilt);
     let check: SwitchCheck = { missing: 0, extra: 0, differences: [] };
     if (liveExists) {
       const difference = async (a: string, b: string) =>

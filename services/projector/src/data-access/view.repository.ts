@@ -17,7 +17,6 @@ import {
 } from '@passerelle/coordination-view';
 import { KeyStoreUnavailableError, readSubjectKeys, shred, type ErasureReceipt } from './key-store.repository.ts';
 import { asExecuted, RecordSetStatements, readTableShapes } from './record-set.ts';
-import { applyAggregateDelta, readAggregateSources } from './referral-aggregates.repository.ts';
 import { qualified, toDbRow } from './rows.ts';
 import {
   ATTR_DB_COLLECTION_NAME,
@@ -173,9 +172,6 @@ class SqlViewTransaction implements ViewTransaction {
         [[...plan.strippedFields], plan.strippedReferrals],
       );
     }
-    // The aggregates move by what the referrals' rows contribute before and after (same transaction).
-    const referralIds = plan.referrals.map((row) => row.referral_id);
-    const aggregateSources = referralIds.length ? await readAggregateSources(this.trx, this.sql.schema, referralIds) : undefined;
     if (plan.referrals.length)
       await this.insertRows(
         VIEW_TABLE.referrals,
@@ -206,8 +202,6 @@ class SqlViewTransaction implements ViewTransaction {
         plan.serviceGaps,
         this.sql.mergeAll(VIEW_TABLE.service_gaps, keysOf(plan.serviceGaps), ['gap_id']),
       );
-    // Last, so that the aggregate rows other transactions share are held for the shortest time.
-    if (aggregateSources !== undefined) await applyAggregateDelta(this.trx, this.sql.schema, referralIds, aggregateSources);
   }
 
   async recordDeadLetters(rows: readonly DeadLetterRow[]): Promise<readonly DeadLetterRow[]> {
