@@ -259,6 +259,45 @@ describe('group commit', () => {
     expect(committed - committedBefore).toBe(refs.length);
   });
 
+  it('answers two concurrent groups naming the same records in opposite orders: each record accepted once, the other a replay', async () => {
+    // A second adapter replica on the same schema, with its own groups.
+    const replica = new Acceptance({
+      db,
+      ministry: 'JUSTICE',
+      pseudonymiser,
+      keyEncryptionKey: testKeyEncryptionKey(),
+      groupCommit: { windowMs: 200, maxGroupSize: 64 },
+    });
+    const refs = Array.from({ length: 8 }, () => ref());
+    const outboxBefore = await outboxEventIds();
+    const sendTo = (to: Acceptance, gap: string) =>
+      answerOf(
+        to.accept({
+          route: ROUTE,
+          content: report(gap),
+          records: [reportRecord(report(gap))],
+          trace: { traceparent: null, tracestate: null },
+        }),
+      );
+
+    // Whatever the interleaving (a wait, or a deadlock PostgreSQL breaks and the group runs again), the answers are the sequential ones.
+    const [mine, theirs] = await Promise.all([
+      Promise.all(refs.map((gap) => sendTo(acceptance, gap))),
+      Promise.all([...refs].reverse().map((gap) => sendTo(replica, gap))),
+    ]);
+
+    theirs.reverse();
+    for (const [i, gap] of refs.entries()) {
+      const pair = [mine[i], theirs[i]] as Answer[];
+      expect(pair.map((a) => a.status)).toEqual([202, 202]);
+      expect(pair.filter((a) => a.replayed === false)).toHaveLength(1);
+      expect(pair[0]?.eventIds).toEqual(pair[1]?.eventIds);
+      expect(await sourceIdRows(gap)).toBe(1);
+    }
+    const written = (await outboxEventIds()).slice(outboxBefore.length);
+    expect(written.sort()).toEqual(mine.flatMap((a) => a.eventIds ?? []).sort());
+  });
+
   it('fails every request of a group whose COMMIT fails, and leaves nothing of any of them', async () => {
     const kept = ref();
     const keptAnswer = await answerOf(send([reportRecord(report(kept))]));
