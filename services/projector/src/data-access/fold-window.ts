@@ -11,8 +11,11 @@ export interface FoldWindowOptions {
   readonly chunkSize: number;
   /** The processing time stamped on the rows (`processed_at`, `consumed_at`). */
   readonly now: number;
-  /** Writes the window's rows; the state then forgets them (`forgetFolded`). */
-  readonly flush: (state: ViewState) => Promise<void>;
+  /**
+   * Writes a window's rows (detached from the state: `detachFolded`). Called while the next
+   * window folds, one write at a time: PostgreSQL takes one window while Node folds the next.
+   */
+  readonly write: (rows: ViewState) => Promise<void>;
 }
 
 /**
@@ -24,9 +27,10 @@ const needsWholeGroup = (aggregate: string) => aggregate.startsWith('referral:')
 
 /**
  * Folds entries sorted by aggregate into a view state a window at a time: once a window holds
- * `maxEntries`, it is written and forgotten at the next aggregate boundary, so the state holds at
- * most `maxEntries` plus one aggregate's events, however many entries come. A referral's or gap's
- * events are never split between windows (the fold of a late event reads the whole history).
+ * `maxEntries`, it is detached at the next aggregate boundary and written while the next one
+ * folds, so at most two windows are held, each of at most `maxEntries` plus one aggregate's
+ * events, however many entries come. A referral's or gap's events are never split between
+ * windows (the fold of a late event reads the whole history).
  */
 export class FoldWindow {
   private events: AcceptedEvent[] = [];
@@ -35,6 +39,8 @@ export class FoldWindow {
   private inWindow = 0;
   private folded = 0;
   private largest = 0;
+  /** The window being written, if any. */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly state: ViewState,
@@ -63,9 +69,10 @@ export class FoldWindow {
     if (this.events.length + this.letters.length >= this.options.chunkSize) await this.apply();
   }
 
-  /** Folds and writes what is left. */
+  /** Folds and writes what is left; resolves once every window is written. */
   async end(): Promise<void> {
     await this.flush();
+    await this.writing;
   }
 
   private async apply(): Promise<void> {
@@ -80,8 +87,12 @@ export class FoldWindow {
   private async flush(): Promise<void> {
     await this.apply();
     if (this.inWindow === 0) return;
-    await this.options.flush(this.state);
-    this.state.forgetFolded();
+    const rows = this.state.detachFolded();
     this.inWindow = 0;
+    // One write at a time (they share the transaction's connection); a failed one fails the fold here.
+    await this.writing;
+    const writing = this.options.write(rows);
+    writing.catch(() => undefined);
+    this.writing = writing;
   }
 }

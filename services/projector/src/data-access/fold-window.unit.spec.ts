@@ -47,7 +47,7 @@ async function foldInWindows(entries: readonly StagedEntry[], maxEntries: number
     maxEntries,
     chunkSize: 7,
     now: NOW,
-    flush: async (folded) => {
+    write: async (folded) => {
       windows++;
       const snapshot = folded.snapshot();
       for (const table of VIEW_TABLES) if (table !== 'initiatives') written[table] = [...(written[table] ?? []), ...snapshot[table]];

@@ -63,11 +63,6 @@ class ProcessedEvents {
     return this.ids.has(eventId);
   }
 
-  clear(): void {
-    this.ids.clear();
-    for (const column of [this.types, this.topics, this.partitions, this.offsets, this.processedAt]) column.length = 0;
-  }
-
   add(row: ProcessedEventRow): void {
     this.ids.add(row.event_id);
     this.types.push(row.event_type);
@@ -109,19 +104,19 @@ export interface TableRows {
  * appended without a uniqueness check.
  */
 export class ViewState implements ViewStore {
-  private readonly processed = new ProcessedEvents();
-  private readonly referralHistory = new Map<string, ReferralHistoryRow[]>();
-  private readonly referrals = new Map<string, ReferralRow>();
+  private processed = new ProcessedEvents();
+  private referralHistory = new Map<string, ReferralHistoryRow[]>();
+  private referrals = new Map<string, ReferralRow>();
   /** By referral: a refold replaces all of a referral's illegal transitions at once. */
-  private readonly illegal = new Map<string, IllegalTransitionRow[]>();
-  private readonly purges = new Map<string, ConsentPurgeRow>();
+  private illegal = new Map<string, IllegalTransitionRow[]>();
+  private purges = new Map<string, ConsentPurgeRow>();
   /** Erasures applied, by withdrawal: not a view table; a bulk write destroys their keys and writes their receipts. */
-  private readonly erased = new Map<string, ErasureRow>();
+  private erased = new Map<string, ErasureRow>();
   private readonly initiatives = new Map<string, InitiativeRow>();
-  private readonly milestones: MilestoneRow[] = [];
-  private readonly gaps = new Map<string, ServiceGapRow>();
-  private readonly gapEvents = new Map<string, ServiceGapEventRow[]>();
-  private readonly deadLetters = new Map<string, DeadLetterRow>();
+  private milestones: MilestoneRow[] = [];
+  private gaps = new Map<string, ServiceGapRow>();
+  private gapEvents = new Map<string, ServiceGapEventRow[]>();
+  private deadLetters = new Map<string, DeadLetterRow>();
   private queue: Promise<unknown> = Promise.resolve();
 
   /**
@@ -249,20 +244,37 @@ export class ViewState implements ViewStore {
   }
 
   /**
-   * Forgets every row but the initiatives' (a catalogue whose progress later milestones build on):
-   * a rebuild that folds its events aggregate by aggregate writes a window of them, then calls
-   * this, so the state never holds more than one window. Event ids are forgotten too: the rebuild
-   * hands each id over once (its stage removes redeliveries before the fold).
+   * Hands over every row but the initiatives' (a catalogue whose progress later milestones build
+   * on) as a state of their own, and starts afresh: a rebuild that folds its events aggregate by
+   * aggregate writes a window of them while it folds the next, so it never holds more than two.
+   * Event ids go too: the rebuild hands each id over once (its stage removes redeliveries).
    */
-  forgetFolded(): void {
-    this.processed.clear();
-    for (const table of [this.referralHistory, this.referrals, this.illegal, this.purges, this.erased, this.gaps, this.gapEvents])
-      table.clear();
-    this.milestones.length = 0;
-    this.deadLetters.clear();
+  detachFolded(): ViewState {
+    const folded = new ViewState([], this.recordKeyOf);
+    folded.processed = this.processed;
+    folded.referralHistory = this.referralHistory;
+    folded.referrals = this.referrals;
+    folded.illegal = this.illegal;
+    folded.purges = this.purges;
+    folded.erased = this.erased;
+    folded.milestones = this.milestones;
+    folded.gaps = this.gaps;
+    folded.gapEvents = this.gapEvents;
+    folded.deadLetters = this.deadLetters;
+    this.processed = new ProcessedEvents();
+    this.referralHistory = new Map();
+    this.referrals = new Map();
+    this.illegal = new Map();
+    this.purges = new Map();
+    this.erased = new Map();
+    this.milestones = [];
+    this.gaps = new Map();
+    this.gapEvents = new Map();
+    this.deadLetters = new Map();
+    return folded;
   }
 
-  /** Rows held besides the initiatives, processed events included: what forgetFolded lets go. */
+  /** Rows held besides the initiatives, processed events included: what detachFolded hands over. */
   get heldRows(): number {
     return VIEW_TABLES.reduce((sum, table) => sum + (table === VIEW_TABLE.initiatives ? 0 : this.table(table).count), this.erased.size);
   }

@@ -111,11 +111,10 @@ export class RebuildVerificationError extends Error {
 }
 
 /**
- * Entries a fold window gathers before it is written: the rebuild's memory is this window (about
- * 1.6 KB of resident memory per event), not the topics' size. Larger windows mean fewer COPY
- * statements, which stopped paying above this.
+ * Entries a fold window gathers before it is written: the rebuild's memory is two such windows
+ * (one folding, one being written; about 1.6 KB of resident memory per event), not the topics' size.
  */
-export const DEFAULT_WINDOW_ENTRIES = 100_000;
+export const DEFAULT_WINDOW_ENTRIES = 50_000;
 
 const isIdentical = (differences: readonly TableDifference[]) => differences.every((d) => d.onlyInA === 0 && d.onlyInB === 0);
 
@@ -242,7 +241,7 @@ async function replayInBulk(
       maxEntries: windowEntries,
       chunkSize: BULK_CHUNK_SIZE,
       now: Date.now(),
-      flush: async (folded) => {
+      write: async (folded) => {
         await writer.append(folded, FOLDED_TABLES);
         await writer.shred(folded.erasures(), target.keyEncryptionKey);
       },
