@@ -31,8 +31,10 @@ install();
 const [entry, ...args] = process.argv.slice(2);
 if (!entry) fail('usage: node scripts/bootstrap.mjs <entry.ts> [args…]');
 
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
-const child = spawn(tsx, [path.join(root, entry), ...args], { cwd: root, stdio: 'inherit' });
+// Node itself with tsx's loader, not tsx's CLI: the CLI relays a signal to its child and, when the
+// child does not acknowledge it within 30 ms (a loaded machine), SIGKILLs it, so the child's own
+// shutdown (stopping the stack it started) never runs.
+const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, entry), ...args], { cwd: root, stdio: 'inherit' });
 // The child owns shutdown: it receives the terminal's SIGINT itself, and signals sent to this
 // process only (npm forwards them here) are passed on; this process waits for it to finish.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
