@@ -71,6 +71,27 @@ export function isRetryableDatabaseError(error: unknown): boolean {
   return RETRYABLE.has(String((error as { code?: unknown } | undefined)?.code));
 }
 
+/**
+ * Queues the statements of a transaction's requests sent at the same time, each sent as soon as
+ * the one before has answered (a microtask later, not a turn of the event loop): one statement in
+ * flight on the connection at a time, as the pg driver requires of its callers.
+ */
+async function oneStatementAtATime<T>(trx: Knex.Transaction, body: () => Promise<T>): Promise<T> {
+  const client = trx.client as { query: (connection: unknown, statement: unknown) => Promise<unknown> };
+  const query = client.query;
+  let tail: Promise<unknown> = Promise.resolve();
+  client.query = (connection, statement) => {
+    const answer = tail.then(() => query.call(client, connection, statement));
+    tail = answer.catch(() => undefined);
+    return answer;
+  };
+  try {
+    return await body();
+  } finally {
+    client.query = query;
+  }
+}
+
 export const DEFAULT_GROUP_WINDOW_MS = 2;
 export const DEFAULT_MAX_GROUP_SIZE = 32;
 export const DEFAULT_MAX_GROUPS_IN_FLIGHT = 4;
@@ -183,7 +204,9 @@ export class GroupCommit {
   private async runTogether(trx: Knex.Transaction, jobs: readonly Job[]): Promise<unknown[] | undefined> {
     if (!jobs.every((job) => job.together !== undefined)) return undefined;
     await trx.raw('SAVEPOINT together');
-    const settled = await Promise.allSettled(jobs.map((job) => (job.together as (trx: Knex.Transaction) => Promise<unknown>)(trx)));
+    const settled = await oneStatementAtATime(trx, () =>
+      Promise.allSettled(jobs.map((job) => (job.together as (trx: Knex.Transaction) => Promise<unknown>)(trx))),
+    );
     const reasons = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
     // A deadlock victim's locks are gone with its statement, not its group's: the whole group goes again.
     const deadlock = reasons.find(isRetryableDatabaseError);

@@ -26,6 +26,7 @@ class FakeDatabase {
               record.statements.push(sql);
               await Promise.resolve();
             },
+            client: { query: async () => undefined },
           } as unknown as Knex.Transaction;
           const value = await body(trx);
           const failure = this.failCommit.shift();
@@ -134,6 +135,48 @@ describe('GroupCommit', () => {
     // 2 for the first request, 3 (the first run and two retries) for the second.
     expect(fake.transactions.map((t) => t.committed)).toEqual([false, true, false, false, false]);
     expect(group.stats.retriedGroups).toBe(3);
+  });
+
+  it('tries the requests together first and finishes them in arrival order, one by one when any of them cannot go together', async () => {
+    const fake = new FakeDatabase();
+    const finished: unknown[][] = [];
+    const group = new GroupCommit({
+      db: fake.asKnex(),
+      windowMs: 5,
+      finishTogether: async (trx, values) => {
+        await trx.raw('finish');
+        finished.push([...values]);
+      },
+    });
+    const job = (name: string, together: boolean) => ({
+      together: async (trx: Knex.Transaction) => {
+        await trx.raw(`together ${name}`);
+        if (!together) throw new RetryFromSavepoint();
+        return `${name} together`;
+      },
+      alone: async (trx: Knex.Transaction) => {
+        await trx.raw(`alone ${name}`);
+        return `${name} alone`;
+      },
+    });
+
+    const all = await Promise.all([group.submit(job('a', true)), group.submit(job('b', true))]);
+    const mixed = await Promise.all([group.submit(job('c', true)), group.submit(job('d', false))]);
+
+    expect(all).toEqual(['a together', 'b together']);
+    expect(finished).toEqual([['a together', 'b together']]);
+    expect(mixed).toEqual(['c alone', 'd alone']);
+    expect(fake.transactions[1]?.statements).toEqual([
+      'SAVEPOINT together',
+      'together c',
+      'together d',
+      'ROLLBACK TO SAVEPOINT together',
+      'SAVEPOINT request',
+      'alone c',
+      'RELEASE SAVEPOINT request; SAVEPOINT request',
+      'alone d',
+    ]);
+    expect(group.stats.oneByOne).toBe(1);
   });
 
   it('starts a full group at once, splits what is more than a group, and keeps at most maxGroupsInFlight open', async () => {
