@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from '@passerelle/db';
 import { REPO_ROOT, VERSIONS } from '@passerelle/infra';
-import { FatalError, topicPattern, waitFor, type BenchContext, type Settings } from './context.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FatalError, topicPattern, type BenchContext, type Settings } from './context.ts';
+import { nextPollDelay } from './poll.ts';
 import { encodeEvents, generateEvents } from './events.ts';
 import { now, produceAll } from './limits.ts';
 import { freePort } from '@passerelle/testing';
@@ -69,7 +71,7 @@ export function resolveConnectJars(home: string, log: (m: string) => void): stri
   return dir;
 }
 
-const properties = (values: Record<string, string | number>) =>
+export const properties = (values: Record<string, string | number>) =>
   `${Object.entries(values)
     .map(([k, v]) => `${k}=${String(v)}`)
     .join('\n')}\n`;
@@ -112,43 +114,47 @@ const sum = (counts: Readonly<Record<string, number>>) => Object.values(counts).
 
 /**
  * Polls `progress` until it reaches `total`. Rate = events after the first progress seen, divided by
- * the time from then to the last (so start-up, JVM or Node, is not counted), polled every 250 ms.
+ * the time from then to the last (so start-up, JVM or Node, is not counted). Polled at the same
+ * adaptive pace for both sides (about once a second, every 50 ms near the end: see nextPollDelay).
  */
 async function progressRate(what: string, total: number, progress: () => Promise<number>): Promise<number> {
   let first: { t: number; n: number } | undefined;
   let n = 0;
-  await waitFor(
-    `${what}: ${total} events`,
-    async () => {
-      n = await progress();
-      if (n > 0 && !first) first = { t: now(), n };
-      return n >= total;
-    },
-    1_800_000,
-    250,
-  ).catch((error: unknown) => {
-    throw new Error(`${(error as Error).message} (${n} seen)`);
-  });
-  return first && now() > first.t ? rate(total - first.n, now() - first.t) : Number.NaN;
+  const began = now();
+  for (;;) {
+    n = await progress();
+    const t = now();
+    if (n > 0 && !first) first = { t, n };
+    if (n >= total) break;
+    if (t - began > 1_800_000) throw new Error(`${what}: ${total} events not there after 30 minutes (${n} seen)`);
+    await sleep(nextPollDelay(total - n, first && t > first.t ? (n - first.n) / (t - first.t) : 0));
+  }
+  const last = now();
+  return first && last > first.t ? rate(total - first.n, last - first.t) : Number.NaN;
 }
 
 /**
- * SASL/SCRAM settings (over TLS on a SASL_SSL broker) of the admin principal for the worker and its clients. Bench topics
- * (bench-<run>-connect.<ministry>.…) and the group Connect names after the connector lie outside
+ * SASL/SCRAM settings (over TLS on a SASL_SSL broker) of the admin principal, as a Java client's
+ * properties: Kafka Connect's worker and clients, and kafka-producer-perf-test. Bench topics
+ * (bench-<run>-….<ministry>.…) and the group Connect names after the connector lie outside
  * every prefix infra/topics/acls.json grants; admin is the principal the bench already produces
  * and reads bench topics with, so the projector and the peer run as the same principal.
  */
-function saslProperties(ctx: BenchContext): Record<string, string> {
+export function javaClientSecurity(ctx: BenchContext): Record<string, string> {
   const admin = ctx.stack.kafkaCredentials?.admin;
   if (!admin) return {};
   const caFile = ctx.stack.kafkaCaFile;
-  const sasl = {
+  return {
     'security.protocol': caFile ? 'SASL_SSL' : 'SASL_PLAINTEXT',
     'sasl.mechanism': 'SCRAM-SHA-512',
     'sasl.jaas.config': `org.apache.kafka.common.security.scram.ScramLoginModule required username="${admin.username}" password="${admin.password}";`,
     // The Java client verifies the broker against the same CA file as the Node clients (a PEM truststore).
     ...(caFile ? { 'ssl.truststore.type': 'PEM', 'ssl.truststore.location': caFile } : {}),
   };
+}
+
+function saslProperties(ctx: BenchContext): Record<string, string> {
+  const sasl = javaClientSecurity(ctx);
   const prefixed = (p: string) => Object.fromEntries(Object.entries(sasl).map(([k, v]) => [`${p}${k}`, v]));
   return { ...sasl, ...prefixed('consumer.'), ...prefixed('producer.'), ...prefixed('admin.') };
 }
@@ -174,15 +180,21 @@ function workerProperties(ctx: BenchContext, work: string, port: number): Record
   };
 }
 
+export const CONNECT_TASKS = 2;
+export const CONNECT_BATCH = 2_000;
+export const CONNECT_HEAP = '2g';
+
 /** One table per event type, one row per event (upsert on its eventId), flat columns. */
 function sinkProperties(ctx: BenchContext, name: string, prefix: string, sinkSchema: string): Record<string, string | number> {
   const pg = new URL(ctx.benchDatabaseUrl);
   return {
     name,
     'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
-    'tasks.max': 1,
+    // Tuned as its users run it: two tasks, batches of 2,000, and the PostgreSQL driver rewriting
+    // each batch into multi-row INSERTs (reWriteBatchedInserts).
+    'tasks.max': CONNECT_TASKS,
     'topics.regex': topicPattern(prefix),
-    'connection.url': `jdbc:postgresql://${pg.host}${pg.pathname}`,
+    'connection.url': `jdbc:postgresql://${pg.host}${pg.pathname}?reWriteBatchedInserts=true`,
     'connection.username': decodeURIComponent(pg.username || 'postgres'),
     'connection.password': decodeURIComponent(pg.password || ''),
     'insert.mode': 'upsert',
@@ -191,7 +203,7 @@ function sinkProperties(ctx: BenchContext, name: string, prefix: string, sinkSch
     'schema.evolution': 'basic',
     'quote.identifiers': 'true',
     'collection.name.format': `${sinkSchema}.\${topic}`,
-    'batch.size': 500,
+    'batch.size': CONNECT_BATCH,
     // A family topic carries several event types: route each to its own table (our SMT), then
     // flatten the envelope and the nested records (populationFlags, measure) into columns.
     transforms: 'route,flatten',
@@ -217,18 +229,22 @@ interface ConnectJvm {
   readonly stop: () => Promise<void>;
 }
 
-/** Kafka Connect standalone in its own JVM; killed with the bench process too, so no JVM outlives a run. */
+/**
+ * Kafka Connect standalone in its own JVM, the worker alone: connectors are created and deleted over
+ * its REST API, so one warmed-up JVM serves every run. Killed with the bench process too, so no JVM
+ * outlives a run.
+ */
 function startConnect(jars: string, work: string): ConnectJvm {
   const java = spawn(
     'java',
     [
-      '-Xmx512m',
+      `-Xms${CONNECT_HEAP}`,
+      `-Xmx${CONNECT_HEAP}`,
       `-Dlog4j2.configurationFile=${path.join(work, 'log4j2.properties')}`,
       '-cp',
       `${jars}/*`,
       'org.apache.kafka.connect.cli.ConnectStandalone',
       path.join(work, 'worker.properties'),
-      path.join(work, 'jdbc-sink.properties'),
     ],
     { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -286,39 +302,84 @@ function checkRows(rows: Readonly<Record<string, number>>, expected: Readonly<Re
 
 /**
  * The same events (pre-produced onto one topic set) consumed by the projector (its own process)
- * and then by Kafka Connect standalone with the Debezium JDBC sink (its own JVM), one after the
- * other so each has the machine, `repeats` times, each run with fresh groups and tables. Both
- * rates count committed rows: the projector's processed_events, the sink's tables.
+ * and by Kafka Connect standalone with the Debezium JDBC sink (its own JVM, warmed up first on
+ * another topic set), one after the other so each has the machine, in alternating order (odd runs
+ * the projector first, even runs the peer), `repeats` times, each run with fresh groups and
+ * tables. Both rates count committed rows: the projector's processed_events, the sink's tables.
  */
 export async function measureConnect(ctx: BenchContext, settings: Settings): Promise<ConnectResult> {
   const jars = resolveConnectJars(ctx.home, ctx.log);
   const { prefix } = await ctx.createRunTopics('connect', settings.partitions);
   const generated = [...generateEvents(settings.connectEvents, 51)].flat();
-  const expected: Record<string, number> = {};
-  for (const event of generated) expected[tableOf(event.type)] = (expected[tableOf(event.type)] ?? 0) + 1;
-  const events = await encodeEvents(ctx.serde, generated, prefix);
-  await produceAll(ctx, events, settings.produceBatch);
+  const expected = countsByTable(generated.map((e) => e.type));
+  await produceAll(ctx, await encodeEvents(ctx.serde, generated, prefix), settings.produceBatch);
+  // The warm-up set: other events, so the measured runs start from a JIT-compiled, connected worker.
+  const warm = await ctx.createRunTopics('connectwarm', settings.partitions);
+  const warmEvents = [...generateEvents(Math.min(settings.connectEvents, 20_000), 52)].flat();
+  await produceAll(ctx, await encodeEvents(ctx.serde, warmEvents, warm.prefix), settings.produceBatch);
+
+  const work = path.join(ctx.home, 'bench', ctx.runId, 'connect');
+  let ok = false;
+  // An interrupted bench exits without reaching the finally below: the credentials still go.
+  const interrupted = () => cleanWork(work, false);
+  process.once('exit', interrupted);
   const projector: number[] = [];
   const peer: number[] = [];
   let sinkRows: Record<string, number> = {};
-  for (let run = 1; run <= settings.repeats; run++) {
-    projector.push(await measureProjector(ctx, prefix, run, events.length));
-    const result = await measureSink(ctx, jars, prefix, run, expected);
-    peer.push(result.rate);
-    sinkRows = result.rows;
-    ctx.log(
-      `  run ${run}: projector ${Math.round(projector.at(-1) ?? 0)} ev/s, Kafka Connect JDBC sink ${Math.round(result.rate)} ev/s (${sum(result.rows)} rows in ${Object.keys(result.rows).length} tables)`,
-    );
+  try {
+    fs.mkdirSync(work, { recursive: true });
+    const port = await freePort();
+    fs.writeFileSync(path.join(work, 'worker.properties'), properties(workerProperties(ctx, work, port)), { mode: 0o600 });
+    fs.writeFileSync(path.join(work, 'log4j2.properties'), properties(LOG4J));
+    const jvm = startConnect(jars, work);
+    const worker: Worker = { ctx, port, jvm, launched: now() };
+    try {
+      await waitForWorker(worker);
+      const warmed = await measureSink(worker, warm.prefix, 0, countsByTable(warmEvents.map((e) => e.type)));
+      ctx.log(`  Kafka Connect warm-up: ${warmEvents.length} events at ${Math.round(warmed.rate)} ev/s`);
+      for (let run = 1; run <= settings.repeats; run++) {
+        const sink = () => measureSink(worker, prefix, run, expected);
+        let result: { rate: number; rows: Record<string, number> };
+        if (run % 2 === 1) {
+          projector.push(await measureProjector(ctx, prefix, run, generated.length));
+          result = await sink();
+        } else {
+          result = await sink();
+          projector.push(await measureProjector(ctx, prefix, run, generated.length));
+        }
+        peer.push(result.rate);
+        sinkRows = result.rows;
+        ctx.log(
+          `  run ${run} (${run % 2 === 1 ? 'projector first' : 'peer first'}): projector ${Math.round(projector.at(-1) ?? 0)} ev/s, Kafka Connect JDBC sink ${Math.round(result.rate)} ev/s (${sum(result.rows)} rows in ${Object.keys(result.rows).length} tables)`,
+        );
+      }
+      ok = true;
+    } catch (error) {
+      throw new Error(
+        `${(error as Error).message.split('\n').slice(0, 3).join(' ')} (log: ${path.relative(REPO_ROOT, path.join(work, 'connect.log'))})`,
+      );
+    } finally {
+      await jvm.stop();
+    }
+  } finally {
+    process.off('exit', interrupted);
+    cleanWork(work, ok);
   }
   return {
-    events: events.length,
+    events: generated.length,
     eventsPerSecond: spread(peer),
     projectorEventsPerSecond: spread(projector),
     sinkRows,
     artifacts: CONNECT_ARTIFACTS,
     converter: 'Apicurio AvroConverter 2.6 over the registry v2 API, Confluent framing (as-confluent, contentId)',
-    sink: 'standalone worker, 1 task, batches of 500, upsert on envelope_eventId, one table per event type (RouteByRecordName SMT), Flatten$Value',
+    sink: `standalone worker (${CONNECT_HEAP} heap, warmed up on ${warmEvents.length} other events), ${CONNECT_TASKS} tasks, batches of ${CONNECT_BATCH}, reWriteBatchedInserts=true, upsert on envelope_eventId, one table per event type`,
   };
+}
+
+function countsByTable(types: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const type of types) counts[tableOf(type)] = (counts[tableOf(type)] ?? 0) + 1;
+  return counts;
 }
 
 /** The projector (its own process, see startProjector for its principal) until processed_events holds every event. */
@@ -341,30 +402,45 @@ async function measureProjector(ctx: BenchContext, prefix: string, run: number, 
   }
 }
 
-/** One Kafka Connect run into a fresh schema: its rate, and its rows checked against the events. */
+interface Worker {
+  readonly ctx: BenchContext;
+  readonly port: number;
+  readonly jvm: ConnectJvm;
+  readonly launched: number;
+}
+
+async function waitForWorker(worker: Worker): Promise<void> {
+  const began = now();
+  for (;;) {
+    if (worker.jvm.exited()) throw new FatalError(`Kafka Connect exited:\n${worker.jvm.output()}`);
+    const response = await fetch(`http://127.0.0.1:${worker.port}/connectors`).catch(() => undefined);
+    if (response?.ok) return;
+    if (now() - began > 180_000) throw new Error(`Kafka Connect's REST API did not answer within 180 s:\n${worker.jvm.output()}`);
+    await sleep(500);
+  }
+}
+
+/** One connector run into a fresh schema over the worker's REST API: its rate, and its rows checked against the events. */
 async function measureSink(
-  ctx: BenchContext,
-  jars: string,
+  worker: Worker,
   prefix: string,
   run: number,
   expected: Readonly<Record<string, number>>,
 ): Promise<{ rate: number; rows: Record<string, number> }> {
+  const { ctx, port, jvm } = worker;
   const connectorName = `bench-${ctx.runId}-jdbc-sink${run}`;
   const sinkSchema = `bench_${ctx.runId}_connect_sink${run}`;
-  const work = path.join(ctx.home, 'bench', ctx.runId, `connect${run}`);
   const db = ctx.database(undefined, 1);
-  let ok = false;
-  // An interrupted bench exits without reaching the finally below: the credentials still go.
-  const interrupted = () => cleanWork(work, false);
-  process.once('exit', interrupted);
+  const api = `http://127.0.0.1:${port}/connectors`;
   try {
-    fs.mkdirSync(work, { recursive: true });
     await db.raw('CREATE SCHEMA IF NOT EXISTS ??', [sinkSchema]);
-    const port = await freePort();
-    fs.writeFileSync(path.join(work, 'worker.properties'), properties(workerProperties(ctx, work, port)));
-    fs.writeFileSync(path.join(work, 'jdbc-sink.properties'), properties(sinkProperties(ctx, connectorName, prefix, sinkSchema)));
-    fs.writeFileSync(path.join(work, 'log4j2.properties'), properties(LOG4J));
-    const jvm = startConnect(jars, work);
+    const { name, ...config } = sinkProperties(ctx, connectorName, prefix, sinkSchema);
+    const created = await fetch(api, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name, config: Object.fromEntries(Object.entries(config).map(([k, v]) => [k, String(v)])) }),
+    });
+    if (!created.ok) throw new Error(`Kafka Connect refused the connector: ${created.status} ${(await created.text()).slice(0, 400)}`);
     const launched = now();
     let rate: number;
     try {
@@ -372,22 +448,15 @@ async function measureSink(
         await connectorHealth(port, connectorName, jvm, launched);
         return sum(await rowCounts(db, sinkSchema));
       });
-    } catch (error) {
-      throw new Error(
-        `${(error as Error).message.split('\n').slice(0, 3).join(' ')} (log: ${path.relative(REPO_ROOT, path.join(work, 'connect.log'))})`,
-      );
     } finally {
-      await jvm.stop();
+      await fetch(`${api}/${connectorName}`, { method: 'DELETE' }).catch(() => undefined);
     }
     const rows = await rowCounts(db, sinkSchema);
     checkRows(rows, expected);
-    ok = true;
     return { rate, rows };
   } finally {
-    process.off('exit', interrupted);
     await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [sinkSchema]);
     await deleteGroup(ctx, `connect-${connectorName}`);
-    cleanWork(work, ok);
   }
 }
 

@@ -34,9 +34,12 @@ export interface Settings {
   readonly kafkaEvents: number;
   readonly pgEvents: number;
   readonly e2eEvents: number;
-  readonly httpRequests: number;
+  /** Seconds of each closed-loop HTTP run (adapter and L_http alike). */
+  readonly httpSeconds: number;
   readonly httpConcurrency: number;
   readonly rebuildEvents: number;
+  /** The larger rebuild, run once: its peak memory against the one of rebuildEvents. */
+  readonly rebuildMemoryEvents: number;
   readonly latencySeconds: number;
   readonly latencyRate: number;
   readonly apiRate: number;

@@ -1,4 +1,8 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Producer } from 'kafkajs';
+import { VERSIONS } from '@passerelle/infra';
 import { aggregateKindOf } from '@passerelle/contracts';
 import type { Knex } from '@passerelle/db';
 import { prepareView, readTableShapes, recordKeyOf, RecordSetStatements } from '@passerelle/projector';
@@ -7,6 +11,7 @@ import { encodeEvents, generateEvents, type BenchEvent, type EncodedEvent } from
 import { waitFor, type BenchContext, type Settings } from './context.ts';
 import { now, openLoop } from './open-loop.ts';
 import { RECORD_KEY_SECRET } from './services.ts';
+import { javaClientSecurity, properties } from './connect.ts';
 import { TABLE_KEYS, VIEW_TABLE, type StoredRow, type ViewTable } from '@passerelle/coordination-view';
 
 export { now, openLoop };
@@ -288,6 +293,139 @@ export async function measurePgLimit(ctx: BenchContext, settings: Settings, chun
     ctx.log(`  L_pg run ${run}: ${Math.round(rates.at(-1) ?? 0)} ev/s`);
   }
   return { upsert: spread(rates), events: events.length, chunk, writers };
+}
+
+/** The tables rowsOf writes: what the COPY limit loads. */
+const EVENT_TABLES = [
+  VIEW_TABLE.processed_events,
+  VIEW_TABLE.referral_history,
+  VIEW_TABLE.referrals,
+  VIEW_TABLE.initiative_milestones,
+  VIEW_TABLE.service_gap_events,
+  VIEW_TABLE.service_gaps,
+] as const;
+
+export interface PgCopyLimit {
+  readonly copy: Spread;
+  readonly events: number;
+  readonly rows: number;
+}
+
+/**
+ * L_pg as PostgreSQL's own limit: the same events' rows loaded with binary COPY into fresh,
+ * fully indexed copies of the projector's tables, one COPY per table, all tables at once. The rows
+ * are made once (through the record-set path above, untimed) and copied out to binary files; each
+ * run times only the COPY in, as the rebuild's baseline does.
+ */
+export async function measurePgCopyLimit(ctx: BenchContext, settings: Settings, chunk = 1_000): Promise<PgCopyLimit> {
+  const events = [...generateEvents(settings.pgEvents, 12)].flat();
+  const source = `bench_${ctx.runId}_lpgsrc`;
+  const db = ctx.database(source, EVENT_TABLES.length + 1);
+  const dir = path.join('/tmp', `passerelle-bench-lpg-${ctx.runId}`);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o777 });
+  fs.chmodSync(dir, 0o777);
+  const rates: number[] = [];
+  let rows = 0;
+  try {
+    await prepareView(db, source, { recordKeySecret: RECORD_KEY_SECRET });
+    const sql = new RecordSetStatements(source, await readTableShapes(db, source));
+    for (let start = 0; start < events.length; start += chunk) await writeChunk(db, sql, events.slice(start, start + chunk), start);
+    for (const table of EVENT_TABLES) {
+      const out = (await db.raw(`COPY ??.?? TO '${dir}/${table}.copy' (FORMAT binary)`, [source, table])) as { rowCount: number };
+      rows += out.rowCount;
+    }
+    for (let run = 1; run <= settings.repeats; run++) {
+      const schema = `bench_${ctx.runId}_lpgcopy${run}`;
+      const into = ctx.database(schema, EVENT_TABLES.length + 1);
+      await prepareView(into, schema, { recordKeySecret: RECORD_KEY_SECRET });
+      // Every connection open before the clock starts.
+      await Promise.all(EVENT_TABLES.map(() => into.raw('SELECT 1')));
+      const began = now();
+      await Promise.all(EVENT_TABLES.map((table) => into.raw(`COPY ??.?? FROM '${dir}/${table}.copy' (FORMAT binary)`, [schema, table])));
+      rates.push(rate(events.length, now() - began));
+      await into.raw('DROP SCHEMA ?? CASCADE', [schema]);
+      ctx.log(`  L_pg COPY run ${run}: ${Math.round(rates.at(-1) ?? 0)} ev/s (${rows} rows in ${EVENT_TABLES.length} tables)`);
+    }
+  } finally {
+    await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [source]).catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return { copy: spread(rates), events: events.length, rows };
+}
+
+export interface KafkaPerfTest {
+  readonly produce: Spread;
+  readonly records: number;
+  readonly recordSize: number;
+  readonly tool: string;
+}
+
+/**
+ * L_kafka by the broker's own client: Kafka's ProducerPerformance (what bin/kafka-producer-perf-test.sh
+ * runs; the stack keeps the distribution's jars under .passerelle/lib/kafka-<version>, not its
+ * scripts), acks=all, records of the production payloads' mean size, as fast as it can, over
+ * SASL_SSL as the admin principal, like the bench's own clients.
+ */
+export async function measureKafkaPerfTest(ctx: BenchContext, settings: Settings): Promise<KafkaPerfTest> {
+  const [sample] = [...generateEvents(2_000, 11, 2_000)];
+  const encoded = await encodeEvents(ctx.serde, sample ?? [], 'size.');
+  const recordSize = Math.round(encoded.reduce((n, e) => n + e.value.length, 0) / Math.max(1, encoded.length));
+  const records = settings.kafkaEvents * 3;
+  const jars = path.join(ctx.home, 'lib', `kafka-${VERSIONS.kafka}`);
+  const work = path.join(ctx.home, 'bench', ctx.runId, 'perf-test');
+  fs.mkdirSync(work, { recursive: true });
+  const config = path.join(work, 'producer.properties');
+  // The file holds the principal's password: readable by its owner only, removed afterwards.
+  fs.writeFileSync(config, properties({ ...javaClientSecurity(ctx), acks: 'all' }), { mode: 0o600 });
+  const rates: number[] = [];
+  try {
+    for (let run = 1; run <= settings.repeats; run++) {
+      const { topics } = await ctx.createRunTopics(`pt${run}`, settings.partitions);
+      const output = await new Promise<string>((resolve, reject) => {
+        const java = spawn(
+          'java',
+          [
+            '-Xmx512m',
+            '-cp',
+            `${jars}/*`,
+            'org.apache.kafka.tools.ProducerPerformance',
+            '--topic',
+            topics[0] as string,
+            '--num-records',
+            String(records),
+            '--record-size',
+            String(recordSize),
+            '--throughput',
+            '-1',
+            '--producer-props',
+            `bootstrap.servers=${ctx.stack.kafkaBrokers.join(',')}`,
+            '--producer.config',
+            config,
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        let text = '';
+        java.stdout.on('data', (chunk: Buffer) => (text = (text + chunk.toString()).slice(-8_000)));
+        java.stderr.on('data', (chunk: Buffer) => (text = (text + chunk.toString()).slice(-8_000)));
+        java.once('error', reject);
+        java.once('exit', (code) =>
+          code === 0 ? resolve(text) : reject(new Error(`kafka-producer-perf-test exited with ${code}:\n${text.slice(-1_500)}`)),
+        );
+      });
+      // The last summary line: "300000 records sent, 81234.5 records/sec (31.2 MB/sec), …".
+      const summary = output
+        .split('\n')
+        .reverse()
+        .find((line) => line.startsWith(`${records} records sent`));
+      const perSecond = Number(/([\d.]+) records\/sec/.exec(summary ?? '')?.[1]);
+      if (!Number.isFinite(perSecond)) throw new Error(`no summary from kafka-producer-perf-test:\n${output.slice(-1_500)}`);
+      rates.push(perSecond);
+      ctx.log(`  L_kafka perf-test run ${run}: ${Math.round(perSecond)} records/s (${records} records of ${recordSize} bytes, acks=all)`);
+    }
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  return { produce: spread(rates), records, recordSize, tool: `org.apache.kafka.tools.ProducerPerformance ${VERSIONS.kafka}` };
 }
 
 export interface LatencyLimit {

@@ -9,6 +9,7 @@ import { BenchContext } from './context.ts';
 import { runBench } from './bench.ts';
 import { toMarkdown } from './report.ts';
 import { parseArgs, USAGE } from './settings.ts';
+import { stringifyNumbers } from './http-load.ts';
 
 const began = Date.now();
 const log = (message: string) => console.log(`[bench ${String(Math.round((Date.now() - began) / 1000)).padStart(4)} s] ${message}`);
@@ -39,7 +40,7 @@ try {
   const dir = path.join(ctx.home, 'bench', ctx.runId);
   fs.mkdirSync(dir, { recursive: true });
   const markdown = toMarkdown(results);
-  fs.writeFileSync(path.join(dir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  fs.writeFileSync(path.join(dir, 'results.json'), `${stringifyNumbers(results, 2)}\n`);
   fs.writeFileSync(path.join(dir, 'results.md'), markdown);
   fs.writeFileSync(path.join(ctx.home, 'bench', 'latest.md'), markdown);
   console.log(`\n${markdown}`);

@@ -9,12 +9,13 @@ import { KEY_ENCRYPTION_KEY, RECORD_KEY_SECRET } from './services.ts';
 import { rate, spread, type Spread } from './stats.ts';
 import { MIGRATIONS_TABLE } from '@passerelle/coordination-view';
 
-/** The cached event set: `bench-rebuild-<count>.<ministry>.<family>.v1`, generated once and reused. */
+/** The cached event set: `bench-rebuild-spread-<count>.<ministry>.<family>.v1`, generated once and reused. */
 export async function ensureRebuildTopics(
   ctx: BenchContext,
   settings: Settings,
 ): Promise<{ prefix: string; topics: string[]; reused: boolean; generateMs: number }> {
-  const prefix = `bench-rebuild-${settings.rebuildEvents}.`;
+  // "spread": the events in the order generateEvents gives since it spreads each referral over the run (an older set is not reused).
+  const prefix = `bench-rebuild-spread-${settings.rebuildEvents}.`;
   const topics = await ctx.createTopics(prefix, settings.partitions);
   const admin = ctx.kafka('admin', 'passerelle-bench-admin').admin();
   await admin.connect();
@@ -57,6 +58,8 @@ export interface RebuildResult {
   readonly reusedTopics: boolean;
   readonly seconds: Spread;
   readonly eventsPerSecond: Spread;
+  /** The rebuild process's peak resident memory, as its report gives it. */
+  readonly peakRssMiB: Spread;
   readonly rows: number;
   readonly copyOutSeconds: number;
   readonly copyInSeconds: number;
@@ -97,12 +100,13 @@ async function runRebuildCommand(ctx: BenchContext, run: number, env: Record<str
 }
 
 /** Times the projector's own rebuild (runRebuild: replay from offset 0 into a fresh schema, switch) and COPY of what it built. */
-export async function measureRebuild(ctx: BenchContext, settings: Settings, repeats: number): Promise<RebuildResult> {
+export async function measureRebuild(ctx: BenchContext, settings: Settings, repeats: number, withCopy = true): Promise<RebuildResult> {
   const set = await ensureRebuildTopics(ctx, settings);
   ctx.log(
     `  rebuild set ${set.prefix}* ${set.reused ? 'reused' : `generated in ${(set.generateMs / 1000).toFixed(1)} s`} (${settings.rebuildEvents} events)`,
   );
   const seconds: number[] = [];
+  const peaks: number[] = [];
   let lastSchema = '';
   const db = ctx.database(undefined, 2);
   for (let run = 1; run <= repeats; run++) {
@@ -122,6 +126,7 @@ export async function measureRebuild(ctx: BenchContext, settings: Settings, repe
       LOG_LEVEL: 'warn',
     });
     seconds.push(report.durationMs / 1000);
+    peaks.push(report.peakRssBytes / 2 ** 20);
     ctx.log(
       `  rebuild run ${run}: ${report.events} events in ${(report.durationMs / 1000).toFixed(1)} s (${Math.round(rate(settings.rebuildEvents, report.durationMs))} ev/s)`,
     );
@@ -135,7 +140,8 @@ export async function measureRebuild(ctx: BenchContext, settings: Settings, repe
     if (lastSchema) await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [lastSchema]);
     lastSchema = live;
   }
-  const copy = await copyBaseline(ctx, lastSchema).catch((error: unknown) => ({
+  const skipped = { rows: 0, outMs: 0, inMs: 0, tables: {}, error: 'not measured for this size' };
+  const copy = await (withCopy ? copyBaseline(ctx, lastSchema) : Promise.resolve(skipped)).catch((error: unknown) => ({
     rows: 0,
     outMs: 0,
     inMs: 0,
@@ -149,6 +155,7 @@ export async function measureRebuild(ctx: BenchContext, settings: Settings, repe
     reusedTopics: set.reused,
     seconds: spread(seconds),
     eventsPerSecond: spread(seconds.map((s) => settings.rebuildEvents / s)),
+    peakRssMiB: spread(peaks),
     rows: copy.rows,
     copyOutSeconds: copy.outMs / 1000,
     copyInSeconds: copy.inMs / 1000,

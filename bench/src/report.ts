@@ -28,8 +28,13 @@ export function toMarkdown(results: Results): string {
   lines.push(`Node ${v.node}, Kafka ${v.kafka}, PostgreSQL ${v.postgres}, kafkajs ${v.kafkajs}, Apicurio ${v.apicurio}.`);
   lines.push(
     `Settings: ${s.repeats} run(s) each; ${s.partitions} partitions per topic; produce batches ${s.produceBatch}; relay batch ${s.relayBatch}; projector chunk ${projector.chunkSize}, ${projector.partitionsConsumedConcurrently} partitions concurrently; ` +
-      `L_kafka ${s.kafkaEvents} events, L_pg ${s.pgEvents}, outbox ${s.e2eEvents}, HTTP ${s.httpRequests} requests × ${s.httpConcurrency} concurrent, rebuild ${s.rebuildEvents}, latency ${s.latencySeconds} s at fixed rates, API ${s.apiRate} req/s for ${s.apiSeconds} s.`,
+      `L_kafka ${s.kafkaEvents} events, L_pg ${s.pgEvents}, outbox ${s.e2eEvents}, HTTP ${s.httpSeconds} s × ${s.httpConcurrency} clients, rebuild ${s.rebuildEvents} (${s.repeats} runs) and ${s.rebuildMemoryEvents} (once), latency ${s.latencySeconds} s at fixed rates, API ${s.apiRate} req/s for ${s.apiSeconds} s.`,
   );
+  const steps = (m.loadAverageByStep ?? []) as { step: string; loadAverage: number[] }[];
+  if (steps.length)
+    lines.push(
+      `Load average (1 min) at the start of each part: ${steps.map((x) => `${x.step.split(':')[0]} ${x.loadAverage[0]}`).join('; ')}.`,
+    );
   lines.push('');
   lines.push('| measurement | median (min–max) |');
   lines.push('|---|---|');
@@ -39,11 +44,20 @@ export function toMarkdown(results: Results): string {
     row('L_kafka produce (raw kafkajs, acks=all, same Avro payloads)', ev(l.kafka.produce));
     row('L_kafka consume (no-op eachBatch)', ev(l.kafka.consume));
   }
-  if (l.pg) row(`L_pg batched upserts into the view tables (${l.pg.chunk}/transaction, ${l.pg.writers} writers)`, ev(l.pg.upsert));
+  if (l.perfTest)
+    row(
+      `L_kafka produce, the broker's own client (kafka-producer-perf-test, ${l.perfTest.records} records of ${l.perfTest.recordSize} bytes, acks=all)`,
+      ev(l.perfTest.produce),
+    );
+  if (l.pg)
+    row(`L_pg batched upserts into the view tables (record sets, ${l.pg.chunk}/transaction, ${l.pg.writers} writers)`, ev(l.pg.upsert));
+  if (l.pgCopy) row(`L_pg binary COPY of the same events' rows into the view tables (${l.pgCopy.rows} rows)`, ev(l.pgCopy.copy));
   if (l.latency)
     row(`L_lat produce→consume, single sends at ${l.latency.rate}/s: p50 / p99`, `${ms(l.latency.p50)} / ${ms(l.latency.p99)}`);
   if (r.sustained) {
-    row('sustained outbox → view (relay and projector processes, tracing off)', ev(r.sustained.outbox));
+    row('sustained outbox → view, outbox written concurrently (relay and projector processes, tracing off)', ev(r.sustained.outbox));
+    if (r.sustained.written)
+      row(`  outbox writers' rate meanwhile (4 writers, 50 rows per transaction)`, `${formatSpread(r.sustained.written)} rows/s`);
     row('  of which relay publish rate (outbox → Kafka)', ev(r.sustained.relay));
     const cpu = r.sustained.runs.at(-1)?.cpuPerThousand;
     if (cpu) row('  CPU ms per 1,000 events by part (last run; other = the rest of the machine)', formatCpu(cpu));
@@ -52,32 +66,37 @@ export function toMarkdown(results: Results): string {
       r.sustained.runs.map((x: Any) => `${x.lag.q1}/${x.lag.mid}/${x.lag.q3}${x.lag.flat ? ' flat' : ' growing'}`).join('; '),
     );
   }
+  const rps = (x: Spread | undefined) => (x ? `${formatSpread(x)} req/s` : 'n/a');
+  if (r.http?.limit)
+    row(`L_http: bare express + one INSERT per request (${r.http.limit.clients} clients), accepted`, rps(r.http.limit.acceptedPerSecond));
   if (r.http) {
-    row(`sustained adapter HTTP → view (${s.httpConcurrency} concurrent POSTs)`, ev(r.http.visible));
-    row('  of which HTTP acceptance (202)', ev(r.http.accepted));
+    row(`adapter HTTP (${s.httpConcurrency} clients): accepted (202)`, rps(r.http.accepted));
+    row('  visible in the view', ev(r.http.visible));
+    row('  time to the 202 under that load: p99', ms(r.http.acceptanceP99));
   }
-  for (const [key, label] of [
-    ['at25', '25 %'],
-    ['at75', '75 %'],
-  ] as const) {
-    const x = r.latency?.[key];
-    if (x)
-      row(
-        `publish→visible at ${label} of max (${x.rate} ev/s, a batch every ${r.latency.batchMs ?? 0} ms): p50 / p99 / p99.9`,
-        `${ms(x.p50)} / ${ms(x.p99)} / ${ms(x.p999)}`,
-      );
-  }
-  const limitAt25 = r.latency?.limitAt25;
-  if (limitAt25)
+  const a = r.http?.acceptance;
+  if (a)
     row(
-      `  L_lat produce→consume at the 25 % rate (${limitAt25.rate}/s, a batch every ${limitAt25.batchMs} ms): p50 / p99`,
-      `${ms(limitAt25.p50)} / ${ms(limitAt25.p99)}`,
+      `acceptance at ${a.rate} req/s, open loop from the scheduled send: p50 / p99 / p99.9 (${a.unseen} of ${a.sent} not answered 202 within 30 s)`,
+      `${ms(a.p50)} / ${ms(a.p99)} / ${ms(a.p999)}`,
     );
+  const p = r.latency?.at25;
+  if (p) {
+    row(
+      `publish→visible from the HTTP request at 25 % load (${p.rate} req/s, 25 % of ${r.latency.basis}), from the scheduled send: p50 / p99 / p99.9 (${p.unseen} of ${p.sent} not seen within ${p.deadlineMs / 1000} s)`,
+      `${ms(p.p50)} / ${ms(p.p99)} / ${ms(p.p999)}`,
+    );
+    row('  from the 202 to the view: p99', ms(p.fromAnswerP99));
+  }
+  const raw = r.latency?.rawAt25;
+  if (raw)
+    row(`  raw Kafka produce→consume at the same rate (${raw.rate}/s, a send per message): p50 / p99`, `${ms(raw.p50)} / ${ms(raw.p99)}`);
   if (r.rebuild) {
     row(
       `rebuild of ${r.rebuild.events} events (npm run projector -- rebuild)`,
       `${formatSpread(r.rebuild.seconds, 1)} s = ${ev(r.rebuild.eventsPerSecond)}`,
     );
+    row('  peak resident memory of the rebuild', `${formatSpread(r.rebuild.peakRssMiB)} MiB`);
     row(
       `COPY of the rebuilt rows (${r.rebuild.rows} rows) out / into empty copies`,
       r.rebuild.copyError
@@ -85,6 +104,11 @@ export function toMarkdown(results: Results): string {
         : `${r.rebuild.copyOutSeconds.toFixed(1)} s / ${r.rebuild.copyInSeconds.toFixed(1)} s (rebuild = ${r.rebuild.ratioToCopyIn.toFixed(1)} × COPY in)`,
     );
   }
+  if (r.rebuildLarger)
+    row(
+      `rebuild of ${r.rebuildLarger.events} events (once): duration / peak resident memory`,
+      `${formatSpread(r.rebuildLarger.seconds, 1)} s / ${formatSpread(r.rebuildLarger.peakRssMiB)} MiB`,
+    );
   const byQuery = (x: Any) =>
     Object.entries((x.p99ByQuery ?? {}) as Record<string, Spread>)
       .map(([query, p99]) => `${query.split('?')[0]} ${ms(p99)}`)
@@ -116,14 +140,16 @@ export function toMarkdown(results: Results): string {
   if (r.tracing?.cpu?.everything) row('  CPU ms per 1,000 events, every trace sampled', formatCpu(r.tracing.cpu.everything));
   if (r.connect) {
     row(
-      `Kafka Connect peer: Debezium JDBC sink, ${r.connect.events} pre-produced events (1 task, a table per event type)`,
+      `Kafka Connect peer: Debezium JDBC sink, ${r.connect.events} pre-produced events (${r.connect.sink})`,
       ev(r.connect.eventsPerSecond),
     );
-    row('  projector on the same events, run just before it', ev(r.connect.projectorEventsPerSecond));
+    row('  projector on the same events (order alternated with the peer)', ev(r.connect.projectorEventsPerSecond));
   }
   lines.push('');
   if (r.targets.length) {
-    lines.push('| target | threshold | measured | ratio | met |');
+    lines.push('Targets: met only when every run clears the threshold (min–max of the runs against the strictest end of the threshold).');
+    lines.push('');
+    lines.push('| target | threshold | measured, median (min–max) | ratio of medians | met |');
     lines.push('|---|---|---|---|---|');
     for (const t of r.targets)
       lines.push(

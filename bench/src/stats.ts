@@ -10,7 +10,8 @@ export function quantile(values: readonly number[], q: number): number {
   const high = Math.ceil(rank);
   const a = sorted[low] as number;
   const b = sorted[high] as number;
-  return a + (b - a) * (rank - low);
+  // Equal neighbours (two infinite ones among them) need no interpolation: Infinity − Infinity is NaN.
+  return a === b ? a : a + (b - a) * (rank - low);
 }
 
 export const median = (values: readonly number[]): number => quantile(values, 0.5);
@@ -83,7 +84,7 @@ export function accountedPercentiles(seen: readonly number[], unseen: number): P
     if (high >= sorted.length) return Number.POSITIVE_INFINITY;
     const a = sorted[low] as number;
     const b = sorted[high] as number;
-    return a + (b - a) * (rank - low);
+    return a === b ? a : a + (b - a) * (rank - low);
   };
   return {
     count: total,

@@ -69,5 +69,7 @@ describe('open-loop schedule', () => {
 describe('figures over lost samples', () => {
   it('print an infinite percentile as ∞, not as a number', () => {
     expect(formatSpread(spread([40, Number.POSITIVE_INFINITY, 45]), 1)).toBe('45.0 (40.0–∞)');
+    expect(formatSpread(spread([Number.POSITIVE_INFINITY]), 1)).toBe('∞');
+    expect(formatSpread(spread([Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, 10]), 1)).toBe('∞ (10.0–∞)');
   });
 });
