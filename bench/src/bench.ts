@@ -67,7 +67,9 @@ export async function runBench(ctx: BenchContext, settings: Settings): Promise<R
   const step = async <T>(name: string, work: () => Promise<T>): Promise<T | undefined> => {
     // Autovacuum is off on this server: the dead rows of the part before are cleared, and the
     // planner's statistics refreshed, outside any measurement.
-    await db.raw('VACUUM ANALYZE').catch((error: unknown) => ctx.log(`  VACUUM ANALYZE failed: ${(error as Error).message}`));
+    await db
+      .raw('VACUUM (ANALYZE, SKIP_LOCKED)')
+      .catch((error: unknown) => ctx.log(`  VACUUM ANALYZE failed: ${(error as Error).message}`));
     load.push({ step: name, loadAverage: os.loadavg().map((n) => Number(n.toFixed(2))) });
     const began = Date.now();
     ctx.log(`▶ ${name}`);

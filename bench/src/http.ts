@@ -196,9 +196,11 @@ export async function measureHttp(ctx: BenchContext, settings: Settings): Promis
       // Cheap polls of the whole table first (it also holds the warm-up's events, one per client),
       // then the exact check of these ids, once.
       const expected = ids.length + settings.httpConcurrency;
-      let { doneAt } = await pollUntil('the accepted events in the view', expected, () =>
-        countRows(view, 'SELECT count(*) AS n FROM ??.??', [viewSchema, VIEW_TABLE.processed_events]),
-      );
+      let { doneAt } = await pollUntil('the accepted events in the view', expected, () => {
+        if (pipeline.projector.child.exitCode !== null || pipeline.adapter.child.exitCode !== null)
+          throw new Error('the projector or the adapter exited');
+        return countRows(view, 'SELECT count(*) AS n FROM ??.??', [viewSchema, VIEW_TABLE.processed_events]);
+      });
       const ours = () =>
         countRows(view, 'SELECT count(*) AS n FROM ??.?? WHERE event_id = ANY(?::uuid[])', [viewSchema, VIEW_TABLE.processed_events, ids]);
       if ((await ours()) < ids.length)
