@@ -174,6 +174,12 @@ interface KeyedRecord {
   readonly hash: string;
 }
 
+/** The Idempotency-Key's HMAC (scoped by route) and the body's fingerprint under it. */
+interface RequestKey {
+  readonly key: string;
+  readonly hash: string;
+}
+
 /** What one request's share of a group leaves: its answer, and the outbox rows it added. */
 interface Accepted {
   readonly result: AcceptanceResult;
@@ -215,6 +221,8 @@ interface Previous {
 export class Acceptance {
   private readonly codecs: ReadonlyMap<EventType, EventCodec> = createCodecs();
   private readonly group: GroupCommit;
+  /** Requests tried together: each record created in the group's transaction, by the first request (position) to create it. */
+  private readonly creatorsInGroup = new WeakMap<Knex.Transaction, Map<string, number>>();
 
   constructor(private readonly options: AcceptanceOptions) {
     this.group = new GroupCommit({
@@ -234,11 +242,14 @@ export class Acceptance {
     if (request.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(request.idempotencyKey)) {
       throw problems.validation([{ field: 'Idempotency-Key', reason: 'must be 1 to 200 visible ASCII characters' }]);
     }
-    const requestKey =
+    // The body is fingerprinted only under an Idempotency-Key: without one, nothing reads it.
+    const requestKey: RequestKey | undefined =
       request.idempotencyKey === undefined
         ? undefined
-        : pseudonymiser.sourceId('idempotency-key', `${request.route}|${request.idempotencyKey}`);
-    const requestHash = pseudonymiser.body(canonicalJson(request.content));
+        : {
+            key: pseudonymiser.sourceId('idempotency-key', `${request.route}|${request.idempotencyKey}`),
+            hash: pseudonymiser.body(canonicalJson(request.content)),
+          };
     const records: KeyedRecord[] = request.records.map((record) => ({
       record,
       key: pseudonymiser.sourceId('record', record.sourceKey),
@@ -246,10 +257,10 @@ export class Acceptance {
     }));
     try {
       const { result, entries } = await this.group.submit<Accepted>({
-        together: (trx) => this.prepare(trx, request, records, requestKey, requestHash),
+        together: (trx, position) => this.prepare(trx, request, records, requestKey, position),
         alone: async (trx, attempt) => {
-          if (attempt > 1) return this.acceptCarefully(trx, request, records, requestKey, requestHash);
-          const prepared = await this.prepare(trx, request, records, requestKey, requestHash);
+          if (attempt > 1) return this.acceptCarefully(trx, request, records, requestKey);
+          const prepared = await this.prepare(trx, request, records, requestKey);
           await this.write(trx, [prepared]);
           return prepared;
         },
@@ -275,14 +286,14 @@ export class Acceptance {
     trx: Knex.Transaction,
     request: AcceptanceRequest,
     records: readonly KeyedRecord[],
-    requestKey: string | undefined,
-    requestHash: string,
+    requestKey: RequestKey | undefined,
+    position?: number,
   ): Promise<Prepared> {
     const events: AcceptedEvent[] = [];
     const entries: OutboxEntry[] = [];
     const claims: Claim[] = [];
     try {
-      const ids = this.allocator(trx);
+      const ids = this.allocator(trx, position);
       for (const { record, key, hash } of records) {
         const built = await record.build(ids);
         for (const event of built) refuseWhatIsNotOurs(event, this.options.ministry);
@@ -300,7 +311,7 @@ export class Acceptance {
       throw new RetryFromSavepoint();
     }
     const body: AcceptanceBody = { events };
-    if (requestKey !== undefined) claims.push({ key_hash: requestKey, body_hash: requestHash, response: JSON.stringify(body) });
+    if (requestKey !== undefined) claims.push({ key_hash: requestKey.key, body_hash: requestKey.hash, response: JSON.stringify(body) });
     return { result: { status: 202, replayed: records.length === 0, body }, entries, claims };
   }
 
@@ -326,13 +337,12 @@ export class Acceptance {
     trx: Knex.Transaction,
     request: AcceptanceRequest,
     records: readonly KeyedRecord[],
-    requestKey: string | undefined,
-    requestHash: string,
+    requestKey: RequestKey | undefined,
   ): Promise<Accepted> {
     if (requestKey !== undefined) {
-      const previous = await this.claim(trx, requestKey, requestHash);
+      const previous = await this.claim(trx, requestKey.key, requestKey.hash);
       if (previous !== undefined) {
-        if (previous.body_hash !== requestHash)
+        if (previous.body_hash !== requestKey.hash)
           throw new Conflict([{ field: 'Idempotency-Key', reason: 'was used before with a different body' }], CONFLICT_DETAIL);
         throw new Replay(withNamedIds(previous.response));
       }
@@ -392,7 +402,7 @@ export class Acceptance {
     const body: AcceptanceBody = { events };
     if (requestKey !== undefined)
       await trx(IDEMPOTENCY_TABLE)
-        .where({ key_hash: requestKey })
+        .where({ key_hash: requestKey.key })
         .update({ response: JSON.stringify(body) });
     return { result: { status: 202, replayed: fresh === 0, body }, entries };
   }
@@ -438,11 +448,22 @@ export class Acceptance {
     return (await trx(IDEMPOTENCY_TABLE).where({ key_hash: keyHash }).first('body_hash', 'response')) as Previous | undefined;
   }
 
-  private allocator(trx: Knex.Transaction): IdAllocator {
+  /**
+   * `position` (requests tried together): the records a request may find created are those of
+   * requests before it in its group, as one after the other; a creation by a later one counts as
+   * not there yet, which sends the group one by one.
+   */
+  private allocator(trx: Knex.Transaction, position?: number): IdAllocator {
     const { pseudonymiser } = this.options;
+    let creators = this.creatorsInGroup.get(trx);
+    if (position !== undefined && creators === undefined) this.creatorsInGroup.set(trx, (creators = new Map()));
     return {
       async idFor(entity, sourceId) {
         const sourceHash = pseudonymiser.sourceId(entity, sourceId);
+        if (position !== undefined && creators !== undefined) {
+          const created = `${entity}|${sourceHash}`;
+          creators.set(created, Math.min(creators.get(created) ?? position, position));
+        }
         // Inserted, or the one there, in one statement.
         const result = await trx.raw<{ rows: { entity_id: string }[] }>(
           `WITH inserted AS (
@@ -462,6 +483,8 @@ export class Acceptance {
       },
       async createdIdFor(entity, sourceId, field) {
         const sourceHash = pseudonymiser.sourceId(entity, sourceId);
+        const creator = creators?.get(`${entity}|${sourceHash}`);
+        if (position !== undefined && creator !== undefined && creator > position) throw new DanglingReference(field, entity);
         const row = (await trx(SOURCE_IDS_TABLE).where({ entity, source_hash: sourceHash }).first('entity_id')) as
           { entity_id: string } | undefined;
         if (row === undefined) throw new DanglingReference(field, entity);

@@ -259,6 +259,22 @@ describe('group commit', () => {
     expect(committed - committedBefore).toBe(refs.length);
   });
 
+  it('refuses a record naming a gap that only a later request of the same group reports, as one request after the other would', async () => {
+    const [first, later] = [ref(), ref()];
+    const before = acceptance.groupStats;
+
+    const [refused, accepted] = await Promise.all([
+      answerOf(send([reportRecord(report(first)), resolutionRecord(later)])),
+      answerOf(send([reportRecord(report(later))])),
+    ]);
+
+    expect(acceptance.groupStats.groups - before.groups).toBe(1);
+    expect(refused).toEqual({ status: 400, fields: ['gapReference'] });
+    expect(accepted).toMatchObject({ status: 202, replayed: false });
+    expect(await sourceIdRows(first)).toBe(0);
+    expect(await sourceIdRows(later)).toBe(1);
+  });
+
   it('answers two concurrent groups naming the same records in opposite orders: each record accepted once, the other a replay', async () => {
     // A second adapter replica on the same schema, with its own groups.
     const replica = new Acceptance({

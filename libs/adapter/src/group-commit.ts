@@ -24,7 +24,8 @@ export type GroupWork<T> = (trx: Knex.Transaction, attempt: number) => Promise<T
  */
 export interface GroupJob<T> {
   readonly alone: GroupWork<T>;
-  readonly together?: (trx: Knex.Transaction) => Promise<T>;
+  /** `position`: the request's place in its group, in arrival order (0 first). */
+  readonly together?: (trx: Knex.Transaction, position: number) => Promise<T>;
 }
 
 export interface GroupCommitOptions {
@@ -205,7 +206,7 @@ export class GroupCommit {
     if (!jobs.every((job) => job.together !== undefined)) return undefined;
     await trx.raw('SAVEPOINT together');
     const settled = await oneStatementAtATime(trx, () =>
-      Promise.allSettled(jobs.map((job) => (job.together as (trx: Knex.Transaction) => Promise<unknown>)(trx))),
+      Promise.allSettled(jobs.map((job, position) => (job.together as NonNullable<Job['together']>)(trx, position))),
     );
     const reasons = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
     // A deadlock victim's locks are gone with its statement, not its group's: the whole group goes again.
