@@ -129,12 +129,13 @@ export class StageWriter {
  * aggregate, so every aggregate's events come together, in the order they were staged.
  */
 export async function* readStage(db: Knex, schema: string): AsyncGenerator<StagedEntry> {
-  const connection = await db.client.acquireConnection();
+  const connection = (await db.client.acquireConnection()) as CopyConnection & { end(): Promise<void> };
+  let completed = false;
   try {
     // The anti-join's hash and the sort stay in memory up to this much, then spill to disk.
-    await (connection as CopyConnection).query("SET work_mem = '256MB'");
-    await (connection as CopyConnection).query(`ANALYZE ${stageOf(schema)}`);
-    const stream = (connection as CopyConnection).query(
+    await connection.query("SET work_mem = '256MB'");
+    await connection.query(`ANALYZE ${stageOf(schema)}`);
+    const stream = connection.query(
       copyTo(
         `COPY (SELECT s.aggregate, s.body FROM ${stageOf(schema)} s
                 WHERE NOT EXISTS (SELECT 1 FROM ${stageOf(schema)} t WHERE t.dedupe = s.dedupe AND t.seq < s.seq)
@@ -150,8 +151,11 @@ export async function* readStage(db: Knex, schema: string): AsyncGenerator<Stage
       }
     }
     if (!decoder.complete) throw new Error('the rebuild stage was not read to its end');
+    await connection.query('RESET work_mem');
+    completed = true;
   } finally {
-    await (connection as CopyConnection).query('RESET work_mem').catch(() => undefined);
+    // A read left halfway (the fold failed) leaves the connection inside its COPY: it is closed, not reused.
+    if (!completed) await connection.end().catch(() => undefined);
     await db.client.releaseConnection(connection);
   }
 }
