@@ -1,3 +1,4 @@
+import { context, type Context } from '@opentelemetry/api';
 import { Histogram, type Registry } from 'prom-client';
 import type { Knex } from '@passerelle/db';
 
@@ -58,6 +59,8 @@ export interface GroupCommitStats {
 }
 
 interface Job extends GroupJob<unknown> {
+  /** The submitter's trace context: a request's own statements are spans of its own trace. */
+  readonly context: Context;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -139,7 +142,7 @@ export class GroupCommit {
   submit<T>(work: GroupWork<T> | GroupJob<T>): Promise<T> {
     const job: GroupJob<T> = typeof work === 'function' ? { alone: work } : work;
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ ...(job as GroupJob<unknown>), resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ ...(job as GroupJob<unknown>), context: context.active(), resolve: resolve as (value: unknown) => void, reject });
       if (this.pending.length >= this.maxGroupSize) this.startGroups();
       else this.timer ??= setTimeout(() => this.startGroups(), this.windowMs);
     });
@@ -206,7 +209,9 @@ export class GroupCommit {
     if (!jobs.every((job) => job.together !== undefined)) return undefined;
     await trx.raw('SAVEPOINT together');
     const settled = await oneStatementAtATime(trx, () =>
-      Promise.allSettled(jobs.map((job, position) => (job.together as NonNullable<Job['together']>)(trx, position))),
+      Promise.allSettled(
+        jobs.map((job, position) => context.with(job.context, () => (job.together as NonNullable<Job['together']>)(trx, position))),
+      ),
     );
     const reasons = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
     // A deadlock victim's locks are gone with its statement, not its group's: the whole group goes again.
@@ -229,7 +234,7 @@ export class GroupCommit {
   private async runJob(trx: Knex.Transaction, job: Job): Promise<Outcome> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return { ok: true, value: await job.alone(trx, attempt) };
+        return { ok: true, value: await context.with(job.context, () => job.alone(trx, attempt)) };
       } catch (error) {
         await trx.raw('ROLLBACK TO SAVEPOINT request');
         // A deadlock victim's locks are gone with its statement, not its group's: the whole group goes again.
