@@ -6,7 +6,7 @@ import type { Knex } from '@passerelle/db';
 import { REPO_ROOT, VERSIONS } from '@passerelle/infra';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FatalError, topicPattern, type BenchContext, type Settings } from './context.ts';
-import { nextPollDelay } from './poll.ts';
+import { nextPollDelay, stalled, type PollSample } from './poll.ts';
 import { encodeEvents, generateEvents } from './events.ts';
 import { now, produceAll } from './limits.ts';
 import { freePort } from '@passerelle/testing';
@@ -121,12 +121,15 @@ async function progressRate(what: string, total: number, progress: () => Promise
   let first: { t: number; n: number } | undefined;
   let n = 0;
   const began = now();
+  const samples: PollSample[] = [];
   for (;;) {
     n = await progress();
     const t = now();
+    samples.push({ t: t - began, n });
     if (n > 0 && !first) first = { t, n };
     if (n >= total) break;
     if (t - began > 1_800_000) throw new Error(`${what}: ${total} events not there after 30 minutes (${n} seen)`);
+    if (stalled(samples, 180_000)) throw new Error(`${what}: no progress for 180 s (${n} of ${total} seen)`);
     await sleep(nextPollDelay(total - n, first && t > first.t ? (n - first.n) / (t - first.t) : 0));
   }
   const last = now();

@@ -8,7 +8,7 @@ import { topicPattern, type BenchContext, type Settings } from './context.ts';
 import { encodeEvents, generateEvents } from './events.ts';
 import { cpuPerThousand, formatCpu, snapshotCpu, type PartSelector } from './cpu.ts';
 import { now, publishAtRate } from './limits.ts';
-import { nextPollDelay } from './poll.ts';
+import { nextPollDelay, stalled, type PollSample } from './poll.ts';
 import {
   JWT_SECRET,
   describeTracing,
@@ -113,6 +113,7 @@ export async function outboxRun(
   const cpuBefore = snapshotCpu(parts);
   const t0 = now();
   const samples: { t: number; lag: number }[] = [];
+  const progress: PollSample[] = [];
   let next = 0;
   let writtenAt = 0;
   const writers = Promise.all(
@@ -145,6 +146,8 @@ export async function outboxRun(
       const sent = await published();
       if (sent >= total && relayDoneAt === 0) relayDoneAt = now();
       samples.push({ t: t - t0, lag: sent - visible });
+      progress.push({ t: t - t0, n: visible });
+      if (stalled(progress, 180_000)) throw new Error(`no event made visible in ${viewSchema} for 180 s (${visible} of ${total})`);
       if (t - t0 > 1_800_000) throw new Error(`${total} events not visible in ${viewSchema} after 30 minutes (have ${visible})`);
       if (relay.child.exitCode !== null) throw new Error('the relay exited');
       if (projector.child.exitCode !== null) throw new Error('the projector exited');

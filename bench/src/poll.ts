@@ -19,9 +19,19 @@ export interface PollSample {
   readonly n: number;
 }
 
+/** The progress has not moved for `stallMs`: something downstream is stuck, no use waiting out the timeout. */
+export function stalled(samples: readonly PollSample[], stallMs: number): boolean {
+  const last = samples.at(-1);
+  if (!last) return false;
+  const moved = samples.findLast((s) => s.n !== last.n);
+  const since = moved ? (samples[samples.indexOf(moved) + 1] as PollSample).t : (samples[0] as PollSample).t;
+  return last.t - since >= stallMs;
+}
+
 /**
- * Polls `progress` until it reaches `total` (or throws after `timeoutMs`), at nextPollDelay's
- * pace; resolves with the time it was first seen done and every sample.
+ * Polls `progress` until it reaches `total` (or throws after `timeoutMs`, or once it has not
+ * moved for `stallMs`), at nextPollDelay's pace; resolves with the time it was first seen done
+ * and every sample.
  */
 export async function pollUntil(
   what: string,
@@ -29,6 +39,7 @@ export async function pollUntil(
   progress: () => Promise<number>,
   timeoutMs = 1_800_000,
   minMs = 50,
+  stallMs = 180_000,
 ): Promise<{ doneAt: number; samples: PollSample[] }> {
   const began = now();
   const samples: PollSample[] = [];
@@ -38,6 +49,7 @@ export async function pollUntil(
     samples.push({ t: t - began, n });
     if (n >= total) return { doneAt: t, samples };
     if (t - began > timeoutMs) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what} (${n} of ${total})`);
+    if (stalled(samples, stallMs)) throw new Error(`${what}: no progress for ${Math.round(stallMs / 1000)} s (${n} of ${total})`);
     const first = samples.find((s) => s.n > 0);
     const perMs = first && t - began > first.t ? (n - first.n) / (t - began - first.t) : 0;
     await sleep(nextPollDelay(total - n, perMs, minMs));

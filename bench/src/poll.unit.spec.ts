@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextPollDelay, pollUntil } from './poll.ts';
+import { nextPollDelay, pollUntil, stalled } from './poll.ts';
 
 describe('bench progress polls', () => {
   it('poll rarely far from the end and often near it', () => {
@@ -24,5 +24,18 @@ describe('bench progress polls', () => {
 
   it('fail naming what it waited for when the total never comes', async () => {
     await expect(pollUntil('the rows', 5, async () => 1, 30, 1)).rejects.toThrow(/the rows \(1 of 5\)/);
+  });
+
+  it('tell a stuck pipeline from a slow one', () => {
+    const samples = [
+      { t: 0, n: 0 },
+      { t: 1_000, n: 10 },
+      { t: 2_000, n: 10 },
+      { t: 5_000, n: 10 },
+    ];
+    expect(stalled(samples, 4_000)).toBe(true);
+    expect(stalled(samples, 5_000)).toBe(false);
+    expect(stalled([...samples, { t: 6_000, n: 11 }], 4_000)).toBe(false);
+    expect(stalled([{ t: 0, n: 0 }], 1)).toBe(false);
   });
 });
