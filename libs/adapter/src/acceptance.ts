@@ -204,6 +204,77 @@ interface Previous {
   readonly response: AcceptanceBody;
 }
 
+interface SourceIdAsk {
+  readonly entity: string;
+  readonly sourceHash: string;
+  readonly create: boolean;
+  readonly resolve: (id: string | undefined) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * The source ids of a group's requests tried together. What they ask for in one turn of the event
+ * loop goes to PostgreSQL in one statement (creations inserted, the rest read), instead of one
+ * statement each; and a request finds created only what it or a request before it created.
+ */
+class GroupSourceIds {
+  /** Each source id created in this group, by the first request (position) creating it. */
+  private readonly creators = new Map<string, number>();
+  private asks: SourceIdAsk[] = [];
+
+  constructor(private readonly trx: Knex.Transaction) {}
+
+  created(entity: string, sourceHash: string, position: number): void {
+    const key = `${entity}|${sourceHash}`;
+    this.creators.set(key, Math.min(this.creators.get(key) ?? position, position));
+  }
+
+  /** False when only a later request of the group creates it: as one after the other, it is not there yet. */
+  visibleTo(entity: string, sourceHash: string, position: number): boolean {
+    const creator = this.creators.get(`${entity}|${sourceHash}`);
+    return creator === undefined || creator <= position;
+  }
+
+  /** The id, created when `create`; undefined when not there (or committed by another transaction after the statement's snapshot). */
+  load(entity: string, sourceHash: string, create: boolean): Promise<string | undefined> {
+    return new Promise((resolve, reject) => {
+      this.asks.push({ entity, sourceHash, create, resolve, reject });
+      if (this.asks.length === 1) setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const asks = this.asks;
+    this.asks = [];
+    const wanted = new Map<string, { entity: string; sourceHash: string; create: boolean }>();
+    for (const { entity, sourceHash, create } of asks) {
+      const key = `${entity}|${sourceHash}`;
+      wanted.set(key, { entity, sourceHash, create: create || (wanted.get(key)?.create ?? false) });
+    }
+    const rows = [...wanted.values()];
+    try {
+      const result = await this.trx.raw<{ rows: { entity: string; source_hash: string; entity_id: string }[] }>(
+        `WITH wanted AS (
+           SELECT * FROM unnest(?::text[], ?::text[], ?::uuid[], ?::boolean[]) AS w(entity, source_hash, entity_id, creates)
+         ),
+         inserted AS (
+           INSERT INTO ${SOURCE_IDS_TABLE} (entity, source_hash, entity_id)
+           SELECT entity, source_hash, entity_id FROM wanted WHERE creates
+           ON CONFLICT (entity, source_hash) DO NOTHING RETURNING entity, source_hash, entity_id
+         )
+         SELECT entity, source_hash, entity_id FROM inserted
+         UNION ALL
+         SELECT s.entity, s.source_hash, s.entity_id FROM ${SOURCE_IDS_TABLE} s JOIN wanted w USING (entity, source_hash)`,
+        [rows.map((r) => r.entity), rows.map((r) => r.sourceHash), rows.map(() => randomUUID()), rows.map((r) => r.create)],
+      );
+      const ids = new Map(result.rows.map((row) => [`${row.entity}|${row.source_hash}`, row.entity_id]));
+      for (const ask of asks) ask.resolve(ids.get(`${ask.entity}|${ask.sourceHash}`));
+    } catch (error) {
+      for (const ask of asks) ask.reject(error);
+    }
+  }
+}
+
 /**
  * Accepts native records: idempotency records, source-id links, new referral data keys and outbox
  * rows commit together or not at all. Requests arriving together share one transaction (group
@@ -221,8 +292,8 @@ interface Previous {
 export class Acceptance {
   private readonly codecs: ReadonlyMap<EventType, EventCodec> = createCodecs();
   private readonly group: GroupCommit;
-  /** Requests tried together: each record created in the group's transaction, by the first request (position) to create it. */
-  private readonly creatorsInGroup = new WeakMap<Knex.Transaction, Map<string, number>>();
+  /** Requests tried together: the source ids of their group's transaction. */
+  private readonly sourceIdsInGroup = new WeakMap<Knex.Transaction, GroupSourceIds>();
 
   constructor(private readonly options: AcceptanceOptions) {
     this.group = new GroupCommit({
@@ -455,40 +526,47 @@ export class Acceptance {
    */
   private allocator(trx: Knex.Transaction, position?: number): IdAllocator {
     const { pseudonymiser } = this.options;
-    let creators = this.creatorsInGroup.get(trx);
-    if (position !== undefined && creators === undefined) this.creatorsInGroup.set(trx, (creators = new Map()));
+    let group = this.sourceIdsInGroup.get(trx);
+    if (position !== undefined && group === undefined) this.sourceIdsInGroup.set(trx, (group = new GroupSourceIds(trx)));
     return {
       async idFor(entity, sourceId) {
         const sourceHash = pseudonymiser.sourceId(entity, sourceId);
-        if (position !== undefined && creators !== undefined) {
-          const created = `${entity}|${sourceHash}`;
-          creators.set(created, Math.min(creators.get(created) ?? position, position));
+        if (position !== undefined && group !== undefined) {
+          group.created(entity, sourceHash, position);
+          const found = await group.load(entity, sourceHash, true);
+          if (found !== undefined) return found;
+        } else {
+          // Inserted, or the one there, in one statement.
+          const result = await trx.raw<{ rows: { entity_id: string }[] }>(
+            `WITH inserted AS (
+               INSERT INTO ${SOURCE_IDS_TABLE} (entity, source_hash, entity_id) VALUES (?, ?, ?)
+               ON CONFLICT (entity, source_hash) DO NOTHING RETURNING entity_id
+             )
+             SELECT entity_id FROM inserted
+             UNION ALL
+             SELECT entity_id FROM ${SOURCE_IDS_TABLE} WHERE entity = ? AND source_hash = ?`,
+            [entity, sourceHash, randomUUID(), entity, sourceHash],
+          );
+          const found = result.rows[0]?.entity_id;
+          if (found !== undefined) return found;
         }
-        // Inserted, or the one there, in one statement.
-        const result = await trx.raw<{ rows: { entity_id: string }[] }>(
-          `WITH inserted AS (
-             INSERT INTO ${SOURCE_IDS_TABLE} (entity, source_hash, entity_id) VALUES (?, ?, ?)
-             ON CONFLICT (entity, source_hash) DO NOTHING RETURNING entity_id
-           )
-           SELECT entity_id FROM inserted
-           UNION ALL
-           SELECT entity_id FROM ${SOURCE_IDS_TABLE} WHERE entity = ? AND source_hash = ?`,
-          [entity, sourceHash, randomUUID(), entity, sourceHash],
-        );
-        const found = result.rows[0]?.entity_id;
-        if (found !== undefined) return found;
         // Inserted by a transaction that committed while this statement waited, after its snapshot: read it now.
         const row = (await trx(SOURCE_IDS_TABLE).where({ entity, source_hash: sourceHash }).first('entity_id')) as { entity_id: string };
         return row.entity_id;
       },
       async createdIdFor(entity, sourceId, field) {
         const sourceHash = pseudonymiser.sourceId(entity, sourceId);
-        const creator = creators?.get(`${entity}|${sourceHash}`);
-        if (position !== undefined && creator !== undefined && creator > position) throw new DanglingReference(field, entity);
-        const row = (await trx(SOURCE_IDS_TABLE).where({ entity, source_hash: sourceHash }).first('entity_id')) as
-          { entity_id: string } | undefined;
-        if (row === undefined) throw new DanglingReference(field, entity);
-        return row.entity_id;
+        let found: string | undefined;
+        if (position !== undefined && group !== undefined) {
+          if (!group.visibleTo(entity, sourceHash, position)) throw new DanglingReference(field, entity);
+          found = await group.load(entity, sourceHash, false);
+        } else {
+          const row = (await trx(SOURCE_IDS_TABLE).where({ entity, source_hash: sourceHash }).first('entity_id')) as
+            { entity_id: string } | undefined;
+          found = row?.entity_id;
+        }
+        if (found === undefined) throw new DanglingReference(field, entity);
+        return found;
       },
     };
   }

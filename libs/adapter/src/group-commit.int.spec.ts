@@ -242,9 +242,19 @@ describe('group commit', () => {
     const before = acceptance.groupStats;
     const committedBefore = committed;
 
+    const statements: string[] = [];
+    const record = (query: { sql: string }) => statements.push(query.sql);
+    db.on('query', record);
+
     const answers = await Promise.all(
       refs.map((gap, i) => answerOf(send([reportRecord(report(gap))], i % 2 === 0 ? `key-${gap}` : undefined))),
     );
+    db.off('query', record);
+
+    // Multi-row statements: one for the twelve source ids, one for the idempotency rows, one for the outbox rows.
+    expect(statements.filter((sql) => sql.includes(SOURCE_IDS_TABLE))).toHaveLength(1);
+    expect(statements.filter((sql) => sql.includes(IDEMPOTENCY_TABLE))).toHaveLength(1);
+    expect(statements.filter((sql) => sql.includes(OUTBOX_TABLE))).toHaveLength(1);
 
     const after = acceptance.groupStats;
     expect(after.groups - before.groups).toBe(1);
