@@ -90,7 +90,10 @@ export function toMarkdown(results: Results): string {
   }
   const raw = r.latency?.rawAt25;
   if (raw)
-    row(`  raw Kafka produce→consume at the same rate (${raw.rate}/s, a send per message): p50 / p99`, `${ms(raw.p50)} / ${ms(raw.p99)}`);
+    row(
+      `  raw Kafka produce→consume at the same rate (${raw.rate}/s, ${raw.batchMs ? `a batch every ${raw.batchMs} ms` : 'a send per message'}): p50 / p99`,
+      `${ms(raw.p50)} / ${ms(raw.p99)}`,
+    );
   if (r.rebuild) {
     row(
       `rebuild of ${r.rebuild.events} events (npm run projector -- rebuild)`,
@@ -153,7 +156,7 @@ export function toMarkdown(results: Results): string {
     lines.push('|---|---|---|---|---|');
     for (const t of r.targets)
       lines.push(
-        `| ${t.name} | ${t.target} | ${t.measured} | ${Number.isFinite(t.ratio) ? t.ratio.toFixed(2) : 'n/a'} | ${t.met === null ? 'n/a' : t.met ? 'yes' : '**no**'} |`,
+        `| ${t.name} | ${t.target} | ${t.measured} | ${Number.isFinite(t.ratio) ? t.ratio.toFixed(2) : t.ratio === Number.POSITIVE_INFINITY ? '∞' : 'n/a'} | ${t.met === null ? 'n/a' : t.met ? 'yes' : '**no**'} |`,
       );
     lines.push('');
   }
