@@ -35,13 +35,17 @@ const log = (message: string): void => console.log(`[passerelle] ${message}`);
 
 const SERVICE_PORTS = servicePorts();
 
+/** The process that reports the projector's lag from outside it (`projector lag serve`), started with the projector. */
+const LAG_EXPORTER = { name: 'projector-lag', port: 8111 } as const;
+
 /** What Prometheus scrapes of the services started: each one's /metrics, labelled with its name and role. */
 function scrapeTargetsOf(names: readonly string[]): ScrapeTarget[] {
-  return names.flatMap((name) => {
+  return names.flatMap((name): ScrapeTarget[] => {
+    if (name === LAG_EXPORTER.name) return [{ address: `127.0.0.1:${LAG_EXPORTER.port}`, service: name, role: 'stack' }];
     const port = SERVICE_PORTS[name];
     if (port === undefined) return [];
     const role = partyOfService(name) ? 'adapter' : name === 'projector' ? 'projector' : 'view-api';
-    return [{ address: `127.0.0.1:${port}`, service: name, role } satisfies ScrapeTarget];
+    return [{ address: `127.0.0.1:${port}`, service: name, role }];
   });
 }
 
@@ -145,10 +149,18 @@ function discoverServices(): string[] {
     .sort();
 }
 
-function startService(name: string, env: NodeJS.ProcessEnv): RunningService {
-  const entry = path.join(REPO_ROOT, 'services', name, 'src', 'main.ts');
-  const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [entry], {
-    cwd: path.join(REPO_ROOT, 'services', name),
+function startService(
+  name: string,
+  env: NodeJS.ProcessEnv,
+  run: { readonly folder: string; readonly entry: string; readonly args: readonly string[] } = {
+    folder: name,
+    entry: path.join('src', 'main.ts'),
+    args: [],
+  },
+): RunningService {
+  const entry = path.join(REPO_ROOT, 'services', run.folder, run.entry);
+  const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [entry, ...run.args], {
+    cwd: path.join(REPO_ROOT, 'services', run.folder),
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -248,11 +260,24 @@ async function main(): Promise<void> {
     env['PASSERELLE_RATE_LIMIT_QUOTAS'] = PARTIES.map((party) => `${party.id}=60000`).join(',');
   const secrets = loadDevSecrets(config.home);
   const database = await provisionDatabaseRoles(result.endpoints.databaseUrl, secrets);
-  for (const name of chosen) {
-    const service = startService(name, {
-      ...env,
-      ...serviceEnvironment(name, secrets, result.endpoints.kafkaCredentials, database, identityOf(config)?.issuer),
+  // With the projector, the process that measures its lag from outside (Prometheus' lag alert must fire when it stops).
+  const processes: { name: string; run?: Parameters<typeof startService>[2]; as: string }[] = chosen.map((name) => ({ name, as: name }));
+  if (chosen.includes('projector'))
+    processes.push({
+      name: LAG_EXPORTER.name,
+      as: 'projector',
+      run: {
+        folder: 'projector',
+        entry: path.join('src', 'entry-points', 'cli.ts'),
+        args: ['lag', 'serve', '--port', String(LAG_EXPORTER.port)],
+      },
     });
+  for (const { name, run, as } of processes) {
+    const service = startService(
+      name,
+      { ...env, ...serviceEnvironment(as, secrets, result.endpoints.kafkaCredentials, database, identityOf(config)?.issuer) },
+      run,
+    );
     services.push(service);
     service.child.on('exit', (code, signal) => {
       if (!stopping) {
@@ -287,7 +312,7 @@ async function main(): Promise<void> {
   for (const part of await status(config)) log(`  ${part.name.padEnd(9)} ${part.url}`);
   log(`  postgres  ${result.endpoints.databaseUrl.replace(/:[^:@/]*@/, ':***@')}`);
   for (const service of services) {
-    const port = SERVICE_PORTS[service.name];
+    const port = service.name === LAG_EXPORTER.name ? LAG_EXPORTER.port : SERVICE_PORTS[service.name];
     log(`  ${service.name.padEnd(28)} ${port ? `http://127.0.0.1:${port}` : '(no HTTP port)'}`);
   }
   if (services.length === 0) log('no services started (PASSERELLE_START_SERVICES)');

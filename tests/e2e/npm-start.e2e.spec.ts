@@ -178,7 +178,7 @@ describe('npm start', () => {
       async () => {
         const response = await fetch(`${prometheus}/api/v1/targets?state=active`);
         targets = ((await response.json()) as { data: { activeTargets: typeof targets } }).data.activeTargets;
-        return targets.length === 7 && targets.every((target) => target.health === 'up');
+        return targets.length === 8 && targets.every((target) => target.health === 'up');
       },
       120_000,
       1_000,

@@ -40,6 +40,7 @@ import { sealTopics } from './topics-seal.ts';
 import { RebuildVerificationError, runRebuild } from './rebuild.ts';
 import { hasRebuildFlags, rerunWithRebuildFlags } from './rebuild-runtime.ts';
 import { kafkaAccessHint } from './cli-kafka-access.ts';
+import { startLagExporter } from './lag-exporter.ts';
 
 export interface CliOutput {
   out(line: string): void;
@@ -48,6 +49,7 @@ export interface CliOutput {
 
 const USAGE = `usage: projector <command>
   status [--json]                                   view tables, pending referrals, illegal transitions, dead letters, lag
+  lag serve [--port N]                              serve the group's lag on /metrics for Prometheus (default port 8111), until stopped
   dead-letters list [--limit N] [--json]            the dead-letter topic, newest last (headers only, never payloads)
   dead-letters redrive <topic:partition:offset>...  republish dead letters' original bytes to their original topics
   rebuild [--expect-identical] [--keep-previous] [--json]
@@ -318,6 +320,26 @@ async function topicsSeal(config: ProjectorConfig, confirm: boolean, json: boole
   return 0;
 }
 
+/** Serves the consumer group's lag until SIGINT or SIGTERM (lag-exporter.ts). */
+async function serveLag(config: ProjectorConfig, port: number, io: CliOutput): Promise<number> {
+  const kafka = createKafka({ clientId: 'passerelle-projector-lag', ...kafkaAccessOf(config), retries: 2 });
+  const exporter = await startLagExporter({
+    admin: kafka.admin(),
+    groupId: config.consumerGroup,
+    topicPattern: config.topicPattern,
+    host: '127.0.0.1',
+    port,
+  });
+  io.out(`lag of consumer group ${config.consumerGroup} on ${exporter.url}`);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  await exporter.close();
+  io.out(`lag exporter stopped (${signal})`);
+  return 0;
+}
+
 /** Runs one command; returns the exit code. */
 export async function runCli(argv: readonly string[], env: EnvSource, io: CliOutput): Promise<number> {
   const args = [...argv];
@@ -346,6 +368,16 @@ export async function runCli(argv: readonly string[], env: EnvSource, io: CliOut
 async function runCommand(args: string[], config: ProjectorConfig, json: boolean, io: CliOutput): Promise<number> {
   const [command, sub, ...rest] = args;
   if (command === 'status') return status(config, json, io);
+  if (command === 'lag') {
+    const options = sub === undefined ? [] : [...rest];
+    const given = option(options, '--port') ?? '8111';
+    const port = Number(given);
+    if (sub !== 'serve' || options.length > 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
+      io.err('usage: projector lag serve [--port N] (N: 0 to 65535; 0 picks a free port)');
+      return 2;
+    }
+    return serveLag(config, port, io);
+  }
   if (command === 'dead-letters' && sub === 'list') {
     const limit = Number(option(rest, '--limit') ?? 50);
     if (!Number.isInteger(limit) || limit < 1) {
