@@ -251,7 +251,8 @@ class GroupSourceIds {
       const key = `${entity}|${sourceHash}`;
       wanted.set(key, { entity, sourceHash, create: create || (wanted.get(key)?.create ?? false) });
     }
-    const rows = [...wanted.values()];
+    // In key order: concurrent groups take these rows' locks in the same order, so they wait for each other, never in a circle.
+    const rows = [...wanted.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
     try {
       const result = await this.trx.raw<{ rows: { entity: string; source_hash: string; entity_id: string }[] }>(
         `WITH wanted AS (
@@ -392,7 +393,8 @@ export class Acceptance {
    * twice in one request) is waited for, then skipped: the throw hands over to the careful path.
    */
   private async write(trx: Knex.Transaction, prepared: readonly Prepared[]): Promise<void> {
-    const claims = prepared.flatMap((p) => p.claims);
+    // In key order, for the same reason as the source ids (GroupSourceIds); the outbox rows keep arrival order.
+    const claims = prepared.flatMap((p) => p.claims).sort((a, b) => (a.key_hash < b.key_hash ? -1 : a.key_hash > b.key_hash ? 1 : 0));
     if (claims.length > 0) {
       const inserted = await trx(IDEMPOTENCY_TABLE).insert(claims).onConflict('key_hash').ignore().returning('key_hash');
       if (inserted.length < claims.length) throw new RetryFromSavepoint();
