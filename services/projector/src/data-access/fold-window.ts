@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { DeadLetterRow } from '@passerelle/coordination-view';
 import { applyEvents } from '../domain/apply-events.ts';
 import type { AcceptedEvent } from '../domain/view-model.ts';
@@ -82,6 +83,9 @@ export class FoldWindow {
     this.events = [];
     this.letters = [];
     await applyEvents(this.state, events, letters, this.options.now);
+    // The in-memory fold awaits only microtasks: a turn of the event loop lets the window being
+    // written send its COPY data meanwhile, so PostgreSQL takes it while Node folds.
+    await nextTurn();
   }
 
   private async flush(): Promise<void> {

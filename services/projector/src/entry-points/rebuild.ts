@@ -118,8 +118,10 @@ export const DEFAULT_WINDOW_ENTRIES = 50_000;
 
 const isIdentical = (differences: readonly TableDifference[]) => differences.every((d) => d.onlyInA === 0 && d.onlyInB === 0);
 
-/** Messages per chunk while staging, and entries per apply while folding: a chunk costs no transaction there. */
+/** Messages per chunk while staging: a chunk costs no transaction there. */
 const BULK_CHUNK_SIZE = 5_000;
+/** Entries per apply while folding; between two, the window being written sends its rows. */
+const FOLD_CHUNK_SIZE = 1_000;
 
 /** What both phases of the replay share: the consumer's settings, where it is, how much it handled. */
 interface ReplayContext {
@@ -239,7 +241,7 @@ async function replayInBulk(
     };
     const window = new FoldWindow(state, {
       maxEntries: windowEntries,
-      chunkSize: BULK_CHUNK_SIZE,
+      chunkSize: FOLD_CHUNK_SIZE,
       now: Date.now(),
       write: async (folded) => {
         await writer.append(folded, FOLDED_TABLES);
