@@ -253,8 +253,10 @@ async function writeChunk(db: Knex, sql: RecordSetStatements, events: readonly B
     ]);
     for (const [table, rows] of history)
       await trx.raw(sql.insert(table, columns(rows), 'ON CONFLICT (event_id) DO NOTHING'), [JSON.stringify(rows)]);
-    for (const [table, byKey] of upserts) {
-      const rows = [...byKey.values()];
+    // Tables and rows in one fixed order (keys sorted), as the projector writes them: with a referral's
+    // events spread over the run, concurrent writers upsert the same rows and would otherwise deadlock.
+    for (const [table, byKey] of [...upserts].sort(([a], [b]) => a.localeCompare(b))) {
+      const rows = [...byKey].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
       await trx.raw(sql.insert(table, columns(rows), sql.mergeAll(table, columns(rows), TABLE_KEYS[table])), [JSON.stringify(rows)]);
     }
   });
