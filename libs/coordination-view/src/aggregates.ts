@@ -12,6 +12,10 @@
  * The week is the class a median is published in (disclosure-control.ts rounds a median in days
  * to the nearest multiple of 7, halves up): week k holds durations in [7k - 3.5, 7k + 3.5) days, so
  * a median that is one referral's duration rounds to the week of its bucket.
+ *
+ * At this grain a month holds nearly as many rows as referrals (measured: 2,779 `made` rows for
+ * 3,000 referrals over 18 months, with only 3 regions, 2 categories and 2 urgencies), so reading
+ * them is no cheaper than scanning the referrals: the view API does not read them yet.
  */
 
 /** The statistics' measures and the date each reads (view-api's stats-periods.ts names them). */

@@ -46,8 +46,8 @@ async function columnsOf(db: Knex, schema: string, table: ViewTable | DerivedTab
  * Compares two view schemas table by table, row by row, in SQL (EXCEPT ALL both ways), leaving
  * out bookkeeping columns (times the projector did something). Runs inside the caller's
  * transaction when given one, so the rebuild verifies exactly what it switches to. The derived
- * tables (the referral aggregates) are compared too: a live view's maintained aggregates must
- * equal those counted from the rebuilt referrals.
+ * tables (the referral aggregates) are compared too: the live view's, moved batch by batch by its
+ * triggers, must equal the rebuilt view's, moved by its bulk COPY.
  */
 export async function compareViewSchemas(db: Knex | Knex.Transaction, schemaA: string, schemaB: string): Promise<TableDifference[]> {
   const differences: TableDifference[] = [];
