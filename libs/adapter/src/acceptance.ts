@@ -208,6 +208,8 @@ interface SourceIdAsk {
   readonly entity: string;
   readonly sourceHash: string;
   readonly create: boolean;
+  /** The asking request's place in its group. */
+  readonly position: number;
   readonly resolve: (id: string | undefined) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -236,9 +238,9 @@ class GroupSourceIds {
   }
 
   /** The id, created when `create`; undefined when not there (or committed by another transaction after the statement's snapshot). */
-  load(entity: string, sourceHash: string, create: boolean): Promise<string | undefined> {
+  load(entity: string, sourceHash: string, create: boolean, position: number): Promise<string | undefined> {
     return new Promise((resolve, reject) => {
-      this.asks.push({ entity, sourceHash, create, resolve, reject });
+      this.asks.push({ entity, sourceHash, create, position, resolve, reject });
       if (this.asks.length === 1) setImmediate(() => void this.flush());
     });
   }
@@ -269,7 +271,11 @@ class GroupSourceIds {
         [rows.map((r) => r.entity), rows.map((r) => r.sourceHash), rows.map(() => randomUUID()), rows.map((r) => r.create)],
       );
       const ids = new Map(result.rows.map((row) => [`${row.entity}|${row.source_hash}`, row.entity_id]));
-      for (const ask of asks) ask.resolve(ids.get(`${ask.entity}|${ask.sourceHash}`));
+      for (const ask of asks) {
+        // A creation by a later request of the group, asked for in the same turn, is not there yet for this one.
+        const visible = ask.create || this.visibleTo(ask.entity, ask.sourceHash, ask.position);
+        ask.resolve(visible ? ids.get(`${ask.entity}|${ask.sourceHash}`) : undefined);
+      }
     } catch (error) {
       for (const ask of asks) ask.reject(error);
     }
@@ -535,7 +541,7 @@ export class Acceptance {
         const sourceHash = pseudonymiser.sourceId(entity, sourceId);
         if (position !== undefined && group !== undefined) {
           group.created(entity, sourceHash, position);
-          const found = await group.load(entity, sourceHash, true);
+          const found = await group.load(entity, sourceHash, true, position);
           if (found !== undefined) return found;
         } else {
           // Inserted, or the one there, in one statement.
@@ -561,7 +567,7 @@ export class Acceptance {
         let found: string | undefined;
         if (position !== undefined && group !== undefined) {
           if (!group.visibleTo(entity, sourceHash, position)) throw new DanglingReference(field, entity);
-          found = await group.load(entity, sourceHash, false);
+          found = await group.load(entity, sourceHash, false, position);
         } else {
           const row = (await trx(SOURCE_IDS_TABLE).where({ entity, source_hash: sourceHash }).first('entity_id')) as
             { entity_id: string } | undefined;

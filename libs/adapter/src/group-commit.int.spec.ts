@@ -270,19 +270,28 @@ describe('group commit', () => {
   });
 
   it('refuses a record naming a gap that only a later request of the same group reports, as one request after the other would', async () => {
-    const [first, later] = [ref(), ref()];
+    const [first, later, alsoLater] = [ref(), ref(), ref()];
     const before = acceptance.groupStats;
 
+    // Asked for in the same turn as the later request's report: the same statement creates it.
+    const [refusedAtOnce, acceptedAtOnce] = await Promise.all([
+      answerOf(send([resolutionRecord(alsoLater)])),
+      answerOf(send([reportRecord(report(alsoLater))])),
+    ]);
+    // Asked for after the report of `first` answered, when the later request's report was asked for.
     const [refused, accepted] = await Promise.all([
       answerOf(send([reportRecord(report(first)), resolutionRecord(later)])),
       answerOf(send([reportRecord(report(later))])),
     ]);
 
-    expect(acceptance.groupStats.groups - before.groups).toBe(1);
+    expect(acceptance.groupStats.groups - before.groups).toBe(2);
+    expect(refusedAtOnce).toEqual({ status: 400, fields: ['gapReference'] });
+    expect(acceptedAtOnce).toMatchObject({ status: 202, replayed: false });
     expect(refused).toEqual({ status: 400, fields: ['gapReference'] });
     expect(accepted).toMatchObject({ status: 202, replayed: false });
     expect(await sourceIdRows(first)).toBe(0);
     expect(await sourceIdRows(later)).toBe(1);
+    expect(await sourceIdRows(alsoLater)).toBe(1);
   });
 
   it('answers two concurrent groups naming the same records in opposite orders: each record accepted once, the other a replay', async () => {
