@@ -194,6 +194,7 @@ describe('npm start', () => {
       'adapter-justice',
       'kafka',
       'projector',
+      'projector-lag',
       'prometheus',
       'schema-registry',
       'view-api',
