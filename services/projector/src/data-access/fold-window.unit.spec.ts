@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalogue } from '@passerelle/schemas';
-import { VIEW_TABLES, type ViewSnapshot } from '@passerelle/coordination-view';
+import { VIEW_TABLE, VIEW_TABLES, type ViewSnapshot } from '@passerelle/coordination-view';
 import { milestone, minute, referral, serviceGap } from '../testing/event-builders.ts';
 import { testRecordKeys } from '../testing/record-keys.ts';
 import { applyEvents } from '../domain/apply-events.ts';
@@ -50,7 +50,8 @@ async function foldInWindows(entries: readonly StagedEntry[], maxEntries: number
     write: async (folded) => {
       windows++;
       const snapshot = folded.snapshot();
-      for (const table of VIEW_TABLES) if (table !== 'initiatives') written[table] = [...(written[table] ?? []), ...snapshot[table]];
+      for (const table of VIEW_TABLES)
+        if (table !== VIEW_TABLE.initiatives) written[table] = [...(written[table] ?? []), ...snapshot[table]];
     },
   });
   for (const entry of entries) {
@@ -58,7 +59,7 @@ async function foldInWindows(entries: readonly StagedEntry[], maxEntries: number
     peakHeldRows = Math.max(peakHeldRows, state.heldRows);
   }
   await window.end();
-  written['initiatives'] = state.snapshot().initiatives;
+  written[VIEW_TABLE.initiatives] = state.snapshot().initiatives;
   return {
     written: written as unknown as ViewSnapshot,
     peakHeldRows,
