@@ -262,6 +262,22 @@ async function writeChunk(db: Knex, sql: RecordSetStatements, events: readonly B
   });
 }
 
+/**
+ * writeChunk, again when PostgreSQL aborts it as a deadlock victim or a serialization failure (as the
+ * projector retries its transactions): concurrent upserts of the same referrals, which the spread
+ * events make common, can still deadlock inside INSERT … ON CONFLICT whatever the row order.
+ */
+async function writeChunkRetrying(db: Knex, sql: RecordSetStatements, events: readonly BenchEvent[], base: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await writeChunk(db, sql, events, base);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (attempt >= 10 || (code !== '40P01' && code !== '40001')) throw error;
+    }
+  }
+}
+
 export interface PgLimit {
   readonly upsert: Spread;
   readonly events: number;
@@ -286,7 +302,7 @@ export async function measurePgLimit(ctx: BenchContext, settings: Settings, chun
           const start = next;
           next += chunk;
           if (start >= events.length) return;
-          await writeChunk(db, sql, events.slice(start, start + chunk), start);
+          await writeChunkRetrying(db, sql, events.slice(start, start + chunk), start);
         }
       }),
     );

@@ -152,7 +152,7 @@ export function toMarkdown(results: Results): string {
   if (r.targets.length) {
     lines.push('Targets: met only when every run clears the threshold (min–max of the runs against the strictest end of the threshold).');
     lines.push('');
-    lines.push('| target | threshold | measured, median (min–max) | ratio of medians | met |');
+    lines.push('| target | threshold | measured, median (min–max) | measured ÷ threshold (medians) | met |');
     lines.push('|---|---|---|---|---|');
     for (const t of r.targets)
       lines.push(

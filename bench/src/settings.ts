@@ -62,7 +62,7 @@ const NUMERIC: Record<string, keyof Settings> = {
 export const USAGE = `usage: npm run bench -- [--quick] [--only ${PARTS.join(',')}] [${Object.keys(NUMERIC)
   .map((f) => `${f} <n>`)
   .join('] [')}]
-  --quick   smoke sizes (2–3 minutes on 2 cores); default: full sizes, 3 runs of each measurement`;
+  --quick   smoke sizes, every part once (14 minutes on a loaded 2-core machine); default: full sizes, 3 runs of each measurement`;
 
 /** Command-line flags into settings; throws naming the flag on a bad value. */
 export function parseArgs(argv: readonly string[]): Settings {
